@@ -1,0 +1,33 @@
+/**
+ * pi as a library: credentials (AuthStorage), models (ModelRegistry), login providers
+ * and the streaming clients. Relative imports and Web/Deno APIs only, so this module
+ * works when imported by URL with no deno.json.
+ *
+ * @example
+ * ```ts
+ * import { VERSION } from "./mod.ts";
+ * console.log(`pi ${VERSION}`);
+ * ```
+ * @module
+ */
+
+export { VERSION } from "./src/version.ts";
+export { PiError } from "./src/errors.ts";
+export type { PiErrorCode, PiErrorOptions } from "./src/errors.ts";
+export { createDeps } from "./src/deps.ts";
+export type { Deps, Input, Output } from "./src/deps.ts";
+export {
+  getOAuthProvider,
+  listOAuthProviders,
+  registerOAuthProvider,
+} from "./src/auth/oauth_providers.ts";
+export type {
+  ApiKeyCredential,
+  Credential,
+  KeySource,
+  LoginCallbacks,
+  LoginOptions,
+  OAuthCredential,
+  OAuthProvider,
+} from "./src/auth/types.ts";
+export type { Model, ModelApi, ModelCost, ReasoningLevel } from "./src/models/types.ts";

@@ -1,0 +1,84 @@
+/**
+ * Credential shapes and the interfaces that connect AuthStorage, the OAuth providers,
+ * the streaming clients and the model registry.
+ * @module
+ */
+
+import type { Deps } from "../deps.ts";
+
+/** An OAuth credential as stored in auth.json. Unknown fields are kept. */
+export interface OAuthCredential {
+  /** Always `oauth`. */
+  type: "oauth";
+  /** Access token (for openai-codex a JWT). */
+  access: string;
+  /** Refresh token; rotates on every refresh. */
+  refresh: string;
+  /** Expiry of `access`, epoch milliseconds. */
+  expires: number;
+  /** ChatGPT account id (openai-codex). */
+  accountId?: string;
+  /** Fields pi does not know are kept as they are. */
+  [field: string]: unknown;
+}
+
+/** An API key as stored in auth.json. Unknown fields are kept. */
+export interface ApiKeyCredential {
+  /** Always `api_key`. */
+  type: "api_key";
+  /** The API key. */
+  key: string;
+  /** Fields pi does not know are kept as they are. */
+  [field: string]: unknown;
+}
+
+/** What auth.json holds for one provider. */
+export type Credential = OAuthCredential | ApiKeyCredential;
+
+/** What a login shows and asks (CONTRACT.md: Library). */
+export interface LoginCallbacks {
+  /** The URL to open, and what to tell the user. */
+  onAuth(info: { url: string; instructions?: string }): void;
+  /** Asks the user for text (the pasted redirect URL or code). */
+  onPrompt(prompt: { message: string; placeholder?: string }): Promise<string>;
+  /** Progress messages ("Waiting for the browser…"). */
+  onProgress?(message: string): void;
+  /** Device-code login: the code and where to enter it. */
+  onDeviceCode?(info: { userCode: string; verificationUrl: string }): void;
+  /** Cancels the login. */
+  signal?: AbortSignal;
+}
+
+/** Options of a login, beyond the callbacks. */
+export interface LoginOptions {
+  /** Use the device-code flow instead of the browser. */
+  device?: boolean;
+  /** Do not try to open a browser; show the URL only. */
+  noBrowser?: boolean;
+}
+
+/** An OAuth provider: a second one is one more file (see oauth_providers.ts). */
+export interface OAuthProvider {
+  /** Provider id, e.g. `openai-codex`. */
+  readonly id: string;
+  /** Display name, e.g. "ChatGPT Plus/Pro (Codex Subscription)". */
+  readonly name: string;
+  /** Runs the login and returns the credential to store. */
+  login(callbacks: LoginCallbacks, deps: Deps, options?: LoginOptions): Promise<OAuthCredential>;
+  /** Exchanges the refresh token; throws PiError auth.refresh_failed / auth.refresh_network. */
+  refresh(credential: OAuthCredential, deps: Deps): Promise<OAuthCredential>;
+  /** The bearer key to send for a credential (usually `access`). */
+  getApiKey(credential: OAuthCredential): string;
+  /** Best-effort revocation at logout. */
+  revoke?(credential: OAuthCredential, deps: Deps, signal?: AbortSignal): Promise<void>;
+}
+
+/** What the streaming clients and the model registry need from AuthStorage. */
+export interface KeySource {
+  /** The key for a provider, following the resolution chain; undefined if none. */
+  getApiKey(provider: string): Promise<string | undefined>;
+  /** Forces a refresh after a 401; returns the new key. */
+  refresh(provider: string, options?: { force?: boolean }): Promise<string | undefined>;
+  /** Whether a key for the provider exists anywhere in the chain (no network). */
+  hasKey?(provider: string): boolean;
+}

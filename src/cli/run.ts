@@ -1,0 +1,71 @@
+/**
+ * Runs one command from argv. Heavy modules are imported only by the command that
+ * needs them, so `pi --version` and `pi --help` stay fast and do no I/O.
+ * @module
+ */
+
+import type { Deps } from "../deps.ts";
+import { PiError } from "../errors.ts";
+import { VERSION } from "../version.ts";
+import { helpText, parseArgs, type ParsedArgs } from "./args.ts";
+
+/** Reads all of stdin as text (used when stdin is not a terminal). */
+export async function readAllText(stream: ReadableStream<Uint8Array>): Promise<string> {
+  let text = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) text += decoder.decode(chunk, { stream: true });
+  return text + decoder.decode();
+}
+
+function notImplemented(what: string): never {
+  throw new PiError("not_implemented", `${what} is not implemented yet`);
+}
+
+/** Decides between interactive and print mode, and finds the message. */
+async function runRoot(args: ParsedArgs, deps: Deps): Promise<number> {
+  const interactive = !args.options.print && deps.stdin.isTerminal() &&
+    deps.stdout.isTerminal();
+  if (interactive) notImplemented("The interactive mode");
+  let message = args.positionals.join(" ").trim();
+  if (message === "" && !deps.stdin.isTerminal()) {
+    message = (await readAllText(deps.stdin.readable)).trim();
+  }
+  if (message === "") {
+    throw new PiError("usage", "No message given and no terminal to ask for one", {
+      hint: 'pass a message (pi -p "…"), pipe one on stdin, or run pi in a terminal',
+    });
+  }
+  notImplemented("Print mode");
+}
+
+/** Parses argv and runs the command; returns the exit code or throws a PiError. */
+export async function run(
+  argv: readonly string[],
+  deps: Deps,
+  _signal: AbortSignal,
+): Promise<number> {
+  const args = parseArgs(argv);
+  if (args.options.help) {
+    deps.stdout.write(helpText(args.command));
+    return 0;
+  }
+  if (args.options.version) {
+    deps.stdout.write(`pi ${VERSION}\n`);
+    return 0;
+  }
+  switch (args.command.join(" ")) {
+    case "login":
+      notImplemented("pi login");
+      break;
+    case "logout":
+      notImplemented("pi logout");
+      break;
+    case "auth status":
+      notImplemented("pi auth status");
+      break;
+    case "models":
+      notImplemented("pi models");
+      break;
+  }
+  return await runRoot(args, deps);
+}
