@@ -12,7 +12,7 @@ const PATTERNS: RegExp[] = [
   // Refresh / API keys: OpenAI and Anthropic prefixes, and OpenAI-style refresh tokens.
   /\b(?:sk|rt|sess|sk-ant|sk-proj)-[A-Za-z0-9._-]{8,}/g,
   // key=value or "key": "value" pairs whose key names a secret.
-  /((?:access|refresh|id)_?token|api_?key|code_verifier|client_secret|password|authorization)(["']?\s*[:=]\s*["']?)[^"'&\s,}]{6,}/gi,
+  /((?:access|refresh|id)_?token|api_?key|code_verifier|client_secret|password|authorization)(["']?\s*[:=]\s*["']?)(?!Bearer\b|\[redacted)[^"'&\s,}]{6,}/gi,
 ];
 
 /** Replaces anything that looks like a bearer token, JWT, API key or refresh token. */

@@ -1,0 +1,43 @@
+/**
+ * Startup: `pi --version` and `pi --help` as processes, against `node -e 0` (the baseline)
+ * in the same run. Target: median pi --version ≤ 1.0× node.
+ */
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+async function run(cmd: string, args: string[]): Promise<void> {
+  const out = await new Deno.Command(cmd, { args, stdout: "null", stderr: "null", stdin: "null" })
+    .output();
+  if (out.code !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${out.code}`);
+}
+
+Deno.bench({
+  name: "node -e 0",
+  group: "startup",
+  baseline: true,
+  n: 30,
+  warmup: 3,
+  async fn() {
+    await run("node", ["-e", "0"]);
+  },
+});
+
+Deno.bench({
+  name: "pi --version",
+  group: "startup",
+  n: 30,
+  warmup: 3,
+  async fn() {
+    await run(Deno.execPath(), ["run", "-A", MAIN, "--version"]);
+  },
+});
+
+Deno.bench({
+  name: "pi --help",
+  group: "startup",
+  n: 30,
+  warmup: 3,
+  async fn() {
+    await run(Deno.execPath(), ["run", "-A", MAIN, "--help"]);
+  },
+});
