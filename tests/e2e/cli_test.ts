@@ -89,7 +89,7 @@ Deno.test("no stack trace unless PI_DEBUG=1", async () => {
   assert.ok(!plain.stderr.includes("    at "), plain.stderr);
   const debug = await runPi(["auth", "nope"], { env: { PI_DEBUG: "1" } });
   assert.equal(debug.code, 2);
-  assert.match(debug.stderr, /    at /);
+  assert.match(debug.stderr, / {4}at /);
 });
 
 Deno.test("the single-file build runs from another directory", async () => {
