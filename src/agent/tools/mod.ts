@@ -1,0 +1,24 @@
+/**
+ * The tools pi gives the model, in the order the model sees them.
+ * @module
+ */
+
+import { bashTool } from "./bash.ts";
+import { editTool } from "./edit.ts";
+import { readTool } from "./read.ts";
+import type { Tool } from "./types.ts";
+import { writeTool } from "./write.ts";
+
+export { bashTool } from "./bash.ts";
+export { editTool } from "./edit.ts";
+export { readTool } from "./read.ts";
+export { writeTool } from "./write.ts";
+export * from "./types.ts";
+
+/** Every built-in tool: read, write, edit, bash. */
+export const BUILTIN_TOOLS: readonly Tool[] = [readTool, writeTool, editTool, bashTool];
+
+/** The tool called `name`, if any. */
+export function findTool(tools: readonly Tool[], name: string): Tool | undefined {
+  return tools.find((t) => t.name === name);
+}

@@ -1,0 +1,142 @@
+/**
+ * The shape of a tool (DESIGN.md rule 7): a descriptor the model sees (name, description,
+ * JSON Schema parameters) plus `execute`. Expected failures (missing file, non-zero exit)
+ * come back as a result with `isError: true`, never as a thrown error.
+ * @module
+ */
+
+/** A JSON Schema object describing a tool's arguments. */
+export interface JsonSchema {
+  /** Always `object` at the top level. */
+  type: string;
+  /** The properties, each a JSON Schema. */
+  properties?: Record<string, unknown>;
+  /** Required property names. */
+  required?: string[];
+  /** Whether other properties are allowed. */
+  additionalProperties?: boolean;
+  /** Anything else JSON Schema allows. */
+  [keyword: string]: unknown;
+}
+
+/** Text returned to the model. */
+export interface ToolTextContent {
+  /** Always `text`. */
+  type: "text";
+  /** The text. */
+  text: string;
+}
+
+/** An image returned to the model (vision models only). */
+export interface ToolImageContent {
+  /** Always `image`. */
+  type: "image";
+  /** e.g. `image/png`. */
+  mimeType: string;
+  /** Base64 of the bytes. */
+  data: string;
+}
+
+/** What a tool sends back to the model. */
+export interface ToolResult {
+  /** Text and images, in order. */
+  content: (ToolTextContent | ToolImageContent)[];
+  /** True for an expected failure (told to the model, not thrown). */
+  isError: boolean;
+}
+
+/** What a tool gets besides its arguments. */
+export interface ToolContext {
+  /** The working directory; relative paths resolve against it. */
+  cwd: string;
+  /** Aborts the tool (Ctrl+C); a running command is killed with its process group. */
+  signal?: AbortSignal;
+  /** Partial output as it arrives (bash). */
+  onUpdate?: (chunk: string) => void;
+  /** Whether the model accepts images (read passes images only then). */
+  supportsImages?: boolean;
+}
+
+/** A tool the model can call. */
+export interface Tool {
+  /** The name the model calls, e.g. `read`. */
+  name: string;
+  /** What it does, for the model. */
+  description: string;
+  /** JSON Schema of the arguments. */
+  parameters: JsonSchema;
+  /** True when it never changes anything, so calls may run in parallel. */
+  readOnly: boolean;
+  /** Runs the tool; resolves with a result even for expected failures. */
+  execute(args: Record<string, unknown>, context: ToolContext): Promise<ToolResult>;
+}
+
+/** A text result. */
+export function textResult(text: string, isError = false): ToolResult {
+  return { content: [{ type: "text", text }], isError };
+}
+
+/** A text failure told to the model. */
+export function errorResult(text: string): ToolResult {
+  return textResult(text, true);
+}
+
+/** The text parts of a result joined, for display and logs. */
+export function resultText(result: ToolResult): string {
+  return result.content.map((c) => c.type === "text" ? c.text : `[image ${c.mimeType}]`).join(
+    "\n",
+  );
+}
+
+/** Reads a string argument; undefined when absent, an error message when of the wrong type. */
+export function stringArg(
+  args: Record<string, unknown>,
+  name: string,
+  required: boolean,
+): string | undefined | { error: string } {
+  const value = args[name];
+  if (value === undefined || value === null) {
+    return required ? { error: `Missing required argument "${name}" (a string)` } : undefined;
+  }
+  if (typeof value !== "string") return { error: `Argument "${name}" must be a string` };
+  return value;
+}
+
+/** Reads an optional positive integer argument. */
+export function intArg(
+  args: Record<string, unknown>,
+  name: string,
+): number | undefined | { error: string } {
+  const value = args[name];
+  if (value === undefined || value === null) return undefined;
+  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isFinite(n) || n < 0) {
+    return { error: `Argument "${name}" must be a non-negative number` };
+  }
+  return Math.floor(n);
+}
+
+/** Resolves `path` against `cwd` (absolute paths stay as they are), normalising `.` and `..`. */
+export function resolvePath(path: string, cwd: string): string {
+  if (path.startsWith("/")) return path;
+  if (/^[A-Za-z]:[\\/]/.test(path)) return path;
+  const base = cwd.endsWith("/") ? cwd.slice(0, -1) : cwd;
+  const joined = `${base}/${path}`;
+  // Normalise `.` and `..` segments so messages show a clean path.
+  const out: string[] = [];
+  for (const segment of joined.split("/")) {
+    if (segment === "" || segment === ".") continue;
+    if (segment === "..") out.pop();
+    else out.push(segment);
+  }
+  return "/" + out.join("/");
+}
+
+/** A short description of a filesystem error for the model. */
+export function describeFsError(err: unknown, path: string): string {
+  if (err instanceof Deno.errors.NotFound) return `File not found: ${path}`;
+  if (err instanceof Deno.errors.PermissionDenied) return `Permission denied: ${path}`;
+  if (err instanceof Deno.errors.IsADirectory) return `${path} is a directory, not a file`;
+  if (err instanceof Deno.errors.NotADirectory) return `A parent of ${path} is not a directory`;
+  return `Cannot access ${path}: ${err instanceof Error ? err.message : String(err)}`;
+}
