@@ -1,18 +1,355 @@
 /**
  * The interactive login flows of openai-codex: browser + PKCE with the local callback
- * server, manual paste, and device code.
+ * server (racing a manual paste), and device code. Issuer, client id and endpoint paths
+ * are options, so the same code logs in against any standard OAuth server.
  * @module
  */
 
 import type { Deps } from "../deps.ts";
-import { PiError } from "../errors.ts";
+import { isPiError, PiError } from "../errors.ts";
+import { bindCallbackServer, CALLBACK_PATH } from "./callback_server.ts";
+import {
+  buildDeviceCodeRequest,
+  DEVICE_TIMEOUT_MS,
+  type DeviceAuthorization,
+  pollDeviceAuthorization,
+  processDeviceCodeResponse,
+} from "./device_login.ts";
+import { getAccountId, getJwtExpiry, isJwt } from "./jwt.ts";
+import { codeFromManualInput } from "./manual_input.ts";
+import { codexIssuer, OPENAI_CODEX_CLIENT_ID, OPENAI_CODEX_SCOPE } from "./openai_codex.ts";
+import { buildAuthorizeUrl, generatePkce, generateState } from "./pkce.ts";
+import { exchangeCode, type TokenResponse } from "./token_exchange.ts";
 import type { LoginCallbacks, LoginOptions, OAuthCredential } from "./types.ts";
 
-/** Runs the openai-codex login and returns the credential to store. */
-export function loginOpenAICodex(
-  _callbacks: LoginCallbacks,
-  _deps: Deps,
-  _options?: LoginOptions,
+/** The browser login gives up after 5 minutes. */
+export const LOGIN_TIMEOUT_MS = 5 * 60 * 1000;
+
+/** Endpoint paths below the issuer (CONTRACT.md); overridable for other OAuth servers. */
+export const OPENAI_CODEX_PATHS = {
+  authorize: "/oauth/authorize",
+  token: "/oauth/token",
+  revoke: "/oauth/revoke",
+  deviceUserCode: "/api/accounts/deviceauth/usercode",
+  deviceToken: "/api/accounts/deviceauth/token",
+  deviceVerification: "/codex/device",
+  deviceCallback: "/deviceauth/callback",
+} as const;
+
+/** The authorize parameters only OpenAI's issuer knows, beyond standard OAuth + PKCE. */
+export const OPENAI_CODEX_AUTHORIZE_EXTRAS: Readonly<Record<string, string>> = {
+  id_token_add_organizations: "true",
+  codex_cli_simplified_flow: "true",
+  originator: "pi",
+};
+
+/** Options of {@link loginOpenAICodex}; every default follows CONTRACT.md. */
+export interface OpenAICodexLoginOptions extends LoginOptions {
+  /** Issuer base URL (default `$PI_OPENAI_CODEX_ISSUER` or `https://auth.openai.com`). */
+  issuer?: string;
+  /** OAuth client id (default the Codex CLI's, `app_EMoamEEZ73f0CkXaXp7hrann`). */
+  clientId?: string;
+  /** Scopes (default `openid profile email offline_access`). */
+  scope?: string;
+  /** Endpoint paths below the issuer (default {@link OPENAI_CODEX_PATHS}). */
+  paths?: Partial<Record<keyof typeof OPENAI_CODEX_PATHS, string>>;
+  /** Extra authorize parameters (default {@link OPENAI_CODEX_AUTHORIZE_EXTRAS}). */
+  authorizeExtras?: Record<string, string>;
+  /** Pins the callback port (default `$PI_OAUTH_CALLBACK_PORT`; else 1455, then 1457). */
+  callbackPort?: number;
+  /** Browser login limit (default 5 minutes). */
+  timeoutMs?: number;
+  /** Device login limit (default 15 minutes). */
+  deviceTimeoutMs?: number;
+}
+
+interface Config {
+  issuer: string;
+  clientId: string;
+  scope: string;
+  paths: Record<keyof typeof OPENAI_CODEX_PATHS, string>;
+  extras: Record<string, string>;
+  pinnedPort: number | undefined;
+  timeoutMs: number;
+  deviceTimeoutMs: number;
+}
+
+/** Reads `PI_OAUTH_CALLBACK_PORT`; throws a usage error when it is not a port number. */
+export function parseCallbackPort(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === "") return undefined;
+  const port = Number(value.trim());
+  if (!/^\d+$/.test(value.trim()) || port < 1 || port > 65535) {
+    throw new PiError("usage", `PI_OAUTH_CALLBACK_PORT is not a port number: ${value}`, {
+      hint: "use a number from 1 to 65535 (the issuer accepts 1455 and 1457), or unset it",
+    });
+  }
+  return port;
+}
+
+function config(deps: Deps, options: OpenAICodexLoginOptions): Config {
+  return {
+    issuer: (options.issuer ?? codexIssuer(deps)).replace(/\/+$/, ""),
+    clientId: options.clientId ?? OPENAI_CODEX_CLIENT_ID,
+    scope: options.scope ?? OPENAI_CODEX_SCOPE,
+    paths: { ...OPENAI_CODEX_PATHS, ...options.paths },
+    extras: options.authorizeExtras ?? { ...OPENAI_CODEX_AUTHORIZE_EXTRAS },
+    pinnedPort: options.callbackPort ?? parseCallbackPort(deps.env("PI_OAUTH_CALLBACK_PORT")),
+    timeoutMs: options.timeoutMs ?? LOGIN_TIMEOUT_MS,
+    deviceTimeoutMs: options.deviceTimeoutMs ?? DEVICE_TIMEOUT_MS,
+  };
+}
+
+/** The credential pi stores for a token response. */
+export function credentialFromTokens(tokens: TokenResponse, now: number): OAuthCredential {
+  const fromJwt = isJwt(tokens.access_token) ? getJwtExpiry(tokens.access_token) : undefined;
+  const expires = typeof tokens.expires_in === "number"
+    ? now + tokens.expires_in * 1000
+    : fromJwt ?? now + 3600_000;
+  const credential: OAuthCredential = {
+    type: "oauth",
+    access: tokens.access_token,
+    refresh: tokens.refresh_token,
+    expires,
+  };
+  const accountId = isJwt(tokens.access_token) ? getAccountId(tokens.access_token) : undefined;
+  if (accountId !== undefined) credential.accountId = accountId;
+  return credential;
+}
+
+function interrupted(signal: AbortSignal): unknown {
+  return isPiError(signal.reason)
+    ? signal.reason
+    : new PiError("interrupted", "Login interrupted", { cause: signal.reason });
+}
+
+function minutes(ms: number): string {
+  const m = Math.round(ms / 60_000);
+  return m >= 1 ? `${m} minute${m === 1 ? "" : "s"}` : `${Math.round(ms / 1000)} seconds`;
+}
+
+const never = new Promise<never>(() => {});
+
+/**
+ * Waits for the user to paste the redirect URL (or code). With a callback server also
+ * waiting, a prompt that fails (stdin closed) just stops prompting: the browser can still
+ * finish the login. An interruption always ends the login.
+ */
+async function manualCode(
+  callbacks: LoginCallbacks,
+  state: string,
+  racing: boolean,
+  signal: AbortSignal,
+): Promise<string> {
+  const message = racing
+    ? "Or paste the redirect URL (or code) here"
+    : "Paste the URL the browser ends on (or the code)";
+  let text: string;
+  try {
+    text = await callbacks.onPrompt({
+      message,
+      placeholder: "http://localhost:1455/auth/callback?code=…&state=…",
+      signal,
+    });
+  } catch (err) {
+    if (signal.aborted) return never;
+    if (racing && !isPiError(err, "interrupted")) return never;
+    throw err;
+  }
+  if (signal.aborted) return never;
+  if (text.trim() === "") {
+    if (racing) return never;
+    throw new PiError("auth.login_failed", "No code was entered", {
+      hint: "paste the redirect URL the browser ends on, or run pi login --device",
+    });
+  }
+  return codeFromManualInput(text, state);
+}
+
+async function browserLogin(
+  callbacks: LoginCallbacks,
+  deps: Deps,
+  cfg: Config,
+  noBrowser: boolean,
 ): Promise<OAuthCredential> {
-  return Promise.reject(new PiError("not_implemented", "Login is not implemented yet"));
+  const outer = callbacks.signal;
+  if (outer?.aborted) throw interrupted(outer);
+  const pkce = await generatePkce(deps.randomBytes);
+  const state = generateState(deps.randomBytes);
+  const bound = await bindCallbackServer({
+    state,
+    pinnedPort: cfg.pinnedPort,
+    fetch: deps.fetch,
+    signal: outer,
+    onProgress: callbacks.onProgress,
+  });
+  const server = "server" in bound ? bound.server : undefined;
+  const inner = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onOuterAbort = () => inner.abort(interrupted(outer!));
+  outer?.addEventListener("abort", onOuterAbort, { once: true });
+  try {
+    const port = server ? server.port : (bound as { busyPort: number }).busyPort;
+    const redirectUri = server?.redirectUri ?? `http://localhost:${port}${CALLBACK_PATH}`;
+    if (!server) {
+      callbacks.onProgress?.(
+        `Port ${port} already in use${
+          cfg.pinnedPort === undefined ? " (and 1457)" : " (PI_OAUTH_CALLBACK_PORT)"
+        }: finish the login by pasting the URL the browser ends on`,
+      );
+    }
+    const url = buildAuthorizeUrl({
+      authorizeEndpoint: cfg.issuer + cfg.paths.authorize,
+      clientId: cfg.clientId,
+      redirectUri,
+      scope: cfg.scope,
+      codeChallenge: pkce.challenge,
+      state,
+      extraParams: cfg.extras,
+    }).href;
+
+    const stopped = new Promise<never>((_, reject) => {
+      inner.signal.addEventListener("abort", () => reject(inner.signal.reason), { once: true });
+      timer = setTimeout(() => {
+        inner.abort(
+          new PiError("auth.login_timeout", `Login timed out after ${minutes(cfg.timeoutMs)}`, {
+            hint: "run pi login again (or pi login --device)",
+          }),
+        );
+      }, cfg.timeoutMs);
+    });
+    stopped.catch(() => {});
+    const contenders: Promise<string>[] = [stopped];
+    if (server) contenders.push(server.code);
+    const waiting = Promise.race(contenders);
+    waiting.catch(() => {});
+
+    callbacks.onAuth({
+      url,
+      instructions: server
+        ? `Sign in in the browser; pi is waiting on ${redirectUri}`
+        : "Sign in in the browser, then paste the URL it ends on (the page will not load)",
+    });
+    if (!noBrowser) {
+      const opened = await deps.openUrl(url);
+      if (!opened) {
+        callbacks.onProgress?.(
+          "Could not open a browser: open the URL above yourself (or use pi login --device)",
+        );
+      }
+    }
+    // The paste prompt races the callback; whichever comes first wins.
+    const code = await Promise.race([
+      waiting,
+      manualCode(callbacks, state, !!server, inner.signal),
+    ]);
+    inner.abort(new PiError("auth.login_cancelled", "Login finished"));
+    callbacks.onProgress?.("Exchanging the authorization code for tokens…");
+    const tokens = await exchangeCode(
+      {
+        tokenEndpoint: cfg.issuer + cfg.paths.token,
+        code,
+        redirectUri,
+        clientId: cfg.clientId,
+        codeVerifier: pkce.verifier,
+      },
+      deps.fetch,
+      outer,
+    );
+    return credentialFromTokens(tokens, deps.now());
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener("abort", onOuterAbort);
+    if (!inner.signal.aborted) inner.abort(new PiError("auth.login_cancelled", "Login finished"));
+    await server?.close();
+  }
+}
+
+async function deviceLogin(
+  callbacks: LoginCallbacks,
+  deps: Deps,
+  cfg: Config,
+): Promise<OAuthCredential> {
+  const signal = callbacks.signal;
+  if (signal?.aborted) throw interrupted(signal);
+  let response: Response;
+  try {
+    response = await deps.fetch(
+      buildDeviceCodeRequest(cfg.issuer + cfg.paths.deviceUserCode, cfg.clientId),
+      { signal },
+    );
+  } catch (err) {
+    if (signal?.aborted) throw interrupted(signal);
+    throw new PiError("auth.login_failed", `Device login failed: cannot reach ${cfg.issuer}`, {
+      hint: "check the network (HTTPS_PROXY) and PI_OPENAI_CODEX_ISSUER",
+      cause: err,
+    });
+  }
+  const code = await processDeviceCodeResponse(response);
+  const verificationUrl = cfg.issuer + cfg.paths.deviceVerification;
+  if (callbacks.onDeviceCode) {
+    callbacks.onDeviceCode({ userCode: code.userCode, verificationUrl });
+  } else {
+    callbacks.onAuth({
+      url: verificationUrl,
+      instructions: `Open the URL and enter the code ${code.userCode}`,
+    });
+  }
+  let authorization: DeviceAuthorization;
+  try {
+    authorization = await pollDeviceAuthorization(code, {
+      endpoint: cfg.issuer + cfg.paths.deviceToken,
+      fetch: deps.fetch,
+      now: deps.now,
+      timeoutMs: cfg.deviceTimeoutMs,
+      signal,
+    });
+  } catch (err) {
+    if (signal?.aborted) throw interrupted(signal);
+    throw err;
+  }
+  callbacks.onProgress?.("Exchanging the authorization code for tokens…");
+  const tokens = await exchangeCode(
+    {
+      tokenEndpoint: cfg.issuer + cfg.paths.token,
+      code: authorization.authorizationCode,
+      redirectUri: cfg.issuer + cfg.paths.deviceCallback,
+      clientId: cfg.clientId,
+      codeVerifier: authorization.codeVerifier,
+    },
+    deps.fetch,
+    signal,
+  );
+  return credentialFromTokens(tokens, deps.now());
+}
+
+/**
+ * Runs the openai-codex login and returns the credential to store: the browser flow
+ * (callback server on 1455/1457 racing a manual paste), or with `device: true` the
+ * device-code flow. Throws `PiError` (`auth.login_cancelled`, `auth.login_timeout`,
+ * `auth.state_mismatch`, `auth.login_failed`, `interrupted`).
+ *
+ * @example
+ * ```ts ignore
+ * import { createDeps, loginOpenAICodex } from "./mod.ts";
+ * const credential = await loginOpenAICodex({
+ *   onAuth: ({ url }) => console.log(`Open ${url}`),
+ *   onPrompt: async ({ message }) => prompt(message) ?? "",
+ * }, createDeps());
+ * console.log(credential.accountId);
+ * ```
+ */
+export async function loginOpenAICodex(
+  callbacks: LoginCallbacks,
+  deps: Deps,
+  options: OpenAICodexLoginOptions = {},
+): Promise<OAuthCredential> {
+  const cfg = config(deps, options);
+  try {
+    return options.device
+      ? await deviceLogin(callbacks, deps, cfg)
+      : await browserLogin(callbacks, deps, cfg, options.noBrowser === true);
+  } catch (err) {
+    if (callbacks.signal?.aborted) throw interrupted(callbacks.signal);
+    throw err;
+  }
 }

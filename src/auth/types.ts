@@ -39,8 +39,13 @@ export type Credential = OAuthCredential | ApiKeyCredential;
 export interface LoginCallbacks {
   /** The URL to open, and what to tell the user. */
   onAuth(info: { url: string; instructions?: string }): void;
-  /** Asks the user for text (the pasted redirect URL or code). */
-  onPrompt(prompt: { message: string; placeholder?: string }): Promise<string>;
+  /**
+   * Asks the user for text (the pasted redirect URL or code). `signal` aborts when the
+   * browser callback won the race and the answer is no longer needed.
+   */
+  onPrompt(
+    prompt: { message: string; placeholder?: string; signal?: AbortSignal },
+  ): Promise<string>;
   /** Progress messages ("Waiting for the browser…"). */
   onProgress?(message: string): void;
   /** Device-code login: the code and where to enter it. */
