@@ -21,6 +21,10 @@ export {
   listOAuthProviders,
   registerOAuthProvider,
 } from "./src/auth/oauth_providers.ts";
+export { AuthStorage } from "./src/auth/auth_storage.ts";
+export type { AuthStorageOptions, KeySourceKind } from "./src/auth/auth_storage.ts";
+export { decodeJwtPayload, getAccountId, getJwtClaims, getJwtExpiry } from "./src/auth/jwt.ts";
+export type { JwtClaims } from "./src/auth/jwt.ts";
 export type {
   ApiKeyCredential,
   Credential,

@@ -12,7 +12,17 @@ export const OPENAI_AUTH_CLAIM = "https://api.openai.com/auth";
 /** The claim under which OpenAI puts the profile (email). */
 export const OPENAI_PROFILE_CLAIM = "https://api.openai.com/profile";
 
-/** What pi reads from an OpenAI access or id token. */
+/**
+ * What pi reads from an OpenAI access or id token.
+ *
+ * @example
+ * ```ts
+ * import { getJwtClaims, type JwtClaims } from "./mod.ts";
+ * const payload = btoa(JSON.stringify({ email: "me@example.com" }));
+ * const claims: JwtClaims = getJwtClaims(`e30.${payload}.sig`);
+ * console.log(claims.email); // "me@example.com"
+ * ```
+ */
 export interface JwtClaims {
   /** `chatgpt_account_id` under {@link OPENAI_AUTH_CLAIM}. */
   accountId?: string;
@@ -40,8 +50,16 @@ function decodeBase64Url(segment: string): Uint8Array {
 }
 
 /**
- * The payload of a JWT as an object. Throws `PiError("auth.invalid_token")` when the
- * input is not three dot-separated segments with a base64url JSON object in the middle.
+ * The payload of a JWT as an object (base64url, padding tolerated; the signature is not
+ * checked). Throws `PiError("auth.invalid_token")`, whose message never contains the
+ * token, when the input is not three dot-separated parts with a JSON object in the middle.
+ *
+ * @example
+ * ```ts
+ * import { decodeJwtPayload } from "./mod.ts";
+ * const payload = btoa(JSON.stringify({ sub: "user-1", exp: 1767225600 }));
+ * console.log(decodeJwtPayload(`e30.${payload}.sig`).sub); // "user-1"
+ * ```
  */
 export function decodeJwtPayload(token: string): Record<string, unknown> {
   if (typeof token !== "string") throw invalid("not a string");
@@ -86,17 +104,50 @@ export function claimsFromPayload(payload: Record<string, unknown>): JwtClaims {
   return claims;
 }
 
-/** Account id, plan type and email of a JWT. Throws like {@link decodeJwtPayload}. */
+/**
+ * Account id (`chatgpt_account_id`), plan type (`chatgpt_plan_type`) and email of a JWT.
+ * Throws like {@link decodeJwtPayload}.
+ *
+ * @example
+ * ```ts
+ * import { getJwtClaims } from "./mod.ts";
+ * const payload = btoa(JSON.stringify({
+ *   "https://api.openai.com/auth": { chatgpt_account_id: "acc-1", chatgpt_plan_type: "pro" },
+ * }));
+ * console.log(getJwtClaims(`e30.${payload}.sig`)); // { accountId: "acc-1", planType: "pro" }
+ * ```
+ */
 export function getJwtClaims(token: string): JwtClaims {
   return claimsFromPayload(decodeJwtPayload(token));
 }
 
-/** The ChatGPT account id of a JWT, or undefined. Throws like {@link decodeJwtPayload}. */
+/**
+ * The ChatGPT account id of a JWT (the `chatgpt_account_id` claim under
+ * `"https://api.openai.com/auth"`), or undefined. Throws like {@link decodeJwtPayload}.
+ *
+ * @example
+ * ```ts
+ * import { getAccountId } from "./mod.ts";
+ * const payload = btoa(JSON.stringify({
+ *   "https://api.openai.com/auth": { chatgpt_account_id: "acc-1" },
+ * }));
+ * console.log(getAccountId(`e30.${payload}.sig`)); // "acc-1"
+ * ```
+ */
 export function getAccountId(token: string): string | undefined {
   return getJwtClaims(token).accountId;
 }
 
-/** The `exp` claim in epoch milliseconds, or undefined. Throws like {@link decodeJwtPayload}. */
+/**
+ * The `exp` claim in epoch milliseconds, or undefined. Throws like {@link decodeJwtPayload}.
+ *
+ * @example
+ * ```ts
+ * import { getJwtExpiry } from "./mod.ts";
+ * const payload = btoa(JSON.stringify({ exp: 1767225600 }));
+ * console.log(getJwtExpiry(`e30.${payload}.sig`)); // 1767225600000
+ * ```
+ */
 export function getJwtExpiry(token: string): number | undefined {
   const exp = decodeJwtPayload(token).exp;
   return typeof exp === "number" && Number.isFinite(exp) ? exp * 1000 : undefined;

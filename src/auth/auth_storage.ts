@@ -1,0 +1,516 @@
+/**
+ * AuthStorage: the credential store behind every provider (`<agent dir>/auth.json`).
+ *
+ * - Every write is a read-modify-write under the exclusive lock on the sibling
+ *   `auth.json.lck`: temp file `0600` in the same directory → write → fsync → rename.
+ *   Unknown providers and fields are kept.
+ * - An OAuth token within 60 s of `expires` is refreshed under the lock after re-reading
+ *   the file, so any number of processes make one refresh request; callers in one
+ *   process share one promise per provider.
+ * - A failed read or refresh never writes: auth.json stays byte for byte as it was.
+ * @module
+ */
+
+import { createDeps, type Deps } from "../deps.ts";
+import { PiError } from "../errors.ts";
+import { acquireFileLock, DEFAULT_LOCK_TIMEOUT_MS } from "./file_lock.ts";
+import { isJwt } from "./jwt.ts";
+import { getOAuthProvider, listOAuthProviders } from "./oauth_providers.ts";
+import type {
+  Credential,
+  KeySource,
+  LoginCallbacks,
+  LoginOptions,
+  OAuthCredential,
+} from "./types.ts";
+
+/** An OAuth token this close to `expires` (ms) is refreshed before use. */
+export const REFRESH_MARGIN_MS = 60_000;
+
+/** The environment variable that holds the key of a provider, last in the chain. */
+export const PROVIDER_ENV_KEYS: Readonly<Record<string, string>> = {
+  "openai-codex": "OPENAI_API_KEY",
+  openai: "OPENAI_API_KEY",
+  anthropic: "ANTHROPIC_API_KEY",
+};
+
+/** Providers whose key (from the environment or `--api-key`) must be an access token (JWT). */
+const JWT_KEY_PROVIDERS = new Set(["openai-codex"]);
+
+/**
+ * Where a provider's key comes from (see {@link AuthStorage.keySource}).
+ *
+ * @example
+ * ```ts
+ * import { AuthStorage, type KeySourceKind } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const storage = new AuthStorage(`${dir}/auth.json`);
+ * storage.setRuntimeApiKey("anthropic", "sk-ant-example");
+ * const source: KeySourceKind | undefined = storage.keySource("anthropic"); // "runtime"
+ * ```
+ */
+export type KeySourceKind = "runtime" | "oauth" | "api_key" | "env";
+
+/**
+ * Options of {@link AuthStorage}.
+ *
+ * @example
+ * ```ts
+ * import { AuthStorage, type AuthStorageOptions, createDeps } from "./mod.ts";
+ * const options: AuthStorageOptions = {
+ *   deps: createDeps(),
+ *   lockTimeoutMs: 10_000,
+ *   onWarning: (message) => console.error(message),
+ * };
+ * const dir = await Deno.makeTempDir();
+ * const storage = new AuthStorage(`${dir}/auth.json`, options);
+ * ```
+ */
+export interface AuthStorageOptions {
+  /** The outside world (env, clock, fetch, agent dir). Default: {@link createDeps}. */
+  deps?: Deps;
+  /** How long to wait for the lock file before failing (default 30 s). */
+  lockTimeoutMs?: number;
+  /** Told once per notice, e.g. "Tightened permissions of … to 0600 (were 0644)". */
+  onWarning?: (message: string) => void;
+}
+
+type Data = Record<string, unknown>;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function dirname(path: string): string {
+  const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  if (i < 0) return ".";
+  if (i === 0) return path.slice(0, 1);
+  return path.slice(0, i);
+}
+
+function octal(mode: number): string {
+  return `0${(mode & 0o777).toString(8).padStart(3, "0")}`;
+}
+
+function invalidFile(path: string, detail: string): PiError {
+  return new PiError("auth.invalid_file", `Invalid credentials file ${path}: ${detail}`, {
+    hint: "fix the file or move it away, then run pi login",
+  });
+}
+
+/** Checks the shape of one entry; returns a problem description or undefined. */
+function entryProblem(provider: string, entry: unknown): string | undefined {
+  const at = JSON.stringify(provider);
+  if (!isObject(entry)) return `${at} must be an object`;
+  if (typeof entry.type !== "string") return `${at}.type must be a string`;
+  if (entry.type === "oauth") {
+    for (const field of ["access", "refresh"]) {
+      if (typeof entry[field] !== "string" || entry[field] === "") {
+        return `${at}.${field} must be a non-empty string`;
+      }
+    }
+    if (typeof entry.expires !== "number" || !Number.isFinite(entry.expires)) {
+      return `${at}.expires must be a number (epoch milliseconds)`;
+    }
+    if (entry.accountId !== undefined && typeof entry.accountId !== "string") {
+      return `${at}.accountId must be a string`;
+    }
+  } else if (entry.type === "api_key") {
+    if (typeof entry.key !== "string" || entry.key === "") {
+      return `${at}.key must be a non-empty string`;
+    }
+  }
+  return undefined;
+}
+
+/** Parses the text of auth.json; throws `auth.invalid_file` naming the path. */
+export function parseAuthFile(text: string, path: string): Data {
+  if (text.trim() === "") return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // The parser's message quotes the file's text, which holds tokens: never show it.
+    throw invalidFile(path, "not valid JSON");
+  }
+  if (!isObject(json)) throw invalidFile(path, "the top level must be a JSON object");
+  for (const [provider, entry] of Object.entries(json)) {
+    const problem = entryProblem(provider, entry);
+    if (problem) throw invalidFile(path, problem);
+  }
+  return json;
+}
+
+function isOAuth(entry: unknown): entry is OAuthCredential {
+  return isObject(entry) && entry.type === "oauth";
+}
+
+function knownOAuthIds(): string {
+  return listOAuthProviders().map((p) => p.id).join(", ");
+}
+
+function unknownProvider(provider: string): PiError {
+  return new PiError(
+    "auth.unknown_provider",
+    `Unknown OAuth provider: ${provider} (known: ${knownOAuthIds()})`,
+  );
+}
+
+/**
+ * The credential store. Reads are lazy and cached (see {@link AuthStorage.reload});
+ * every write and every refresh re-reads the file under the lock first. Errors are
+ * `PiError`s (`auth.invalid_file`, `auth.refresh_failed`, `auth.refresh_network`,
+ * `auth.lock_timeout`, …) whose messages never contain a token.
+ *
+ * @example
+ * ```ts
+ * import { AuthStorage } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const storage = new AuthStorage(`${dir}/auth.json`); // default: <agent dir>/auth.json
+ * await storage.set("anthropic", { type: "api_key", key: "sk-ant-example" });
+ * console.log(storage.list()); // ["anthropic"]
+ * console.log(await storage.getApiKey("anthropic")); // "sk-ant-example"
+ * // OAuth: await storage.login("openai-codex", { onAuth: ({ url }) => …, onPrompt: … });
+ * ```
+ */
+export class AuthStorage implements KeySource {
+  /** The path of auth.json. */
+  readonly path: string;
+  /** The lock file, a sibling of auth.json (`auth.json.lck`). */
+  readonly lockPath: string;
+  /** Notices given so far (permission tightening), each once. */
+  readonly warnings: string[] = [];
+
+  #deps: Deps;
+  #lockTimeoutMs: number;
+  #onWarning: ((message: string) => void) | undefined;
+  #data: Data | undefined;
+  #runtime = new Map<string, string>();
+  #refreshing = new Map<string, Promise<OAuthCredential>>();
+
+  /** A store on `path` (default `<agent dir>/auth.json`). Does no I/O. */
+  constructor(path?: string, options: AuthStorageOptions = {}) {
+    this.#deps = options.deps ?? createDeps();
+    this.path = path ?? `${this.#deps.agentDir}/auth.json`;
+    this.lockPath = `${this.path}.lck`;
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    this.#onWarning = options.onWarning;
+  }
+
+  // ---- reading ----
+
+  /** The stored credential of a provider (a copy), or undefined. */
+  get(provider: string): Credential | undefined {
+    const entry = this.#load()[provider];
+    return entry === undefined ? undefined : structuredClone(entry) as Credential;
+  }
+
+  /** Whether auth.json holds an entry for the provider. */
+  has(provider: string): boolean {
+    return Object.hasOwn(this.#load(), provider);
+  }
+
+  /** The providers with an entry in auth.json, in file order. */
+  list(): string[] {
+    return Object.keys(this.#load());
+  }
+
+  /** Drops the cached contents; the next read goes to the file. Throws on a corrupt file. */
+  reload(): void {
+    this.#data = undefined;
+    this.#load();
+  }
+
+  // ---- writing ----
+
+  /** Stores a credential for a provider (other entries and unknown fields are kept). */
+  async set(provider: string, credential: Credential): Promise<void> {
+    const problem = entryProblem(provider, credential);
+    if (problem) throw new PiError("auth.invalid_token", `Cannot store credential: ${problem}`);
+    await this.#mutate((data) => {
+      data[provider] = structuredClone(credential);
+    });
+  }
+
+  /** Removes a provider's entry; true if there was one. */
+  async remove(provider: string): Promise<boolean> {
+    let removed = false;
+    await this.#mutate((data) => {
+      removed = Object.hasOwn(data, provider);
+      delete data[provider];
+      return removed;
+    });
+    return removed;
+  }
+
+  /** Sets a key that wins over everything stored (`--api-key`); kept in memory only. */
+  setRuntimeApiKey(provider: string, key: string): void {
+    this.#runtime.set(provider, key);
+  }
+
+  /** Removes a runtime key set with {@link AuthStorage.setRuntimeApiKey}. */
+  removeRuntimeApiKey(provider: string): void {
+    this.#runtime.delete(provider);
+  }
+
+  // ---- keys ----
+
+  /**
+   * The key for a provider: runtime key → stored OAuth credential (refreshed under the
+   * lock when within 60 s of expiry) → stored API key → environment variable → undefined.
+   * For openai-codex a runtime or environment key must be an access token (JWT).
+   */
+  async getApiKey(provider: string): Promise<string | undefined> {
+    const runtime = this.#runtime.get(provider);
+    if (runtime !== undefined) return this.#checkKey(provider, runtime, "--api-key");
+    const entry = this.#load()[provider];
+    if (isOAuth(entry)) {
+      const oauth = getOAuthProvider(provider);
+      if (!oauth) return entry.access;
+      if (!this.#isStale(entry)) return oauth.getApiKey(entry);
+      return oauth.getApiKey(await this.#refreshShared(provider, false));
+    }
+    if (isObject(entry) && entry.type === "api_key") return entry.key as string;
+    const envName = PROVIDER_ENV_KEYS[provider];
+    const fromEnv = envName ? this.#deps.env(envName) : undefined;
+    if (fromEnv) return this.#checkKey(provider, fromEnv, envName);
+    return undefined;
+  }
+
+  /**
+   * Whether a usable key exists for the provider anywhere in the chain. Synchronous, no
+   * network. An environment key that openai-codex would refuse (not a JWT) does not count;
+   * a runtime key always does (using it gives the clear refusal).
+   */
+  hasKey(provider: string): boolean {
+    return this.keySource(provider) !== undefined;
+  }
+
+  /** Where the provider's key would come from (`runtime`, `oauth`, `api_key`, `env`), or undefined. */
+  keySource(provider: string): KeySourceKind | undefined {
+    if (this.#runtime.has(provider)) return "runtime";
+    const entry = this.#load()[provider];
+    if (isOAuth(entry)) return "oauth";
+    if (isObject(entry) && entry.type === "api_key") return "api_key";
+    const envName = PROVIDER_ENV_KEYS[provider];
+    const fromEnv = envName ? this.#deps.env(envName) : undefined;
+    if (!fromEnv) return undefined;
+    if (JWT_KEY_PROVIDERS.has(provider) && !isJwt(fromEnv)) return undefined;
+    return "env";
+  }
+
+  /**
+   * Refreshes a provider's OAuth token and returns the new key. Without `force` only a
+   * stale token is refreshed; with `force` (after a 401) the token is refreshed unless
+   * another process already replaced it. Keys that are not stored OAuth credentials are
+   * returned as they are.
+   */
+  async refresh(provider: string, options: { force?: boolean } = {}): Promise<string | undefined> {
+    const entry = this.#load()[provider];
+    const oauth = getOAuthProvider(provider);
+    if (!isOAuth(entry) || !oauth || this.#runtime.has(provider)) {
+      return await this.getApiKey(provider);
+    }
+    return oauth.getApiKey(await this.#refreshShared(provider, options.force === true));
+  }
+
+  // ---- login / logout ----
+
+  /** Runs the provider's OAuth login and stores the credential. */
+  async login(
+    provider: string,
+    callbacks: LoginCallbacks,
+    options?: LoginOptions,
+  ): Promise<OAuthCredential> {
+    const oauth = getOAuthProvider(provider);
+    if (!oauth) throw unknownProvider(provider);
+    const credential = await oauth.login(callbacks, this.#deps, options);
+    await this.set(provider, credential);
+    return credential;
+  }
+
+  /**
+   * Removes the provider's stored credential (revoking an OAuth token best-effort);
+   * true if there was one. A provider that is neither stored nor an OAuth provider is
+   * `auth.unknown_provider`.
+   */
+  async logout(provider: string): Promise<boolean> {
+    const entry = this.#readFile()[provider];
+    const oauth = getOAuthProvider(provider);
+    if (entry === undefined && !oauth) throw unknownProvider(provider);
+    const removed = await this.remove(provider);
+    if (removed && isOAuth(entry) && oauth?.revoke) {
+      try {
+        await oauth.revoke(entry, this.#deps, AbortSignal.timeout(5_000));
+      } catch {
+        // Best effort: the local credential is gone either way.
+      }
+    }
+    return removed;
+  }
+
+  // ---- internals ----
+
+  #checkKey(provider: string, key: string, from: string): string {
+    if (JWT_KEY_PROVIDERS.has(provider) && !isJwt(key)) {
+      throw new PiError(
+        "auth.invalid_token",
+        `The ${provider} key from ${from} is not an access token (JWT)`,
+        {
+          hint:
+            `${provider} needs a ChatGPT access token: run pi login ${provider}, or use --provider openai for an API key`,
+        },
+      );
+    }
+    return key;
+  }
+
+  #isStale(credential: OAuthCredential): boolean {
+    return credential.expires - REFRESH_MARGIN_MS <= this.#deps.now();
+  }
+
+  #warn(message: string): void {
+    if (this.warnings.includes(message)) return;
+    this.warnings.push(message);
+    this.#onWarning?.(message);
+  }
+
+  /** Tightens a file (0600) or directory (0700) that others can read. */
+  #tighten(path: string, wanted: number): void {
+    if (Deno.build.os === "windows") return;
+    let mode: number | null;
+    try {
+      mode = Deno.statSync(path).mode;
+    } catch {
+      return;
+    }
+    if (mode === null || (mode & 0o077) === 0) return;
+    Deno.chmodSync(path, wanted);
+    this.#warn(`Tightened permissions of ${path} to ${octal(wanted)} (were ${octal(mode)})`);
+  }
+
+  #ensureDir(): void {
+    const dir = dirname(this.path);
+    try {
+      Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new PiError("io", `Cannot create the directory ${dir}`, { cause: err });
+    }
+    this.#tighten(dir, 0o700);
+  }
+
+  /** Reads and parses the file now (missing or empty = empty store). */
+  #readFile(): Data {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(this.path);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return {};
+      throw new PiError("io", `Cannot read ${this.path}`, { cause: err });
+    }
+    const data = parseAuthFile(text, this.path);
+    this.#tighten(dirname(this.path), 0o700);
+    this.#tighten(this.path, 0o600);
+    return data;
+  }
+
+  #load(): Data {
+    if (this.#data === undefined) this.#data = this.#readFile();
+    return this.#data;
+  }
+
+  /** Writes `data` atomically: temp 0600 in the same dir → write → fsync → rename. */
+  async #write(data: Data): Promise<void> {
+    const dir = dirname(this.path);
+    const suffix = Array.from(this.#deps.randomBytes(6), (b) => b.toString(16).padStart(2, "0"))
+      .join("");
+    const tmp = `${this.path}.${Deno.pid}.${suffix}.tmp`;
+    const bytes = new TextEncoder().encode(`${JSON.stringify(data, null, 2)}\n`);
+    try {
+      const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
+      try {
+        if (Deno.build.os !== "windows") await Deno.chmod(tmp, 0o600);
+        let written = 0;
+        while (written < bytes.length) written += await file.write(bytes.subarray(written));
+        await file.sync();
+      } finally {
+        file.close();
+      }
+      await Deno.rename(tmp, this.path);
+    } catch (err) {
+      await Deno.remove(tmp).catch(() => {});
+      throw new PiError("io", `Cannot write ${this.path}`, { cause: err });
+    }
+    // Make the rename itself durable (best effort; not possible everywhere).
+    try {
+      const handle = await Deno.open(dir, { read: true });
+      try {
+        await handle.sync();
+      } finally {
+        handle.close();
+      }
+    } catch {
+      // ignore
+    }
+  }
+
+  /** Read-modify-write under the lock. `change` returning false skips the write. */
+  async #mutate(change: (data: Data) => boolean | void): Promise<void> {
+    this.#ensureDir();
+    const lock = await acquireFileLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs });
+    try {
+      const data = this.#readFile();
+      if (change(data) !== false) await this.#write(data);
+      this.#data = data;
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** One refresh per provider at a time in this process; callers share the promise. */
+  #refreshShared(provider: string, force: boolean): Promise<OAuthCredential> {
+    const running = this.#refreshing.get(provider);
+    if (running) return running;
+    const seen = this.#load()[provider];
+    const seenAccess = isOAuth(seen) ? seen.access : undefined;
+    const promise = this.#refreshLocked(provider, force, seenAccess).finally(() => {
+      this.#refreshing.delete(provider);
+    });
+    this.#refreshing.set(provider, promise);
+    return promise;
+  }
+
+  async #refreshLocked(
+    provider: string,
+    force: boolean,
+    seenAccess: string | undefined,
+  ): Promise<OAuthCredential> {
+    const oauth = getOAuthProvider(provider);
+    if (!oauth) throw unknownProvider(provider);
+    this.#ensureDir();
+    const lock = await acquireFileLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs });
+    try {
+      const data = this.#readFile();
+      const current = data[provider];
+      if (!isOAuth(current)) {
+        this.#data = data;
+        throw new PiError("auth.not_logged_in", `Not logged in to ${provider}`, {
+          hint: `run /login (or pi login ${provider})`,
+        });
+      }
+      const alreadyDone = force ? current.access !== seenAccess : !this.#isStale(current);
+      if (alreadyDone) {
+        this.#data = data;
+        return current;
+      }
+      // A failure here throws before anything is written: the file stays as it was.
+      const refreshed = await oauth.refresh(current, this.#deps);
+      data[provider] = refreshed;
+      await this.#write(data);
+      this.#data = data;
+      return refreshed;
+    } finally {
+      lock.release();
+    }
+  }
+}
