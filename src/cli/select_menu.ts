@@ -1,0 +1,158 @@
+/**
+ * A filterable menu as a state machine (render + onKey), used by /login, /logout,
+ * /model and /thinking. Typing filters (case-insensitive, every word must match the
+ * label, the value or the hint), ↑/↓ (or Ctrl+P/Ctrl+N, Tab/Shift+Tab) move,
+ * Enter picks, Escape or Ctrl+C cancels. No I/O.
+ * @module
+ */
+
+import type { KeyEvent } from "./keys.ts";
+import { type Style, truncate } from "./render.ts";
+
+/** One choice. */
+export interface MenuItem<T> {
+  /** What is shown. */
+  label: string;
+  /** What picking it returns. */
+  value: T;
+  /** Shown dim after the label (e.g. "current", "logged in"). */
+  hint?: string;
+}
+
+/** What a key did. */
+export type MenuResult<T> =
+  | {
+    /** An item was picked. */
+    type: "select";
+    /** Its value. */
+    value: T;
+  }
+  | {
+    /** The menu was cancelled. */
+    type: "cancel";
+  }
+  | {
+    /** Still choosing. */
+    type: "handled";
+  };
+
+/** A filterable single-choice menu. */
+export class SelectMenu<T> {
+  /** The question shown above the items. */
+  readonly title: string;
+  /** All items. */
+  readonly items: readonly MenuItem<T>[];
+  /** The filter typed so far. */
+  filter = "";
+  /** Index of the highlighted item in {@link visible}. */
+  index = 0;
+  #maxRows: number;
+  #filterable: boolean;
+
+  /** Creates a menu; `initial` is the index of the item highlighted first. */
+  constructor(
+    title: string,
+    items: readonly MenuItem<T>[],
+    options: { initial?: number; maxRows?: number; filterable?: boolean } = {},
+  ) {
+    this.title = title;
+    this.items = items;
+    this.index = Math.max(0, Math.min(options.initial ?? 0, items.length - 1));
+    this.#maxRows = options.maxRows ?? 10;
+    this.#filterable = options.filterable ?? true;
+  }
+
+  /** The items that match the filter, in their order. */
+  get visible(): MenuItem<T>[] {
+    const words = this.filter.toLowerCase().split(/\s+/).filter(Boolean);
+    if (words.length === 0) return [...this.items];
+    return this.items.filter((item) => {
+      const hay = `${item.label} ${String(item.value)} ${item.hint ?? ""}`.toLowerCase();
+      return words.every((w) => hay.includes(w));
+    });
+  }
+
+  /** Applies one key. */
+  onKey(event: KeyEvent): MenuResult<T> {
+    const handled: MenuResult<T> = { type: "handled" };
+    if (event.type === "text" || event.type === "paste") {
+      if (!this.#filterable) {
+        // y/n style: a first letter picks the item it starts.
+        const ch = event.text.trim().toLowerCase()[0];
+        const hit = this.items.find((i) => i.label.toLowerCase().startsWith(ch ?? "\0"));
+        return hit ? { type: "select", value: hit.value } : handled;
+      }
+      this.filter += event.text.replace(/\n/g, " ");
+      this.index = 0;
+      return handled;
+    }
+    const count = this.visible.length;
+    switch (event.name) {
+      case "up":
+      case "ctrl+p":
+      case "shift+tab":
+        if (count > 0) this.index = (this.index - 1 + count) % count;
+        return handled;
+      case "down":
+      case "ctrl+n":
+      case "tab":
+        if (count > 0) this.index = (this.index + 1) % count;
+        return handled;
+      case "pageup":
+        this.index = Math.max(0, this.index - this.#maxRows);
+        return handled;
+      case "pagedown":
+        this.index = Math.max(0, Math.min(count - 1, this.index + this.#maxRows));
+        return handled;
+      case "backspace":
+        this.filter = [...this.filter].slice(0, -1).join("");
+        this.index = 0;
+        return handled;
+      case "ctrl+u":
+      case "ctrl+w":
+      case "word-backspace":
+        this.filter = "";
+        this.index = 0;
+        return handled;
+      case "enter": {
+        const item = this.visible[this.index];
+        return item ? { type: "select", value: item.value } : handled;
+      }
+      case "escape":
+      case "ctrl+c":
+      case "ctrl+d":
+        return { type: "cancel" };
+    }
+    return handled;
+  }
+
+  /** Draws the menu into rows of at most `width` columns. */
+  render(width: number, style: Style): string[] {
+    const rows: string[] = [style.bold(truncate(this.title, width))];
+    if (this.#filterable && (this.filter !== "" || this.items.length > 5)) {
+      rows.push(truncate(`${style.dim("filter:")} ${this.filter}`, width));
+    }
+    const visible = this.visible;
+    if (visible.length === 0) rows.push(style.dim("  (nothing matches)"));
+    const start = Math.max(
+      0,
+      Math.min(this.index - Math.floor(this.#maxRows / 2), visible.length - this.#maxRows),
+    );
+    const end = Math.min(visible.length, start + this.#maxRows);
+    if (start > 0) rows.push(style.dim(`  ↑ ${start} more`));
+    for (let i = start; i < end; i++) {
+      const item = visible[i];
+      const selected = i === this.index;
+      const hint = item.hint ? ` ${style.dim(`(${item.hint})`)}` : "";
+      const text = `${selected ? "❯" : " "} ${item.label}${hint}`;
+      const line = truncate(text, width);
+      rows.push(selected ? style.cyan(line) : line);
+    }
+    if (end < visible.length) rows.push(style.dim(`  ↓ ${visible.length - end} more`));
+    const help = this.#filterable
+      ? "↑↓ move · type to filter · Enter select · Esc cancel"
+      : "↑↓ move · Enter select · Esc cancel";
+    rows.push(style.dim(truncate(help, width)));
+    return rows;
+  }
+}
