@@ -27,6 +27,8 @@ export interface Model {
   id: string;
   /** Display name. */
   name: string;
+  /** One line about the model, e.g. "Latest reasoning model". */
+  description?: string;
   /** Provider id: `openai-codex`, `openai`, `anthropic`, or one from models.json. */
   provider: string;
   /** The wire API. */

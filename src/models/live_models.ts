@@ -1,0 +1,278 @@
+/**
+ * The live Codex model list: `GET {base}/codex/models?client_version=<pi version>` with the
+ * subscription's access token, parsed leniently, cached in `<agent dir>/models-cache.json`
+ * for 24 hours (written atomically, mode 0600) and applied over the built-in models.
+ * @module
+ */
+
+import type { Deps } from "../deps.ts";
+import { PiError } from "../errors.ts";
+import { redact } from "../redact.ts";
+import { newModelDefaults } from "./models_file.ts";
+import type { Model, ReasoningLevel } from "./types.ts";
+
+/** The default ChatGPT backend base URL. */
+export const OPENAI_CODEX_DEFAULT_BASE_URL = "https://chatgpt.com/backend-api";
+/** How long a fetched list is fresh. */
+export const LIVE_LIST_TTL_MS = 24 * 60 * 60 * 1000;
+/** The cache file's name in the agent dir. */
+export const MODELS_CACHE_FILE = "models-cache.json";
+
+/** One model of the live list, as pi keeps it. */
+export interface LiveModel {
+  /** The model id (`slug`). */
+  id: string;
+  /** `display_name`. */
+  name: string;
+  /** `supported_reasoning_levels[].effort`, `none` read as `off`. */
+  reasoning: ReasoningLevel[];
+  /** `description`. */
+  description?: string;
+  /** `context_window`. */
+  contextWindow?: number;
+  /** `input_modalities`. */
+  inputs?: ("text" | "image")[];
+  /** `false` when the backend hides the model from pickers (`visibility` hide/none). */
+  listed: boolean;
+}
+
+/** What `models-cache.json` holds. */
+export interface LiveCache {
+  /** When the list was fetched, epoch ms. */
+  fetchedAt: number;
+  /** The backend base URL it came from. */
+  baseUrl: string;
+  /** The pi version that asked (`client_version`). */
+  clientVersion: string;
+  /** The models. */
+  models: LiveModel[];
+}
+
+/** The ChatGPT backend base URL: `$PI_OPENAI_CODEX_BASE_URL` or the default, no trailing slash. */
+export function codexBaseUrl(deps: Pick<Deps, "env">): string {
+  return (deps.env("PI_OPENAI_CODEX_BASE_URL") || OPENAI_CODEX_DEFAULT_BASE_URL).replace(
+    /\/+$/,
+    "",
+  );
+}
+
+const EFFORTS: Record<string, ReasoningLevel> = {
+  none: "off",
+  off: "off",
+  minimal: "minimal",
+  low: "low",
+  medium: "medium",
+  high: "high",
+  xhigh: "xhigh",
+};
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * Parses a `/codex/models` response (`{models: [{slug, display_name,
+ * supported_reasoning_levels: [{effort}], …}]}`). Malformed entries are skipped; a body
+ * without a `models` list is an error.
+ */
+export function parseLiveModels(body: unknown): LiveModel[] {
+  if (!isObject(body) || !Array.isArray(body.models)) {
+    throw new PiError("api.http", "The model list from the ChatGPT backend has no models array");
+  }
+  const out: LiveModel[] = [];
+  const seen = new Set<string>();
+  for (const raw of body.models) {
+    if (!isObject(raw) || typeof raw.slug !== "string" || raw.slug.trim() === "") continue;
+    const id = raw.slug.trim();
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const name = typeof raw.display_name === "string" && raw.display_name.trim() !== ""
+      ? raw.display_name.trim()
+      : id;
+    const reasoning: ReasoningLevel[] = [];
+    if (Array.isArray(raw.supported_reasoning_levels)) {
+      for (const level of raw.supported_reasoning_levels) {
+        const effort = isObject(level) ? level.effort : level;
+        const mapped = typeof effort === "string" ? EFFORTS[effort.toLowerCase()] : undefined;
+        if (mapped && !reasoning.includes(mapped)) reasoning.push(mapped);
+      }
+    }
+    const model: LiveModel = {
+      id,
+      name,
+      reasoning,
+      listed: raw.visibility === undefined || raw.visibility === "list",
+    };
+    if (typeof raw.description === "string" && raw.description !== "") {
+      model.description = raw.description;
+    }
+    if (
+      typeof raw.context_window === "number" && Number.isInteger(raw.context_window) &&
+      raw.context_window > 0
+    ) {
+      model.contextWindow = raw.context_window;
+    }
+    if (Array.isArray(raw.input_modalities)) {
+      const inputs = raw.input_modalities.filter((m): m is "text" | "image" =>
+        m === "text" || m === "image"
+      );
+      if (inputs.length > 0) model.inputs = inputs;
+    }
+    out.push(model);
+  }
+  return out;
+}
+
+/** Whether a cache is fresh for this backend and pi version at `now`. */
+export function isCacheFresh(
+  cache: LiveCache | undefined,
+  now: number,
+  baseUrl: string,
+  clientVersion: string,
+): boolean {
+  return cache !== undefined && cache.baseUrl === baseUrl &&
+    cache.clientVersion === clientVersion && now >= cache.fetchedAt &&
+    now - cache.fetchedAt < LIVE_LIST_TTL_MS;
+}
+
+/**
+ * Applies the live list to `models` (the built-ins): a known `openai-codex` model gets the
+ * backend's name, reasoning levels, context window and inputs; a new listed slug is added
+ * after the other `openai-codex` models.
+ */
+export function applyLiveModels(models: readonly Model[], live: readonly LiveModel[]): Model[] {
+  const out = [...models];
+  let insertAt = out.reduce((last, m, i) => m.provider === "openai-codex" ? i + 1 : last, 0);
+  for (const lm of live) {
+    const index = out.findIndex((m) => m.provider === "openai-codex" && m.id === lm.id);
+    const base = index >= 0 ? out[index] : {
+      ...newModelDefaults("openai-codex", lm.id, "openai-codex-responses"),
+      contextWindow: 272_000,
+      maxOutput: 128_000,
+      inputs: ["text", "image"] as ("text" | "image")[],
+    };
+    if (index < 0 && !lm.listed) continue;
+    const updated: Model = { ...base, name: lm.name, reasoning: [...lm.reasoning] };
+    if (lm.description !== undefined) updated.description = lm.description;
+    if (lm.contextWindow !== undefined) updated.contextWindow = lm.contextWindow;
+    if (lm.inputs !== undefined) updated.inputs = [...lm.inputs];
+    if (index >= 0) out[index] = updated;
+    else out.splice(insertAt++, 0, updated);
+  }
+  return out;
+}
+
+/** Reads the cache file; anything unreadable or malformed counts as no cache. */
+export function readLiveCache(path: string): LiveCache | undefined {
+  try {
+    const data = JSON.parse(Deno.readTextFileSync(path));
+    if (
+      !isObject(data) || typeof data.fetchedAt !== "number" || typeof data.baseUrl !== "string" ||
+      typeof data.clientVersion !== "string" || !Array.isArray(data.models)
+    ) {
+      return undefined;
+    }
+    const models = parseLiveModels({
+      models: data.models.map((m: unknown) =>
+        isObject(m)
+          ? {
+            slug: m.id,
+            display_name: m.name,
+            supported_reasoning_levels: Array.isArray(m.reasoning)
+              ? m.reasoning.map((effort) => ({ effort }))
+              : [],
+            description: m.description,
+            context_window: m.contextWindow,
+            input_modalities: m.inputs,
+            visibility: m.listed === false ? "hide" : "list",
+          }
+          : m
+      ),
+    });
+    return {
+      fetchedAt: data.fetchedAt,
+      baseUrl: data.baseUrl,
+      clientVersion: data.clientVersion,
+      models,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function dirname(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? (i === 0 ? "/" : ".") : path.slice(0, i);
+}
+
+/** Writes the cache atomically: temp file (0600) in the same dir → fsync → rename. */
+export async function writeLiveCache(
+  path: string,
+  cache: LiveCache,
+  randomBytes: (n: number) => Uint8Array,
+): Promise<void> {
+  const dir = dirname(path);
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const suffix = Array.from(randomBytes(6), (b) => b.toString(16).padStart(2, "0")).join("");
+  const temp = `${path}.${suffix}.tmp`;
+  const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
+  try {
+    await file.write(new TextEncoder().encode(JSON.stringify(cache, null, 2) + "\n"));
+    await file.sync();
+  } finally {
+    file.close();
+  }
+  try {
+    await Deno.rename(temp, path);
+  } catch (err) {
+    await Deno.remove(temp).catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * Fetches the live list. Throws `api.http` (non-2xx, bad body) or `api.network`; the
+ * server's text is redacted before it reaches a message.
+ */
+export async function fetchLiveModels(
+  deps: Pick<Deps, "fetch">,
+  request: { baseUrl: string; clientVersion: string; token: string; accountId: string },
+  signal?: AbortSignal,
+): Promise<LiveModel[]> {
+  const url = `${request.baseUrl}/codex/models?client_version=${
+    encodeURIComponent(request.clientVersion)
+  }`;
+  let response: Response;
+  try {
+    response = await deps.fetch(url, {
+      headers: {
+        "authorization": `Bearer ${request.token}`,
+        "chatgpt-account-id": request.accountId,
+        "originator": "pi",
+        "accept": "application/json",
+      },
+      signal,
+    });
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason ?? err;
+    throw new PiError("api.network", `Cannot reach ${request.baseUrl} for the model list`, {
+      cause: err,
+    });
+  }
+  if (!response.ok) {
+    const text = redact((await response.text().catch(() => "")).slice(0, 200));
+    throw new PiError(
+      "api.http",
+      `The model list request failed: HTTP ${response.status}${text ? ` ${text}` : ""}`,
+    );
+  }
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch (err) {
+    throw new PiError("api.http", "The model list from the ChatGPT backend is not JSON", {
+      cause: err,
+    });
+  }
+  return parseLiveModels(body);
+}

@@ -1,0 +1,403 @@
+/**
+ * ModelRegistry: which models a user can pick, and with which key. Built-in models,
+ * `<agent dir>/models.json` merged over them, and the live Codex list (cached 24 h,
+ * refreshed in the background). Resolves `--model`, `--models` and `--provider`.
+ * @module
+ */
+
+import type { KeySource } from "../auth/types.ts";
+import { getAccountId } from "../auth/jwt.ts";
+import { createDeps, type Deps } from "../deps.ts";
+import { PiError } from "../errors.ts";
+import { VERSION } from "../version.ts";
+import { BUILTIN_MODELS, DEFAULT_MODEL, PROVIDER_ORDER } from "./builtin_models.ts";
+import { matchPatterns, parsePatterns, type ScopedModel } from "./glob.ts";
+import {
+  applyLiveModels,
+  codexBaseUrl,
+  fetchLiveModels,
+  isCacheFresh,
+  type LiveCache,
+  MODELS_CACHE_FILE,
+  readLiveCache,
+  writeLiveCache,
+} from "./live_models.ts";
+import { mergeModelEntries, type ModelEntry, readModelsFile } from "./models_file.ts";
+import type { Model } from "./types.ts";
+
+/** What the registry needs from the outside world. */
+export type RegistryDeps = Pick<Deps, "fetch" | "now" | "env" | "agentDir" | "randomBytes">;
+
+/** Options of a {@link ModelRegistry}. */
+export interface ModelRegistryOptions {
+  /** The Deps seam (default: the real one). */
+  deps?: RegistryDeps;
+  /** Path of models.json (default `<agent dir>/models.json`). */
+  modelsPath?: string;
+  /** Path of the live-list cache (default `<agent dir>/models-cache.json`). */
+  cachePath?: string;
+  /** Whether to use the live Codex list at all (default true). */
+  liveList?: boolean;
+  /** The built-in models to start from (default {@link BUILTIN_MODELS}). */
+  builtins?: readonly Model[];
+}
+
+/** Options of {@link ModelRegistry.refresh}. */
+export interface RefreshOptions {
+  /** Fetch even when the cache is fresh. */
+  force?: boolean;
+  /** Give up waiting after this many ms (the list keeps what it had). */
+  timeoutMs?: number;
+  /** Cancels the request. */
+  signal?: AbortSignal;
+}
+
+/** What a refresh of the live list did. */
+export interface RefreshResult {
+  /**
+   * `fetched` (new list applied), `fresh` (cache younger than 24 h, no request),
+   * `no-key` (not logged in to openai-codex), `disabled`, `timeout` or `failed`.
+   */
+  status: "fetched" | "fresh" | "no-key" | "disabled" | "timeout" | "failed";
+  /** Why it failed (status `failed`). */
+  error?: unknown;
+}
+
+/** Options of {@link ModelRegistry.resolve}. */
+export interface ResolveOptions {
+  /** Only models of this provider (`--provider`). */
+  provider?: string;
+}
+
+/** Options of {@link ModelRegistry.defaultModel}. */
+export interface DefaultModelOptions {
+  /** The resolved `--models` scope; its first model is the default. */
+  scope?: readonly ScopedModel[];
+  /** `--provider`: the default is that provider's first model. */
+  provider?: string;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length];
+}
+
+const key = (m: Model) => `${m.provider}/${m.id}`;
+
+/**
+ * The models pi knows and which of them can be used now.
+ *
+ * Construction reads models.json and the live-list cache (no network); a bad models.json
+ * throws `PiError("models.invalid_file")`. {@link ModelRegistry.refresh} fetches the live
+ * Codex list when it is older than 24 hours.
+ *
+ * @example
+ * ```ts
+ * import { ModelRegistry } from "./model_registry.ts";
+ * const keys = {
+ *   getApiKey: () => Promise.resolve(undefined),
+ *   refresh: () => Promise.resolve(undefined),
+ *   hasKey: (provider: string) => provider === "anthropic",
+ * };
+ * const registry = new ModelRegistry(keys, { liveList: false, modelsPath: "/nonexistent" });
+ * console.log(registry.resolve("gpt-5.2-codex").provider); // "openai-codex"
+ * console.log(registry.defaultModel().model.provider); // "anthropic"
+ * ```
+ */
+export class ModelRegistry {
+  #keys: KeySource;
+  #deps: RegistryDeps;
+  #builtins: readonly Model[];
+  #entries: ModelEntry[];
+  #cachePath: string;
+  #liveList: boolean;
+  #live: LiveCache | undefined;
+  #models: Model[] = [];
+  #refreshing: Promise<RefreshResult> | undefined;
+
+  /** Reads models.json and the cache; throws `models.invalid_file` on a bad models.json. */
+  constructor(authStorage: KeySource, options: ModelRegistryOptions = {}) {
+    this.#keys = authStorage;
+    this.#deps = options.deps ?? createDeps();
+    this.#builtins = options.builtins ?? BUILTIN_MODELS;
+    const dir = this.#deps.agentDir;
+    this.#entries = readModelsFile(options.modelsPath ?? `${dir}/models.json`);
+    this.#cachePath = options.cachePath ?? `${dir}/${MODELS_CACHE_FILE}`;
+    this.#liveList = options.liveList ?? true;
+    this.#live = this.#liveList ? readLiveCache(this.#cachePath) : undefined;
+    this.#rebuild();
+  }
+
+  #rebuild(): void {
+    const live = this.#live && this.#live.baseUrl === codexBaseUrl(this.#deps)
+      ? this.#live.models
+      : [];
+    this.#models = mergeModelEntries(applyLiveModels(this.#builtins, live), this.#entries);
+  }
+
+  /** The model with this provider and id, or undefined. */
+  find(provider: string, id: string): Model | undefined {
+    return this.#models.find((m) => m.provider === provider && m.id === id);
+  }
+
+  /** Every known model, in listing order. */
+  getAll(): Model[] {
+    return [...this.#models];
+  }
+
+  /** Whether a key for `provider` exists now (no network). */
+  hasKey(provider: string): boolean {
+    return this.#keys.hasKey?.(provider) ?? false;
+  }
+
+  /** The models whose provider has a key now. */
+  getAvailable(): Model[] {
+    const has = new Map<string, boolean>();
+    return this.#models.filter((m) => {
+      if (!has.has(m.provider)) has.set(m.provider, this.hasKey(m.provider));
+      return has.get(m.provider)!;
+    });
+  }
+
+  /** Known provider ids: `openai-codex`, `anthropic`, `openai`, then those from models.json. */
+  getProviders(): string[] {
+    const out = [...PROVIDER_ORDER];
+    for (const m of this.#models) if (!out.includes(m.provider)) out.push(m.provider);
+    return out;
+  }
+
+  /** Throws a usage error `Unknown provider: x (known: …)` unless `provider` is known. */
+  validateProvider(provider: string): string {
+    const known = this.getProviders();
+    if (known.includes(provider)) return provider;
+    const guess = known.map((p) => [p, editDistance(provider, p)] as const)
+      .sort((a, b) => a[1] - b[1])[0];
+    const hint = guess && guess[1] <= Math.max(2, Math.floor(provider.length / 3))
+      ? `did you mean ${guess[0]}?`
+      : "see pi models";
+    throw new PiError("usage", `Unknown provider: ${provider} (known: ${known.join(", ")})`, {
+      hint,
+    });
+  }
+
+  /** Of several models with one id, the first whose provider has a key, else the first. */
+  #prefer(models: Model[]): Model {
+    return models.find((m) => this.hasKey(m.provider)) ?? models[0];
+  }
+
+  #closest(spec: string, models: readonly Model[], limit = 5): string[] {
+    const needle = spec.toLowerCase();
+    const scored = models.map((m) => {
+      const id = m.id.toLowerCase();
+      let score = Math.min(editDistance(needle, id), editDistance(needle, key(m).toLowerCase()));
+      if (needle !== "" && (id.includes(needle) || needle.includes(id))) score -= 100;
+      return [key(m), score] as const;
+    });
+    scored.sort((a, b) => a[1] - b[1]);
+    return scored.slice(0, limit).map(([name]) => name);
+  }
+
+  /**
+   * Resolves a `--model` value: `provider/id`, an id, or a unique prefix of one.
+   * When several providers have the id, the first with a key wins. Unknown or ambiguous
+   * → `PiError("models.unknown")` (exit 2) listing close matches.
+   */
+  resolve(spec: string, options: ResolveOptions = {}): Model {
+    const wanted = spec.trim();
+    if (options.provider !== undefined) this.validateProvider(options.provider);
+    let candidates = options.provider === undefined
+      ? this.#models
+      : this.#models.filter((m) => m.provider === options.provider);
+    let id = wanted;
+    const slash = wanted.indexOf("/");
+    if (slash > 0) {
+      const provider = wanted.slice(0, slash);
+      if (this.getProviders().includes(provider)) {
+        if (options.provider !== undefined && options.provider !== provider) {
+          throw new PiError(
+            "usage",
+            `--model ${wanted} names provider ${provider}, but --provider is ${options.provider}`,
+            { hint: "drop one of them" },
+          );
+        }
+        const inProvider = candidates.filter((m) => m.provider === provider);
+        const rest = wanted.slice(slash + 1);
+        // An id may itself contain '/': try the whole spec as an id too.
+        if (inProvider.some((m) => m.id.toLowerCase() === rest.toLowerCase())) {
+          candidates = inProvider;
+          id = rest;
+        } else if (!candidates.some((m) => m.id.toLowerCase() === wanted.toLowerCase())) {
+          candidates = inProvider;
+          id = rest;
+        }
+      }
+    }
+    const lower = id.toLowerCase();
+    const exact = candidates.filter((m) => m.id.toLowerCase() === lower);
+    if (exact.length > 0 && lower !== "") return this.#prefer(exact);
+    const prefixed = lower === ""
+      ? []
+      : candidates.filter((m) => m.id.toLowerCase().startsWith(lower));
+    const ids = [...new Set(prefixed.map((m) => m.id))];
+    if (ids.length === 1) return this.#prefer(prefixed);
+    const where = options.provider ? ` for provider ${options.provider}` : "";
+    if (ids.length > 1) {
+      throw new PiError(
+        "models.unknown",
+        `Ambiguous model: ${wanted}${where} (matches: ${ids.slice(0, 8).join(", ")}${
+          ids.length > 8 ? ", …" : ""
+        })`,
+        { hint: "give more of the id, or provider/id" },
+      );
+    }
+    const close = this.#closest(id, candidates.length > 0 ? candidates : this.#models);
+    throw new PiError(
+      "models.unknown",
+      `Unknown model: ${wanted}${where} (known: ${close.join(", ")}, …)`,
+      { hint: "run pi models to list them all" },
+    );
+  }
+
+  /**
+   * Resolves `--models` patterns (a comma list or several): globs on `provider/id` or the
+   * bare id, `:level` suffixes, order kept, duplicates removed. A pattern that matches
+   * nothing is a `models.unknown` error (exit 2) naming it.
+   */
+  scope(patterns: string | readonly string[]): ScopedModel[] {
+    const parsed = parsePatterns(patterns);
+    const { models, unmatched } = matchPatterns(parsed, this.#models);
+    if (unmatched.length > 0) {
+      const first = unmatched[0];
+      let hint = "run pi models to list them all";
+      for (const pattern of unmatched) {
+        const colon = pattern.lastIndexOf(":");
+        if (colon <= 0) continue;
+        const without = matchPatterns(parsePatterns(pattern.slice(0, colon)), this.#models);
+        if (without.models.length > 0) {
+          hint = `unknown thinking level ${pattern.slice(colon + 1)} in ${pattern} ` +
+            `(known: off, minimal, low, medium, high, xhigh)`;
+          break;
+        }
+      }
+      const close = this.#closest(first.replace(/[*?]/g, ""), this.#models);
+      const label = unmatched.length > 1 ? "patterns" : "pattern";
+      throw new PiError(
+        "models.unknown",
+        `No model matches ${label}: ${unmatched.join(", ")} (known: ${close.join(", ")}, …)`,
+        { hint },
+      );
+    }
+    return models;
+  }
+
+  /**
+   * The model to use when none is given (CONTRACT.md): the first of `scope`; else the
+   * first model of `provider`; else `gpt-5.2-codex` on openai-codex if it has a key; else
+   * the first model of the first provider with a key (openai-codex, anthropic, openai,
+   * then providers from models.json); else `gpt-5.2-codex`.
+   */
+  defaultModel(options: DefaultModelOptions = {}): ScopedModel {
+    if (options.scope && options.scope.length > 0) return options.scope[0];
+    const preferred = this.find(DEFAULT_MODEL.provider, DEFAULT_MODEL.id);
+    if (options.provider !== undefined) {
+      this.validateProvider(options.provider);
+      if (options.provider === DEFAULT_MODEL.provider && preferred) return { model: preferred };
+      const first = this.#models.find((m) => m.provider === options.provider);
+      if (first) return { model: first };
+    }
+    if (preferred && this.hasKey(DEFAULT_MODEL.provider)) return { model: preferred };
+    for (const provider of this.getProviders()) {
+      if (!this.hasKey(provider)) continue;
+      const first = this.#models.find((m) => m.provider === provider);
+      if (first) return { model: first };
+    }
+    return { model: preferred ?? this.#models[0] };
+  }
+
+  /** When the live list in use was fetched (epoch ms), or undefined. */
+  get liveListFetchedAt(): number | undefined {
+    return this.#live?.fetchedAt;
+  }
+
+  /**
+   * Refreshes the live Codex list when it is older than 24 hours and openai-codex has a
+   * key. Never throws: failures leave the current list in place and are reported in the
+   * result. With `timeoutMs` the wait (and the request) is cut short.
+   */
+  refresh(options: RefreshOptions = {}): Promise<RefreshResult> {
+    if (!this.#liveList) return Promise.resolve({ status: "disabled" });
+    const baseUrl = codexBaseUrl(this.#deps);
+    if (!options.force && isCacheFresh(this.#live, this.#deps.now(), baseUrl, VERSION)) {
+      return Promise.resolve({ status: "fresh" });
+    }
+    if (!this.hasKey("openai-codex")) return Promise.resolve({ status: "no-key" });
+    if (this.#refreshing) return this.#refreshing;
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(options.signal?.reason);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const work = this.#fetch(baseUrl, controller.signal).finally(() => {
+      options.signal?.removeEventListener("abort", onAbort);
+      this.#refreshing = undefined;
+    });
+    this.#refreshing = work;
+    if (options.timeoutMs === undefined) return work;
+    const timeout = new Promise<RefreshResult>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort(new PiError("api.aborted", "The model list took too long"));
+        resolve({ status: "timeout" });
+      }, options.timeoutMs);
+    });
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  async #fetch(baseUrl: string, signal: AbortSignal): Promise<RefreshResult> {
+    try {
+      const token = await this.#keys.getApiKey("openai-codex");
+      if (!token) return { status: "no-key" };
+      let accountId: string | undefined;
+      try {
+        accountId = getAccountId(token);
+      } catch {
+        accountId = undefined;
+      }
+      if (!accountId) {
+        return {
+          status: "failed",
+          error: new PiError("auth.invalid_token", "The openai-codex token has no account id"),
+        };
+      }
+      const models = await fetchLiveModels(this.#deps, {
+        baseUrl,
+        clientVersion: VERSION,
+        token,
+        accountId,
+      }, signal);
+      const cache: LiveCache = {
+        fetchedAt: this.#deps.now(),
+        baseUrl,
+        clientVersion: VERSION,
+        models,
+      };
+      this.#live = cache;
+      this.#rebuild();
+      try {
+        await writeLiveCache(this.#cachePath, cache, this.#deps.randomBytes);
+      } catch (err) {
+        return { status: "fetched", error: err };
+      }
+      return { status: "fetched" };
+    } catch (err) {
+      return { status: signal.aborted ? "timeout" : "failed", error: err };
+    }
+  }
+}
