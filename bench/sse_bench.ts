@@ -1,0 +1,172 @@
+/**
+ * SSE decoding throughput: pi's SSEDecoder (bytes → events → parsed JSON Responses
+ * events) against the `openai` SDK's `Stream.fromSSEResponse` on the same 20 MB
+ * synthetic Responses stream, delivered in 16 KiB chunks.
+ *
+ *   deno bench -A bench/sse_bench.ts
+ */
+
+import { Stream } from "openai/streaming";
+import { SSEDecoder } from "../src/ai/sse.ts";
+
+const CHUNK = 16 * 1024;
+const TARGET = 20 * 1024 * 1024;
+
+/** A realistic Responses stream: deltas of prose (some multi-byte), a tool call, completion. */
+export function syntheticResponsesStream(
+  targetBytes: number,
+): { bytes: Uint8Array; events: number } {
+  const words = [
+    "the",
+    "stream",
+    "décodé",
+    "ответ",
+    "函数",
+    "value",
+    "🙂",
+    "reasoning",
+    "token",
+    "\\n",
+  ];
+  const parts: string[] = [];
+  let events = 0;
+  let seq = 0;
+  const push = (type: string, payload: Record<string, unknown>) => {
+    parts.push(
+      `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...payload })}\n\n`,
+    );
+    events++;
+  };
+  push("response.created", { response: { id: "resp_1", status: "in_progress" } });
+  push("response.output_item.added", {
+    output_index: 0,
+    item: { id: "msg_1", type: "message", role: "assistant", content: [] },
+  });
+  let size = 0;
+  let i = 0;
+  while (size < targetBytes - 4096) {
+    const delta = `${words[i % words.length]} ${words[(i * 7) % words.length]} `;
+    const line = `event: response.output_text.delta\ndata: ${
+      JSON.stringify({
+        type: "response.output_text.delta",
+        sequence_number: seq++,
+        item_id: "msg_1",
+        output_index: 0,
+        content_index: 0,
+        delta,
+      })
+    }\n\n`;
+    parts.push(line);
+    events++;
+    size += line.length;
+    i++;
+  }
+  push("response.output_item.done", {
+    output_index: 0,
+    item: { id: "msg_1", type: "message", content: [{ type: "output_text", text: "..." }] },
+  });
+  push("response.completed", {
+    response: { id: "resp_1", status: "completed", usage: { input_tokens: 10, output_tokens: i } },
+  });
+  return { bytes: new TextEncoder().encode(parts.join("")), events };
+}
+
+const { bytes, events: EVENTS } = syntheticResponsesStream(TARGET);
+const chunks: Uint8Array[] = [];
+for (let i = 0; i < bytes.length; i += CHUNK) chunks.push(bytes.subarray(i, i + CHUNK));
+
+function readable(): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (i < chunks.length) controller.enqueue(chunks[i++]);
+      else controller.close();
+    },
+  }, { highWaterMark: 0 });
+}
+
+interface ResponsesEvent {
+  type: string;
+  delta?: string;
+}
+
+/** pi: SSEDecoder over the same chunks, JSON-parsed into typed events. */
+export async function decodePi(): Promise<number> {
+  const reader = readable().getReader();
+  const decoder = new SSEDecoder();
+  let n = 0;
+  let textBytes = 0;
+  while (true) {
+    const r = await reader.read();
+    if (r.done) break;
+    const events = decoder.decode(r.value);
+    for (let i = 0; i < events.length; i++) {
+      const ev = JSON.parse(events[i].data) as ResponsesEvent;
+      if (ev.type === "response.output_text.delta") textBytes += ev.delta!.length;
+      n++;
+    }
+  }
+  for (const e of decoder.flush()) {
+    JSON.parse(e.data);
+    n++;
+  }
+  if (textBytes === 0) throw new Error("no text");
+  return n;
+}
+
+/** openai SDK: Stream.fromSSEResponse over the same chunks. */
+export async function decodeSdk(): Promise<number> {
+  const controller = new AbortController();
+  const s = Stream.fromSSEResponse<ResponsesEvent>(new Response(readable()), controller);
+  let n = 0;
+  let textBytes = 0;
+  for await (const ev of s) {
+    if (ev.type === "response.output_text.delta") textBytes += ev.delta!.length;
+    n++;
+  }
+  if (textBytes === 0) throw new Error("no text");
+  return n;
+}
+
+// Sanity: both see every event.
+const [a, b] = [await decodePi(), await decodeSdk()];
+if (a !== EVENTS || b !== EVENTS) {
+  throw new Error(`event counts differ: pi ${a}, sdk ${b}, want ${EVENTS}`);
+}
+
+const MB = bytes.length / 1e6;
+Deno.bench({
+  name: `openai SDK Stream.fromSSEResponse (${MB.toFixed(1)} MB, ${EVENTS} events)`,
+  group: "sse",
+  baseline: true,
+  n: 5,
+  async fn() {
+    await decodeSdk();
+  },
+});
+Deno.bench({
+  name: `pi SSEDecoder + JSON.parse (${MB.toFixed(1)} MB, ${EVENTS} events)`,
+  group: "sse",
+  n: 5,
+  async fn() {
+    await decodePi();
+  },
+});
+
+if (import.meta.main && Deno.args.includes("--report")) {
+  for (const [name, fn] of [["sdk", decodeSdk], ["pi", decodePi]] as const) {
+    const runs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await fn();
+      runs.push(performance.now() - t0);
+    }
+    runs.sort((x, y) => x - y);
+    const ms = runs[2];
+    console.log(
+      `${name}: median ${ms.toFixed(0)} ms, ${(MB / (ms / 1000)).toFixed(0)} MB/s, ${
+        Math.round(EVENTS / (ms / 1000))
+      } events/s`,
+    );
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * The reducer: provider-neutral {@link StreamEvent}s → the final
+ * {@link AssistantMessage}. Pure; the streaming clients run every event they
+ * yield through one {@link MessageBuilder}, so `done.message` is exactly what
+ * the events say.
+ * @module
+ */
+
+import type { Model } from "../models/types.ts";
+import type {
+  AssistantMessage,
+  StopReason,
+  StreamEvent,
+  TextContent,
+  ThinkingContent,
+  ToolCall,
+} from "./types.ts";
+import { emptyUsage } from "./usage.ts";
+
+/** Parses tool-call argument JSON; an object, else `{}` with the raw text kept. */
+export function parseToolArguments(
+  text: string,
+): { arguments: Record<string, unknown>; rawArguments?: string } {
+  const trimmed = text.trim();
+  if (trimmed === "") return { arguments: {} };
+  try {
+    const value = JSON.parse(trimmed);
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      return { arguments: value as Record<string, unknown> };
+    }
+  } catch {
+    // fall through
+  }
+  return { arguments: {}, rawArguments: text };
+}
+
+type Block = TextContent | ThinkingContent | (ToolCall & { partialJson?: string });
+
+/**
+ * Builds an {@link AssistantMessage} from events, one at a time.
+ *
+ * @example
+ * ```ts
+ * import { MessageBuilder } from "./reduce.ts";
+ * const model = {
+ *   id: "m", name: "M", provider: "openai", api: "openai-responses" as const,
+ *   contextWindow: 1000, maxOutput: 100, reasoning: [], billed: true, inputs: ["text" as const],
+ *   cost: { input: 1, output: 2, cacheRead: 0, cacheWrite: 0 },
+ * };
+ * const b = new MessageBuilder(model);
+ * b.apply({ type: "text_start", index: 0 });
+ * b.apply({ type: "text_delta", index: 0, delta: "Hi" });
+ * console.log(b.finish("stop").content); // [{ type: "text", text: "Hi" }]
+ * ```
+ */
+export class MessageBuilder {
+  readonly #message: AssistantMessage;
+  #blocks: Block[] = [];
+
+  /** Starts an empty message for `model`. */
+  constructor(model: Pick<Model, "id" | "provider" | "api" | "cost" | "billed">) {
+    this.#message = {
+      role: "assistant",
+      content: [],
+      api: model.api,
+      provider: model.provider,
+      model: model.id,
+      usage: emptyUsage(model),
+      stopReason: "stop",
+    };
+  }
+
+  /** Whether any content block was started. */
+  get hasContent(): boolean {
+    return this.#blocks.length > 0;
+  }
+
+  /** Sets the provider's response id. */
+  setResponseId(id: string): void {
+    this.#message.responseId = id;
+  }
+
+  /** Applies one event. `done`, `error` and `retry` do not change content. */
+  apply(event: StreamEvent): void {
+    switch (event.type) {
+      case "text_start":
+        this.#blocks[event.index] = { type: "text", text: "" };
+        break;
+      case "text_delta": {
+        const b = this.#at(event.index, "text") as TextContent;
+        b.text += event.delta;
+        break;
+      }
+      case "text_end": {
+        const b = this.#at(event.index, "text") as TextContent;
+        b.text = event.text;
+        break;
+      }
+      case "thinking_start":
+        this.#blocks[event.index] = { type: "thinking", thinking: "" };
+        break;
+      case "thinking_delta": {
+        const b = this.#at(event.index, "thinking") as ThinkingContent;
+        b.thinking += event.delta;
+        break;
+      }
+      case "thinking_end": {
+        const b = this.#at(event.index, "thinking") as ThinkingContent;
+        b.thinking = event.thinking;
+        if (event.signature !== undefined) b.signature = event.signature;
+        if (event.redacted) b.redacted = true;
+        break;
+      }
+      case "tool_call_start":
+        this.#blocks[event.index] = {
+          type: "tool_call",
+          id: event.id,
+          callId: event.callId,
+          name: event.name,
+          arguments: {},
+          partialJson: "",
+        };
+        break;
+      case "tool_call_delta": {
+        const b = this.#at(event.index, "tool_call") as ToolCall & { partialJson?: string };
+        b.partialJson = (b.partialJson ?? "") + event.delta;
+        break;
+      }
+      case "tool_call_end":
+        this.#blocks[event.index] = { ...event.toolCall };
+        break;
+      case "usage":
+        this.#message.usage = event.usage;
+        break;
+      default:
+        break;
+    }
+  }
+
+  #at(index: number, type: Block["type"]): Block {
+    let b = this.#blocks[index];
+    if (!b || b.type !== type) {
+      b = type === "text"
+        ? { type: "text", text: "" }
+        : type === "thinking"
+        ? { type: "thinking", thinking: "" }
+        : { type: "tool_call", id: "", callId: "", name: "", arguments: {}, partialJson: "" };
+      this.#blocks[index] = b;
+    }
+    return b;
+  }
+
+  /** The message so far (blocks copied; unfinished tool calls with arguments parsed so far). */
+  snapshot(stopReason: StopReason, errorMessage?: string): AssistantMessage {
+    const content: AssistantMessage["content"] = [];
+    for (const b of this.#blocks) {
+      if (!b) continue;
+      if (b.type === "tool_call") {
+        const { partialJson, ...call } = b;
+        if (partialJson !== undefined) {
+          const parsed = parseToolArguments(partialJson);
+          call.arguments = parsed.arguments;
+          if (parsed.rawArguments !== undefined) call.rawArguments = parsed.rawArguments;
+        }
+        content.push(call);
+      } else {
+        content.push({ ...b });
+      }
+    }
+    const message: AssistantMessage = { ...this.#message, content, stopReason };
+    if (errorMessage !== undefined) message.errorMessage = errorMessage;
+    return message;
+  }
+
+  /** The final message. */
+  finish(stopReason: StopReason): AssistantMessage {
+    return this.snapshot(stopReason);
+  }
+}
+
+/**
+ * Reduces a whole event list to the final message (the stop reason of a `done`
+ * event, else `stop`).
+ */
+export function reduceEvents(
+  model: Pick<Model, "id" | "provider" | "api" | "cost" | "billed">,
+  events: Iterable<StreamEvent>,
+): AssistantMessage {
+  const b = new MessageBuilder(model);
+  let stop: StopReason = "stop";
+  let error: string | undefined;
+  for (const e of events) {
+    b.apply(e);
+    if (e.type === "done") stop = e.stopReason;
+    if (e.type === "error") {
+      stop = e.error.code === "api.aborted" ? "aborted" : "error";
+      error = e.error.message;
+    }
+  }
+  return b.snapshot(stop, error);
+}

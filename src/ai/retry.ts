@@ -1,0 +1,227 @@
+/**
+ * Failure handling shared by every streaming client: which failures are retried,
+ * how long to wait (exponential backoff with jitter, `retry-after`), and the
+ * one-line errors the user sees.
+ * @module
+ */
+
+import { PiError, type PiErrorCode } from "../errors.ts";
+import { redact } from "../redact.ts";
+
+/** How failures before any output are retried. */
+export interface RetryOptions {
+  /** Retries after the first attempt (default 4). */
+  maxRetries?: number;
+  /** First backoff delay in ms (default 1000); doubles each retry. */
+  baseDelayMs?: number;
+  /** Upper bound of one backoff delay in ms (default 30 000). */
+  maxDelayMs?: number;
+  /** A `retry-after` longer than this (ms, default 120 000) is not waited for. */
+  maxRetryAfterMs?: number;
+  /** Waits `ms` or rejects when `signal` aborts (tests inject a fast one). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** A number in [0, 1) for jitter (default Math.random). */
+  random?: () => number;
+}
+
+/** A failure with what the retry loop needs to know about it. */
+export class ApiFailure extends PiError {
+  /** Worth another attempt when nothing was shown yet. */
+  readonly retryable: boolean;
+  /** The server asked to wait this long (ms). */
+  readonly retryAfterMs: number | undefined;
+  /** HTTP 401: the key was refused. */
+  readonly unauthorized: boolean;
+  /** The connection or stream broke (as opposed to an error the server reported). */
+  readonly broken: boolean;
+
+  /** Creates a failure. */
+  constructor(
+    code: PiErrorCode,
+    message: string,
+    options: {
+      hint?: string;
+      cause?: unknown;
+      retryable?: boolean;
+      retryAfterMs?: number;
+      unauthorized?: boolean;
+      broken?: boolean;
+    } = {},
+  ) {
+    super(code, message, { hint: options.hint, cause: options.cause });
+    this.retryable = options.retryable ?? false;
+    this.retryAfterMs = options.retryAfterMs;
+    this.unauthorized = options.unauthorized ?? false;
+    this.broken = options.broken ?? false;
+  }
+}
+
+/** Waits `ms`; rejects with the signal's reason when it aborts. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * The `retry-after` (seconds or HTTP date) or `retry-after-ms` header, in ms;
+ * undefined when absent or unreadable.
+ */
+export function parseRetryAfter(headers: Headers, now: number): number | undefined {
+  const ms = headers.get("retry-after-ms");
+  if (ms !== null && ms.trim() !== "" && Number.isFinite(Number(ms))) {
+    return Math.max(0, Number(ms));
+  }
+  const value = headers.get("retry-after");
+  if (value === null || value.trim() === "") return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  if (Number.isFinite(date)) return Math.max(0, date - now);
+  return undefined;
+}
+
+/**
+ * The wait before retry number `retry` (1-based): `retry-after` when the server
+ * sent one, else base·2^(retry-1) with ±25 % jitter, capped.
+ */
+export function retryDelay(
+  retry: number,
+  options: RetryOptions,
+  retryAfterMs?: number,
+): number {
+  if (retryAfterMs !== undefined) return retryAfterMs;
+  const base = options.baseDelayMs ?? 1000;
+  const max = options.maxDelayMs ?? 30_000;
+  const random = options.random ?? Math.random;
+  const raw = Math.min(max, base * 2 ** (retry - 1));
+  return Math.max(0, Math.round(raw * (0.75 + random() * 0.5)));
+}
+
+/** Pulls a human message out of an error body (`error.message`, `message`, `detail`). */
+export function serverMessage(body: string): string {
+  let text = body.trim();
+  try {
+    const json = JSON.parse(text);
+    const candidates = [
+      json?.error?.message,
+      typeof json?.error === "string" ? json.error : undefined,
+      json?.message,
+      json?.detail,
+    ];
+    const found = candidates.find((c) => typeof c === "string" && c.trim() !== "");
+    if (found) text = found.trim();
+  } catch {
+    // not JSON: use the text
+  }
+  text = text.replace(/\s+/g, " ");
+  if (text.length > 300) text = text.slice(0, 297) + "...";
+  return redact(text);
+}
+
+function formatLocal(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${
+    p(d.getMinutes())
+  }`;
+}
+
+function formatDuration(ms: number): string {
+  const minutes = Math.max(1, Math.round(ms / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  if (h < 48) return m === 0 ? `${h} h` : `${h} h ${m} min`;
+  return `${Math.round(h / 24)} days`;
+}
+
+/**
+ * The Codex usage-limit error (`usage_limit_reached` / `usage_not_included`), or
+ * undefined when `body` is not one. The reset time is shown in local time.
+ */
+export function usageLimitError(body: string, now: number): PiError | undefined {
+  let err: Record<string, unknown> | undefined;
+  try {
+    const json = JSON.parse(body);
+    err = json?.error && typeof json.error === "object" ? json.error : json;
+  } catch {
+    return undefined;
+  }
+  const type = err?.type ?? err?.code;
+  if (type !== "usage_limit_reached" && type !== "usage_not_included") return undefined;
+  const plan = typeof err?.plan_type === "string" ? err.plan_type : undefined;
+  const planText = plan ? ` (${plan} plan)` : "";
+  if (type === "usage_not_included") {
+    return new PiError(
+      "api.usage_limit",
+      `Your ChatGPT plan${planText} does not include Codex usage`,
+      { hint: "upgrade the plan, or use another provider (--provider)" },
+    );
+  }
+  let resetsAt: number | undefined;
+  if (typeof err?.resets_at === "number") resetsAt = err.resets_at * 1000;
+  else if (typeof err?.resets_in_seconds === "number") {
+    resetsAt = now + err.resets_in_seconds * 1000;
+  }
+  const when = resetsAt === undefined
+    ? "later"
+    : `at ${formatLocal(resetsAt)} local time (in ${formatDuration(resetsAt - now)})`;
+  return new PiError(
+    "api.usage_limit",
+    `You have hit your ChatGPT usage limit${planText}; it resets ${when}`,
+    { hint: "wait for the reset, or switch model/provider (/model)" },
+  );
+}
+
+/** The failure for a non-2xx response (body already read). */
+export function httpFailure(
+  provider: string,
+  status: number,
+  body: string,
+  headers: Headers,
+  now: number,
+): ApiFailure | PiError {
+  if (status === 429) {
+    const limit = usageLimitError(body, now);
+    if (limit) return limit;
+  }
+  const message = serverMessage(body) || `HTTP ${status}`;
+  if (status === 401 || status === 403) {
+    return new ApiFailure(
+      "api.http",
+      `${provider} refused the credentials (${status}): ${message}`,
+      {
+        unauthorized: status === 401,
+        hint: provider === "openai-codex"
+          ? "run /login (or pi login openai-codex)"
+          : `check the API key for ${provider}`,
+      },
+    );
+  }
+  const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
+  return new ApiFailure("api.http", `${provider} API error ${status}: ${message}`, {
+    retryable,
+    retryAfterMs: retryable ? parseRetryAfter(headers, now) : undefined,
+  });
+}
+
+/** A connection failure (fetch threw, the body broke). */
+export function networkFailure(provider: string, cause: unknown): ApiFailure {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new ApiFailure("api.network", `Could not reach ${provider}: ${redact(detail)}`, {
+    cause,
+    retryable: true,
+    broken: true,
+    hint: "check the network connection (and HTTPS_PROXY), then try again",
+  });
+}

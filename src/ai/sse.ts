@@ -1,0 +1,242 @@
+/**
+ * Server-Sent Events: bytes → text → lines → events, incrementally.
+ *
+ * One decoder object keeps the state between chunks: a streaming `TextDecoder`
+ * (split UTF-8 sequences and a leading BOM), the unfinished last line, and the
+ * fields of the event being built. Lines end at `\n`, `\r\n` or a lone `\r`,
+ * also when the `\r` and the `\n` arrive in different chunks. Lines are found
+ * with `String.prototype.indexOf` on whole decoded chunks, so nothing is
+ * allocated per byte: one string per chunk, one slice per field line, one object
+ * per event. Parsing follows the WHATWG `EventSource` rules (comments, field
+ * without colon, one optional space after the colon, multi-line `data`, an event
+ * with no `data` is not dispatched) and, like openai-node, delivers a last event
+ * that the server did not close with a blank line.
+ * @module
+ */
+
+/** One server-sent event. */
+export interface SSEEvent {
+  /** The `event:` field; `message` when the server sent none. */
+  event: string;
+  /** The `data:` lines joined with `\n`. */
+  data: string;
+  /** The last `id:` field seen, if any. */
+  id?: string;
+}
+
+const LF = 10;
+const COLON = 58;
+const SPACE = 32;
+
+/**
+ * An incremental SSE decoder. Feed it byte chunks with {@link SSEDecoder.decode}
+ * and call {@link SSEDecoder.flush} at end of input.
+ *
+ * @example
+ * ```ts
+ * import { SSEDecoder } from "./sse.ts";
+ * const decoder = new SSEDecoder();
+ * const bytes = new TextEncoder().encode("event: ping\ndata: {}\n\ndata: last");
+ * const events = [...decoder.decode(bytes), ...decoder.flush()];
+ * console.log(events.length); // 2
+ * ```
+ */
+export class SSEDecoder {
+  #text = new TextDecoder("utf-8");
+  /** The unfinished last line. */
+  #pending = "";
+  /** A chunk ended in `\r`: drop a `\n` that starts the next one. */
+  #skipLF = false;
+  #event: string | undefined = undefined;
+  #data: string | undefined = undefined;
+  #id: string | undefined = undefined;
+  #out: SSEEvent[] = [];
+
+  /** Decodes one chunk and returns the events it completed (often none). */
+  decode(chunk: Uint8Array): SSEEvent[] {
+    const text = this.#text.decode(chunk, { stream: true });
+    if (text.length > 0) this.#lines(text);
+    return this.#take();
+  }
+
+  /** Decodes already-decoded text (for tests and string sources). */
+  decodeText(text: string): SSEEvent[] {
+    if (text.length > 0) this.#lines(text);
+    return this.#take();
+  }
+
+  /** Ends the input: the last unterminated line and event are delivered. */
+  flush(): SSEEvent[] {
+    const rest = this.#text.decode();
+    if (rest.length > 0) this.#lines(rest);
+    if (this.#pending.length > 0) {
+      const line = this.#pending;
+      this.#pending = "";
+      this.#field(line, 0, line.length);
+    }
+    this.#skipLF = false;
+    this.#dispatch();
+    return this.#take();
+  }
+
+  #take(): SSEEvent[] {
+    if (this.#out.length === 0) return EMPTY;
+    const out = this.#out;
+    this.#out = [];
+    return out;
+  }
+
+  #lines(text: string): void {
+    let s = text;
+    let pos = 0;
+    if (this.#skipLF) {
+      this.#skipLF = false;
+      if (s.charCodeAt(0) === LF) pos = 1;
+    }
+    if (this.#pending.length > 0) {
+      s = this.#pending + (pos === 0 ? s : s.slice(pos));
+      pos = 0;
+      this.#pending = "";
+    }
+    const n = s.length;
+    let cr = s.indexOf("\r", pos);
+    let lf = s.indexOf("\n", pos);
+    while (true) {
+      let end: number;
+      let next: number;
+      if (cr !== -1 && (lf === -1 || cr < lf)) {
+        end = cr;
+        if (cr + 1 < n) {
+          next = s.charCodeAt(cr + 1) === LF ? cr + 2 : cr + 1;
+        } else {
+          next = n;
+          this.#skipLF = true;
+        }
+        cr = next < n ? s.indexOf("\r", next) : -1;
+        if (lf !== -1 && lf < next) lf = next < n ? s.indexOf("\n", next) : -1;
+      } else if (lf !== -1) {
+        end = lf;
+        next = lf + 1;
+        lf = next < n ? s.indexOf("\n", next) : -1;
+      } else {
+        break;
+      }
+      if (end === pos) this.#dispatch();
+      else this.#field(s, pos, end);
+      pos = next;
+    }
+    if (pos < n) this.#pending = pos === 0 ? s : s.slice(pos);
+  }
+
+  /** One non-empty line `s[start, end)`. */
+  #field(s: string, start: number, end: number): void {
+    const first = s.charCodeAt(start);
+    if (first === COLON) return; // comment
+    let name: string;
+    let valueStart: number;
+    // Fast paths for the fields that matter; the general rule otherwise.
+    if (
+      first === 100 && s.startsWith("data", start) &&
+      (end === start + 4 || s.charCodeAt(start + 4) === COLON)
+    ) {
+      name = "data";
+      valueStart = start + 5;
+    } else if (
+      first === 101 && s.startsWith("event", start) &&
+      (end === start + 5 || s.charCodeAt(start + 5) === COLON)
+    ) {
+      name = "event";
+      valueStart = start + 6;
+    } else {
+      const colon = s.indexOf(":", start);
+      if (colon === -1 || colon >= end) {
+        name = s.slice(start, end);
+        valueStart = end;
+      } else {
+        name = s.slice(start, colon);
+        valueStart = colon + 1;
+      }
+    }
+    if (valueStart > end) valueStart = end;
+    if (valueStart < end && s.charCodeAt(valueStart) === SPACE) valueStart++;
+    const value = s.slice(valueStart, end);
+    switch (name) {
+      case "data":
+        this.#data = this.#data === undefined ? value : this.#data + "\n" + value;
+        break;
+      case "event":
+        this.#event = value;
+        break;
+      case "id":
+        if (!value.includes("\0")) this.#id = value;
+        break;
+      default:
+        // `retry` and unknown fields are ignored.
+        break;
+    }
+  }
+
+  #dispatch(): void {
+    if (this.#data !== undefined) {
+      const event: SSEEvent = { event: this.#event || "message", data: this.#data };
+      if (this.#id !== undefined) event.id = this.#id;
+      this.#out.push(event);
+    }
+    this.#data = undefined;
+    this.#event = undefined;
+  }
+}
+
+const EMPTY: SSEEvent[] = [];
+Object.freeze(EMPTY);
+
+/**
+ * A `TransformStream` from bytes to {@link SSEEvent}s.
+ *
+ * @example
+ * ```ts
+ * import { SSEDecoderStream } from "./sse.ts";
+ * const res = new Response("data: hi\n\n");
+ * for await (const ev of res.body!.pipeThrough(new SSEDecoderStream())) console.log(ev.data);
+ * ```
+ */
+export class SSEDecoderStream extends TransformStream<Uint8Array, SSEEvent> {
+  /** Creates the stream. */
+  constructor() {
+    const decoder = new SSEDecoder();
+    super({
+      transform(chunk, controller) {
+        for (const ev of decoder.decode(chunk)) controller.enqueue(ev);
+      },
+      flush(controller) {
+        for (const ev of decoder.flush()) controller.enqueue(ev);
+      },
+    });
+  }
+}
+
+/**
+ * Reads a byte stream and yields its events; the reader is released (and the
+ * stream cancelled if not finished) when iteration stops.
+ */
+export async function* iterateSSE(body: ReadableStream<Uint8Array>): AsyncGenerator<SSEEvent> {
+  const reader = body.getReader();
+  const decoder = new SSEDecoder();
+  let done = false;
+  try {
+    while (true) {
+      const r = await reader.read();
+      if (r.done) {
+        done = true;
+        break;
+      }
+      const events = decoder.decode(r.value);
+      for (let i = 0; i < events.length; i++) yield events[i];
+    }
+    const events = decoder.flush();
+    for (let i = 0; i < events.length; i++) yield events[i];
+  } finally {
+    if (!done) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}

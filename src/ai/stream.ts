@@ -1,0 +1,426 @@
+/**
+ * The one entry point: `stream(model, context, options)` picks the client by
+ * `model.api` and yields provider-neutral events. Around every client it does the
+ * same things: key from the KeySource, fetch with the AbortSignal, rate-limit
+ * headers, HTTP errors, retries before any output, one refresh after a 401
+ * (openai-codex), the idle timeout, and the final message through the reducer.
+ * @module
+ */
+
+import type { KeySource } from "../auth/types.ts";
+import type { Deps } from "../deps.ts";
+import { isPiError, PiError } from "../errors.ts";
+import type { ModelApi, ReasoningLevel } from "../models/types.ts";
+import type { Model } from "../models/types.ts";
+import { anthropicMessagesClient } from "./anthropic_messages.ts";
+import type { ProviderClient } from "./client.ts";
+import { openaiCodexResponses } from "./openai_codex_responses.ts";
+import { openaiResponses } from "./openai_responses.ts";
+import { MessageBuilder } from "./reduce.ts";
+import {
+  abortableSleep,
+  ApiFailure,
+  httpFailure,
+  networkFailure,
+  retryDelay,
+  type RetryOptions,
+} from "./retry.ts";
+import { SSEDecoder, type SSEEvent } from "./sse.ts";
+import type { AssistantMessage, Context, StopReason, StreamEvent } from "./types.ts";
+import { parseCodexRateLimitHeaders, type UsageSnapshotStore } from "./usage.ts";
+
+/** Options of {@link stream}. */
+export interface StreamOptions {
+  /** Where keys come from (an AuthStorage). */
+  keys: KeySource;
+  /** The outside world: `fetch`, `env` (base URLs), `now` (reset times). */
+  deps: Pick<Deps, "fetch" | "env" | "now">;
+  /** Stops the request, the stream and any backoff wait. */
+  signal?: AbortSignal;
+  /** Session id: Codex `session_id` header and `prompt_cache_key` (default: a new UUID). */
+  sessionId?: string;
+  /** Thinking level, clamped to what the model supports (default `medium`). */
+  reasoning?: ReasoningLevel;
+  /** Output token limit (default: the model's maximum, where the API needs one). */
+  maxOutputTokens?: number;
+  /** Retry tuning (tests inject short delays). */
+  retry?: RetryOptions;
+  /** A stream silent this long fails (ms, default 300 000). */
+  idleTimeoutMs?: number;
+  /** Receives the `x-codex-*` rate-limit snapshot of every Codex response. */
+  usageStore?: UsageSnapshotStore;
+}
+
+const CLIENTS: Record<ModelApi, ProviderClient> = {
+  "openai-codex-responses": openaiCodexResponses,
+  "openai-responses": openaiResponses,
+  "anthropic-messages": anthropicMessagesClient,
+};
+
+/** Events the user sees; before the first of them an attempt may be retried silently. */
+function isVisible(event: StreamEvent): boolean {
+  switch (event.type) {
+    case "text_start":
+    case "thinking_start":
+    case "usage":
+    case "retry":
+      return false;
+    default:
+      return true;
+  }
+}
+
+function abortedError(cause?: unknown): PiError {
+  return new PiError("api.aborted", "The request was aborted", { cause });
+}
+
+function missingKey(provider: string): PiError {
+  const hint = provider === "openai-codex"
+    ? "run pi login openai-codex (or set OPENAI_API_KEY to an access token)"
+    : provider === "anthropic"
+    ? "set ANTHROPIC_API_KEY, or pass --api-key"
+    : provider === "openai"
+    ? "set OPENAI_API_KEY, or pass --api-key"
+    : `pass --api-key for ${provider}`;
+  return new PiError("auth.not_logged_in", `No API key for ${provider}`, { hint });
+}
+
+function readChunk(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  idleMs: number,
+  signal: AbortSignal | undefined,
+  provider: string,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const onAbort = () => {
+      cleanup();
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      const seconds = Math.round(idleMs / 100) / 10;
+      reject(
+        new ApiFailure("api.stream", `No data from ${provider} for ${seconds} s`, {
+          retryable: true,
+          broken: true,
+          hint: "try again; if it keeps happening, check the network",
+        }),
+      );
+    }, idleMs);
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    reader.read().then(
+      (r) => {
+        cleanup();
+        resolve(r);
+      },
+      (e) => {
+        cleanup();
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Reads SSE events from a body, failing when it stays silent for `idleMs`. */
+async function* readEvents(
+  body: ReadableStream<Uint8Array>,
+  idleMs: number,
+  signal: AbortSignal | undefined,
+  provider: string,
+): AsyncGenerator<SSEEvent> {
+  const reader = body.getReader();
+  const decoder = new SSEDecoder();
+  let finished = false;
+  try {
+    while (true) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await readChunk(reader, idleMs, signal, provider);
+      } catch (e) {
+        if (isPiError(e) || signal?.aborted) throw e;
+        throw networkFailure(provider, e);
+      }
+      if (r.done) {
+        finished = true;
+        break;
+      }
+      const events = decoder.decode(r.value);
+      for (let i = 0; i < events.length; i++) yield events[i];
+    }
+    const events = decoder.flush();
+    for (let i = 0; i < events.length; i++) yield events[i];
+  } finally {
+    if (!finished) reader.cancel().catch(() => {});
+    try {
+      reader.releaseLock();
+    } catch {
+      // a read may still be settling; the stream is cancelled anyway
+    }
+  }
+}
+
+/**
+ * Runs the request with retries and yields events ending in one `done` or `error`.
+ * Never throws.
+ */
+async function* run(
+  model: Model,
+  context: Context,
+  options: StreamOptions,
+): AsyncGenerator<StreamEvent> {
+  const client = CLIENTS[model.api];
+  const { deps, signal } = options;
+  const retry = options.retry ?? {};
+  const maxRetries = retry.maxRetries ?? 4;
+  const maxRetryAfter = retry.maxRetryAfterMs ?? 120_000;
+  const sleep = retry.sleep ?? abortableSleep;
+  const idleMs = options.idleTimeoutMs ?? 300_000;
+  const sessionId = options.sessionId ?? crypto.randomUUID();
+  const builder = new MessageBuilder(model);
+  let retries = 0;
+  let refreshed = false;
+  let key: string | undefined;
+  let shown = false;
+
+  const fail = (error: PiError): StreamEvent => {
+    const aborted = error.code === "api.aborted";
+    return {
+      type: "error",
+      error,
+      message: builder.snapshot(aborted ? "aborted" : "error", error.message),
+    };
+  };
+
+  while (true) {
+    const held: StreamEvent[] = [];
+    const attempt = new AbortController();
+    const fetchSignal = signal ? AbortSignal.any([signal, attempt.signal]) : attempt.signal;
+    try {
+      if (signal?.aborted) throw abortedError(signal.reason);
+      if (!client) {
+        throw new PiError("models.unknown", `Unknown API for model ${model.id}: ${model.api}`);
+      }
+      key ??= await options.keys.getApiKey(model.provider);
+      if (!key) throw missingKey(model.provider);
+      const req = client.request(model, context, {
+        key,
+        sessionId,
+        reasoning: options.reasoning,
+        maxOutputTokens: options.maxOutputTokens,
+        env: deps.env,
+      });
+      let response: Response;
+      try {
+        response = await deps.fetch(req.url, {
+          method: "POST",
+          headers: req.headers,
+          body: req.body,
+          signal: fetchSignal,
+        });
+      } catch (e) {
+        if (signal?.aborted) throw abortedError(e);
+        throw networkFailure(model.provider, e);
+      }
+      if (client.codexRateLimits && options.usageStore) {
+        const snap = parseCodexRateLimitHeaders(response.headers, deps.now(), model.provider);
+        if (snap) options.usageStore.update(snap);
+      }
+      if (!response.ok || !response.body) {
+        let text = "";
+        try {
+          text = await response.text();
+        } catch {
+          // the body is part of the message only
+        }
+        throw httpFailure(model.provider, response.status, text, response.headers, deps.now());
+      }
+      const events = readEvents(response.body, idleMs, signal, model.provider);
+      const parser = client.parse(events, model, (id) => builder.setResponseId(id));
+      let r = await parser.next();
+      while (!r.done) {
+        const ev = r.value;
+        if (!shown && !isVisible(ev)) {
+          held.push(ev);
+        } else {
+          if (!shown) {
+            shown = true;
+            for (const h of held) {
+              builder.apply(h);
+              yield h;
+            }
+            held.length = 0;
+          }
+          builder.apply(ev);
+          yield ev;
+        }
+        r = await parser.next();
+      }
+      for (const h of held) {
+        builder.apply(h);
+        yield h;
+      }
+      const stopReason: StopReason = r.value;
+      yield { type: "done", stopReason, message: builder.finish(stopReason) };
+      return;
+    } catch (e) {
+      if (signal?.aborted) {
+        yield fail(isPiError(e, "api.aborted") ? e : abortedError(e));
+        return;
+      }
+      let error: PiError = isPiError(e)
+        ? e
+        : new PiError("api.stream", `Unexpected failure: ${e instanceof Error ? e.message : e}`, {
+          cause: e,
+        });
+      if (
+        error instanceof ApiFailure && error.unauthorized && client?.refreshOnUnauthorized &&
+        !refreshed && !shown
+      ) {
+        refreshed = true;
+        try {
+          key = await options.keys.refresh(model.provider, { force: true });
+        } catch (refreshError) {
+          yield fail(isPiError(refreshError) ? refreshError : error);
+          return;
+        }
+        if (key) continue;
+        yield fail(error);
+        return;
+      }
+      if (error instanceof ApiFailure && error.retryable && !shown && retries < maxRetries) {
+        const wait = error.retryAfterMs;
+        if (wait === undefined || wait <= maxRetryAfter) {
+          retries++;
+          const delayMs = retryDelay(retries, retry, wait);
+          yield { type: "retry", attempt: retries, delayMs, reason: error.message };
+          try {
+            await sleep(delayMs, signal);
+          } catch (sleepError) {
+            yield fail(abortedError(sleepError));
+            return;
+          }
+          continue;
+        }
+      }
+      if (error instanceof ApiFailure && error.broken && shown) {
+        error = new PiError(
+          "api.stream",
+          `The connection to ${model.provider} broke in the middle of the answer (${error.message})`,
+          { cause: error, hint: "the partial answer is kept; send the message again to retry" },
+        );
+      }
+      yield fail(error);
+      return;
+    } finally {
+      attempt.abort();
+    }
+  }
+}
+
+/**
+ * A running answer: iterate it for events (once), or await {@link AssistantStream.result}.
+ * The request starts when the stream is created.
+ *
+ * @example
+ * ```ts ignore
+ * import { stream } from "./stream.ts";
+ * const s = stream(model, context, { keys: authStorage, deps });
+ * for await (const ev of s) if (ev.type === "text_delta") console.log(ev.delta);
+ * const message = await s.result();
+ * ```
+ */
+export class AssistantStream implements AsyncIterable<StreamEvent> {
+  #queue: StreamEvent[] = [];
+  #wake: (() => void) | undefined;
+  #ended = false;
+  #iterated = false;
+  #result: Promise<AssistantMessage>;
+
+  /** Starts pumping `source` (which must end with a `done` or `error` event). */
+  constructor(source: AsyncGenerator<StreamEvent>) {
+    let resolve!: (m: AssistantMessage) => void;
+    let reject!: (e: unknown) => void;
+    this.#result = new Promise((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.#result.catch(() => {});
+    (async () => {
+      let final: StreamEvent | undefined;
+      try {
+        for await (const ev of source) {
+          if (ev.type === "done" || ev.type === "error") final = ev;
+          this.#queue.push(ev);
+          this.#wake?.();
+        }
+      } catch (e) {
+        reject(e);
+      }
+      this.#ended = true;
+      this.#wake?.();
+      if (final?.type === "done") resolve(final.message);
+      else if (final?.type === "error") reject(final.error);
+      else reject(new PiError("api.stream", "The stream ended without a result"));
+    })();
+  }
+
+  /** The final message; rejects with the PiError of an `error` event. */
+  result(): Promise<AssistantMessage> {
+    return this.#result;
+  }
+
+  /** The events, once. */
+  async *[Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
+    if (this.#iterated) throw new PiError("api.stream", "An AssistantStream can be iterated once");
+    this.#iterated = true;
+    let i = 0;
+    while (true) {
+      if (i < this.#queue.length) {
+        const ev = this.#queue[i];
+        this.#queue[i++] = undefined as unknown as StreamEvent;
+        if (i > 1024 && i * 2 > this.#queue.length) {
+          this.#queue = this.#queue.slice(i);
+          i = 0;
+        }
+        yield ev;
+        continue;
+      }
+      if (this.#ended) return;
+      await new Promise<void>((r) => this.#wake = r);
+      this.#wake = undefined;
+    }
+  }
+}
+
+/**
+ * Streams one answer from `model`: picks the client by `model.api`
+ * (`openai-codex-responses`, `openai-responses`, `anthropic-messages`) and yields
+ * {@link StreamEvent}s ending in exactly one `done` or `error`.
+ *
+ * @example
+ * ```ts ignore
+ * import { stream } from "./stream.ts";
+ * const s = stream(model, { systemPrompt: "Be brief.", messages: [{ role: "user", content: "Hi" }] }, {
+ *   keys: authStorage,
+ *   deps,
+ * });
+ * for await (const ev of s) if (ev.type === "text_delta") console.log(ev.delta);
+ * ```
+ */
+export function stream(model: Model, context: Context, options: StreamOptions): AssistantStream {
+  return new AssistantStream(run(model, context, options));
+}
+
+/** Streams and returns only the final message (throws the PiError of a failure). */
+export function complete(
+  model: Model,
+  context: Context,
+  options: StreamOptions,
+): Promise<AssistantMessage> {
+  return stream(model, context, options).result();
+}
