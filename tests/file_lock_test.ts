@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { acquireFileLock, withFileLock } from "../src/auth/file_lock.ts";
+import { isPiError } from "../src/errors.ts";
+
+Deno.test("callers in one process take turns, in order", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/auth.json.lck`;
+    const events: string[] = [];
+    let inside = 0;
+    await Promise.all(Array.from({ length: 5 }, (_, i) =>
+      withFileLock(path, async () => {
+        inside++;
+        assert.equal(inside, 1, "only one holder at a time");
+        events.push(`in ${i}`);
+        await new Promise((r) => setTimeout(r, 5));
+        events.push(`out ${i}`);
+        inside--;
+      })));
+    assert.deepEqual(
+      events,
+      [0, 1, 2, 3, 4].flatMap((i) => [`in ${i}`, `out ${i}`]),
+    );
+    assert.equal((Deno.statSync(path).mode ?? 0) & 0o777, 0o600);
+    // The lock file is never deleted.
+    assert.ok(Deno.statSync(path).isFile);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("waiting is bounded: a clear auth.lock_timeout naming the lock file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/auth.json.lck`;
+    const held = await acquireFileLock(path);
+    try {
+      const err = await acquireFileLock(path, { timeoutMs: 50 }).then(() => undefined, (e) => e);
+      assert.ok(isPiError(err, "auth.lock_timeout"), String(err));
+      assert.equal(err.message, `Timed out after 0.1 s waiting for the lock on ${path}`);
+    } finally {
+      held.release();
+    }
+    // Once released, the lock can be taken again; release is idempotent.
+    const again = await acquireFileLock(path, { timeoutMs: 50 });
+    again.release();
+    again.release();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the lock excludes another process, and is released when the holder is killed", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/auth.json.lck`;
+  const script = new URL("./fixtures/auth_hold_lock.ts", import.meta.url).pathname;
+  const holder = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-config", script, path],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    const reader = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    assert.equal((await reader.read()).value?.trim(), "locked");
+    reader.releaseLock();
+    // Probe from a second process (an in-process timed-out OS lock wait cannot be cancelled).
+    const probe = `
+      import { acquireFileLock } from ${
+      JSON.stringify(new URL("../src/auth/file_lock.ts", import.meta.url).href)
+    };
+      try { (await acquireFileLock(Deno.args[0], { timeoutMs: 300 })).release(); console.log("got"); }
+      catch (e) { console.log(e.code); }
+      Deno.exit(0);`;
+    const tryLock = async () => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["eval", "--no-config", probe, path],
+        stdout: "piped",
+        stderr: "inherit",
+      }).output();
+      return new TextDecoder().decode(out.stdout).trim();
+    };
+    assert.equal(await tryLock(), "auth.lock_timeout");
+    holder.kill("SIGKILL");
+    await holder.status;
+    assert.equal(await tryLock(), "got");
+  } finally {
+    try {
+      holder.kill("SIGKILL");
+    } catch { /* already dead */ }
+    await holder.status;
+    await holder.stdout.cancel().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
