@@ -22,7 +22,8 @@ function notImplemented(what: string): never {
 }
 
 /** Decides between interactive and print mode, and finds the message. */
-async function runRoot(args: ParsedArgs, deps: Deps): Promise<number> {
+async function runRoot(args: ParsedArgs, deps: Deps, signal: AbortSignal): Promise<number> {
+  (await import("./model_selection.ts")).selectModelFromArgs(args.options, deps);
   const interactive = !args.options.print && deps.stdin.isTerminal() &&
     deps.stdout.isTerminal();
   if (interactive) notImplemented("The interactive mode");
@@ -35,7 +36,8 @@ async function runRoot(args: ParsedArgs, deps: Deps): Promise<number> {
       hint: 'pass a message (pi -p "…"), pipe one on stdin, or run pi in a terminal',
     });
   }
-  notImplemented("Print mode");
+  const { runPrintMode } = await import("./print_mode.ts");
+  return await runPrintMode(deps, { message, options: args.options, signal });
 }
 
 /** Parses argv and runs the command; returns the exit code or throws a PiError. */
@@ -64,8 +66,7 @@ export async function run(
       notImplemented("pi auth status");
       break;
     case "models":
-      notImplemented("pi models");
-      break;
+      return await (await import("./commands/models.ts")).runModels(args, deps, _signal);
   }
-  return await runRoot(args, deps);
+  return await runRoot(args, deps, _signal);
 }

@@ -199,7 +199,7 @@ export class ModelRegistry {
     const scored = models.map((m) => {
       const id = m.id.toLowerCase();
       let score = Math.min(editDistance(needle, id), editDistance(needle, key(m).toLowerCase()));
-      if (needle !== "" && (id.includes(needle) || needle.includes(id))) score -= 100;
+      if (needle !== "" && id.includes(needle)) score -= 100;
       return [key(m), score] as const;
     });
     scored.sort((a, b) => a[1] - b[1]);

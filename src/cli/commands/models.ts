@@ -1,0 +1,67 @@
+/**
+ * `pi models [pattern...] [--json]`: the known models (patterns use the `--models` glob
+ * syntax) as a table — provider, id, name, context, reasoning, logged in — or JSON.
+ * The user asked for the list, so a stale live Codex list is refreshed first, waiting at
+ * most 3 seconds; offline, the cache or the built-ins answer.
+ * @module
+ */
+
+import type { Deps } from "../../deps.ts";
+import type { Model } from "../../models/types.ts";
+import type { ParsedArgs } from "../args.ts";
+import { openModelRegistry } from "../model_selection.ts";
+
+/** How long `pi models` waits for the live list. */
+export const LIVE_LIST_WAIT_MS = 3000;
+
+/** `272000` → `272K`, `1047576` → `1.05M`. */
+export function formatTokens(n: number): string {
+  if (n >= 1_000_000) return `${Number((n / 1_000_000).toFixed(2))}M`;
+  if (n >= 1000) return `${Number((n / 1000).toFixed(1))}K`;
+  return String(n);
+}
+
+/** The table `pi models` prints. */
+export function modelsTable(models: readonly Model[], loggedIn: (provider: string) => boolean) {
+  const rows = [
+    ["PROVIDER", "ID", "NAME", "CONTEXT", "REASONING", "LOGGED IN"],
+    ...models.map((m) => [
+      m.provider,
+      m.id,
+      m.name,
+      formatTokens(m.contextWindow),
+      m.reasoning.length > 0 ? m.reasoning.join(",") : "-",
+      loggedIn(m.provider) ? "yes" : "no",
+    ]),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) =>
+    r.map((cell, i) => i === r.length - 1 ? cell : cell.padEnd(widths[i]))
+      .join("  ")
+  ).join("\n") + "\n";
+}
+
+/** Runs `pi models`. */
+export async function runModels(
+  args: ParsedArgs,
+  deps: Deps,
+  signal: AbortSignal,
+): Promise<number> {
+  const { registry } = openModelRegistry(deps);
+  await registry.refresh({ timeoutMs: LIVE_LIST_WAIT_MS, signal });
+  const models = args.positionals.length > 0
+    ? registry.scope(args.positionals).map((s) => s.model)
+    : registry.getAll();
+  const loggedIn = new Map<string, boolean>();
+  const isLoggedIn = (provider: string) => {
+    if (!loggedIn.has(provider)) loggedIn.set(provider, registry.hasKey(provider));
+    return loggedIn.get(provider)!;
+  };
+  if (args.options.json) {
+    const out = models.map((m) => ({ ...m, loggedIn: isLoggedIn(m.provider) }));
+    deps.stdout.write(JSON.stringify(out, null, 2) + "\n");
+  } else {
+    deps.stdout.write(modelsTable(models, isLoggedIn));
+  }
+  return 0;
+}

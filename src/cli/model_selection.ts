@@ -1,0 +1,94 @@
+/**
+ * Which model a run uses: `--provider`, `--model`, `--models` and `--thinking` resolved by
+ * the ModelRegistry (CONTRACT.md: Command line; "Default model when none is given").
+ * Shared by the root command, print mode and interactive mode.
+ * @module
+ */
+
+import { AuthStorage } from "../auth/auth_storage.ts";
+import type { KeySource } from "../auth/types.ts";
+import type { Deps } from "../deps.ts";
+import { PiError } from "../errors.ts";
+import { splitThinking } from "../models/glob.ts";
+import type { ScopedModel } from "../models/glob.ts";
+import { ModelRegistry } from "../models/model_registry.ts";
+import type { Model, ReasoningLevel } from "../models/types.ts";
+import type { OptionValues } from "./args.ts";
+
+/** The model a run uses, its thinking level, and the `--models` scope for Ctrl+P. */
+export interface ModelSelection {
+  /** The model. */
+  model: Model;
+  /** Thinking level: `--thinking`, else a `:level` suffix, else undefined (model default). */
+  thinking?: ReasoningLevel;
+  /** The resolved `--models` scope (empty without `--models`). */
+  scope: ScopedModel[];
+}
+
+/** A registry (and the AuthStorage behind it) for this process's agent dir. */
+export function openModelRegistry(
+  deps: Deps,
+  authStorage: KeySource = new AuthStorage(undefined, { deps }),
+): { registry: ModelRegistry; authStorage: KeySource } {
+  return { registry: new ModelRegistry(authStorage, { deps }), authStorage };
+}
+
+function stringOption(options: OptionValues, name: string): string | undefined {
+  const value = options[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * Resolves the model flags. Unknown provider, unknown or ambiguous model, and a `--models`
+ * pattern that matches nothing are usage errors (exit 2) that list what is known.
+ */
+export function selectModel(registry: ModelRegistry, options: OptionValues): ModelSelection {
+  const provider = stringOption(options, "provider");
+  if (provider !== undefined) registry.validateProvider(provider);
+  const models = stringOption(options, "models");
+  let scope: ScopedModel[] = [];
+  if (models !== undefined) {
+    if (models.split(",").every((p) => p.trim() === "")) {
+      throw new PiError("usage", "--models needs at least one pattern", {
+        hint: 'e.g. --models "openai-codex/*,anthropic/*"',
+      });
+    }
+    scope = registry.scope(models);
+    if (provider !== undefined) {
+      scope = scope.filter((s) => s.model.provider === provider);
+      if (scope.length === 0) {
+        throw new PiError(
+          "models.unknown",
+          `No model of provider ${provider} matches --models ${models}`,
+          { hint: "run pi models to list them all" },
+        );
+      }
+    }
+  }
+  const flag = stringOption(options, "thinking") as ReasoningLevel | undefined;
+  const spec = stringOption(options, "model");
+  let picked: ScopedModel;
+  if (spec !== undefined) {
+    const { base, thinking } = splitThinking(spec.trim());
+    const model = registry.resolve(base, provider === undefined ? {} : { provider });
+    picked = thinking === undefined ? { model } : { model, thinking };
+  } else {
+    picked = registry.defaultModel({ scope, ...(provider === undefined ? {} : { provider }) });
+  }
+  const thinking = flag ?? picked.thinking;
+  return thinking === undefined
+    ? { model: picked.model, scope }
+    : { model: picked.model, thinking, scope };
+}
+
+/**
+ * Opens the registry for this process and resolves the model flags of `options`
+ * (the root command's path: fails fast with exit 2 on unknown names).
+ */
+export function selectModelFromArgs(
+  options: OptionValues,
+  deps: Deps,
+): ModelSelection & { registry: ModelRegistry; authStorage: KeySource } {
+  const { registry, authStorage } = openModelRegistry(deps);
+  return { ...selectModel(registry, options), registry, authStorage };
+}
