@@ -35,3 +35,15 @@ export type {
   OAuthProvider,
 } from "./src/auth/types.ts";
 export type { Model, ModelApi, ModelCost, ReasoningLevel } from "./src/models/types.ts";
+export { ModelRegistry } from "./src/models/model_registry.ts";
+export type {
+  DefaultModelOptions,
+  ModelRegistryOptions,
+  RefreshOptions,
+  RefreshResult,
+  RegistryDeps,
+  ResolveOptions,
+} from "./src/models/model_registry.ts";
+export { BUILTIN_MODELS, DEFAULT_MODEL } from "./src/models/builtin_models.ts";
+export { matchPatterns, parsePatterns } from "./src/models/glob.ts";
+export type { ModelPattern, ScopedModel, ScopeMatch } from "./src/models/glob.ts";

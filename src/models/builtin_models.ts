@@ -25,7 +25,15 @@ export const KNOWN_APIS: readonly ModelApi[] = [
   "anthropic-messages",
 ];
 
-/** The default model: the latest reasoning model of the ChatGPT subscription. */
+/**
+ * The default model: the latest reasoning model of the ChatGPT subscription.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MODEL } from "./builtin_models.ts";
+ * console.log(`${DEFAULT_MODEL.provider}/${DEFAULT_MODEL.id}`); // "openai-codex/gpt-5.2-codex"
+ * ```
+ */
 export const DEFAULT_MODEL: { readonly provider: string; readonly id: string } = {
   provider: "openai-codex",
   id: "gpt-5.2-codex",
@@ -97,6 +105,13 @@ function anthropic(
 /**
  * The built-in models, in listing order. The first model of each provider is the one
  * picked when only that provider has a key.
+ *
+ * @example
+ * ```ts
+ * import { BUILTIN_MODELS } from "./builtin_models.ts";
+ * const codex = BUILTIN_MODELS.filter((m) => m.provider === "openai-codex");
+ * console.log(codex[0].id, codex[0].billed); // "gpt-5.2-codex" false
+ * ```
  */
 export const BUILTIN_MODELS: readonly Model[] = [
   // ChatGPT Plus/Pro (Codex Subscription): the five seed models first, default on top.

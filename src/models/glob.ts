@@ -18,7 +18,15 @@ export const THINKING_SUFFIXES: readonly ReasoningLevel[] = [
   "xhigh",
 ];
 
-/** One pattern of a `--models` list, split into the glob and its thinking level. */
+/**
+ * One pattern of a `--models` list, split into the glob and its thinking level.
+ *
+ * @example
+ * ```ts
+ * import type { ModelPattern } from "./glob.ts";
+ * const p: ModelPattern = { source: "gpt-5*:high", glob: "gpt-5*", thinking: "high" };
+ * ```
+ */
 export interface ModelPattern {
   /** The pattern as the user wrote it (trimmed), suffix included. */
   source: string;
@@ -28,7 +36,15 @@ export interface ModelPattern {
   thinking?: ReasoningLevel;
 }
 
-/** A model picked by a pattern, with the thinking level the pattern asked for. */
+/**
+ * A model picked by a pattern, with the thinking level the pattern asked for.
+ *
+ * @example
+ * ```ts
+ * import type { ScopedModel } from "./glob.ts";
+ * const show = (s: ScopedModel) => `${s.model.provider}/${s.model.id}:${s.thinking ?? "default"}`;
+ * ```
+ */
 export interface ScopedModel {
   /** The model. */
   model: Model;
@@ -36,7 +52,15 @@ export interface ScopedModel {
   thinking?: ReasoningLevel;
 }
 
-/** The result of matching patterns: the models in order, and the patterns that matched none. */
+/**
+ * The result of matching patterns: the models in order, and the patterns that matched none.
+ *
+ * @example
+ * ```ts
+ * import type { ScopeMatch } from "./glob.ts";
+ * const empty: ScopeMatch = { models: [], unmatched: ["nope/*"] };
+ * ```
+ */
 export interface ScopeMatch {
   /** Matched models, in pattern order then listing order, without duplicates. */
   models: ScopedModel[];
@@ -59,7 +83,16 @@ export function splitThinking(spec: string): { base: string; thinking?: Reasonin
   return { base: spec };
 }
 
-/** Parses a comma list (`"a/*, b:high"`) or a list of such lists into patterns. */
+/**
+ * Parses a comma list (`"a/*, b:high"`) or a list of such lists into patterns.
+ *
+ * @example
+ * ```ts
+ * import { parsePatterns } from "./glob.ts";
+ * console.log(parsePatterns("openai-codex/*, claude-*:high").map((p) => p.glob));
+ * // ["openai-codex/*", "claude-*"]
+ * ```
+ */
 export function parsePatterns(input: string | readonly string[]): ModelPattern[] {
   const parts = (typeof input === "string" ? [input] : input).flatMap((s) => s.split(","));
   const out: ModelPattern[] = [];

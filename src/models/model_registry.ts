@@ -25,10 +25,29 @@ import {
 import { mergeModelEntries, type ModelEntry, readModelsFile } from "./models_file.ts";
 import type { Model } from "./types.ts";
 
-/** What the registry needs from the outside world. */
+/**
+ * What the registry needs from the outside world (a subset of {@link Deps}).
+ *
+ * @example
+ * ```ts
+ * import type { RegistryDeps } from "./model_registry.ts";
+ * const deps: RegistryDeps = {
+ *   fetch, now: () => Date.now(), env: () => undefined, agentDir: "/tmp/pi-agent",
+ *   randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
+ * };
+ * ```
+ */
 export type RegistryDeps = Pick<Deps, "fetch" | "now" | "env" | "agentDir" | "randomBytes">;
 
-/** Options of a {@link ModelRegistry}. */
+/**
+ * Options of a {@link ModelRegistry}.
+ *
+ * @example
+ * ```ts
+ * import type { ModelRegistryOptions } from "./model_registry.ts";
+ * const options: ModelRegistryOptions = { modelsPath: "/etc/pi/models.json", liveList: false };
+ * ```
+ */
 export interface ModelRegistryOptions {
   /** The Deps seam (default: the real one). */
   deps?: RegistryDeps;
@@ -42,7 +61,15 @@ export interface ModelRegistryOptions {
   builtins?: readonly Model[];
 }
 
-/** Options of {@link ModelRegistry.refresh}. */
+/**
+ * Options of {@link ModelRegistry.refresh}.
+ *
+ * @example
+ * ```ts
+ * import type { RefreshOptions } from "./model_registry.ts";
+ * const options: RefreshOptions = { timeoutMs: 3000 };
+ * ```
+ */
 export interface RefreshOptions {
   /** Fetch even when the cache is fresh. */
   force?: boolean;
@@ -52,7 +79,15 @@ export interface RefreshOptions {
   signal?: AbortSignal;
 }
 
-/** What a refresh of the live list did. */
+/**
+ * What a refresh of the live list did.
+ *
+ * @example
+ * ```ts
+ * import type { RefreshResult } from "./model_registry.ts";
+ * const result: RefreshResult = { status: "fresh" };
+ * ```
+ */
 export interface RefreshResult {
   /**
    * `fetched` (new list applied), `fresh` (cache younger than 24 h, no request),
@@ -63,13 +98,29 @@ export interface RefreshResult {
   error?: unknown;
 }
 
-/** Options of {@link ModelRegistry.resolve}. */
+/**
+ * Options of {@link ModelRegistry.resolve}.
+ *
+ * @example
+ * ```ts
+ * import type { ResolveOptions } from "./model_registry.ts";
+ * const options: ResolveOptions = { provider: "openai" };
+ * ```
+ */
 export interface ResolveOptions {
   /** Only models of this provider (`--provider`). */
   provider?: string;
 }
 
-/** Options of {@link ModelRegistry.defaultModel}. */
+/**
+ * Options of {@link ModelRegistry.defaultModel}.
+ *
+ * @example
+ * ```ts
+ * import type { DefaultModelOptions } from "./model_registry.ts";
+ * const options: DefaultModelOptions = { provider: "anthropic" };
+ * ```
+ */
 export interface DefaultModelOptions {
   /** The resolved `--models` scope; its first model is the default. */
   scope?: readonly ScopedModel[];
