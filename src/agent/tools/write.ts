@@ -73,7 +73,7 @@ async function execute(args: Record<string, unknown>, context: ToolContext): Pro
   }
   const bytes = new TextEncoder().encode(content).length;
   const lines = content === "" ? 0 : content.split("\n").length - (content.endsWith("\n") ? 1 : 0);
-  return textResult(`Wrote ${bytes} bytes (${lines} lines) to ${pathArg}`);
+  return textResult(`Wrote ${bytes} bytes (${lines} line${lines === 1 ? "" : "s"}) to ${pathArg}`);
 }
 
 /** The `write` tool. */

@@ -1,0 +1,493 @@
+/**
+ * The agent loop: send the conversation, stream one model turn, run the tool calls it made
+ * (in order; consecutive read-only calls in parallel), send the results back, and repeat
+ * until a turn makes no tool calls. A turn limit ends runaway loops. An abort stops the
+ * stream and the running tools promptly, and every tool call still gets a result, so the
+ * conversation stays valid for `--continue`.
+ *
+ * The loop yields {@link AgentEvent}s; `--mode json` prints them one per line.
+ * @module
+ */
+
+import type {
+  AssistantMessage,
+  Context,
+  Message,
+  StreamEvent,
+  Tool as ModelTool,
+  ToolCall,
+  ToolResultMessage,
+  Usage,
+  UserMessage,
+} from "../ai/types.ts";
+import { PiError } from "../errors.ts";
+import type { Tool, ToolResult } from "./tools/types.ts";
+
+/** Turns per prompt when none is configured. */
+export const DEFAULT_MAX_TURNS = 50;
+
+/** One model turn: the conversation in, provider-neutral events out (ends with done/error). */
+export type StreamFunction = (
+  context: Context,
+  options: { signal?: AbortSignal },
+) => AsyncIterable<StreamEvent>;
+
+/** Why a run ended. */
+export type AgentEndReason = "stop" | "max_turns" | "aborted" | "error";
+
+/** Token totals of a run. */
+export interface AgentUsageTotals {
+  /** Input tokens (uncached). */
+  input: number;
+  /** Cached input tokens read. */
+  cacheRead: number;
+  /** Input tokens written to the cache. */
+  cacheWrite: number;
+  /** Output tokens (reasoning included). */
+  output: number;
+  /** Reasoning tokens. */
+  reasoning: number;
+  /** What the run cost the user, USD. */
+  cost: number;
+}
+
+/** What the loop reports, in order. The JSON output format (README "JSON output"). */
+export type AgentEvent =
+  | {
+    /** A model turn begins (1-based). */
+    type: "turn_start";
+    /** Turn number. */
+    turn: number;
+  }
+  | {
+    /** Visible answer text. */
+    type: "text_delta";
+    /** Turn number. */
+    turn: number;
+    /** The new text. */
+    delta: string;
+  }
+  | {
+    /** The model's thinking (reasoning summary). */
+    type: "thinking_delta";
+    /** Turn number. */
+    turn: number;
+    /** The new thinking text. */
+    delta: string;
+  }
+  | {
+    /** The model calls a tool (arguments complete). */
+    type: "tool_call";
+    /** Turn number. */
+    turn: number;
+    /** Call id; the matching tool_result has the same. */
+    callId: string;
+    /** Tool name. */
+    name: string;
+    /** Parsed arguments. */
+    arguments: Record<string, unknown>;
+  }
+  | {
+    /** Partial output of a running tool (bash). */
+    type: "tool_output";
+    /** Turn number. */
+    turn: number;
+    /** Call id. */
+    callId: string;
+    /** Tool name. */
+    name: string;
+    /** The new output. */
+    delta: string;
+  }
+  | {
+    /** A tool finished; this is what the model receives. */
+    type: "tool_result";
+    /** Turn number. */
+    turn: number;
+    /** Call id. */
+    callId: string;
+    /** Tool name. */
+    name: string;
+    /** Whether it failed (the text says how). */
+    isError: boolean;
+    /** The text sent to the model (images as `[image …]`). */
+    output: string;
+  }
+  | {
+    /** Token usage of one turn. */
+    type: "usage";
+    /** Turn number. */
+    turn: number;
+    /** The usage as the provider reported it. */
+    usage: Usage;
+  }
+  | {
+    /** A failed request is being retried. */
+    type: "retry";
+    /** Turn number. */
+    turn: number;
+    /** The attempt that failed, from 1. */
+    attempt: number;
+    /** Milliseconds until the next attempt. */
+    delayMs: number;
+    /** Why. */
+    reason: string;
+  }
+  | {
+    /** A message joined the conversation (user, assistant or tool result). */
+    type: "message";
+    /** The message, as stored in the session. */
+    message: Message;
+  }
+  | {
+    /** The run ended. Always the last event. */
+    type: "end";
+    /** Why. */
+    reason: AgentEndReason;
+    /** Model turns taken. */
+    turns: number;
+    /** The text of the last assistant message. */
+    text: string;
+    /** Token totals of the run. */
+    usage: AgentUsageTotals;
+    /** For `max_turns`, `aborted` and `error`: one line saying what happened. */
+    error?: string;
+    /** For `error`: the PiError code. */
+    errorCode?: string;
+    /** For `error`: what the user can do next, when known. */
+    hint?: string;
+  };
+
+/** What the loop needs. */
+export interface AgentLoopOptions {
+  /** Streams one model turn. */
+  stream: StreamFunction;
+  /** The system prompt. */
+  systemPrompt: string;
+  /** The tools the model may call. */
+  tools: readonly Tool[];
+  /** The working directory of the tools. */
+  cwd: string;
+  /** Stops the stream and running tools. */
+  signal?: AbortSignal;
+  /** Most model turns for this prompt (default {@link DEFAULT_MAX_TURNS}). */
+  maxTurns?: number;
+  /** Whether the model accepts images from tools. */
+  supportsImages?: boolean;
+}
+
+/** A small push/pull queue joining tool output callbacks to the generator. */
+class EventQueue<T> {
+  #items: T[] = [];
+  #wake: (() => void) | undefined;
+
+  push(item: T): void {
+    this.#items.push(item);
+    this.#wake?.();
+  }
+
+  drain(): T[] {
+    const items = this.#items;
+    this.#items = [];
+    return items;
+  }
+
+  /** Resolves when an item arrives or `other` settles. */
+  wait(other: Promise<unknown>): Promise<void> {
+    if (this.#items.length > 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.#wake = () => {
+        this.#wake = undefined;
+        resolve();
+      };
+      other.then(this.#wake, this.#wake);
+    });
+  }
+}
+
+function emptyTotals(): AgentUsageTotals {
+  return { input: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0, cost: 0 };
+}
+
+function addUsage(totals: AgentUsageTotals, usage: Usage): void {
+  totals.input += usage.input;
+  totals.cacheRead += usage.cacheRead;
+  totals.cacheWrite += usage.cacheWrite;
+  totals.output += usage.output;
+  totals.reasoning += usage.reasoning;
+  totals.cost += usage.cost.total;
+}
+
+/** The visible text of an assistant message. */
+export function messageText(message: AssistantMessage): string {
+  return message.content.filter((c) => c.type === "text").map((c) => c.text).join("");
+}
+
+function toModelTools(tools: readonly Tool[]): ModelTool[] {
+  return tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
+}
+
+function resultMessage(call: ToolCall, result: ToolResult): ToolResultMessage {
+  return {
+    role: "tool_result",
+    callId: call.callId,
+    toolName: call.name,
+    content: result.content.map((c) =>
+      c.type === "text"
+        ? { type: "text", text: c.text }
+        : { type: "image", mimeType: c.mimeType, data: c.data }
+    ),
+    isError: result.isError,
+  };
+}
+
+function resultOutput(result: ToolResult): string {
+  return result.content.map((c) => c.type === "text" ? c.text : `[image ${c.mimeType}]`).join(
+    "\n",
+  );
+}
+
+function isAbort(err: unknown, signal?: AbortSignal): boolean {
+  return signal?.aborted === true ||
+    (err instanceof PiError && (err.code === "api.aborted" || err.code === "interrupted")) ||
+    (err instanceof DOMException && err.name === "AbortError");
+}
+
+/** Keeps what can be replayed of a message cut short: text and thinking, no tool calls. */
+function withoutToolCalls(message: AssistantMessage): AssistantMessage {
+  return { ...message, content: message.content.filter((c) => c.type !== "tool_call") };
+}
+
+async function runTool(
+  tools: readonly Tool[],
+  call: ToolCall,
+  context: {
+    cwd: string;
+    signal?: AbortSignal;
+    supportsImages?: boolean;
+    onUpdate: (delta: string) => void;
+  },
+): Promise<ToolResult> {
+  const tool = tools.find((t) => t.name === call.name);
+  if (!tool) {
+    return {
+      content: [{
+        type: "text",
+        text: `Unknown tool "${call.name}"; the tools are: ${tools.map((t) => t.name).join(", ")}`,
+      }],
+      isError: true,
+    };
+  }
+  if (call.rawArguments !== undefined) {
+    return {
+      content: [{
+        type: "text",
+        text: `The arguments of this ${call.name} call were not a valid JSON object: ${
+          call.rawArguments.slice(0, 200)
+        }`,
+      }],
+      isError: true,
+    };
+  }
+  if (context.signal?.aborted) {
+    return { content: [{ type: "text", text: "Not run: aborted by the user" }], isError: true };
+  }
+  try {
+    return await tool.execute(call.arguments, {
+      cwd: context.cwd,
+      signal: context.signal,
+      supportsImages: context.supportsImages,
+      onUpdate: context.onUpdate,
+    });
+  } catch (err) {
+    // Tools return expected failures; this is a bug or an odd system error. Tell the model.
+    const text = err instanceof Error ? err.message : String(err);
+    return { content: [{ type: "text", text: `${call.name} failed: ${text}` }], isError: true };
+  }
+}
+
+/** Splits calls into batches: consecutive read-only calls together, others alone. */
+export function batchCalls(calls: readonly ToolCall[], tools: readonly Tool[]): ToolCall[][] {
+  const batches: ToolCall[][] = [];
+  for (const call of calls) {
+    const readOnly = tools.find((t) => t.name === call.name)?.readOnly === true;
+    const last = batches.at(-1);
+    const lastReadOnly = last !== undefined &&
+      last.every((c) => tools.find((t) => t.name === c.name)?.readOnly === true);
+    if (readOnly && last && lastReadOnly) last.push(call);
+    else batches.push([call]);
+  }
+  return batches;
+}
+
+/**
+ * Runs one prompt to its end: yields events, ending with exactly one `end`. Never throws for
+ * a model or tool failure (that is an `end` with reason `error`); `history` is not changed —
+ * the messages that join the conversation come as `message` events.
+ */
+export async function* runAgent(
+  history: readonly Message[],
+  prompt: UserMessage,
+  options: AgentLoopOptions,
+): AsyncGenerator<AgentEvent, void, undefined> {
+  const maxTurns = options.maxTurns ?? DEFAULT_MAX_TURNS;
+  const signal = options.signal;
+  const messages: Message[] = [...history, prompt];
+  const totals = emptyTotals();
+  const modelTools = toModelTools(options.tools);
+  let turn = 0;
+  let lastText = "";
+  yield { type: "message", message: prompt };
+
+  const end = (
+    reason: AgentEndReason,
+    error?: string,
+    errorCode?: string,
+    hint?: string,
+  ): AgentEvent => ({
+    type: "end",
+    reason,
+    turns: turn,
+    text: lastText,
+    usage: totals,
+    ...(error !== undefined ? { error } : {}),
+    ...(errorCode !== undefined ? { errorCode } : {}),
+    ...(hint !== undefined ? { hint } : {}),
+  });
+
+  while (true) {
+    if (signal?.aborted) {
+      yield end("aborted", "Interrupted");
+      return;
+    }
+    if (turn >= maxTurns) {
+      yield end(
+        "max_turns",
+        `Stopped after ${maxTurns} model turns without a final answer (the limit per prompt)`,
+        "agent.max_turns",
+      );
+      return;
+    }
+    turn++;
+    yield { type: "turn_start", turn };
+
+    let final: AssistantMessage | undefined;
+    let failure: PiError | Error | undefined;
+    try {
+      const context: Context = {
+        systemPrompt: options.systemPrompt,
+        messages: [...messages],
+        tools: modelTools,
+      };
+      for await (const event of options.stream(context, { signal })) {
+        switch (event.type) {
+          case "text_delta":
+            yield { type: "text_delta", turn, delta: event.delta };
+            break;
+          case "thinking_delta":
+            yield { type: "thinking_delta", turn, delta: event.delta };
+            break;
+          case "tool_call_end":
+            yield {
+              type: "tool_call",
+              turn,
+              callId: event.toolCall.callId,
+              name: event.toolCall.name,
+              arguments: event.toolCall.arguments,
+            };
+            break;
+          case "retry":
+            yield {
+              type: "retry",
+              turn,
+              attempt: event.attempt,
+              delayMs: event.delayMs,
+              reason: event.reason,
+            };
+            break;
+          case "done":
+            final = event.message;
+            break;
+          case "error":
+            final = event.message;
+            failure = event.error;
+            break;
+        }
+        if (final) break;
+      }
+      if (!final) failure = new PiError("api.stream", "The model's answer ended without a result");
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+    }
+
+    if (final) {
+      addUsage(totals, final.usage);
+      yield { type: "usage", turn, usage: final.usage };
+    }
+
+    if (failure || !final) {
+      const aborted = isAbort(failure, signal);
+      if (final) {
+        const kept = withoutToolCalls(final);
+        if (kept.content.length > 0) {
+          messages.push(kept);
+          lastText = messageText(kept);
+          yield { type: "message", message: kept };
+        }
+      }
+      if (aborted) {
+        yield end("aborted", "Interrupted");
+      } else {
+        const code = failure instanceof PiError ? failure.code : "agent.failed";
+        const hint = failure instanceof PiError ? failure.hint : undefined;
+        yield end("error", failure?.message ?? "The model failed", code, hint);
+      }
+      return;
+    }
+
+    messages.push(final);
+    lastText = messageText(final);
+    yield { type: "message", message: final };
+
+    const calls = final.content.filter((c): c is ToolCall => c.type === "tool_call");
+    if (calls.length === 0) {
+      yield end("stop");
+      return;
+    }
+
+    // Run the calls: in order, consecutive read-only ones in parallel. Every call gets a
+    // result, even after an abort, so the conversation stays valid.
+    for (const batch of batchCalls(calls, options.tools)) {
+      const queue = new EventQueue<AgentEvent>();
+      const running = Promise.all(batch.map((call) =>
+        runTool(options.tools, call, {
+          cwd: options.cwd,
+          signal,
+          supportsImages: options.supportsImages,
+          onUpdate: (delta) =>
+            queue.push({ type: "tool_output", turn, callId: call.callId, name: call.name, delta }),
+        })
+      ));
+      let results: ToolResult[] | undefined;
+      running.then((r) => results = r, () => {});
+      while (results === undefined) {
+        await queue.wait(running);
+        yield* queue.drain();
+      }
+      yield* queue.drain();
+      for (let i = 0; i < batch.length; i++) {
+        const message = resultMessage(batch[i], results[i]);
+        messages.push(message);
+        yield {
+          type: "tool_result",
+          turn,
+          callId: batch[i].callId,
+          name: batch[i].name,
+          isError: results[i].isError,
+          output: resultOutput(results[i]),
+        };
+        yield { type: "message", message };
+      }
+    }
+  }
+}
