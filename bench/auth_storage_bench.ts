@@ -1,0 +1,101 @@
+// AuthStorage: the cost of getApiKey when nothing needs doing, and the wall time for 20
+// processes to all hold a key when one refresh (300 ms at the fake issuer) is needed,
+// against one process doing the same.
+import { AuthStorage } from "../mod.ts";
+import {
+  makeAccessToken,
+  staleAuthFile,
+  startFakeIssuer,
+} from "../tests/fixtures/auth_fake_issuer.ts";
+
+const dir = Deno.makeTempDirSync();
+globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+const issuer = startFakeIssuer({ delayMs: 300 });
+issuer.unref();
+
+// ---- uncontended getApiKey on a fresh token ----
+const freshPath = `${dir}/fresh.json`;
+Deno.writeTextFileSync(
+  freshPath,
+  JSON.stringify({
+    "openai-codex": {
+      type: "oauth",
+      access: makeAccessToken("acc-bench", Math.floor(Date.now() / 1000) + 3600),
+      refresh: "refresh-token-bench",
+      expires: Date.now() + 3_600_000,
+      accountId: "acc-bench",
+    },
+  }),
+  { mode: 0o600 },
+);
+const warm = new AuthStorage(freshPath);
+await warm.getApiKey("openai-codex");
+
+Deno.bench({
+  name: "read auth.json (readTextFileSync + JSON.parse)",
+  group: "getApiKey, fresh token",
+  baseline: true,
+}, () => {
+  JSON.parse(Deno.readTextFileSync(freshPath));
+});
+
+Deno.bench({ name: "getApiKey (cached store)", group: "getApiKey, fresh token" }, async () => {
+  await warm.getApiKey("openai-codex");
+});
+
+Deno.bench({
+  name: "new AuthStorage + getApiKey (reads the file)",
+  group: "getApiKey, fresh token",
+}, async () => {
+  await new AuthStorage(freshPath).getApiKey("openai-codex");
+});
+
+// ---- 20 processes, one refresh ----
+const GET_KEY = new URL("../tests/fixtures/auth_get_key.ts", import.meta.url).pathname;
+const racePath = `${dir}/race.json`;
+
+function prepareStale(): void {
+  const refresh = `refresh-token-${crypto.randomUUID()}`;
+  issuer.reset(refresh);
+  Deno.writeTextFileSync(racePath, JSON.stringify(staleAuthFile(refresh)), { mode: 0o600 });
+}
+
+async function runProcesses(n: number): Promise<void> {
+  const results = await Promise.all(
+    Array.from({ length: n }, () =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--no-config", GET_KEY, racePath],
+        env: { PI_OPENAI_CODEX_ISSUER: issuer.url },
+        stdin: "null",
+        stdout: "null",
+        stderr: "null",
+      }).output()),
+  );
+  if (results.some((r) => r.code !== 0)) throw new Error("a process failed");
+  if (issuer.refreshRequests !== 1) throw new Error(`${issuer.refreshRequests} refreshes`);
+}
+
+Deno.bench({
+  name: "1 process, one 300 ms refresh",
+  group: "processes holding a key",
+  baseline: true,
+  n: 6,
+  warmup: 1,
+}, async (b) => {
+  prepareStale();
+  b.start();
+  await runProcesses(1);
+  b.end();
+});
+
+Deno.bench({
+  name: "20 processes, one 300 ms refresh",
+  group: "processes holding a key",
+  n: 6,
+  warmup: 1,
+}, async (b) => {
+  prepareStale();
+  b.start();
+  await runProcesses(20);
+  b.end();
+});
