@@ -16,6 +16,7 @@ import { anthropicMessagesClient } from "./anthropic_messages.ts";
 import type { ProviderClient } from "./client.ts";
 import { openaiCodexResponses } from "./openai_codex_responses.ts";
 import { openaiResponses } from "./openai_responses.ts";
+import { redact } from "../redact.ts";
 import { MessageBuilder } from "./reduce.ts";
 import {
   abortableSleep,
@@ -68,6 +69,14 @@ function isVisible(event: StreamEvent): boolean {
     default:
       return true;
   }
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+function errorText(e: unknown): string {
+  return redact(e instanceof Error ? e.message : String(e));
 }
 
 function abortedError(cause?: unknown): PiError {
@@ -143,7 +152,15 @@ async function* readEvents(
         r = await readChunk(reader, idleMs, signal, provider);
       } catch (e) {
         if (isPiError(e) || signal?.aborted) throw e;
-        throw networkFailure(provider, e);
+        throw new ApiFailure(
+          "api.network",
+          `Lost the connection to ${provider} (${errorText(e)})`,
+          {
+            cause: e,
+            retryable: true,
+            broken: true,
+          },
+        );
       }
       if (r.done) {
         finished = true;
@@ -310,7 +327,7 @@ async function* run(
       if (error instanceof ApiFailure && error.broken && shown) {
         error = new PiError(
           "api.stream",
-          `The connection to ${model.provider} broke in the middle of the answer (${error.message})`,
+          `The answer from ${model.provider} was cut off: ${lowerFirst(error.message)}`,
           { cause: error, hint: "the partial answer is kept; send the message again to retry" },
         );
       }
