@@ -303,7 +303,7 @@ Deno.test("a missing or empty auth.json is an empty store; the first write creat
   const root = await Deno.makeTempDir();
   try {
     const path = `${root}/agent/nested/auth.json`;
-    const storage = new AuthStorage(path, { deps: testDeps() });
+    const storage = new AuthStorage(path, { deps: testDeps({ agentDir: `${root}/agent/nested` }) });
     assert.deepEqual(storage.list(), []);
     assert.equal(await storage.getApiKey("anthropic"), undefined);
     assert.equal(storage.has("anthropic"), false);
@@ -338,10 +338,11 @@ Deno.test("looser permissions are tightened and reported once", async () => {
     );
     await Deno.chmod(path, 0o644);
     const warnings: string[] = [];
-    const storage = new AuthStorage(path, {
-      deps: testDeps(),
+    const storage = new AuthStorage(undefined, {
+      deps: testDeps({ agentDir: agent }),
       onWarning: (m) => warnings.push(m),
     });
+    assert.equal(storage.path, path, "default path: <agent dir>/auth.json");
     assert.equal(await storage.getApiKey("anthropic"), "sk-ant-0123456789");
     assert.equal(modeOf(path), 0o600);
     assert.equal(modeOf(agent), 0o700);
@@ -354,6 +355,19 @@ Deno.test("looser permissions are tightened and reported once", async () => {
     storage.reload();
     assert.equal(modeOf(path), 0o600);
     assert.equal(warnings.length, 2, "said once");
+
+    // A store outside the agent dir tightens its file, never the directory it sits in.
+    const shared = `${dir}/shared`;
+    await Deno.mkdir(shared, { mode: 0o755 });
+    await Deno.chmod(shared, 0o755);
+    await Deno.writeTextFile(`${shared}/auth.json`, "{}", { mode: 0o644 });
+    await Deno.chmod(`${shared}/auth.json`, 0o644);
+    const elsewhere = new AuthStorage(`${shared}/auth.json`, {
+      deps: testDeps({ agentDir: agent }),
+    });
+    await elsewhere.set("anthropic", { type: "api_key", key: "sk-ant-0123456789" });
+    assert.equal(modeOf(shared), 0o755);
+    assert.equal(modeOf(`${shared}/auth.json`), 0o600);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -88,6 +88,10 @@ function dirname(path: string): string {
   return path.slice(0, i);
 }
 
+function trimSlashes(path: string): string {
+  return path.length > 1 ? path.replace(/[/\\]+$/, "") : path;
+}
+
 function octal(mode: number): string {
   return `0${(mode & 0o777).toString(8).padStart(3, "0")}`;
 }
@@ -385,8 +389,22 @@ export class AuthStorage implements KeySource {
       return;
     }
     if (mode === null || (mode & 0o077) === 0) return;
-    Deno.chmodSync(path, wanted);
+    try {
+      Deno.chmodSync(path, wanted);
+    } catch {
+      this.#warn(`${path} is accessible to others (${octal(mode)}) and could not be tightened`);
+      return;
+    }
     this.#warn(`Tightened permissions of ${path} to ${octal(wanted)} (were ${octal(mode)})`);
+  }
+
+  /**
+   * The directory of auth.json is tightened only when it is the agent directory: a store
+   * kept elsewhere (`new AuthStorage("/tmp/x.json")`) must not change /tmp or $HOME.
+   */
+  #tightenDir(): void {
+    const dir = dirname(this.path);
+    if (trimSlashes(dir) === trimSlashes(this.#deps.agentDir)) this.#tighten(dir, 0o700);
   }
 
   #ensureDir(): void {
@@ -396,7 +414,7 @@ export class AuthStorage implements KeySource {
     } catch (err) {
       throw new PiError("io", `Cannot create the directory ${dir}`, { cause: err });
     }
-    this.#tighten(dir, 0o700);
+    this.#tightenDir();
   }
 
   /** Reads and parses the file now (missing or empty = empty store). */
@@ -409,7 +427,7 @@ export class AuthStorage implements KeySource {
       throw new PiError("io", `Cannot read ${this.path}`, { cause: err });
     }
     const data = parseAuthFile(text, this.path);
-    this.#tighten(dirname(this.path), 0o700);
+    this.#tightenDir();
     this.#tighten(this.path, 0o600);
     return data;
   }
