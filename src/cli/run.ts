@@ -26,7 +26,9 @@ async function runRoot(args: ParsedArgs, deps: Deps, signal: AbortSignal): Promi
   (await import("./model_selection.ts")).selectModelFromArgs(args.options, deps);
   const interactive = !args.options.print && deps.stdin.isTerminal() &&
     deps.stdout.isTerminal();
-  if (interactive) notImplemented("The interactive mode");
+  if (interactive) {
+    return await (await import("./interactive.ts")).runInteractive(args, deps, signal);
+  }
   let message = args.positionals.join(" ").trim();
   if (message === "" && !deps.stdin.isTerminal()) {
     message = (await readAllText(deps.stdin.readable)).trim();

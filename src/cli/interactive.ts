@@ -1,0 +1,1087 @@
+/**
+ * `pi` on a terminal: the prompt, the answer streamed as it arrives, tool calls as one
+ * line each, a spinner, a status line, and the slash commands (/login, /logout, /model,
+ * /thinking, /usage, /session, /new, /help, /quit).
+ *
+ * Keys: Enter sends; Shift+Enter (or `\` at the end of a line) adds a line; ↑/↓ history;
+ * Ctrl+C cancels the running turn (on an idle, empty prompt: press it twice to exit);
+ * Ctrl+D on an empty prompt exits; Ctrl+P / Shift+Ctrl+P cycle the `--models` scope
+ * (or every available model); Shift+Tab cycles the thinking level; Ctrl+T shows or
+ * hides thinking; Escape cancels a turn or a menu.
+ *
+ * The agent loop, the streaming clients and the tools are imported only when the first
+ * prompt is sent, so the prompt is ready fast.
+ * @module
+ */
+
+import type { AuthStorage } from "../auth/auth_storage.ts";
+import type { Deps } from "../deps.ts";
+import { PiError } from "../errors.ts";
+import { redact } from "../redact.ts";
+import type { ScopedModel } from "../models/glob.ts";
+import type { ModelRegistry } from "../models/model_registry.ts";
+import type { Model, ReasoningLevel } from "../models/types.ts";
+import type { AgentEvent } from "../agent/agent_loop.ts";
+import type { Message, Usage } from "../ai/types.ts";
+import type { UsageSnapshotStore } from "../ai/usage.ts";
+import type { SessionWriter } from "../agent/session_store.ts";
+import type { ParsedArgs } from "./args.ts";
+import type { KeyEvent } from "./keys.ts";
+import { LineEditor } from "./line_editor.ts";
+import {
+  createStyle,
+  formatCost,
+  formatStatus,
+  formatThinking,
+  formatTokens,
+  formatToolLine,
+  MarkdownStream,
+  SPINNER_FRAMES,
+  type Style,
+  wantsColor,
+  wrapText,
+} from "./render.ts";
+import { type CursorPosition, Screen } from "./screen.ts";
+import { type MenuItem, SelectMenu } from "./select_menu.ts";
+import { Terminal, type TerminalHost } from "./terminal.ts";
+
+/** The slash commands, for /help and Tab completion. */
+export const SLASH_COMMANDS: readonly [string, string][] = [
+  ["/login", "log in to a provider (ChatGPT Plus/Pro first)"],
+  ["/logout", "remove saved credentials (shows where you are logged in)"],
+  ["/model", "pick a model (type to filter); /model <id> picks directly"],
+  ["/thinking", "pick the thinking level; /thinking high sets it"],
+  ["/usage", "subscription limits, and this session's tokens and cost"],
+  ["/session", "this session: file, id, messages, tokens"],
+  ["/new", "start a new session"],
+  ["/help", "this help"],
+  ["/quit", "exit (also Ctrl+D)"],
+];
+
+const KEY_HELP: readonly [string, string][] = [
+  ["Enter", "send"],
+  ["Shift+Enter, \\ + Enter", "new line"],
+  ["↑ / ↓", "history"],
+  ["Ctrl+C / Esc", "cancel the running turn; Ctrl+C twice on an empty prompt exits"],
+  ["Ctrl+D", "exit (on an empty prompt)"],
+  ["Ctrl+P / Shift+Ctrl+P", "next / previous model (the --models scope)"],
+  ["Shift+Tab", "next thinking level"],
+  ["Ctrl+T", "show / hide thinking"],
+];
+
+/** Splits `/name arg…` into the command and its argument. */
+export function parseSlash(text: string): { name: string; arg: string } | undefined {
+  const m = /^\/(\S+)\s*([\s\S]*)$/.exec(text.trim());
+  return m ? { name: m[1].toLowerCase(), arg: m[2].trim() } : undefined;
+}
+
+/** Thinking levels a model offers in the menu. */
+export function thinkingLevels(model: Model): ReasoningLevel[] {
+  return model.reasoning.length > 0 ? [...model.reasoning] : ["off"];
+}
+
+/** The level a request will use: the chosen one clamped to the model, else its default. */
+export function effectiveThinking(model: Model, chosen: ReasoningLevel | undefined) {
+  const levels = thinkingLevels(model);
+  if (chosen && levels.includes(chosen)) return chosen;
+  if (chosen === "off" || levels.length === 1) return levels[0];
+  const order: ReasoningLevel[] = ["off", "minimal", "low", "medium", "high", "xhigh"];
+  const want = order.indexOf(chosen ?? "medium");
+  // The closest supported level at or below what was asked, else the lowest above.
+  const below = levels.filter((l) => order.indexOf(l) <= want);
+  return below.length > 0 ? below[below.length - 1] : levels[0];
+}
+
+/** "in 2h 5m" for a reset time. */
+export function formatRelative(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${m % 60}m`;
+  return `${Math.round(h / 24)}d`;
+}
+
+interface Totals {
+  input: number;
+  output: number;
+  cost: number;
+  listCost: number;
+  contextTokens: number;
+}
+
+type Focus =
+  | { kind: "editor" }
+  | {
+    kind: "menu";
+    menu: SelectMenu<unknown>;
+    resolve: (value: unknown | undefined) => void;
+  }
+  | {
+    kind: "prompt";
+    label: string;
+    editor: LineEditor;
+    resolve: (text: string | undefined) => void;
+  };
+
+/** A running prompt: its abort controller and what is streaming. */
+interface Turn {
+  controller: AbortController;
+  markdown: MarkdownStream;
+  thinking: string;
+  tools: Map<string, { name: string; args: Record<string, unknown>; last: string }>;
+  status: string;
+  done: Promise<void>;
+  detached: boolean;
+}
+
+/** Options of {@link runInteractive} (tests inject the terminal host). */
+export interface InteractiveOptions {
+  /** The terminal host (default: the real one). */
+  host?: TerminalHost;
+}
+
+/** The interactive app. One instance per `pi` run. */
+class App {
+  readonly deps: Deps;
+  readonly term: Terminal;
+  readonly screen = new Screen();
+  readonly style: Style;
+  readonly editor = new LineEditor();
+  readonly auth: AuthStorage;
+  readonly registry: ModelRegistry;
+  readonly usageStore: UsageSnapshotStore;
+  readonly cwd: string;
+  model: Model;
+  thinking: ReasoningLevel | undefined;
+  scope: ScopedModel[];
+  showThinking = false;
+  focus: Focus = { kind: "editor" };
+  turn: Turn | undefined;
+  busy: string | undefined; // what runs outside a turn (login, …)
+  busyAbort: AbortController | undefined;
+  hint = "";
+  exitArmed = false;
+  spinnerFrame = 0;
+  spinnerTimer: ReturnType<typeof setInterval> | undefined;
+  history: Message[] = [];
+  totals: Totals = { input: 0, output: 0, cost: 0, listCost: 0, contextTokens: 0 };
+  sessionId: string;
+  session: SessionWriter<Message> | undefined;
+  noSession: boolean;
+  resumePath: string | undefined;
+  #exit: (code: number) => void = () => {};
+  readonly exited: Promise<number>;
+  #lastWork: Promise<void> = Promise.resolve();
+
+  constructor(
+    deps: Deps,
+    term: Terminal,
+    init: {
+      auth: AuthStorage;
+      registry: ModelRegistry;
+      usageStore: UsageSnapshotStore;
+      model: Model;
+      thinking?: ReasoningLevel;
+      scope: ScopedModel[];
+      noSession: boolean;
+    },
+  ) {
+    this.deps = deps;
+    this.term = term;
+    this.style = createStyle(wantsColor(deps.env));
+    this.auth = init.auth;
+    this.registry = init.registry;
+    this.usageStore = init.usageStore;
+    this.model = init.model;
+    this.thinking = init.thinking;
+    this.scope = init.scope;
+    this.noSession = init.noSession;
+    this.cwd = Deno.cwd();
+    this.sessionId = crypto.randomUUID();
+    this.exited = new Promise((resolve) => this.#exit = resolve);
+  }
+
+  // ---- drawing ----
+
+  #statusLine(width: number): string {
+    const t = this.totals;
+    return formatStatus(
+      {
+        provider: this.model.provider,
+        model: this.model.id,
+        thinking: effectiveThinking(this.model, this.thinking),
+        tokensIn: t.input,
+        tokensOut: t.output,
+        cost: t.cost,
+        listCost: t.listCost,
+        billed: this.model.billed,
+        contextTokens: t.contextTokens,
+        contextWindow: this.model.contextWindow,
+        noKey: !this.registry.hasKey(this.model.provider),
+      },
+      width,
+      this.style,
+    );
+  }
+
+  #live(): { rows: string[]; cursor: CursorPosition | undefined } {
+    const { columns } = this.term.size();
+    const width = columns - 1;
+    const s = this.style;
+    const rows: string[] = [];
+    const turn = this.turn;
+    if (turn && !turn.detached) {
+      const partial = turn.markdown.partial();
+      if (partial !== "") rows.push(...wrapText(partial, width));
+      if (turn.thinking !== "" && partial === "") {
+        const last = turn.thinking.trim().split("\n").pop() ?? "";
+        rows.push(s.dim(s.italic(`Thinking… ${last}`)).slice(0, 4000));
+      }
+      for (const tool of turn.tools.values()) {
+        rows.push(formatToolLine(tool, undefined, width, s));
+        if (tool.last !== "") rows.push(s.dim(`  ${tool.last}`));
+      }
+    }
+    if (turn && !turn.detached || this.busy) {
+      const frame = SPINNER_FRAMES[this.spinnerFrame % SPINNER_FRAMES.length];
+      const what = this.busy ?? turn?.status ?? "Working…";
+      rows.push(s.cyan(frame) + " " + s.dim(`${what} (Ctrl+C to cancel)`));
+    }
+    let cursor: CursorPosition | undefined;
+    const focus = this.focus;
+    if (focus.kind === "menu") {
+      rows.push(...focus.menu.render(width, s));
+    } else if (focus.kind === "prompt") {
+      rows.push(s.bold(focus.label));
+      const view = focus.editor.render(width, "> ", "  ");
+      cursor = { row: rows.length + view.cursorRow, col: view.cursorCol };
+      rows.push(...view.rows);
+    } else {
+      const view = this.editor.render(width, "› ", "  ");
+      cursor = { row: rows.length + view.cursorRow, col: view.cursorCol };
+      rows.push(...view.rows);
+    }
+    if (this.hint !== "") rows.push(s.dim(this.hint));
+    rows.push(this.#statusLine(width));
+    return { rows, cursor };
+  }
+
+  /** Prints lines to the transcript and redraws the live region. */
+  render(commit: string[] = []): void {
+    const { columns, rows } = this.term.size();
+    const live = this.#live();
+    this.term.write(this.screen.frame(commit, live.rows, live.cursor, columns, rows - 1));
+  }
+
+  print(...lines: string[]): void {
+    this.render(lines);
+  }
+
+  info(text: string): void {
+    this.print(...text.split("\n").map((l) => this.style.dim(l)));
+  }
+
+  error(text: string): void {
+    this.print(this.style.red(`✗ ${redact(text).replace(/\s*\n\s*/g, " ")}`));
+  }
+
+  #spinner(on: boolean): void {
+    if (on && !this.spinnerTimer) {
+      this.spinnerTimer = setInterval(() => {
+        this.spinnerFrame++;
+        this.render();
+      }, 80);
+    } else if (!on && this.spinnerTimer && !this.turn && !this.busy) {
+      clearInterval(this.spinnerTimer);
+      this.spinnerTimer = undefined;
+    }
+  }
+
+  // ---- menus and prompts ----
+
+  menu<T>(
+    title: string,
+    items: MenuItem<T>[],
+    options: { initial?: number; filterable?: boolean } = {},
+  ): Promise<T | undefined> {
+    return new Promise((resolve) => {
+      const menu = new SelectMenu<T>(title, items, {
+        ...options,
+        maxRows: Math.max(3, Math.min(10, this.term.size().rows - 8)),
+      });
+      this.focus = {
+        kind: "menu",
+        menu: menu as SelectMenu<unknown>,
+        resolve: resolve as (v: unknown) => void,
+      };
+      this.render();
+    });
+  }
+
+  ask(label: string, signal?: AbortSignal): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      const focus: Focus = { kind: "prompt", label, editor: new LineEditor(), resolve };
+      const onAbort = () => {
+        if (this.focus === focus) {
+          this.focus = { kind: "editor" };
+          this.render();
+        }
+        resolve(undefined);
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.focus = focus;
+      this.render();
+    });
+  }
+
+  async confirm(question: string): Promise<boolean> {
+    const answer = await this.menu(question, [
+      { label: "Yes", value: true },
+      { label: "No", value: false },
+    ], { initial: 1, filterable: false });
+    return answer === true;
+  }
+
+  // ---- keys ----
+
+  onKey(key: KeyEvent): void {
+    const isKey = (name: string) => key.type === "key" && key.name === name;
+    if (!isKey("ctrl+c")) this.exitArmed = false;
+    const focus = this.focus;
+    if (focus.kind === "menu") {
+      const result = focus.menu.onKey(key);
+      if (result.type !== "handled") {
+        this.focus = { kind: "editor" };
+        focus.resolve(result.type === "select" ? result.value : undefined);
+      }
+      this.render();
+      return;
+    }
+    if (focus.kind === "prompt") {
+      if (isKey("ctrl+c")) {
+        this.focus = { kind: "editor" };
+        this.busyAbort?.abort(new PiError("interrupted", "Login cancelled"));
+        focus.resolve(undefined);
+      } else if (isKey("escape")) {
+        this.focus = { kind: "editor" };
+        focus.resolve(undefined);
+      } else {
+        const result = focus.editor.onKey(key);
+        if (result.type === "submit") {
+          this.focus = { kind: "editor" };
+          focus.resolve(result.text);
+        }
+      }
+      this.render();
+      return;
+    }
+    if (key.type === "key") {
+      switch (key.name) {
+        case "ctrl+c":
+          return this.#onCtrlC();
+        case "escape":
+          if (this.turn && !this.turn.detached) return this.cancelTurn();
+          if (this.busyAbort) {
+            this.busyAbort.abort(new PiError("interrupted", "Cancelled"));
+          }
+          return;
+        case "ctrl+d":
+          if (this.editor.text === "") return this.exit(0);
+          this.editor.onKey({ type: "key", name: "delete", sequence: "" });
+          return this.render();
+        case "ctrl+p":
+          return this.cycleModel(1);
+        case "ctrl+shift+p":
+          return this.cycleModel(-1);
+        case "shift+tab":
+          return this.cycleThinking();
+        case "ctrl+t":
+          this.showThinking = !this.showThinking;
+          this.hint = this.showThinking ? "Thinking is shown" : "Thinking is collapsed";
+          return this.render();
+        case "ctrl+l":
+          this.term.write("\x1b[2J\x1b[H");
+          return this.render();
+        case "tab":
+          return this.#complete();
+        case "enter":
+          if (this.editor.text.endsWith("\\")) break;
+          if (this.turn && !this.turn.detached || this.busy) {
+            this.hint = "Still working: wait, or Ctrl+C to cancel";
+            return this.render();
+          }
+          break;
+      }
+    }
+    const result = this.editor.onKey(key);
+    if (result.type === "submit") {
+      this.hint = "";
+      this.submit(result.text);
+      return;
+    }
+    if (this.hint !== "" && result.type === "handled") this.hint = "";
+    this.render();
+  }
+
+  #onCtrlC(): void {
+    if (this.turn && !this.turn.detached) return this.cancelTurn();
+    if (this.busyAbort) {
+      this.busyAbort.abort(new PiError("interrupted", "Cancelled"));
+      return;
+    }
+    if (this.editor.text !== "") {
+      this.editor.setText("");
+      this.hint = "";
+      return this.render();
+    }
+    if (this.exitArmed) return this.exit(0);
+    this.exitArmed = true;
+    this.hint = "Press Ctrl+C again to exit (or Ctrl+D)";
+    this.render();
+  }
+
+  #complete(): void {
+    const text = this.editor.text;
+    if (!text.startsWith("/") || text.includes(" ")) return;
+    const hits = SLASH_COMMANDS.map(([c]) => c).filter((c) => c.startsWith(text));
+    if (hits.length === 1) this.editor.setText(hits[0] + " ");
+    else if (hits.length > 1) this.hint = hits.join("  ");
+    this.render();
+  }
+
+  exit(code: number): void {
+    this.turn?.controller.abort(new PiError("interrupted", "Interrupted"));
+    this.busyAbort?.abort(new PiError("interrupted", "Interrupted"));
+    this.#exit(code);
+  }
+
+  // ---- submitting ----
+
+  submit(text: string): void {
+    const trimmed = text.trim();
+    if (trimmed === "") return this.render();
+    if (trimmed.startsWith("/") && !trimmed.startsWith("//")) {
+      const slash = parseSlash(trimmed)!;
+      this.print(this.style.cyan(`› ${trimmed}`));
+      this.#run(() => this.command(slash.name, slash.arg));
+      return;
+    }
+    if (!this.registry.hasKey(this.model.provider)) {
+      // Keep what was typed; say what to do.
+      this.editor.setText(text);
+      this.error(
+        `No key for ${this.model.provider}: run /login first (or pick a model with /model)`,
+      );
+      return;
+    }
+    this.#run(() => this.prompt(text));
+  }
+
+  /** Runs one piece of work at a time; errors become one line in the transcript. */
+  #run(work: () => Promise<void>): void {
+    const previous = this.#lastWork;
+    this.#lastWork = (async () => {
+      await previous.catch(() => {});
+      try {
+        await work();
+      } catch (err) {
+        this.busy = undefined;
+        this.busyAbort = undefined;
+        this.#spinner(false);
+        if (this.focus.kind !== "editor") this.focus = { kind: "editor" };
+        this.error(errorLine(err));
+      }
+    })();
+  }
+
+  // ---- a prompt to the agent ----
+
+  async prompt(text: string): Promise<void> {
+    const s = this.style;
+    this.print(...text.split("\n").map((l, i) => s.bold(`${i === 0 ? "›" : " "} ${l}`)));
+    const controller = new AbortController();
+    const turn: Turn = {
+      controller,
+      markdown: new MarkdownStream(s),
+      thinking: "",
+      tools: new Map(),
+      status: "Working…",
+      done: Promise.resolve(),
+      detached: false,
+    };
+    this.turn = turn;
+    this.#spinner(true);
+    this.render();
+    let finish!: () => void;
+    turn.done = new Promise((r) => finish = r);
+    try {
+      const [{ runAgent }, { stream }, { BUILTIN_TOOLS }, sp, store] = await Promise.all([
+        import("../agent/agent_loop.ts"),
+        import("../ai/stream.ts"),
+        import("../agent/tools/mod.ts"),
+        import("../agent/system_prompt.ts"),
+        import("../agent/session_store.ts"),
+      ]);
+      const contextFiles = await sp.loadContextFiles(this.deps.agentDir, this.cwd);
+      const systemPrompt = sp.buildSystemPrompt({
+        cwd: this.cwd,
+        now: this.deps.now(),
+        tools: BUILTIN_TOOLS,
+        contextFiles,
+      });
+      if (!this.noSession && !this.session) {
+        this.session = this.resumePath
+          ? await store.SessionWriter.resume<Message>(await store.readSession(this.resumePath))
+          : await store.SessionWriter.create<Message>({
+            agentDir: this.deps.agentDir,
+            cwd: this.cwd,
+            model: `${this.model.provider}/${this.model.id}`,
+            id: this.sessionId,
+            now: this.deps.now(),
+          });
+      }
+      const model = this.model;
+      const reasoning = effectiveThinking(model, this.thinking);
+      const events = runAgent(this.history, { role: "user", content: text }, {
+        stream: (context, { signal }) =>
+          stream(model, context, {
+            keys: this.auth,
+            deps: this.deps,
+            signal,
+            sessionId: this.sessionId,
+            reasoning,
+            usageStore: this.usageStore,
+          }),
+        systemPrompt,
+        tools: BUILTIN_TOOLS,
+        cwd: this.cwd,
+        signal: controller.signal,
+        supportsImages: model.inputs.includes("image"),
+      });
+      for await (const event of events) this.#onAgentEvent(turn, event, model);
+    } catch (err) {
+      if (!turn.detached) this.error(errorLine(err));
+    } finally {
+      finish();
+      if (this.turn === turn) this.turn = undefined;
+      this.#spinner(false);
+      if (!turn.detached) this.render();
+    }
+  }
+
+  #flushText(turn: Turn): string[] {
+    const lines = turn.markdown.end();
+    return lines;
+  }
+
+  #flushThinking(turn: Turn): string[] {
+    if (turn.thinking.trim() === "") return [];
+    const width = this.term.size().columns - 1;
+    const lines = formatThinking(turn.thinking, this.showThinking, width, this.style);
+    turn.thinking = "";
+    return lines;
+  }
+
+  #onAgentEvent(turn: Turn, event: AgentEvent, model: Model): void {
+    // Messages are kept even after the turn was cancelled on screen.
+    if (event.type === "message") {
+      this.history.push(event.message);
+      this.session?.appendMessage(event.message, this.deps.now());
+      return;
+    }
+    if (event.type === "usage") {
+      this.#addUsage(event.usage);
+      this.session?.append({
+        type: "usage",
+        timestamp: new Date(this.deps.now()).toISOString(),
+        model: `${model.provider}/${model.id}`,
+        usage: event.usage,
+      });
+    }
+    if (turn.detached) return;
+    const s = this.style;
+    const width = this.term.size().columns - 1;
+    switch (event.type) {
+      case "turn_start":
+        turn.status = "Working…";
+        return this.render(this.#flushText(turn));
+      case "text_delta": {
+        const commit = this.#flushThinking(turn);
+        turn.status = "Answering…";
+        commit.push(...turn.markdown.push(event.delta));
+        return this.render(commit);
+      }
+      case "thinking_delta":
+        turn.thinking += event.delta;
+        turn.status = "Thinking…";
+        return this.render();
+      case "tool_call": {
+        const commit = [...this.#flushThinking(turn), ...this.#flushText(turn)];
+        turn.tools.set(event.callId, { name: event.name, args: event.arguments, last: "" });
+        turn.status = `Running ${event.name}…`;
+        return this.render(commit);
+      }
+      case "tool_output": {
+        const tool = turn.tools.get(event.callId);
+        if (tool) {
+          const lines = (tool.last + event.delta).split("\n").filter((l) => l.trim() !== "");
+          tool.last = (lines.pop() ?? "").slice(0, 500);
+        }
+        return this.render();
+      }
+      case "tool_result": {
+        const tool = turn.tools.get(event.callId);
+        turn.tools.delete(event.callId);
+        const call = tool ?? { name: event.name, args: {} };
+        turn.status = "Working…";
+        return this.render([
+          formatToolLine(call, { text: event.output, isError: event.isError }, width, s),
+        ]);
+      }
+      case "retry":
+        turn.status = `Retrying in ${Math.ceil(event.delayMs / 1000)}s (${
+          event.reason.slice(0, 60)
+        })…`;
+        return this.render();
+      case "usage":
+        return this.render();
+      case "end": {
+        const commit = [...this.#flushThinking(turn), ...this.#flushText(turn)];
+        for (const tool of turn.tools.values()) {
+          commit.push(formatToolLine(tool, { text: "(stopped)", isError: true }, width, s));
+        }
+        turn.tools.clear();
+        if (event.reason === "error") {
+          commit.push(s.red(`✗ ${redact(event.error ?? "The model failed").replace(/\n/g, " ")}`));
+        } else if (event.reason === "max_turns") {
+          commit.push(s.yellow(`! ${event.error}`));
+        } else if (event.reason === "aborted") {
+          commit.push(s.dim("Interrupted"));
+        }
+        this.turn = undefined;
+        turn.detached = true;
+        return this.render(commit);
+      }
+    }
+  }
+
+  #addUsage(usage: Usage): void {
+    const t = this.totals;
+    t.input += usage.input + usage.cacheRead + usage.cacheWrite;
+    t.output += usage.output;
+    t.cost += usage.cost.total;
+    t.listCost += usage.listCost.total;
+    t.contextTokens = usage.input + usage.cacheRead + usage.cacheWrite + usage.output;
+  }
+
+  /** Ctrl+C during a turn: the prompt comes back at once; the loop winds down behind. */
+  cancelTurn(): void {
+    const turn = this.turn;
+    if (!turn) return;
+    turn.controller.abort(new PiError("interrupted", "Interrupted"));
+    const commit = [...this.#flushThinking(turn), ...this.#flushText(turn)];
+    commit.push(this.style.yellow("Interrupted"));
+    turn.detached = true;
+    this.turn = undefined;
+    this.#spinner(false);
+    this.render(commit);
+  }
+
+  // ---- models and thinking ----
+
+  #cycleList(): ScopedModel[] {
+    if (this.scope.length > 0) return this.scope;
+    const available = this.registry.getAvailable();
+    return (available.length > 0 ? available : this.registry.getAll()).map((model) => ({ model }));
+  }
+
+  setModel(model: Model, thinking?: ReasoningLevel): void {
+    this.model = model;
+    if (thinking !== undefined) this.thinking = thinking;
+    const level = effectiveThinking(model, this.thinking);
+    this.print(
+      this.style.dim(`Model: ${model.provider}/${model.id} (${model.name}) · thinking ${level}`),
+    );
+    if (!this.registry.hasKey(model.provider)) {
+      this.print(this.style.yellow(`No key for ${model.provider}: run /login`));
+    }
+  }
+
+  cycleModel(direction: 1 | -1): void {
+    const list = this.#cycleList();
+    if (list.length === 0) return;
+    const at = list.findIndex((s) =>
+      s.model.provider === this.model.provider && s.model.id === this.model.id
+    );
+    const next = list[(at + direction + list.length) % list.length];
+    if (list.length === 1 && at === 0) {
+      this.hint = "Only one model to cycle through (see --models)";
+      return this.render();
+    }
+    this.setModel(next.model, next.thinking);
+  }
+
+  cycleThinking(): void {
+    const levels = thinkingLevels(this.model);
+    const current = effectiveThinking(this.model, this.thinking);
+    const next = levels[(levels.indexOf(current) + 1) % levels.length];
+    this.thinking = next;
+    this.hint = `Thinking: ${next}`;
+    this.render();
+  }
+
+  // ---- slash commands ----
+
+  async command(name: string, arg: string): Promise<void> {
+    switch (name) {
+      case "login":
+        return await this.login(arg);
+      case "logout":
+        return await this.logout(arg);
+      case "model":
+      case "models":
+        return await this.pickModel(arg);
+      case "thinking":
+        return await this.pickThinking(arg);
+      case "usage":
+        return this.usage();
+      case "session":
+        return this.sessionInfo();
+      case "new":
+        return this.newSession();
+      case "help":
+        return this.help();
+      case "quit":
+      case "exit":
+      case "q":
+        return this.exit(0);
+    }
+    const known = SLASH_COMMANDS.map(([c]) => c).join(", ");
+    this.error(`Unknown command /${name} (known: ${known})`);
+  }
+
+  help(): void {
+    const pad = (rows: readonly [string, string][]) => {
+      const w = Math.max(...rows.map(([a]) => a.length));
+      return rows.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`);
+    };
+    this.print(
+      this.style.bold("Commands"),
+      ...pad(SLASH_COMMANDS),
+      this.style.bold("Keys"),
+      ...pad(KEY_HELP),
+    );
+  }
+
+  async login(arg: string): Promise<void> {
+    const { listOAuthProviders, getOAuthProvider } = await import("../auth/oauth_providers.ts");
+    let id = arg.split(/\s+/)[0] || undefined;
+    if (id !== undefined && !getOAuthProvider(id)) {
+      const known = listOAuthProviders().map((p) => p.id).join(", ");
+      return this.error(`Unknown OAuth provider: ${id} (known: ${known})`);
+    }
+    if (id === undefined) {
+      const items = listOAuthProviders().map((p) => ({
+        label: p.name,
+        value: p.id,
+        hint: this.auth.has(p.id) ? "logged in" : undefined,
+      }));
+      id = await this.menu("Log in to", items);
+      if (id === undefined) return this.info("Login cancelled");
+    }
+    const provider = getOAuthProvider(id)!;
+    const controller = new AbortController();
+    this.busy = `Logging in to ${provider.name}…`;
+    this.busyAbort = controller;
+    this.#spinner(true);
+    this.render();
+    const s = this.style;
+    try {
+      const credential = await this.auth.login(id, {
+        onAuth: ({ url, instructions }) => {
+          this.print(s.bold("Open this URL to log in:"), s.cyan(url));
+          if (instructions) this.info(instructions);
+        },
+        onPrompt: async ({ message, signal }) => {
+          const text = await this.ask(message, signal);
+          return text ?? "";
+        },
+        onProgress: (message) => this.info(message),
+        onDeviceCode: ({ userCode, verificationUrl }) =>
+          this.print(s.bold(`Enter the code ${userCode} at`), s.cyan(verificationUrl)),
+        signal: controller.signal,
+      });
+      const { getJwtClaims } = await import("../auth/jwt.ts");
+      let who = "";
+      try {
+        const claims = getJwtClaims(credential.access);
+        const account = claims.email ?? credential.accountId;
+        who = [
+          account ? ` as ${account}` : "",
+          claims.planType ? ` (plan: ${claims.planType})` : "",
+        ].join("");
+      } catch { /* not a JWT: nothing to name */ }
+      this.print(s.green(`✓ Logged in to ${provider.name}${who}`));
+    } catch (err) {
+      if (controller.signal.aborted) this.info("Login cancelled");
+      else this.error(errorLine(err));
+    } finally {
+      if (this.focus.kind === "prompt") {
+        const focus = this.focus;
+        this.focus = { kind: "editor" };
+        focus.resolve(undefined);
+      }
+      this.busy = undefined;
+      this.busyAbort = undefined;
+      this.#spinner(false);
+      this.render();
+    }
+  }
+
+  async logout(arg: string): Promise<void> {
+    const { getOAuthProvider } = await import("../auth/oauth_providers.ts");
+    this.auth.reload();
+    const stored = this.auth.list();
+    const label = (id: string) => getOAuthProvider(id)?.name ?? id;
+    let id = arg.split(/\s+/)[0] || undefined;
+    if (id === undefined) {
+      if (stored.length === 0) {
+        return this.info("Not logged in anywhere (nothing saved in auth.json)");
+      }
+      const items = stored.map((p) => {
+        const cred = this.auth.get(p);
+        const kind = cred?.type === "oauth" ? "OAuth" : "API key";
+        return { label: `${p} — ${label(p)}`, value: p, hint: kind };
+      });
+      id = await this.menu("Log out of (saved credentials)", items);
+      if (id === undefined) return this.info("Logout cancelled");
+    } else if (!stored.includes(id)) {
+      return this.error(`No saved credentials for ${id} (saved: ${stored.join(", ") || "none"})`);
+    }
+    if (!await this.confirm(`Log out of ${label(id)} (${id})?`)) {
+      return this.info("Logout cancelled");
+    }
+    this.busy = `Logging out of ${id}…`;
+    this.#spinner(true);
+    try {
+      await this.auth.logout(id);
+    } finally {
+      this.busy = undefined;
+      this.#spinner(false);
+    }
+    const left = this.auth.list();
+    this.print(
+      this.style.green(`✓ Logged out of ${label(id)}`) +
+        this.style.dim(left.length > 0 ? ` (still saved: ${left.join(", ")})` : ""),
+    );
+  }
+
+  async pickModel(arg: string): Promise<void> {
+    if (arg !== "") {
+      const { splitThinking } = await import("../models/glob.ts");
+      const { base, thinking } = splitThinking(arg);
+      return this.setModel(this.registry.resolve(base), thinking);
+    }
+    const available = this.registry.getAvailable();
+    const list = available.length > 0 ? available : this.registry.getAll();
+    const items = list.map((m) => ({
+      label: `${m.provider}/${m.id}`,
+      value: m,
+      hint: m.name + (this.registry.hasKey(m.provider) ? "" : ", no key"),
+    }));
+    const current = list.findIndex((m) =>
+      m.provider === this.model.provider && m.id === this.model.id
+    );
+    const title = available.length > 0 ? "Model" : "Model (no provider has a key yet: /login)";
+    const model = await this.menu(title, items, { initial: Math.max(0, current) });
+    if (model) this.setModel(model);
+  }
+
+  async pickThinking(arg: string): Promise<void> {
+    const levels = thinkingLevels(this.model);
+    let level: ReasoningLevel | undefined;
+    if (arg !== "") {
+      if (!levels.includes(arg as ReasoningLevel)) {
+        return this.error(
+          `${this.model.id} has no thinking level ${arg} (levels: ${levels.join(", ")})`,
+        );
+      }
+      level = arg as ReasoningLevel;
+    } else {
+      const current = effectiveThinking(this.model, this.thinking);
+      level = await this.menu(
+        `Thinking level for ${this.model.id}`,
+        levels.map((l) => ({ label: l, value: l, hint: l === current ? "current" : undefined })),
+        { initial: levels.indexOf(current) },
+      );
+      if (level === undefined) return this.render();
+    }
+    this.thinking = level;
+    this.print(this.style.dim(`Thinking: ${level}`));
+  }
+
+  usage(): void {
+    const s = this.style;
+    const lines: string[] = [s.bold("Usage")];
+    const snap = this.usageStore.latest(this.model.provider) ?? this.usageStore.latest();
+    const now = this.deps.now();
+    if (snap) {
+      for (const [name, w] of [["primary", snap.primary], ["secondary", snap.secondary]] as const) {
+        if (!w) continue;
+        const window = w.windowMinutes === undefined
+          ? ""
+          : w.windowMinutes >= 1440
+          ? ` (${Math.round(w.windowMinutes / 1440)}-day window)`
+          : ` (${Math.round(w.windowMinutes / 60)}h window)`;
+        const reset = w.resetsAt === undefined
+          ? ""
+          : `, resets ${new Date(w.resetsAt).toLocaleString()} (in ${
+            formatRelative(w.resetsAt - now)
+          })`;
+        lines.push(`  ${name}${window}: ${w.usedPercent.toFixed(0)}% used${reset}`);
+      }
+      lines.push(s.dim(`  as of ${formatRelative(now - snap.capturedAt)} ago`));
+    } else {
+      lines.push(s.dim("  no rate-limit data yet (it comes with the first answer)"));
+    }
+    const t = this.totals;
+    lines.push(
+      `  this session: ↑${formatTokens(t.input)} ↓${formatTokens(t.output)} tokens, ` +
+        (this.model.billed
+          ? `cost ${formatCost(t.cost)}`
+          : `subscription (would cost ${formatCost(t.listCost)} at list prices)`),
+    );
+    this.print(...lines);
+  }
+
+  sessionInfo(): void {
+    const t = this.totals;
+    this.print(
+      this.style.bold("Session"),
+      `  id: ${this.sessionId}`,
+      `  file: ${
+        this.noSession
+          ? "(not saved: --no-session)"
+          : this.session?.path ?? "(created on the first prompt)"
+      }`,
+      `  messages: ${this.history.length}`,
+      `  model: ${this.model.provider}/${this.model.id} · thinking ${
+        effectiveThinking(this.model, this.thinking)
+      }`,
+      `  tokens: ↑${formatTokens(t.input)} ↓${formatTokens(t.output)} · ${
+        this.model.billed ? formatCost(t.cost) : `would cost ${formatCost(t.listCost)}`
+      }`,
+    );
+  }
+
+  newSession(): void {
+    this.session?.close();
+    this.session = undefined;
+    this.resumePath = undefined;
+    this.history = [];
+    this.totals = { input: 0, output: 0, cost: 0, listCost: 0, contextTokens: 0 };
+    this.sessionId = crypto.randomUUID();
+    this.print(this.style.dim("New session"));
+  }
+
+  // ---- lifecycle ----
+
+  async start(resume: { path: string; messages: Message[] } | undefined): Promise<void> {
+    const s = this.style;
+    const lines = [
+      s.bold("pi") + s.dim(" — /help for commands, Ctrl+D to exit"),
+    ];
+    if (resume) {
+      this.history = resume.messages;
+      this.resumePath = resume.path;
+      lines.push(s.dim(`Continuing ${resume.path} (${resume.messages.length} messages)`));
+    }
+    if (!this.registry.hasKey(this.model.provider)) {
+      lines.push(
+        s.yellow(
+          `No key for ${this.model.provider}. Press Enter to /login (or /model to pick another).`,
+        ),
+      );
+      this.editor.setText("/login");
+    }
+    this.print(...lines);
+    await this.exited;
+  }
+
+  finish(): void {
+    if (this.spinnerTimer) clearInterval(this.spinnerTimer);
+    this.spinnerTimer = undefined;
+    this.session?.close();
+    this.term.write(this.screen.clear());
+  }
+}
+
+function errorLine(err: unknown): string {
+  if (err instanceof PiError) return err.hint ? `${err.message}; ${err.hint}` : err.message;
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}
+
+/** Runs the interactive mode until /quit, Ctrl+D or a double Ctrl+C; returns the exit code. */
+export async function runInteractive(
+  args: ParsedArgs,
+  deps: Deps,
+  signal: AbortSignal,
+  options: InteractiveOptions = {},
+): Promise<number> {
+  const [{ AuthStorage }, { openModelRegistry, selectModel }, { UsageSnapshotStore }] =
+    await Promise.all([
+      import("../auth/auth_storage.ts"),
+      import("./model_selection.ts"),
+      import("../ai/usage.ts"),
+    ]);
+  const auth = new AuthStorage(undefined, { deps });
+  const { registry } = openModelRegistry(deps, auth);
+  const selection = selectModel(registry, args.options);
+  const apiKey = args.options["api-key"];
+  if (typeof apiKey === "string") auth.setRuntimeApiKey(selection.model.provider, apiKey);
+  let resume: { path: string; messages: Message[] } | undefined;
+  if (args.options.continue) {
+    const store = await import("../agent/session_store.ts");
+    const path = await store.findLatestSession(deps.agentDir, Deno.cwd());
+    if (path) resume = { path, messages: (await store.readSession<Message>(path)).messages };
+  }
+  const term = new Terminal(deps, options.host);
+  const app = new App(deps, term, {
+    auth,
+    registry,
+    usageStore: new UsageSnapshotStore(),
+    model: selection.model,
+    thinking: selection.thinking,
+    scope: selection.scope,
+    noSession: args.options["no-session"] === true,
+  });
+  const onAbort = () => app.exit(130);
+  signal.addEventListener("abort", onAbort, { once: true });
+  term.enter({ onResize: () => app.render() });
+  try {
+    const input = term.readKeys((key) => {
+      try {
+        app.onKey(key);
+      } catch (err) {
+        app.error(errorLine(err));
+      }
+    }).then(() => app.exit(0), () => app.exit(0));
+    // A message on the command line is sent as the first prompt.
+    const first = args.positionals.join(" ").trim();
+    const started = app.start(resume);
+    if (first !== "") app.submit(first);
+    // The live Codex model list refreshes in the background (cached for 24 h).
+    if (registry.hasKey("openai-codex")) registry.refresh({ timeoutMs: 3000 }).catch(() => {});
+    const code = await started.then(() => app.exited);
+    void input;
+    return code;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    app.finish();
+    term.restore();
+  }
+}
