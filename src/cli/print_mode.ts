@@ -107,7 +107,7 @@ function progressRenderer(deps: Deps): (event: AgentEvent) => void {
 
 function terminalColumns(): number | undefined {
   try {
-    return Deno.consoleSize().columns;
+    return Deno.consoleSize().columns || undefined;
   } catch {
     return undefined;
   }

@@ -372,3 +372,38 @@ Deno.test("Ctrl+C during a long bash ends with exit 130 and no leftover child", 
     assert.match(last.message.content[0].text, /aborted/);
   });
 });
+
+Deno.test("tool activity goes to stderr when stderr is a terminal, the answer to stdout", async () => {
+  await withFake([
+    { calls: [{ name: "bash", arguments: { command: "echo visible-output" } }] },
+    { text: "Final words." },
+  ], async (env) => {
+    // `script` gives the command a terminal; stdout is sent to a file, so only stderr is a tty.
+    const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+    const inner = [Deno.execPath(), "run", "-A", "--quiet", MAIN, "-p", "run it"].map(quote)
+      .join(" ");
+    const out = await new Deno.Command("script", {
+      args: ["-qec", `${inner} > answer.txt`, "/dev/null"],
+      cwd: `${env.dir}/work`,
+      clearEnv: true,
+      env: {
+        PATH: Deno.env.get("PATH") ?? "",
+        HOME: env.dir,
+        NO_COLOR: "1",
+        TERM: "xterm",
+        ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
+        PI_CODING_AGENT_DIR: env.agentDir,
+        PI_OPENAI_CODEX_BASE_URL: env.fake.url,
+      },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const terminal = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, terminal + new TextDecoder().decode(out.stderr));
+    assert.match(terminal, /• bash echo visible-output\r?\n/);
+    assert.match(terminal, /✓ bash echo visible-o.* → visible-output/);
+    assert.doesNotMatch(terminal, /Final words/);
+    assert.equal(await Deno.readTextFile(`${env.dir}/work/answer.txt`), "Final words.\n");
+  });
+});
