@@ -1,0 +1,124 @@
+/**
+ * `pi models` startup as a process against `pi --version` (the baseline) in the same run.
+ * Not logged in (empty agent dir), so no network: this measures loading the command, the
+ * registry, models.json and the built-ins. Target: median `pi models` ≤ 1.2× `pi --version`.
+ * A second case lists from a fresh live-list cache while logged in (still no request).
+ */
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const emptyDir = await Deno.makeTempDir({ prefix: "pi-bench-" });
+const cachedDir = await Deno.makeTempDir({ prefix: "pi-bench-cached-" });
+
+function fakeJwt(): string {
+  const enc = (o: unknown) =>
+    new TextEncoder().encode(JSON.stringify(o)).toBase64({
+      alphabet: "base64url",
+      omitPadding: true,
+    });
+  return `${enc({ alg: "none" })}.${
+    enc({ exp: 4102444800, "https://api.openai.com/auth": { chatgpt_account_id: "acc" } })
+  }.sig`;
+}
+
+// A logged-in agent dir whose live list was fetched a moment ago from a (gone) backend.
+const BASE = "http://127.0.0.1:9/backend-api";
+await Deno.writeTextFile(
+  `${cachedDir}/auth.json`,
+  JSON.stringify({
+    "openai-codex": {
+      type: "oauth",
+      access: fakeJwt(),
+      refresh: "rt-bench",
+      expires: 4102444800000,
+      accountId: "acc",
+    },
+  }),
+  { mode: 0o600 },
+);
+const { VERSION } = await import("../src/version.ts");
+await Deno.writeTextFile(
+  `${cachedDir}/models-cache.json`,
+  JSON.stringify({
+    fetchedAt: Date.now(),
+    baseUrl: BASE,
+    clientVersion: VERSION,
+    models: [{ id: "gpt-live", name: "GPT Live", reasoning: ["medium"], listed: true }],
+  }),
+  { mode: 0o600 },
+);
+
+/** Wall times per case, for the medians printed at the end (deno bench shows no p50). */
+const times = new Map<string, number[]>();
+
+async function pi(args: string[], env: Record<string, string>, label: string): Promise<void> {
+  const start = performance.now();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, ...args],
+    env,
+    stdout: "null",
+    stderr: "null",
+    stdin: "null",
+  }).output();
+  if (out.code !== 0) throw new Error(`pi ${args.join(" ")} exited ${out.code}`);
+  const list = times.get(label) ?? [];
+  list.push(performance.now() - start);
+  times.set(label, list);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const empty = { PI_CODING_AGENT_DIR: emptyDir };
+
+Deno.bench({
+  name: "pi --version",
+  group: "models-startup",
+  baseline: true,
+  n: 30,
+  warmup: 3,
+  async fn() {
+    await pi(["--version"], empty, "version");
+  },
+});
+
+Deno.bench({
+  name: "pi models",
+  group: "models-startup",
+  n: 30,
+  warmup: 3,
+  async fn() {
+    await pi(["models"], empty, "models");
+  },
+});
+
+Deno.bench({
+  name: "pi models (logged in, fresh live-list cache)",
+  group: "models-startup",
+  n: 30,
+  warmup: 3,
+  async fn() {
+    await pi(
+      ["models"],
+      { PI_CODING_AGENT_DIR: cachedDir, PI_OPENAI_CODEX_BASE_URL: BASE },
+      "cached",
+    );
+  },
+});
+
+globalThis.addEventListener("unload", () => {
+  const version = median(times.get("version") ?? [NaN]);
+  const models = median(times.get("models") ?? [NaN]);
+  const cached = median(times.get("cached") ?? [NaN]);
+  console.log(
+    `medians (incl. warmup runs): pi --version ${version.toFixed(1)} ms, pi models ${
+      models.toFixed(1)
+    } ms (${(models / version).toFixed(2)}×), pi models with cache ${cached.toFixed(1)} ms (${
+      (cached / version).toFixed(2)
+    }×); target ≤ 1.20×`,
+  );
+  Deno.removeSync(emptyDir, { recursive: true });
+  Deno.removeSync(cachedDir, { recursive: true });
+});
