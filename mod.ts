@@ -47,3 +47,28 @@ export type {
 export { BUILTIN_MODELS, DEFAULT_MODEL } from "./src/models/builtin_models.ts";
 export { matchPatterns, parsePatterns } from "./src/models/glob.ts";
 export type { ModelPattern, ScopedModel, ScopeMatch } from "./src/models/glob.ts";
+export { AssistantStream, complete, stream } from "./src/ai/stream.ts";
+export type { StreamOptions } from "./src/ai/stream.ts";
+export type { RetryOptions } from "./src/ai/retry.ts";
+export { MessageBuilder, reduceEvents } from "./src/ai/reduce.ts";
+export { SSEDecoder } from "./src/ai/sse.ts";
+export type { SSEEvent } from "./src/ai/sse.ts";
+export { UsageSnapshotStore } from "./src/ai/usage.ts";
+export type {
+  AssistantMessage,
+  Context,
+  Cost,
+  ImageContent,
+  Message,
+  RateLimitWindow,
+  StopReason,
+  StreamEvent,
+  TextContent,
+  ThinkingContent,
+  Tool,
+  ToolCall,
+  ToolResultMessage,
+  Usage,
+  UsageSnapshot,
+  UserMessage,
+} from "./src/ai/types.ts";

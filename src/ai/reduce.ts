@@ -180,7 +180,21 @@ export class MessageBuilder {
 
 /**
  * Reduces a whole event list to the final message (the stop reason of a `done`
- * event, else `stop`).
+ * event, else `stop`; `error`/`aborted` after an `error` event).
+ *
+ * @example
+ * ```ts
+ * import { reduceEvents } from "./reduce.ts";
+ * const model = {
+ *   id: "m", provider: "openai", api: "openai-responses" as const, billed: true,
+ *   cost: { input: 1, output: 2, cacheRead: 0, cacheWrite: 0 },
+ * };
+ * const msg = reduceEvents(model, [
+ *   { type: "text_start", index: 0 },
+ *   { type: "text_delta", index: 0, delta: "Hi" },
+ * ]);
+ * console.log(msg.content); // [{ type: "text", text: "Hi" }]
+ * ```
  */
 export function reduceEvents(
   model: Pick<Model, "id" | "provider" | "api" | "cost" | "billed">,

@@ -8,7 +8,15 @@
 import { PiError, type PiErrorCode } from "../errors.ts";
 import { redact } from "../redact.ts";
 
-/** How failures before any output are retried. */
+/**
+ * How failures before any output are retried.
+ *
+ * @example
+ * ```ts
+ * import type { RetryOptions } from "./retry.ts";
+ * const fast: RetryOptions = { maxRetries: 2, baseDelayMs: 10, sleep: () => Promise.resolve() };
+ * ```
+ */
 export interface RetryOptions {
   /** Retries after the first attempt (default 4). */
   maxRetries?: number;

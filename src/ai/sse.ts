@@ -14,7 +14,15 @@
  * @module
  */
 
-/** One server-sent event. */
+/**
+ * One server-sent event.
+ *
+ * @example
+ * ```ts
+ * import type { SSEEvent } from "./sse.ts";
+ * const ev: SSEEvent = { event: "response.output_text.delta", data: '{"delta":"Hi"}' };
+ * ```
+ */
 export interface SSEEvent {
   /** The `event:` field; `message` when the server sent none. */
   event: string;

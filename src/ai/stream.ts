@@ -30,7 +30,20 @@ import { SSEDecoder, type SSEEvent } from "./sse.ts";
 import type { AssistantMessage, Context, StopReason, StreamEvent } from "./types.ts";
 import { parseCodexRateLimitHeaders, type UsageSnapshotStore } from "./usage.ts";
 
-/** Options of {@link stream}. */
+/**
+ * Options of {@link stream}.
+ *
+ * @example
+ * ```ts
+ * import type { StreamOptions } from "./stream.ts";
+ * const options: StreamOptions = {
+ *   keys: { getApiKey: () => Promise.resolve("sk-…"), refresh: () => Promise.resolve(undefined) },
+ *   deps: { fetch, env: () => undefined, now: () => 0 },
+ *   reasoning: "high",
+ *   signal: AbortSignal.timeout(60_000),
+ * };
+ * ```
+ */
 export interface StreamOptions {
   /** Where keys come from (an AuthStorage). */
   keys: KeySource;
@@ -433,7 +446,19 @@ export function stream(model: Model, context: Context, options: StreamOptions): 
   return new AssistantStream(run(model, context, options));
 }
 
-/** Streams and returns only the final message (throws the PiError of a failure). */
+/**
+ * Streams and returns only the final message (throws the PiError of a failure).
+ *
+ * @example
+ * ```ts ignore
+ * import { complete } from "./stream.ts";
+ * const answer = await complete(model, { systemPrompt: "", messages: [{ role: "user", content: "2+2?" }] }, {
+ *   keys: authStorage,
+ *   deps,
+ * });
+ * console.log(answer.content, answer.usage.cost.total);
+ * ```
+ */
 export function complete(
   model: Model,
   context: Context,

@@ -8,7 +8,15 @@
 import type { ModelApi } from "../models/types.ts";
 import type { PiError } from "../errors.ts";
 
-/** Plain text. */
+/**
+ * Plain text.
+ *
+ * @example
+ * ```ts
+ * import type { TextContent } from "./types.ts";
+ * const part: TextContent = { type: "text", text: "hello" };
+ * ```
+ */
 export interface TextContent {
   /** Always `text`. */
   type: "text";
@@ -16,7 +24,15 @@ export interface TextContent {
   text: string;
 }
 
-/** An image, inline. */
+/**
+ * An image, inline.
+ *
+ * @example
+ * ```ts
+ * import type { ImageContent } from "./types.ts";
+ * const img: ImageContent = { type: "image", data: "iVBORw0KGgo=", mimeType: "image/png" };
+ * ```
+ */
 export interface ImageContent {
   /** Always `image`. */
   type: "image";
@@ -26,7 +42,15 @@ export interface ImageContent {
   mimeType: string;
 }
 
-/** The model's thinking (a reasoning summary for OpenAI, thinking text for Anthropic). */
+/**
+ * The model's thinking (a reasoning summary for OpenAI, thinking text for Anthropic).
+ *
+ * @example
+ * ```ts
+ * import type { ThinkingContent } from "./types.ts";
+ * const t: ThinkingContent = { type: "thinking", thinking: "Check the file first.", signature: "sig" };
+ * ```
+ */
 export interface ThinkingContent {
   /** Always `thinking`. */
   type: "thinking";
@@ -43,7 +67,17 @@ export interface ThinkingContent {
   redacted?: boolean;
 }
 
-/** A call of a tool by the model. */
+/**
+ * A call of a tool by the model.
+ *
+ * @example
+ * ```ts
+ * import type { ToolCall } from "./types.ts";
+ * const call: ToolCall = {
+ *   type: "tool_call", id: "fc_1", callId: "call_1", name: "read", arguments: { path: "a.txt" },
+ * };
+ * ```
+ */
 export interface ToolCall {
   /** Always `tool_call`. */
   type: "tool_call";
@@ -59,7 +93,15 @@ export interface ToolCall {
   rawArguments?: string;
 }
 
-/** A message from the user. */
+/**
+ * A message from the user.
+ *
+ * @example
+ * ```ts
+ * import type { UserMessage } from "./types.ts";
+ * const m: UserMessage = { role: "user", content: "What does main.ts do?" };
+ * ```
+ */
 export interface UserMessage {
   /** Always `user`. */
   role: "user";
@@ -67,10 +109,26 @@ export interface UserMessage {
   content: string | (TextContent | ImageContent)[];
 }
 
-/** Why the assistant stopped. */
+/**
+ * Why the assistant stopped.
+ *
+ * @example
+ * ```ts
+ * import type { StopReason } from "./types.ts";
+ * const reason: StopReason = "tool_use";
+ * ```
+ */
 export type StopReason = "stop" | "length" | "tool_use" | "error" | "aborted";
 
-/** Costs in USD. */
+/**
+ * Costs in USD.
+ *
+ * @example
+ * ```ts
+ * import type { Cost } from "./types.ts";
+ * const c: Cost = { input: 0.01, output: 0.02, cacheRead: 0, cacheWrite: 0, total: 0.03 };
+ * ```
+ */
 export interface Cost {
   /** Uncached input tokens. */
   input: number;
@@ -84,7 +142,15 @@ export interface Cost {
   total: number;
 }
 
-/** Token counts and costs of one answer. */
+/**
+ * Token counts and costs of one answer.
+ *
+ * @example
+ * ```ts
+ * import type { Usage } from "./types.ts";
+ * const show = (u: Usage) => `${u.input + u.cacheRead} in, ${u.output} out, $${u.cost.total.toFixed(4)}`;
+ * ```
+ */
 export interface Usage {
   /** Input tokens not served from the cache. */
   input: number;
@@ -106,7 +172,16 @@ export interface Usage {
   billed: boolean;
 }
 
-/** An answer from the model. */
+/**
+ * An answer from the model.
+ *
+ * @example
+ * ```ts
+ * import type { AssistantMessage } from "./types.ts";
+ * const textOf = (m: AssistantMessage) =>
+ *   m.content.map((c) => (c.type === "text" ? c.text : "")).join("");
+ * ```
+ */
 export interface AssistantMessage {
   /** Always `assistant`. */
   role: "assistant";
@@ -128,7 +203,18 @@ export interface AssistantMessage {
   responseId?: string;
 }
 
-/** The result of a tool call, sent back to the model. */
+/**
+ * The result of a tool call, sent back to the model.
+ *
+ * @example
+ * ```ts
+ * import type { ToolResultMessage } from "./types.ts";
+ * const r: ToolResultMessage = {
+ *   role: "tool_result", callId: "call_1", toolName: "read",
+ *   content: [{ type: "text", text: "file contents" }], isError: false,
+ * };
+ * ```
+ */
 export interface ToolResultMessage {
   /** Always `tool_result`. */
   role: "tool_result";
@@ -142,10 +228,29 @@ export interface ToolResultMessage {
   isError: boolean;
 }
 
-/** Any message of a conversation. */
+/**
+ * Any message of a conversation.
+ *
+ * @example
+ * ```ts
+ * import type { Message } from "./types.ts";
+ * const history: Message[] = [{ role: "user", content: "hi" }];
+ * ```
+ */
 export type Message = UserMessage | AssistantMessage | ToolResultMessage;
 
-/** A tool the model may call. */
+/**
+ * A tool the model may call.
+ *
+ * @example
+ * ```ts
+ * import type { Tool } from "./types.ts";
+ * const read: Tool = {
+ *   name: "read", description: "Read a file",
+ *   parameters: { type: "object", properties: { path: { type: "string" } }, required: ["path"] },
+ * };
+ * ```
+ */
 export interface Tool {
   /** Name. */
   name: string;
@@ -155,7 +260,15 @@ export interface Tool {
   parameters: Record<string, unknown>;
 }
 
-/** Everything a request sends. */
+/**
+ * Everything a request sends.
+ *
+ * @example
+ * ```ts
+ * import type { Context } from "./types.ts";
+ * const context: Context = { systemPrompt: "Be brief.", messages: [{ role: "user", content: "hi" }] };
+ * ```
+ */
 export interface Context {
   /** The system prompt (`instructions` for the Responses APIs). */
   systemPrompt: string;
@@ -168,6 +281,16 @@ export interface Context {
 /**
  * What a provider stream yields. `index` is the position of the block in the final
  * {@link AssistantMessage.content}. A stream ends with exactly one `done` or `error`.
+ *
+ * @example
+ * ```ts
+ * import type { StreamEvent } from "./types.ts";
+ * function render(ev: StreamEvent): string {
+ *   if (ev.type === "text_delta") return ev.delta;
+ *   if (ev.type === "error") return `\n${ev.error.message}\n`;
+ *   return "";
+ * }
+ * ```
  */
 export type StreamEvent =
   | {
@@ -279,7 +402,15 @@ export type StreamEvent =
     message: AssistantMessage;
   };
 
-/** The latest rate-limit window reported by the Codex backend. */
+/**
+ * The latest rate-limit window reported by the Codex backend.
+ *
+ * @example
+ * ```ts
+ * import type { RateLimitWindow } from "./types.ts";
+ * const w: RateLimitWindow = { usedPercent: 42, windowMinutes: 300, resetsAt: 1767225600000 };
+ * ```
+ */
 export interface RateLimitWindow {
   /** Percent of the window used, 0–100. */
   usedPercent: number;
@@ -289,7 +420,15 @@ export interface RateLimitWindow {
   resetsAt?: number;
 }
 
-/** The subscription usage seen on the last response (`x-codex-*` headers). */
+/**
+ * The subscription usage seen on the last response (`x-codex-*` headers).
+ *
+ * @example
+ * ```ts
+ * import type { UsageSnapshot } from "./types.ts";
+ * const line = (s: UsageSnapshot) => `5h window: ${s.primary?.usedPercent ?? "?"}% used`;
+ * ```
+ */
 export interface UsageSnapshot {
   /** Provider id (`openai-codex`). */
   provider: string;
