@@ -7,10 +7,12 @@
  */
 
 import { Stream } from "openai/streaming";
-import { SSEDecoder } from "../src/ai/sse.ts";
+import { parseResponsesStream } from "../src/ai/responses_shared.ts";
+import { iterateSSE, SSEDecoder } from "../src/ai/sse.ts";
 
 const CHUNK = 16 * 1024;
-const TARGET = 20 * 1024 * 1024;
+const ENC = new TextEncoder();
+const TARGET = 20 * 1000 * 1000;
 
 /** A realistic Responses stream: deltas of prose (some multi-byte), a tool call, completion. */
 export function syntheticResponsesStream(
@@ -58,7 +60,7 @@ export function syntheticResponsesStream(
     }\n\n`;
     parts.push(line);
     events++;
-    size += line.length;
+    size += ENC.encode(line).length;
     i++;
   }
   push("response.output_item.done", {
@@ -128,6 +130,26 @@ export async function decodeSdk(): Promise<number> {
   return n;
 }
 
+/** pi, whole pipeline: bytes → SSE → provider-neutral StreamEvents (async generators). */
+export async function decodePiNeutral(): Promise<number> {
+  const model = {
+    provider: "openai",
+    billed: true,
+    cost: { input: 1, output: 1, cacheRead: 0, cacheWrite: 0 },
+  };
+  let n = 0;
+  let text = 0;
+  const gen = parseResponsesStream(iterateSSE(readable()), model);
+  let r = await gen.next();
+  while (!r.done) {
+    if (r.value.type === "text_delta") text += r.value.delta.length;
+    n++;
+    r = await gen.next();
+  }
+  if (text === 0 || r.value !== "stop") throw new Error("bad stream");
+  return n;
+}
+
 // Sanity: both see every event.
 const [a, b] = [await decodePi(), await decodeSdk()];
 if (a !== EVENTS || b !== EVENTS) {
@@ -153,8 +175,18 @@ Deno.bench({
   },
 });
 
+Deno.bench({
+  name: `pi bytes → neutral StreamEvents (text_delta…) (${MB.toFixed(1)} MB)`,
+  group: "sse",
+  n: 5,
+  async fn() {
+    await decodePiNeutral();
+  },
+});
+
 if (import.meta.main && Deno.args.includes("--report")) {
-  for (const [name, fn] of [["sdk", decodeSdk], ["pi", decodePi]] as const) {
+  const fns = [["sdk", decodeSdk], ["pi", decodePi], ["pi-neutral", decodePiNeutral]] as const;
+  for (const [name, fn] of fns) {
     const runs: number[] = [];
     for (let i = 0; i < 5; i++) {
       const t0 = performance.now();
