@@ -92,6 +92,16 @@ export function effectiveThinking(model: Model, chosen: ReasoningLevel | undefin
   return below.length > 0 ? below[below.length - 1] : levels[0];
 }
 
+/** A local time: `14:05` today, else `Nov 27 14:05`. */
+export function formatLocalTime(epochMs: number, now: number): string {
+  const d = new Date(epochMs);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  if (d.toDateString() === new Date(now).toDateString()) return time;
+  const month = d.toLocaleString("en", { month: "short" });
+  return `${month} ${d.getDate()} ${time}`;
+}
+
 /** "in 2h 5m" for a reset time. */
 export function formatRelative(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -938,9 +948,7 @@ class App {
           : ` (${Math.round(w.windowMinutes / 60)}h window)`;
         const reset = w.resetsAt === undefined
           ? ""
-          : `, resets ${new Date(w.resetsAt).toLocaleString()} (in ${
-            formatRelative(w.resetsAt - now)
-          })`;
+          : `, resets ${formatLocalTime(w.resetsAt, now)} (in ${formatRelative(w.resetsAt - now)})`;
         lines.push(`  ${name}${window}: ${w.usedPercent.toFixed(0)}% used${reset}`);
       }
       lines.push(s.dim(`  as of ${formatRelative(now - snap.capturedAt)} ago`));

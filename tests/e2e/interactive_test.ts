@@ -12,6 +12,7 @@ import {
   functionOutputs,
   type RecordedRequest,
   startFakeCodex,
+  turnEvents,
   writeFakeAuth,
 } from "../fixtures/fake_codex_backend.ts";
 import { freePort, startFakeIssuer, TEST_EMAIL, TEST_PLAN } from "../fixtures/fake_oauth_issuer.ts";
@@ -165,6 +166,20 @@ test("interactive: an answer streams with its tool call; Ctrl+P switches model; 
     { text: "The answer is **42**.\n\n- first point\n- second point\n", chunks: 6 },
     { text: "Second answer." },
     { text: "Third answer." },
+    {
+      response: () =>
+        new Response(turnEvents({ text: "With limits." }).join(""), {
+          headers: {
+            "content-type": "text/event-stream",
+            "x-codex-primary-used-percent": "23",
+            "x-codex-primary-window-minutes": "300",
+            "x-codex-primary-reset-after-seconds": "3600",
+            "x-codex-secondary-used-percent": "61",
+            "x-codex-secondary-window-minutes": "10080",
+            "x-codex-secondary-reset-after-seconds": "200000",
+          },
+        }),
+    },
   ];
   const fake = startFakeCodex(script);
   let pane: Pane | undefined;
@@ -210,6 +225,33 @@ test("interactive: an answer streams with its tool call; Ctrl+P switches model; 
     assert.equal(fake.requests[3].body.model, "gpt-5");
     assert.deepEqual(fake.problems, []);
 
+    // /usage: the latest rate-limit snapshot and this session's tokens.
+    await pane.type("limits?");
+    await pane.keys("Enter");
+    await pane.waitFor("With limits.");
+    await pane.type("/usage");
+    await pane.keys("Enter");
+    screen = await pane.waitFor("secondary (7-day window)");
+    assert.match(screen, /^ {2}primary \(5h window\): 23% used, resets \S+.* \(in 1h 0m\)$/m);
+    assert.match(screen, /^ {2}secondary \(7-day window\): 61% used, resets .* \(in 2d\)$/m);
+    assert.match(screen, /this session: ↑\d+ ↓\d+ tokens, subscription \(would cost \$[\d.]+/);
+
+    // /session names the session file; /new starts another.
+    await pane.type("/session");
+    await pane.keys("Enter");
+    screen = await pane.waitFor(/messages: \d+/);
+    const sessionPath = /file:\s*(\S+\.jsonl)/.exec(screen.replace(/\n(?! )/g, ""))?.[1];
+    assert.ok(sessionPath?.startsWith(`${agentDir}/sessions/`), screen);
+    const entries = (await Deno.readTextFile(sessionPath!)).trim().split("\n").map((l) =>
+      JSON.parse(l)
+    );
+    assert.equal(entries[0].type, "session");
+    assert.equal(entries.filter((e) => e.type === "message").length, 10);
+    await pane.type("/new");
+    await pane.keys("Enter");
+    await pane.waitFor("New session");
+    await pane.waitFor(/↑0 ↓0/);
+
     // Shift+Ctrl+P (kitty / CSI u form) goes back to the first model.
     await pane.keys("-H", "1b", "5b", "31", "31", "32", "3b", "36", "75");
     await pane.waitFor(/openai-codex\/gpt-5\.2-codex · thinking high/);
@@ -230,6 +272,11 @@ test("interactive: Ctrl+C stops a streaming answer and the prompt comes back; Ct
   const fake = startFakeCodex([
     { hangAfter: "Partial answer that never ends" },
     { text: "After the interruption." },
+    {
+      response: () =>
+        Response.json({ error: { message: "The model exploded\nbadly" } }, { status: 400 }),
+    },
+    { text: "Still alive." },
   ]);
   let pane: Pane | undefined;
   try {
@@ -266,6 +313,16 @@ test("interactive: Ctrl+C stops a streaming answer and the prompt comes back; Ct
     await pane.keys("Enter");
     await pane.waitFor("After the interruption.");
     assert.equal(fake.requests.length, 2);
+
+    // An error during a turn: one line in the transcript, and the prompt comes back.
+    await pane.type("break it");
+    await pane.keys("Enter");
+    const failed = await pane.waitFor(/^✗ .*exploded/m);
+    assert.match(failed, /^✗ .*The model exploded badly/m);
+    await pane.waitFor((s) => /^›$/m.test(s) && !s.includes("Ctrl+C to cancel"));
+    await pane.type("again");
+    await pane.keys("Enter");
+    await pane.waitFor("Still alive.");
 
     // Ctrl+C on an idle prompt asks first; Ctrl+D exits.
     await pane.keys("C-c");
