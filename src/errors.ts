@@ -20,6 +20,7 @@ export type PiErrorCode =
   | "auth.login_failed"
   | "auth.login_cancelled"
   | "auth.login_timeout"
+  | "auth.revoke_failed"
   | "auth.invalid_token"
   | "auth.unknown_provider"
   | "models.invalid_file"

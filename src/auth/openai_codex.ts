@@ -324,4 +324,8 @@ export const openaiCodexProvider: OAuthProvider = {
   getApiKey(credential: OAuthCredential): string {
     return credential.access;
   },
+  async revoke(credential: OAuthCredential, deps: Deps, signal?: AbortSignal): Promise<void> {
+    const { revokeOpenAICodex } = await import("./revoke.ts");
+    await revokeOpenAICodex(credential, deps, signal);
+  },
 };

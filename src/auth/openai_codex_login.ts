@@ -15,11 +15,15 @@ import {
   pollDeviceAuthorization,
   processDeviceCodeResponse,
 } from "./device_login.ts";
-import { getAccountId, getJwtExpiry, isJwt } from "./jwt.ts";
 import { codeFromManualInput } from "./manual_input.ts";
-import { codexIssuer, OPENAI_CODEX_CLIENT_ID, OPENAI_CODEX_SCOPE } from "./openai_codex.ts";
+import {
+  codexIssuer,
+  credentialFromTokenResponse,
+  OPENAI_CODEX_CLIENT_ID,
+  OPENAI_CODEX_SCOPE,
+} from "./openai_codex.ts";
 import { buildAuthorizeUrl, generatePkce, generateState } from "./pkce.ts";
-import { exchangeCode, type TokenResponse } from "./token_exchange.ts";
+import { exchangeCode } from "./token_exchange.ts";
 import type { LoginCallbacks, LoginOptions, OAuthCredential } from "./types.ts";
 
 /** The browser login gives up after 5 minutes. */
@@ -97,23 +101,6 @@ function config(deps: Deps, options: OpenAICodexLoginOptions): Config {
     timeoutMs: options.timeoutMs ?? LOGIN_TIMEOUT_MS,
     deviceTimeoutMs: options.deviceTimeoutMs ?? DEVICE_TIMEOUT_MS,
   };
-}
-
-/** The credential pi stores for a token response. */
-export function credentialFromTokens(tokens: TokenResponse, now: number): OAuthCredential {
-  const fromJwt = isJwt(tokens.access_token) ? getJwtExpiry(tokens.access_token) : undefined;
-  const expires = typeof tokens.expires_in === "number"
-    ? now + tokens.expires_in * 1000
-    : fromJwt ?? now + 3600_000;
-  const credential: OAuthCredential = {
-    type: "oauth",
-    access: tokens.access_token,
-    refresh: tokens.refresh_token,
-    expires,
-  };
-  const accountId = isJwt(tokens.access_token) ? getAccountId(tokens.access_token) : undefined;
-  if (accountId !== undefined) credential.accountId = accountId;
-  return credential;
 }
 
 function interrupted(signal: AbortSignal): unknown {
@@ -255,7 +242,7 @@ async function browserLogin(
       deps.fetch,
       outer,
     );
-    return credentialFromTokens(tokens, deps.now());
+    return credentialFromTokenResponse(tokens, deps);
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener("abort", onOuterAbort);
@@ -319,7 +306,7 @@ async function deviceLogin(
     deps.fetch,
     signal,
   );
-  return credentialFromTokens(tokens, deps.now());
+  return credentialFromTokenResponse(tokens, deps);
 }
 
 /**
