@@ -505,6 +505,16 @@ export class AuthStorage implements KeySource {
   ): Promise<OAuthCredential> {
     const oauth = getOAuthProvider(provider);
     if (!oauth) throw unknownProvider(provider);
+    const alreadyDone = (entry: OAuthCredential) =>
+      force ? entry.access !== seenAccess : !this.#isStale(entry);
+    // Writes are atomic renames, so a token another process already refreshed can be
+    // taken without the lock. The decision to refresh is only ever made under it.
+    const peek = this.#readFile();
+    const peeked = peek[provider];
+    if (isOAuth(peeked) && alreadyDone(peeked)) {
+      this.#data = peek;
+      return peeked;
+    }
     this.#ensureDir();
     const lock = await acquireFileLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs });
     try {
@@ -516,8 +526,7 @@ export class AuthStorage implements KeySource {
           hint: `run /login (or pi login ${provider})`,
         });
       }
-      const alreadyDone = force ? current.access !== seenAccess : !this.#isStale(current);
-      if (alreadyDone) {
+      if (alreadyDone(current)) {
         this.#data = data;
         return current;
       }
