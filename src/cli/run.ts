@@ -17,10 +17,6 @@ export async function readAllText(stream: ReadableStream<Uint8Array>): Promise<s
   return text + decoder.decode();
 }
 
-function notImplemented(what: string): never {
-  throw new PiError("not_implemented", `${what} is not implemented yet`);
-}
-
 /** Decides between interactive and print mode, and finds the message. */
 async function runRoot(args: ParsedArgs, deps: Deps, signal: AbortSignal): Promise<number> {
   (await import("./model_selection.ts")).selectModelFromArgs(args.options, deps);
@@ -59,14 +55,11 @@ export async function run(
   }
   switch (args.command.join(" ")) {
     case "login":
-      notImplemented("pi login");
-      break;
+      return await (await import("./commands/login.ts")).runLogin(args, deps, _signal);
     case "logout":
-      notImplemented("pi logout");
-      break;
+      return await (await import("./commands/logout.ts")).runLogout(args, deps, _signal);
     case "auth status":
-      notImplemented("pi auth status");
-      break;
+      return (await import("./commands/status.ts")).runStatus(args, deps);
     case "models":
       return await (await import("./commands/models.ts")).runModels(args, deps, _signal);
   }

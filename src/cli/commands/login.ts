@@ -1,0 +1,153 @@
+/**
+ * `pi login [provider] [--device] [--no-browser] [--from-codex]`: runs an OAuth login
+ * and saves the credential. Progress goes to stderr; the result line to stdout.
+ * @module
+ */
+
+import type { Deps } from "../../deps.ts";
+import { PiError } from "../../errors.ts";
+import { AuthStorage } from "../../auth/auth_storage.ts";
+import { getJwtClaims } from "../../auth/jwt.ts";
+import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers.ts";
+import type { LoginCallbacks, OAuthCredential, OAuthProvider } from "../../auth/types.ts";
+import type { ParsedArgs } from "../args.ts";
+
+/** Who a credential belongs to: `as ada@example.com (plan pro)`, as far as the token says. */
+export function describeAccount(credential: OAuthCredential): string {
+  let claims: { email?: string; planType?: string; accountId?: string } = {};
+  try {
+    claims = getJwtClaims(credential.access);
+  } catch {
+    // An opaque access token: only the stored account id is known.
+  }
+  const who = claims.email ??
+    (credential.accountId ?? claims.accountId
+      ? `account ${credential.accountId ?? claims.accountId}`
+      : "an unknown account");
+  return claims.planType ? `${who} (plan ${claims.planType})` : who;
+}
+
+/** The provider a login is for; unknown names are a usage error listing the known ones. */
+export function resolveLoginProvider(id: string): OAuthProvider {
+  const provider = getOAuthProvider(id);
+  if (!provider) {
+    const known = listOAuthProviders().map((p) => p.id).join(", ");
+    throw new PiError("auth.unknown_provider", `Unknown OAuth provider: ${id} (known: ${known})`, {
+      hint: "see pi login --help",
+    });
+  }
+  return provider;
+}
+
+async function chooseProvider(
+  args: ParsedArgs,
+  deps: Deps,
+  signal: AbortSignal,
+): Promise<OAuthProvider> {
+  if (args.positionals.length > 1) {
+    throw new PiError("usage", `Too many arguments: ${args.positionals.join(" ")}`, {
+      hint: "pi login [provider]; see pi login --help",
+    });
+  }
+  const named = args.positionals[0];
+  if (named !== undefined) return resolveLoginProvider(named);
+  const providers = listOAuthProviders();
+  if (!deps.stdin.isTerminal() || args.options["from-codex"]) {
+    return resolveLoginProvider("openai-codex");
+  }
+  const { promptSelect } = await import("../prompts.ts");
+  const id = await promptSelect({
+    message: "Log in to",
+    choices: providers.map((p) => ({ value: p.id, name: `${p.name} (${p.id})` })),
+    signal,
+  });
+  return resolveLoginProvider(id);
+}
+
+async function callbacksFor(
+  deps: Deps,
+  signal: AbortSignal,
+  noBrowser: boolean,
+): Promise<LoginCallbacks> {
+  const err = deps.stderr;
+  const terminal = deps.stdin.isTerminal();
+  const prompts = await import("../prompts.ts");
+  const lines = terminal ? undefined : new prompts.StdinLines(deps.stdin.readable);
+  let asked = false;
+  return {
+    signal,
+    onAuth({ url, instructions }) {
+      err.write(
+        `\n${noBrowser ? "Open this URL in a browser" : "Opening the browser at"}:\n\n  ${url}\n\n`,
+      );
+      if (instructions) err.write(`${instructions}\n`);
+    },
+    onProgress(message) {
+      err.write(`${message}\n`);
+    },
+    onDeviceCode({ userCode, verificationUrl }) {
+      err.write(
+        `\nOn any device, open\n\n  ${verificationUrl}\n\nand enter the code\n\n    ${userCode}\n\n` +
+          "Waiting for you to finish (up to 15 minutes; Ctrl+C cancels)…\n",
+      );
+    },
+    async onPrompt({ message, signal: promptSignal }) {
+      const both = promptSignal ? AbortSignal.any([signal, promptSignal]) : signal;
+      if (lines === undefined) return await prompts.promptText({ message, signal: both });
+      if (!asked) {
+        err.write(`${message} (reading stdin):\n`);
+        asked = true;
+      }
+      const line = await lines.nextNonEmpty(both);
+      if (line === null) {
+        throw new PiError(
+          "auth.login_failed",
+          "stdin ended before a redirect URL or code was entered",
+          {
+            hint: "pipe the redirect URL into pi login, or run it in a terminal",
+          },
+        );
+      }
+      return line;
+    },
+  };
+}
+
+/** Runs `pi login`; returns the exit code. */
+export async function runLogin(args: ParsedArgs, deps: Deps, signal: AbortSignal): Promise<number> {
+  const provider = await chooseProvider(args, deps, signal);
+  const storage = new AuthStorage(undefined, {
+    deps,
+    onWarning: (m) => deps.stderr.write(`${m}\n`),
+  });
+  if (args.options["from-codex"]) {
+    if (provider.id !== "openai-codex") {
+      throw new PiError(
+        "usage",
+        "--from-codex imports a ChatGPT login: it works with openai-codex only",
+        {
+          hint: "pi login openai-codex --from-codex",
+        },
+      );
+    }
+    const { importCodexAuth } = await import("../../auth/codex_import.ts");
+    const { credential, path } = await importCodexAuth(deps);
+    await storage.set(provider.id, credential);
+    deps.stderr.write(
+      `Imported the Codex CLI login from ${path}.\n` +
+        "pi and Codex now share one refresh token: when one of them refreshes it, the other " +
+        "must log in again (pi login openai-codex).\n",
+    );
+    deps.stdout.write(`Logged in to ${provider.name} as ${describeAccount(credential)}\n`);
+    return 0;
+  }
+  const noBrowser = args.options["no-browser"] === true;
+  const callbacks = await callbacksFor(deps, signal, noBrowser);
+  const credential = await storage.login(provider.id, callbacks, {
+    device: args.options.device === true,
+    noBrowser,
+  });
+  deps.stdout.write(`Logged in to ${provider.name} as ${describeAccount(credential)}\n`);
+  deps.stderr.write(`Saved to ${storage.path}\n`);
+  return 0;
+}
