@@ -42,7 +42,7 @@ const JWT_KEY_PROVIDERS = new Set(["openai-codex"]);
  *
  * @example
  * ```ts
- * import { AuthStorage, type KeySourceKind } from "./mod.ts";
+ * import { AuthStorage, type KeySourceKind } from "./auth_storage.ts";
  * const dir = await Deno.makeTempDir();
  * const storage = new AuthStorage(`${dir}/auth.json`);
  * storage.setRuntimeApiKey("anthropic", "sk-ant-example");
@@ -56,7 +56,8 @@ export type KeySourceKind = "runtime" | "oauth" | "api_key" | "env";
  *
  * @example
  * ```ts
- * import { AuthStorage, type AuthStorageOptions, createDeps } from "./mod.ts";
+ * import { AuthStorage, type AuthStorageOptions } from "./auth_storage.ts";
+ * import { createDeps } from "../deps.ts";
  * const options: AuthStorageOptions = {
  *   deps: createDeps(),
  *   lockTimeoutMs: 10_000,
@@ -168,7 +169,7 @@ function unknownProvider(provider: string): PiError {
  *
  * @example
  * ```ts
- * import { AuthStorage } from "./mod.ts";
+ * import { AuthStorage } from "./auth_storage.ts";
  * const dir = await Deno.makeTempDir();
  * const storage = new AuthStorage(`${dir}/auth.json`); // default: <agent dir>/auth.json
  * await storage.set("anthropic", { type: "api_key", key: "sk-ant-example" });

@@ -17,7 +17,7 @@ export const OPENAI_PROFILE_CLAIM = "https://api.openai.com/profile";
  *
  * @example
  * ```ts
- * import { getJwtClaims, type JwtClaims } from "./mod.ts";
+ * import { getJwtClaims, type JwtClaims } from "./jwt.ts";
  * const payload = btoa(JSON.stringify({ email: "me@example.com" }));
  * const claims: JwtClaims = getJwtClaims(`e30.${payload}.sig`);
  * console.log(claims.email); // "me@example.com"
@@ -56,7 +56,7 @@ function decodeBase64Url(segment: string): Uint8Array {
  *
  * @example
  * ```ts
- * import { decodeJwtPayload } from "./mod.ts";
+ * import { decodeJwtPayload } from "./jwt.ts";
  * const payload = btoa(JSON.stringify({ sub: "user-1", exp: 1767225600 }));
  * console.log(decodeJwtPayload(`e30.${payload}.sig`).sub); // "user-1"
  * ```
@@ -110,7 +110,7 @@ export function claimsFromPayload(payload: Record<string, unknown>): JwtClaims {
  *
  * @example
  * ```ts
- * import { getJwtClaims } from "./mod.ts";
+ * import { getJwtClaims } from "./jwt.ts";
  * const payload = btoa(JSON.stringify({
  *   "https://api.openai.com/auth": { chatgpt_account_id: "acc-1", chatgpt_plan_type: "pro" },
  * }));
@@ -127,7 +127,7 @@ export function getJwtClaims(token: string): JwtClaims {
  *
  * @example
  * ```ts
- * import { getAccountId } from "./mod.ts";
+ * import { getAccountId } from "./jwt.ts";
  * const payload = btoa(JSON.stringify({
  *   "https://api.openai.com/auth": { chatgpt_account_id: "acc-1" },
  * }));
@@ -143,7 +143,7 @@ export function getAccountId(token: string): string | undefined {
  *
  * @example
  * ```ts
- * import { getJwtExpiry } from "./mod.ts";
+ * import { getJwtExpiry } from "./jwt.ts";
  * const payload = btoa(JSON.stringify({ exp: 1767225600 }));
  * console.log(getJwtExpiry(`e30.${payload}.sig`)); // 1767225600000
  * ```
