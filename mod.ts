@@ -25,6 +25,13 @@ export { AuthStorage } from "./src/auth/auth_storage.ts";
 export type { AuthStorageOptions, KeySourceKind } from "./src/auth/auth_storage.ts";
 export { decodeJwtPayload, getAccountId, getJwtClaims, getJwtExpiry } from "./src/auth/jwt.ts";
 export type { JwtClaims } from "./src/auth/jwt.ts";
+export { loginOpenAICodex } from "./src/auth/openai_codex_login.ts";
+export type { OpenAICodexLoginOptions, OpenAICodexPaths } from "./src/auth/openai_codex_login.ts";
+export { buildAuthorizeUrl, generatePkce, generateState, pkceChallenge } from "./src/auth/pkce.ts";
+export type { AuthorizeUrlParams, Pkce } from "./src/auth/pkce.ts";
+export { codeFromManualInput, parseManualInput } from "./src/auth/manual_input.ts";
+export type { ManualInput } from "./src/auth/manual_input.ts";
+export { credentialFromCodexAuth, importCodexAuth } from "./src/auth/codex_import.ts";
 export type {
   ApiKeyCredential,
   Credential,

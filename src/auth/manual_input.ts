@@ -7,7 +7,15 @@
 
 import { PiError } from "../errors.ts";
 
-/** What a pasted text holds. */
+/**
+ * What a pasted text holds (see {@link parseManualInput}).
+ *
+ * @example
+ * ```ts
+ * import { type ManualInput, parseManualInput } from "./manual_input.ts";
+ * const input: ManualInput = parseManualInput("abc#xyz"); // { code: "abc", state: "xyz" }
+ * ```
+ */
 export interface ManualInput {
   /** The authorization code, if one was found. */
   code?: string;

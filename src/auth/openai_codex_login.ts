@@ -29,16 +29,39 @@ import type { LoginCallbacks, LoginOptions, OAuthCredential } from "./types.ts";
 /** The browser login gives up after 5 minutes. */
 export const LOGIN_TIMEOUT_MS = 5 * 60 * 1000;
 
-/** Endpoint paths below the issuer (CONTRACT.md); overridable for other OAuth servers. */
-export const OPENAI_CODEX_PATHS = {
+/**
+ * Endpoint paths below the issuer; each can be overridden for another OAuth server.
+ *
+ * @example
+ * ```ts
+ * import type { OpenAICodexPaths } from "./openai_codex_login.ts";
+ * const paths: Partial<OpenAICodexPaths> = { authorize: "/auth", token: "/token" };
+ * ```
+ */
+export interface OpenAICodexPaths {
+  /** Authorize endpoint (default `/oauth/authorize`). */
+  authorize: string;
+  /** Token endpoint (default `/oauth/token`). */
+  token: string;
+  /** Device login: user code endpoint (default `/api/accounts/deviceauth/usercode`). */
+  deviceUserCode: string;
+  /** Device login: polling endpoint (default `/api/accounts/deviceauth/token`). */
+  deviceToken: string;
+  /** Device login: the page shown to the user (default `/codex/device`). */
+  deviceVerification: string;
+  /** Device login: redirect URI of the code exchange (default `/deviceauth/callback`). */
+  deviceCallback: string;
+}
+
+/** Endpoint paths below the issuer (CONTRACT.md). */
+export const OPENAI_CODEX_PATHS: Readonly<OpenAICodexPaths> = {
   authorize: "/oauth/authorize",
   token: "/oauth/token",
-  revoke: "/oauth/revoke",
   deviceUserCode: "/api/accounts/deviceauth/usercode",
   deviceToken: "/api/accounts/deviceauth/token",
   deviceVerification: "/codex/device",
   deviceCallback: "/deviceauth/callback",
-} as const;
+};
 
 /** The authorize parameters only OpenAI's issuer knows, beyond standard OAuth + PKCE. */
 export const OPENAI_CODEX_AUTHORIZE_EXTRAS: Readonly<Record<string, string>> = {
@@ -47,7 +70,21 @@ export const OPENAI_CODEX_AUTHORIZE_EXTRAS: Readonly<Record<string, string>> = {
   originator: "pi",
 };
 
-/** Options of {@link loginOpenAICodex}; every default follows CONTRACT.md. */
+/**
+ * Options of {@link loginOpenAICodex}; every default follows CONTRACT.md. Issuer, client
+ * id and paths make the same flow work against any standard OAuth server.
+ *
+ * @example
+ * ```ts
+ * import type { OpenAICodexLoginOptions } from "./openai_codex_login.ts";
+ * const options: OpenAICodexLoginOptions = {
+ *   issuer: "http://127.0.0.1:3000",
+ *   clientId: "my-client",
+ *   paths: { authorize: "/auth", token: "/token" },
+ *   callbackPort: 1455,
+ * };
+ * ```
+ */
 export interface OpenAICodexLoginOptions extends LoginOptions {
   /** Issuer base URL (default `$PI_OPENAI_CODEX_ISSUER` or `https://auth.openai.com`). */
   issuer?: string;
@@ -56,7 +93,7 @@ export interface OpenAICodexLoginOptions extends LoginOptions {
   /** Scopes (default `openid profile email offline_access`). */
   scope?: string;
   /** Endpoint paths below the issuer (default {@link OPENAI_CODEX_PATHS}). */
-  paths?: Partial<Record<keyof typeof OPENAI_CODEX_PATHS, string>>;
+  paths?: Partial<OpenAICodexPaths>;
   /** Extra authorize parameters (default {@link OPENAI_CODEX_AUTHORIZE_EXTRAS}). */
   authorizeExtras?: Record<string, string>;
   /** Pins the callback port (default `$PI_OAUTH_CALLBACK_PORT`; else 1455, then 1457). */
@@ -71,7 +108,7 @@ interface Config {
   issuer: string;
   clientId: string;
   scope: string;
-  paths: Record<keyof typeof OPENAI_CODEX_PATHS, string>;
+  paths: OpenAICodexPaths;
   extras: Record<string, string>;
   pinnedPort: number | undefined;
   timeoutMs: number;

@@ -4,7 +4,15 @@
  * @module
  */
 
-/** A PKCE verifier and its S256 challenge. */
+/**
+ * A PKCE verifier and its S256 challenge.
+ *
+ * @example
+ * ```ts
+ * import { generatePkce, type Pkce } from "./pkce.ts";
+ * const pkce: Pkce = await generatePkce((n) => crypto.getRandomValues(new Uint8Array(n)));
+ * ```
+ */
 export interface Pkce {
   /** The secret sent with the token request (base64url of 32 random bytes: 43 chars). */
   verifier: string;
@@ -68,7 +76,22 @@ export function generateState(randomBytes: (n: number) => Uint8Array): string {
   return base64Url(bytes);
 }
 
-/** What goes into an authorize URL. */
+/**
+ * What goes into an authorize URL (see {@link buildAuthorizeUrl}).
+ *
+ * @example
+ * ```ts
+ * import type { AuthorizeUrlParams } from "./pkce.ts";
+ * const params: AuthorizeUrlParams = {
+ *   authorizeEndpoint: "https://auth.example.com/oauth/authorize",
+ *   clientId: "my-client",
+ *   redirectUri: "http://localhost:1455/auth/callback",
+ *   scope: "openid offline_access",
+ *   codeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+ *   state: "xyz",
+ * };
+ * ```
+ */
 export interface AuthorizeUrlParams {
   /** The full authorize endpoint, e.g. `https://auth.openai.com/oauth/authorize`. */
   authorizeEndpoint: string;
