@@ -438,33 +438,41 @@ export class AuthStorage implements KeySource {
     return this.#data;
   }
 
-  /** Writes `data` atomically: temp 0600 in the same dir → write → fsync → rename. */
-  async #write(data: Data): Promise<void> {
+  /**
+   * Writes `data` atomically: temp 0600 in the same dir → write → fsync → rename.
+   * Synchronous on purpose: it runs under the lock, and with many processes starting
+   * at once every hop through the I/O thread pool lengthens everyone's wait.
+   */
+  #write(data: Data): void {
     const dir = dirname(this.path);
     const suffix = Array.from(this.#deps.randomBytes(6), (b) => b.toString(16).padStart(2, "0"))
       .join("");
     const tmp = `${this.path}.${Deno.pid}.${suffix}.tmp`;
     const bytes = new TextEncoder().encode(`${JSON.stringify(data, null, 2)}\n`);
     try {
-      const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
+      const file = Deno.openSync(tmp, { write: true, createNew: true, mode: 0o600 });
       try {
-        if (Deno.build.os !== "windows") await Deno.chmod(tmp, 0o600);
+        if (Deno.build.os !== "windows") Deno.chmodSync(tmp, 0o600);
         let written = 0;
-        while (written < bytes.length) written += await file.write(bytes.subarray(written));
-        await file.sync();
+        while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+        file.syncSync();
       } finally {
         file.close();
       }
-      await Deno.rename(tmp, this.path);
+      Deno.renameSync(tmp, this.path);
     } catch (err) {
-      await Deno.remove(tmp).catch(() => {});
+      try {
+        Deno.removeSync(tmp);
+      } catch {
+        // nothing to clean up
+      }
       throw new PiError("io", `Cannot write ${this.path}`, { cause: err });
     }
     // Make the rename itself durable (best effort; not possible everywhere).
     try {
-      const handle = await Deno.open(dir, { read: true });
+      const handle = Deno.openSync(dir, { read: true });
       try {
-        await handle.sync();
+        handle.syncSync();
       } finally {
         handle.close();
       }
@@ -479,7 +487,7 @@ export class AuthStorage implements KeySource {
     const lock = await acquireFileLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs });
     try {
       const data = this.#readFile();
-      if (change(data) !== false) await this.#write(data);
+      if (change(data) !== false) this.#write(data);
       this.#data = data;
     } finally {
       lock.release();
@@ -534,7 +542,7 @@ export class AuthStorage implements KeySource {
       // A failure here throws before anything is written: the file stays as it was.
       const refreshed = await oauth.refresh(current, this.#deps);
       data[provider] = refreshed;
-      await this.#write(data);
+      this.#write(data);
       this.#data = data;
       return refreshed;
     } finally {

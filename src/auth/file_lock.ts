@@ -101,7 +101,7 @@ export async function acquireFileLock(
 
   let file: Deno.FsFile;
   try {
-    file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
+    file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
   } catch (err) {
     releaseMutex();
     throw new PiError("io", `Cannot open the lock file ${path}`, { cause: err });
