@@ -324,6 +324,34 @@ Deno.test("pi login: a wrong-state callback gets 400 and the real one afterwards
   });
 });
 
+Deno.test("pi login --no-browser prints the URL to stderr and opens nothing", async () => {
+  await withSetup(async ({ dir, authFile, env }) => {
+    const marker = `${dir}/browser-was-run`;
+    const pi = spawnPi(
+      ["login", "--no-browser"],
+      { ...env, BROWSER: `touch ${marker}`, PI_OAUTH_CALLBACK_PORT: String(freePort()) },
+      "null",
+    );
+    try {
+      await pi.waitStderr(/pi is waiting on/);
+      const url = pi.stderr().match(/^\s+(http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+)$/m)
+        ?.[1];
+      assert.ok(url, pi.stderr());
+      assert.equal(pi.stdout(), "");
+      // The user opens it somewhere else (here: the test follows it).
+      const { follow } = await import("../fixtures/browser_follow.ts");
+      await follow(url);
+      const result = await pi.done;
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(await exists(marker), false);
+      assert.equal((await readAuth(authFile))["openai-codex"].type, "oauth");
+    } finally {
+      kill(pi.child);
+      await pi.done;
+    }
+  });
+});
+
 Deno.test("pi login --device: code and URL shown, polling, credential saved", async () => {
   await withSetup(async ({ authFile, issuer, env }) => {
     const result = await runPi(["login", "openai-codex", "--device"], env);
