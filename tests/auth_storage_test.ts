@@ -161,6 +161,52 @@ Deno.test("a SIGKILLed lock holder releases the lock; waiting is bounded before 
   }
 });
 
+Deno.test("a process SIGKILLed in the middle of a refresh leaves auth.json intact and the lock free", async () => {
+  const dir = await Deno.makeTempDir();
+  const issuer = startFakeIssuer({ delayMs: 60_000 });
+  const path = `${dir}/auth.json`;
+  const refresh = `refresh-token-${crypto.randomUUID()}`;
+  issuer.reset(refresh);
+  await writeJson(path, staleAuthFile(refresh));
+  const before = await Deno.readFile(path);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-config", GET_KEY, path],
+    env: { PI_OPENAI_CODEX_ISSUER: issuer.url },
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  let done = false;
+  try {
+    // Wait until the refresh request is in flight (the child holds the lock then).
+    for (let i = 0; i < 400 && issuer.refreshRequests === 0; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.equal(issuer.refreshRequests, 1, "the child reached the token endpoint");
+    child.kill("SIGKILL");
+    await child.status;
+    done = true;
+    assert.deepEqual(await Deno.readFile(path), before);
+    // The server had not rotated for real in this scenario: accept the old token again.
+    issuer.reset(refresh);
+    issuer.delayMs = 0;
+    const next = await runChild(GET_KEY, [path, "0", "5000"], {
+      PI_OPENAI_CODEX_ISSUER: issuer.url,
+    });
+    assert.equal(next.code, 0, JSON.stringify(next));
+    assert.equal(next.out.key, issuer.currentAccess);
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assert.deepEqual(names, ["auth.json", "auth.json.lck"]);
+  } finally {
+    if (!done) {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+    await issuer.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("50 processes writing 50 providers at once lose no update", async () => {
   const dir = await Deno.makeTempDir();
   try {
