@@ -716,3 +716,32 @@ Deno.test("no key → a login hint; a non-JWT codex key is refused with a messag
     await fake.close();
   }
 });
+
+Deno.test("leaving the event loop early (break) aborts the request", async () => {
+  let cancelled!: () => void;
+  const serverSawCancel = new Promise<void>((r) => cancelled = r);
+  const fake = codexFake(() => {
+    const enc = new TextEncoder();
+    return sseResponse(
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(enc.encode(
+            sse("response.output_item.added", { output_index: 0, item: { type: "message" } }) +
+              sse("response.output_text.delta", { output_index: 0, delta: "first" }),
+          ));
+        },
+        cancel() {
+          cancelled();
+        },
+      }),
+    );
+  });
+  try {
+    const s = stream(model, HI, options(fake));
+    for await (const e of s) if (e.type === "text_delta") break;
+    await assert.rejects(s.result(), (e) => isPiError(e, "api.aborted"));
+    await serverSawCancel; // the connection was closed: the server's stream was cancelled
+  } finally {
+    await fake.close();
+  }
+});

@@ -371,8 +371,14 @@ export class AssistantStream implements AsyncIterable<StreamEvent> {
   #iterated = false;
   #result: Promise<AssistantMessage>;
 
-  /** Starts pumping `source` (which must end with a `done` or `error` event). */
-  constructor(source: AsyncGenerator<StreamEvent>) {
+  #stop: AbortController | undefined;
+
+  /**
+   * Starts pumping `source` (which must end with a `done` or `error` event).
+   * `stop` is aborted when a consumer stops iterating before the end.
+   */
+  constructor(source: AsyncGenerator<StreamEvent>, stop?: AbortController) {
+    this.#stop = stop;
     let resolve!: (m: AssistantMessage) => void;
     let reject!: (e: unknown) => void;
     this.#result = new Promise((res, rej) => {
@@ -404,10 +410,18 @@ export class AssistantStream implements AsyncIterable<StreamEvent> {
     return this.#result;
   }
 
-  /** The events, once. */
+  /** The events, once. Leaving the loop early (`break`) aborts the request. */
   async *[Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
     if (this.#iterated) throw new PiError("api.stream", "An AssistantStream can be iterated once");
     this.#iterated = true;
+    try {
+      yield* this.#drain();
+    } finally {
+      if (!this.#ended) this.#stop?.abort();
+    }
+  }
+
+  async *#drain(): AsyncGenerator<StreamEvent> {
     let i = 0;
     while (true) {
       if (i < this.#queue.length) {
@@ -443,7 +457,9 @@ export class AssistantStream implements AsyncIterable<StreamEvent> {
  * ```
  */
 export function stream(model: Model, context: Context, options: StreamOptions): AssistantStream {
-  return new AssistantStream(run(model, context, options));
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  return new AssistantStream(run(model, context, { ...options, signal }), stop);
 }
 
 /**
