@@ -359,13 +359,13 @@ Deno.test("live list: not logged in, no request", async () => {
   });
 });
 
-Deno.test("live list: a failing server leaves the built-ins (or the cache) and writes nothing", async () => {
+Deno.test("live list: a failing server keeps the models, and is not asked again for 5 minutes", async () => {
   let fail = false;
   await withLive(
     async ({ dir, backend, open, clock }) => {
       const fresh = open();
       assert.equal((await fresh.refresh()).status, "fetched");
-      const cacheBefore = await Deno.readFile(`${dir}/models-cache.json`);
+      const modelsBefore = JSON.parse(await Deno.readTextFile(`${dir}/models-cache.json`)).models;
       fail = true;
       clock.now += 2 * DAY;
       const stale = open();
@@ -374,8 +374,22 @@ Deno.test("live list: a failing server leaves the built-ins (or the cache) and w
       assert.ok(isPiError(result.error, "api.http"));
       assert.ok(!String((result.error as Error).message).includes(fakeJwt()));
       assert.ok(stale.find("openai-codex", "gpt-9-codex"), "the stale cache still serves");
-      assert.deepEqual(await Deno.readFile(`${dir}/models-cache.json`), cacheBefore);
+      const cache = JSON.parse(await Deno.readTextFile(`${dir}/models-cache.json`));
+      assert.deepEqual(cache.models, modelsBefore, "the cached models are kept");
+      assert.equal(cache.failedAt, clock.now);
       assert.equal(backend.requests.length, 2);
+
+      clock.now += 5 * 60 * 1000 - 1;
+      const soon = open();
+      assert.equal((await soon.refresh()).status, "backoff");
+      assert.ok(soon.find("openai-codex", "gpt-9-codex"));
+      assert.equal(backend.requests.length, 2, "no request while backing off");
+      fail = false;
+      clock.now += 1;
+      assert.equal((await open().refresh()).status, "fetched");
+      assert.equal(backend.requests.length, 3);
+      const after = JSON.parse(await Deno.readTextFile(`${dir}/models-cache.json`));
+      assert.equal(after.failedAt, undefined, "a success clears the failure");
     },
     () =>
       fail
@@ -384,20 +398,26 @@ Deno.test("live list: a failing server leaves the built-ins (or the cache) and w
   );
 });
 
-Deno.test("live list: a server that is down fails fast and the built-ins serve", async () => {
+Deno.test("live list: a server that is down fails fast, the built-ins serve, the next start does not retry", async () => {
   const dir = await Deno.makeTempDir();
   const backend = startBackend(() => Response.json(LIVE));
   const url = backend.url;
   await backend.close();
   try {
-    const r = new ModelRegistry(keys({ "openai-codex": fakeJwt() }), {
-      deps: makeDeps(dir, { PI_OPENAI_CODEX_BASE_URL: url }),
-    });
+    const open = () =>
+      new ModelRegistry(keys({ "openai-codex": fakeJwt() }), {
+        deps: makeDeps(dir, { PI_OPENAI_CODEX_BASE_URL: url }),
+      });
+    const r = open();
     const result = await r.refresh({ timeoutMs: 3000 });
     assert.equal(result.status, "failed");
     assert.ok(isPiError(result.error, "api.network"));
     assert.equal(r.getAll().length, BUILTIN_MODELS.length);
-    assert.deepEqual([...Deno.readDirSync(dir)], []);
+    const cache = JSON.parse(await Deno.readTextFile(`${dir}/models-cache.json`));
+    assert.deepEqual(cache.models, []);
+    assert.equal(typeof cache.failedAt, "number");
+    assert.equal((await open().refresh({ timeoutMs: 3000 })).status, "backoff");
+    assert.equal((await open().refresh({ force: true })).status, "failed", "force retries");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -412,6 +432,7 @@ Deno.test("live list: a hanging server is cut off by timeoutMs", async () => {
       const result = await r.refresh({ timeoutMs: 100 });
       assert.equal(result.status, "timeout");
       assert.equal(r.find("openai-codex", "gpt-9-codex"), undefined);
+      assert.equal((await open().refresh({ timeoutMs: 100 })).status, "backoff");
     } finally {
       release();
     }

@@ -1,13 +1,13 @@
 /**
  * The live Codex model list: `GET {base}/codex/models?client_version=<pi version>` with the
  * subscription's access token, parsed leniently, cached in `<agent dir>/models-cache.json`
- * for 24 hours (written atomically, mode 0600) and applied over the built-in models.
+ * for 24 hours and applied over the built-in models. The request and the cache write live
+ * in live_fetch.ts, loaded only when a fetch happens.
  * @module
  */
 
 import type { Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
-import { redact } from "../redact.ts";
 import { newModelDefaults } from "./models_file.ts";
 import type { Model, ReasoningLevel } from "./types.ts";
 
@@ -15,6 +15,8 @@ import type { Model, ReasoningLevel } from "./types.ts";
 export const OPENAI_CODEX_DEFAULT_BASE_URL = "https://chatgpt.com/backend-api";
 /** How long a fetched list is fresh. */
 export const LIVE_LIST_TTL_MS = 24 * 60 * 60 * 1000;
+/** After a failed attempt, how long pi waits before asking the backend again. */
+export const RETRY_AFTER_FAILURE_MS = 5 * 60 * 1000;
 /** The cache file's name in the agent dir. */
 export const MODELS_CACHE_FILE = "models-cache.json";
 
@@ -46,6 +48,8 @@ export interface LiveCache {
   clientVersion: string;
   /** The models. */
   models: LiveModel[];
+  /** When the last attempt failed (epoch ms); no new attempt for {@link RETRY_AFTER_FAILURE_MS}. */
+  failedAt?: number;
 }
 
 /** The ChatGPT backend base URL: `$PI_OPENAI_CODEX_BASE_URL` or the default, no trailing slash. */
@@ -135,6 +139,12 @@ export function isCacheFresh(
     now - cache.fetchedAt < LIVE_LIST_TTL_MS;
 }
 
+/** Whether a recent failed attempt (same backend) says not to ask again yet. */
+export function isBackingOff(cache: LiveCache | undefined, now: number, baseUrl: string): boolean {
+  return cache?.failedAt !== undefined && cache.baseUrl === baseUrl && now >= cache.failedAt &&
+    now - cache.failedAt < RETRY_AFTER_FAILURE_MS;
+}
+
 /**
  * Applies the live list to `models` (the built-ins): a known `openai-codex` model gets the
  * backend's name, reasoning levels, context window and inputs; a new listed slug is added
@@ -189,90 +199,15 @@ export function readLiveCache(path: string): LiveCache | undefined {
           : m
       ),
     });
-    return {
+    const cache: LiveCache = {
       fetchedAt: data.fetchedAt,
       baseUrl: data.baseUrl,
       clientVersion: data.clientVersion,
       models,
     };
+    if (typeof data.failedAt === "number") cache.failedAt = data.failedAt;
+    return cache;
   } catch {
     return undefined;
   }
-}
-
-function dirname(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i <= 0 ? (i === 0 ? "/" : ".") : path.slice(0, i);
-}
-
-/** Writes the cache atomically: temp file (0600) in the same dir → fsync → rename. */
-export async function writeLiveCache(
-  path: string,
-  cache: LiveCache,
-  randomBytes: (n: number) => Uint8Array,
-): Promise<void> {
-  const dir = dirname(path);
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const suffix = Array.from(randomBytes(6), (b) => b.toString(16).padStart(2, "0")).join("");
-  const temp = `${path}.${suffix}.tmp`;
-  const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
-  try {
-    await file.write(new TextEncoder().encode(JSON.stringify(cache, null, 2) + "\n"));
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  try {
-    await Deno.rename(temp, path);
-  } catch (err) {
-    await Deno.remove(temp).catch(() => {});
-    throw err;
-  }
-}
-
-/**
- * Fetches the live list. Throws `api.http` (non-2xx, bad body) or `api.network`; the
- * server's text is redacted before it reaches a message.
- */
-export async function fetchLiveModels(
-  deps: Pick<Deps, "fetch">,
-  request: { baseUrl: string; clientVersion: string; token: string; accountId: string },
-  signal?: AbortSignal,
-): Promise<LiveModel[]> {
-  const url = `${request.baseUrl}/codex/models?client_version=${
-    encodeURIComponent(request.clientVersion)
-  }`;
-  let response: Response;
-  try {
-    response = await deps.fetch(url, {
-      headers: {
-        "authorization": `Bearer ${request.token}`,
-        "chatgpt-account-id": request.accountId,
-        "originator": "pi",
-        "accept": "application/json",
-      },
-      signal,
-    });
-  } catch (err) {
-    if (signal?.aborted) throw signal.reason ?? err;
-    throw new PiError("api.network", `Cannot reach ${request.baseUrl} for the model list`, {
-      cause: err,
-    });
-  }
-  if (!response.ok) {
-    const text = redact((await response.text().catch(() => "")).slice(0, 200));
-    throw new PiError(
-      "api.http",
-      `The model list request failed: HTTP ${response.status}${text ? ` ${text}` : ""}`,
-    );
-  }
-  let body: unknown;
-  try {
-    body = await response.json();
-  } catch (err) {
-    throw new PiError("api.http", "The model list from the ChatGPT backend is not JSON", {
-      cause: err,
-    });
-  }
-  return parseLiveModels(body);
 }

@@ -6,7 +6,6 @@
  */
 
 import type { KeySource } from "../auth/types.ts";
-import { getAccountId } from "../auth/jwt.ts";
 import { createDeps, type Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
 import { VERSION } from "../version.ts";
@@ -15,12 +14,11 @@ import { matchPatterns, parsePatterns, type ScopedModel } from "./glob.ts";
 import {
   applyLiveModels,
   codexBaseUrl,
-  fetchLiveModels,
+  isBackingOff,
   isCacheFresh,
   type LiveCache,
   MODELS_CACHE_FILE,
   readLiveCache,
-  writeLiveCache,
 } from "./live_models.ts";
 import { mergeModelEntries, type ModelEntry, readModelsFile } from "./models_file.ts";
 import type { Model } from "./types.ts";
@@ -91,9 +89,10 @@ export interface RefreshOptions {
 export interface RefreshResult {
   /**
    * `fetched` (new list applied), `fresh` (cache younger than 24 h, no request),
-   * `no-key` (not logged in to openai-codex), `disabled`, `timeout` or `failed`.
+   * `no-key` (not logged in to openai-codex), `backoff` (an attempt failed less than 5
+   * minutes ago, no request), `disabled`, `timeout` or `failed`.
    */
-  status: "fetched" | "fresh" | "no-key" | "disabled" | "timeout" | "failed";
+  status: "fetched" | "fresh" | "no-key" | "backoff" | "disabled" | "timeout" | "failed";
   /** Why it failed (status `failed`). */
   error?: unknown;
 }
@@ -391,6 +390,9 @@ export class ModelRegistry {
       return Promise.resolve({ status: "fresh" });
     }
     if (!this.hasKey("openai-codex")) return Promise.resolve({ status: "no-key" });
+    if (!options.force && isBackingOff(this.#live, this.#deps.now(), baseUrl)) {
+      return Promise.resolve({ status: "backoff" });
+    }
     if (this.#refreshing) return this.#refreshing;
     const controller = new AbortController();
     const onAbort = () => controller.abort(options.signal?.reason);
@@ -405,14 +407,34 @@ export class ModelRegistry {
     const timeout = new Promise<RefreshResult>((resolve) => {
       timer = setTimeout(() => {
         controller.abort(new PiError("api.aborted", "The model list took too long"));
-        resolve({ status: "timeout" });
+        // The aborted request settles at once and records the failure; wait briefly for that.
+        timer = setTimeout(() => resolve({ status: "timeout" }), 250);
       }, options.timeoutMs);
     });
     return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
 
+  /** Notes a failed attempt in the cache (models kept) so the next start does not retry at once. */
+  async #recordFailure(
+    baseUrl: string,
+    write: (
+      path: string,
+      cache: LiveCache,
+      randomBytes: (n: number) => Uint8Array,
+    ) => Promise<void>,
+  ): Promise<void> {
+    const previous = this.#live?.baseUrl === baseUrl ? this.#live : undefined;
+    const cache: LiveCache = previous
+      ? { ...previous, failedAt: this.#deps.now() }
+      : { fetchedAt: 0, baseUrl, clientVersion: VERSION, models: [], failedAt: this.#deps.now() };
+    this.#live = cache;
+    this.#rebuild();
+    await write(this.#cachePath, cache, this.#deps.randomBytes).catch(() => {});
+  }
+
   async #fetch(baseUrl: string, signal: AbortSignal): Promise<RefreshResult> {
     try {
+      const { fetchLiveModels, getAccountId, writeLiveCache } = await import("./live_fetch.ts");
       const token = await this.#keys.getApiKey("openai-codex");
       if (!token) return { status: "no-key" };
       let accountId: string | undefined;
@@ -427,12 +449,18 @@ export class ModelRegistry {
           error: new PiError("auth.invalid_token", "The openai-codex token has no account id"),
         };
       }
-      const models = await fetchLiveModels(this.#deps, {
-        baseUrl,
-        clientVersion: VERSION,
-        token,
-        accountId,
-      }, signal);
+      let models;
+      try {
+        models = await fetchLiveModels(this.#deps, {
+          baseUrl,
+          clientVersion: VERSION,
+          token,
+          accountId,
+        }, signal);
+      } catch (err) {
+        await this.#recordFailure(baseUrl, writeLiveCache);
+        throw err;
+      }
       const cache: LiveCache = {
         fetchedAt: this.#deps.now(),
         baseUrl,

@@ -273,23 +273,71 @@ Deno.test("the live list is fetched once per 24 h and listed", async () => {
 Deno.test("with the backend down, pi models answers from the cache or the built-ins", async () => {
   await withBackend(async ({ dir, env }) => {
     const down = { ...env, PI_OPENAI_CODEX_BASE_URL: "http://127.0.0.1:9/backend-api" };
-    const t0 = performance.now();
-    const result = await runPi(["models", "openai-codex/*"], { env: down });
-    const downMs = performance.now() - t0;
-    assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stderr, "");
+    const timed = async (args: string[], runEnv: Record<string, string>) => {
+      const t0 = performance.now();
+      const result = await runPi(args, { env: runEnv });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stderr, "");
+      return { result, ms: performance.now() - t0 };
+    };
+    const first = await timed(["models", "openai-codex/*"], down);
     for (const id of SEEDS) {
-      assert.match(result.stdout, new RegExp(`\\s${id.replace(/\./g, "\\.")}\\s`));
+      assert.match(first.result.stdout, new RegExp(`\\s${id.replace(/\./g, "\\.")}\\s`));
     }
-    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), ["auth.json"]);
+    const noted = JSON.parse(await Deno.readTextFile(`${dir}/models-cache.json`));
+    assert.deepEqual(noted.models, [], "a failed attempt is noted, no models invented");
+    const again = await timed(["models", "openai-codex/*"], down);
+    assert.equal(again.result.stdout, first.result.stdout);
 
-    await runPi(["models"], { env }); // fills the cache from the live backend
-    const t1 = performance.now();
-    const cached = await runPi(["models", "openai-codex/*"], { env });
-    const cachedMs = performance.now() - t1;
-    assert.equal(cached.code, 0);
+    await runPi(["models"], { env }); // another backend: fills the cache from the live list
+    const cached = await timed(["models", "openai-codex/*"], env);
+    assert.match(cached.result.stdout, /gpt-live-codex/);
     console.log(
-      `pi models: backend down ${downMs.toFixed(0)} ms, fresh cache ${cachedMs.toFixed(0)} ms`,
+      `pi models: backend down ${first.ms.toFixed(0)} ms (first attempt), ${
+        again.ms.toFixed(0)
+      } ms (within 5 min of a failure); fresh cache ${cached.ms.toFixed(0)} ms`,
     );
   });
+});
+
+Deno.test("with a backend that never answers, pi models gives up after about 3 s", async () => {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  let requests = 0;
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async () => {
+    requests++;
+    await released;
+    return new Response("too late");
+  });
+  try {
+    await withBackend(async ({ dir, env }) => {
+      const hanging = {
+        ...env,
+        PI_OPENAI_CODEX_BASE_URL: `http://127.0.0.1:${server.addr.port}/backend-api`,
+      };
+      const t0 = performance.now();
+      const result = await runPi(["models", "openai-codex/*", "--json"], { env: hanging });
+      const ms = performance.now() - t0;
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(requests, 1);
+      const ids = JSON.parse(result.stdout).map((m: Row) => m.id);
+      for (const id of [...SEEDS, ...FAMILY]) assert.ok(ids.includes(id), id);
+      assert.ok(!ids.includes("gpt-live-codex"));
+      assert.deepEqual(
+        [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
+        ["auth.json", "models-cache.json"],
+      );
+      const t1 = performance.now();
+      const next = await runPi(["models", "openai-codex/*", "--json"], { env: hanging });
+      const nextMs = performance.now() - t1;
+      assert.equal(next.code, 0);
+      assert.equal(requests, 1, "not asked again within 5 minutes");
+      console.log(
+        `pi models with a hanging backend: ${ms.toFixed(0)} ms, then ${nextMs.toFixed(0)} ms`,
+      );
+    });
+  } finally {
+    release();
+    await server.shutdown();
+  }
 });

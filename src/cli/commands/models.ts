@@ -16,8 +16,8 @@ export const LIVE_LIST_WAIT_MS = 3000;
 
 /** `272000` → `272K`, `1047576` → `1.05M`. */
 export function formatTokens(n: number): string {
-  if (n >= 1_000_000) return `${Number((n / 1_000_000).toFixed(2))}M`;
-  if (n >= 1000) return `${Number((n / 1000).toFixed(1))}K`;
+  if (n >= 1_000_000) return `${Math.round(n / 10_000) / 100}M`;
+  if (n >= 1000) return `${Math.round(n / 100) / 10}K`;
   return String(n);
 }
 
