@@ -172,6 +172,7 @@ class App {
   busy: string | undefined; // what runs outside a turn (login, …)
   busyAbort: AbortController | undefined;
   hint = "";
+  suggested = false;
   exitArmed = false;
   spinnerFrame = 0;
   spinnerTimer: ReturnType<typeof setInterval> | undefined;
@@ -425,6 +426,11 @@ class App {
           }
           break;
       }
+    }
+    if (this.suggested) {
+      // "/login" was offered: Enter takes it, typing replaces it, moving keeps it.
+      this.suggested = false;
+      if (key.type === "text" || key.type === "paste") this.editor.setText("");
     }
     const result = this.editor.onKey(key);
     if (result.type === "submit") {
@@ -1014,6 +1020,7 @@ class App {
         ),
       );
       this.editor.setText("/login");
+      this.suggested = true;
     }
     this.print(...lines);
     await this.exited;

@@ -411,7 +411,9 @@ test("interactive: /login with the callback port held completes from the pasted 
       BROWSER_STOP_AT_CALLBACK: "1",
     });
     await pane.waitFor(/^› \/login/m);
-    await pane.type(" openai-codex");
+    // Typing replaces the offered "/login".
+    await pane.type("/login openai-codex");
+    await pane.waitFor(/^› \/login openai-codex$/m);
     await pane.keys("Enter");
     const asked = await pane.waitFor(/paste the (redirect )?URL/i);
     assert.match(asked, new RegExp(`Port ${port} already in use`));
