@@ -1053,7 +1053,8 @@ export async function runInteractive(
       import("./model_selection.ts"),
       import("../ai/usage.ts"),
     ]);
-  const auth = new AuthStorage(undefined, { deps });
+  let warn: (message: string) => void = (message) => deps.stderr.write(`pi: ${message}\n`);
+  const auth = new AuthStorage(undefined, { deps, onWarning: (message) => warn(message) });
   const { registry } = openModelRegistry(deps, auth);
   const selection = selectModel(registry, args.options);
   const apiKey = args.options["api-key"];
@@ -1074,6 +1075,7 @@ export async function runInteractive(
     scope: selection.scope,
     noSession: args.options["no-session"] === true,
   });
+  warn = (message) => app.print(app.style.yellow(`! ${message}`));
   const onAbort = () => app.exit(130);
   signal.addEventListener("abort", onAbort, { once: true });
   term.enter({ onResize: () => app.render() });

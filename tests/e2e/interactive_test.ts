@@ -308,11 +308,23 @@ test("interactive: Ctrl+C stops a streaming answer and the prompt comes back; Ct
     const styles = (styled.match(sgr) ?? []).filter((m) => m !== "\x1b[0m" && m !== "\x1b[m");
     assert.deepEqual(styles, [], "no styles with NO_COLOR");
 
-    // The conversation goes on after the interruption.
-    await pane.type("go on");
+    // The conversation goes on after the interruption; `\` + Enter continues the input on
+    // a new line, and ↑ brings back the earlier input.
+    await pane.type("go on\\");
+    await pane.keys("Enter");
+    await pane.type("with a second line");
+    await pane.waitFor(/^› go on\n {2}with a second line$/m);
     await pane.keys("Enter");
     await pane.waitFor("After the interruption.");
     assert.equal(fake.requests.length, 2);
+    const input = fake.requests[1].body.input as { role?: string; content?: unknown }[];
+    const lastUser = input.filter((i) => i.role === "user").at(-1);
+    assert.match(JSON.stringify(lastUser?.content), /go on\\nwith a second line/);
+    await pane.keys("Up");
+    await pane.waitFor(/^› go on\n {2}with a second line$/m);
+    // Ctrl+C on a prompt with text clears it (and does not exit).
+    await pane.keys("C-c");
+    await pane.waitFor((s) => /^›$/m.test(s));
 
     // An error during a turn: one line in the transcript, and the prompt comes back.
     await pane.type("break it");
