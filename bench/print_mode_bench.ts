@@ -29,8 +29,9 @@ globalThis.addEventListener("unload", () => {
     // already gone
   }
 });
-const denoDir = Deno.env.get("DENO_DIR");
-if (denoDir) env.DENO_DIR = denoDir;
+// A temp HOME: keep Deno's cache where it is (else each run downloads deno.json's npm packages).
+env.DENO_DIR = Deno.env.get("DENO_DIR") ||
+  `${Deno.env.get("XDG_CACHE_HOME") || `${Deno.env.get("HOME")}/.cache`}/deno`;
 
 /** Spawns pi and resolves with the ms from spawn to its first stdout byte. */
 async function timeToFirstByte(args: string[]): Promise<number> {

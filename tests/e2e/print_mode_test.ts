@@ -15,6 +15,13 @@ import {
 } from "../fixtures/fake_codex_backend.ts";
 import { MAIN } from "./run_pi.ts";
 
+/**
+ * Deno's cache: the child gets a temp HOME, so point it at the parent's cache explicitly
+ * (else every run would download the npm packages of deno.json into the empty temp HOME).
+ */
+const DENO_DIR = Deno.env.get("DENO_DIR") ||
+  `${Deno.env.get("XDG_CACHE_HOME") || `${Deno.env.get("HOME")}/.cache`}/deno`;
+
 interface Env {
   dir: string;
   agentDir: string;
@@ -48,7 +55,7 @@ function piCommand(env: Env, args: string[], stdin: "null" | "piped" = "null"): 
     env: {
       PATH: Deno.env.get("PATH") ?? "",
       HOME: env.dir,
-      ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
+      DENO_DIR,
       PI_CODING_AGENT_DIR: env.agentDir,
       PI_OPENAI_CODEX_BASE_URL: env.fake.url,
     },
@@ -391,7 +398,7 @@ Deno.test("tool activity goes to stderr when stderr is a terminal, the answer to
         HOME: env.dir,
         NO_COLOR: "1",
         TERM: "xterm",
-        ...(Deno.env.get("DENO_DIR") ? { DENO_DIR: Deno.env.get("DENO_DIR")! } : {}),
+        DENO_DIR,
         PI_CODING_AGENT_DIR: env.agentDir,
         PI_OPENAI_CODEX_BASE_URL: env.fake.url,
       },
