@@ -116,7 +116,7 @@ Deno.test("render: a tool call is one line with its result summarised", () => {
 
 Deno.test("render: thinking collapses to one dim line or shows whole", () => {
   assert.deepEqual(formatThinking("a b c", false, 80, plain), [
-    "▸ Thought (3 words; Ctrl+T shows thinking)",
+    "▸ Thought (3 words; Ctrl+T shows it)",
   ]);
   const shown = formatThinking("first line\nsecond", true, 80, color);
   assert.equal(shown.length, 2);

@@ -167,6 +167,7 @@ class App {
   thinking: ReasoningLevel | undefined;
   scope: ScopedModel[];
   showThinking = false;
+  lastThinking = "";
   focus: Focus = { kind: "editor" };
   turn: Turn | undefined;
   busy: string | undefined; // what runs outside a turn (login, …)
@@ -412,6 +413,15 @@ class App {
         case "ctrl+t":
           this.showThinking = !this.showThinking;
           this.hint = this.showThinking ? "Thinking is shown" : "Thinking is collapsed";
+          if (
+            this.showThinking && this.lastThinking !== "" && !(this.turn && !this.turn.detached)
+          ) {
+            // Expand the thinking collapsed last.
+            const width = this.term.size().columns - 1;
+            const lines = formatThinking(this.lastThinking, true, width, this.style);
+            this.lastThinking = "";
+            return this.render(lines);
+          }
           return this.render();
         case "ctrl+l":
           this.term.write("\x1b[2J\x1b[H");
@@ -597,6 +607,7 @@ class App {
     if (turn.thinking.trim() === "") return [];
     const width = this.term.size().columns - 1;
     const lines = formatThinking(turn.thinking, this.showThinking, width, this.style);
+    this.lastThinking = this.showThinking ? "" : turn.thinking;
     turn.thinking = "";
     return lines;
   }

@@ -395,7 +395,7 @@ export function formatThinking(
   if (clean === "") return [];
   if (!expanded) {
     const words = clean.split(/\s+/).length;
-    return [style.dim(truncate(`▸ Thought (${words} words; Ctrl+T shows thinking)`, width))];
+    return [style.dim(truncate(`▸ Thought (${words} words; Ctrl+T shows it)`, width))];
   }
   return wrapText(clean, width).map((l) => style.dim(style.italic(l)));
 }

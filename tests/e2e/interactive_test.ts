@@ -163,7 +163,11 @@ test("interactive: an answer streams with its tool call; Ctrl+P switches model; 
   await writeFakeAuth(agentDir);
   const script: FakeTurn[] = [
     { calls: [{ name: "bash", arguments: { command: "echo $((6*7))" } }] },
-    { text: "The answer is **42**.\n\n- first point\n- second point\n", chunks: 6 },
+    {
+      text: "The answer is **42**.\n\n- first point\n- second point\n",
+      reasoning: "Six times seven is forty-two",
+      chunks: 6,
+    },
     { text: "Second answer." },
     { text: "Third answer." },
     {
@@ -197,6 +201,9 @@ test("interactive: an answer streams with its tool call; Ctrl+P switches model; 
     assert.match(screen, /^✓ bash echo \$\(\(6\*7\)\) → 42$/m, "one line for the tool call");
     assert.match(screen, /^The answer is 42\.$/m, "markdown bold rendered without markers");
     assert.match(screen, /^• first point$/m);
+    assert.match(screen, /^▸ Thought \(5 words; Ctrl\+T shows it\)$/m, "thinking collapsed");
+    await pane.keys("C-t");
+    await pane.waitFor(/^Six times seven is forty-two$/m);
     assert.match(
       screen,
       /openai-codex\/gpt-5\.2-codex · thinking medium · ↑\d+ ↓\d+ · subscription/,
@@ -256,7 +263,37 @@ test("interactive: an answer streams with its tool call; Ctrl+P switches model; 
     await pane.keys("-H", "1b", "5b", "31", "31", "32", "3b", "36", "75");
     await pane.waitFor(/openai-codex\/gpt-5\.2-codex · thinking high/);
 
-    await pane.keys("C-d");
+    // Shift+Tab cycles the thinking level (gpt-5.2-codex: low … xhigh; from high to xhigh).
+    await pane.keys("BTab");
+    await pane.waitFor(/gpt-5\.2-codex · thinking xhigh/);
+
+    // /model: a menu filtered by typing.
+    await pane.type("/model");
+    await pane.keys("Enter");
+    await pane.waitFor(/^❯ openai-codex\/gpt-5\.2-codex/m);
+    await pane.type("codex mini");
+    screen = await pane.waitFor("filter: codex mini");
+    assert.match(screen, /^❯ openai-codex\/gpt-5\.1-codex-mini/m);
+    const rows = screen.split("\n");
+    const from = rows.findIndex((r) => r.startsWith("filter: codex mini"));
+    const to = rows.findIndex((r) => r.startsWith("↑↓ move"));
+    assert.deepEqual(
+      rows.slice(from + 1, to),
+      ["❯ openai-codex/gpt-5.1-codex-mini (GPT-5.1 Codex Mini)"],
+      "only the match is listed",
+    );
+    await pane.keys("Enter");
+    await pane.waitFor(/openai-codex\/gpt-5\.1-codex-mini · thinking high/, 20_000);
+
+    // /help lists the commands; /quit exits 0.
+    await pane.type("/help");
+    await pane.keys("Enter");
+    screen = await pane.waitFor("Shift+Ctrl+P");
+    for (const c of ["/login", "/logout", "/model", "/thinking", "/usage", "/session", "/new"]) {
+      assert.match(screen, new RegExp(`^ {2}${c} `, "m"));
+    }
+    await pane.type("/quit");
+    await pane.keys("Enter");
     assert.equal(await pane.exitCode(), 0);
   } finally {
     await pane?.kill();
