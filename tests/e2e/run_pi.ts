@@ -3,6 +3,13 @@
 export const REPO = new URL("../../", import.meta.url).pathname;
 export const MAIN = `${REPO}main.ts`;
 
+/**
+ * Deno's cache for child processes. Tests give children a temp HOME; without this they would
+ * look for the cache under it and download deno.json's npm packages on every run.
+ */
+export const DENO_DIR = Deno.env.get("DENO_DIR") ||
+  `${Deno.env.get("XDG_CACHE_HOME") || `${Deno.env.get("HOME")}/.cache`}/deno`;
+
 export interface PiResult {
   code: number;
   stdout: string;
@@ -18,8 +25,8 @@ export interface RunPiOptions {
 
 /** Runs pi with a clean environment (only PATH, HOME, DENO_DIR and what `env` adds). */
 export async function runPi(args: string[], options: RunPiOptions = {}): Promise<PiResult> {
-  const baseEnv: Record<string, string> = { PATH: Deno.env.get("PATH") ?? "" };
-  for (const name of ["HOME", "DENO_DIR", "XDG_CACHE_HOME"]) {
+  const baseEnv: Record<string, string> = { PATH: Deno.env.get("PATH") ?? "", DENO_DIR };
+  for (const name of ["HOME"]) {
     const value = Deno.env.get(name);
     if (value !== undefined) baseEnv[name] = value;
   }
