@@ -891,19 +891,42 @@ class App {
     if (!await this.confirm(`Log out of ${label(id)} (${id})?`)) {
       return this.info("Logout cancelled");
     }
+    const controller = new AbortController();
     this.busy = `Logging out of ${id}…`;
+    this.busyAbort = controller;
     this.#spinner(true);
+    let revocation = "";
     try {
-      await this.auth.logout(id);
+      // Best-effort revocation (5 s at most), then the local entry goes either way.
+      const entry = this.auth.get(id);
+      const provider = getOAuthProvider(id);
+      if (entry?.type === "oauth" && provider?.revoke) {
+        try {
+          const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(5_000)]);
+          await provider.revoke(entry, this.deps, signal);
+          revocation = " (token revoked)";
+        } catch (err) {
+          revocation = `; revoking the token failed (${
+            errorLine(err)
+          }), the local credential was removed anyway`;
+        }
+      }
+      await this.auth.remove(id);
     } finally {
       this.busy = undefined;
+      this.busyAbort = undefined;
       this.#spinner(false);
     }
     const left = this.auth.list();
     this.print(
-      this.style.green(`✓ Logged out of ${label(id)}`) +
+      this.style.green(`✓ Logged out of ${label(id)}${revocation}`) +
         this.style.dim(left.length > 0 ? ` (still saved: ${left.join(", ")})` : ""),
     );
+    const { PROVIDER_ENV_KEYS } = await import("../auth/auth_storage.ts");
+    const envName = PROVIDER_ENV_KEYS[id];
+    if (envName && this.deps.env(envName)) {
+      this.info(`Note: ${envName} is still set, so ${id} still has a key from the environment`);
+    }
   }
 
   async pickModel(arg: string): Promise<void> {

@@ -526,13 +526,12 @@ test("interactive: /logout lists saved providers, removes openai-codex after con
     const done = (await pane.waitFor("Logged out of")).replace(/\s+/g, " ");
     assert.match(
       done,
-      /✓ Logged out of ChatGPT Plus\/Pro \(Codex Subscription\) \(still saved: anthropic\)/,
+      /✓ Logged out of ChatGPT Plus\/Pro \(Codex Subscription\) \(token revoked\) \(still saved: anthropic\)/,
     );
     const after = JSON.parse(await Deno.readTextFile(`${agentDir}/auth.json`));
     assert.equal(after["openai-codex"], undefined);
     assert.equal(after.anthropic.key, "sk-ant-test-key-123456");
-    // (Revocation at {issuer}/oauth/revoke is the OAuth provider's part; the fake issuer
-    // keeps this test off the network whether or not it is called.)
+    assert.equal(issuer.revokeCalls.length, 1, "the token was revoked at the issuer");
     // The status line now says the provider has no key.
     await pane.waitFor("not logged in");
     await pane.keys("C-d");
