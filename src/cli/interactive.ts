@@ -174,6 +174,7 @@ class App {
   busyAbort: AbortController | undefined;
   hint = "";
   suggested = false;
+  closed = false;
   exitArmed = false;
   spinnerFrame = 0;
   spinnerTimer: ReturnType<typeof setInterval> | undefined;
@@ -282,6 +283,7 @@ class App {
 
   /** Prints lines to the transcript and redraws the live region. */
   render(commit: string[] = []): void {
+    if (this.closed) return;
     const { columns, rows } = this.term.size();
     const live = this.#live();
     this.term.write(this.screen.frame(commit, live.rows, live.cursor, columns, rows - 1));
@@ -503,6 +505,8 @@ class App {
       );
       return;
     }
+    const s = this.style;
+    this.print(...text.split("\n").map((l, i) => s.bold(`${i === 0 ? "›" : " "} ${l}`)));
     this.#run(() => this.prompt(text));
   }
 
@@ -527,7 +531,6 @@ class App {
 
   async prompt(text: string): Promise<void> {
     const s = this.style;
-    this.print(...text.split("\n").map((l, i) => s.bold(`${i === 0 ? "›" : " "} ${l}`)));
     const controller = new AbortController();
     const turn: Turn = {
       controller,
@@ -1061,6 +1064,7 @@ class App {
   }
 
   finish(): void {
+    this.closed = true;
     if (this.spinnerTimer) clearInterval(this.spinnerTimer);
     this.spinnerTimer = undefined;
     this.session?.close();
