@@ -713,6 +713,13 @@ class App {
     if (!turn) return;
     turn.controller.abort(new PiError("interrupted", "Interrupted"));
     const commit = [...this.#flushThinking(turn), ...this.#flushText(turn)];
+    const width = this.term.size().columns - 1;
+    for (const tool of turn.tools.values()) {
+      commit.push(
+        formatToolLine(tool, { text: "(interrupted)", isError: true }, width, this.style),
+      );
+    }
+    turn.tools.clear();
     commit.push(this.style.yellow("Interrupted"));
     turn.detached = true;
     this.turn = undefined;
