@@ -580,3 +580,50 @@ test("interactive: time from start to a ready prompt (median of 10, printed)", a
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+test("interactive: Ctrl+C during a running tool kills it, keeps the conversation valid", async () => {
+  const dir = await tempDir();
+  const agentDir = `${dir}/agent`;
+  await writeFakeAuth(agentDir);
+  const marker = `sleep 29.${Math.floor(Math.random() * 900 + 100)}`;
+  const fake = startFakeCodex([
+    { calls: [{ name: "bash", arguments: { command: `echo started; ${marker}` } }] },
+    { text: "Fine." },
+  ]);
+  let pane: Pane | undefined;
+  const running = async () => {
+    const out = await new Deno.Command("pgrep", { args: ["-f", marker], stdout: "piped" })
+      .output();
+    return new TextDecoder().decode(out.stdout).trim() !== "";
+  };
+  try {
+    pane = await Pane.start(dir, {
+      PI_CODING_AGENT_DIR: agentDir,
+      PI_OPENAI_CODEX_BASE_URL: fake.url,
+      PI_OPENAI_CODEX_ISSUER: "http://127.0.0.1:9",
+    });
+    await pane.ready();
+    await pane.type("run it");
+    await pane.keys("Enter");
+    await pane.waitFor(/^ {2}started$/m);
+    assert.equal(await running(), true);
+    await pane.keys("C-c");
+    const screen = await pane.waitFor((s) => s.includes("Interrupted") && /^›$/m.test(s));
+    assert.match(screen, new RegExp(`^✗ bash echo started; ${marker} → \\(interrupted\\)$`, "m"));
+    const deadline = Date.now() + 5_000;
+    while (await running() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(await running(), false, "the command was killed");
+    // The next request answers the cut call (the fake rejects a call without output).
+    await pane.type("go on");
+    await pane.keys("Enter");
+    await pane.waitFor("Fine.");
+    assert.deepEqual(fake.problems, []);
+    assert.equal(functionOutputs(fake.requests[1]).length, 1);
+    await pane.keys("C-d");
+    assert.equal(await pane.exitCode(), 0);
+  } finally {
+    await pane?.kill();
+    await fake.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
