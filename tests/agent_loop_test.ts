@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   type AgentEvent,
   batchCalls,
+  closeDanglingToolCalls,
   runAgent,
   type StreamFunction,
 } from "../src/agent/agent_loop.ts";
@@ -314,4 +315,46 @@ Deno.test("read-only calls in one batch run in parallel", async () => {
     runAgent([], user("x"), { stream, systemPrompt: "S", tools: [slowRead], cwd: "/" }),
   );
   assert.equal(peak, 3);
+});
+
+Deno.test("closeDanglingToolCalls answers calls left without a result, drops orphan results", () => {
+  const call = (id: string): ToolCall => ({
+    type: "tool_call",
+    id: `fc_${id}`,
+    callId: id,
+    name: "bash",
+    arguments: {},
+  });
+  const assistant = (ids: string[]): AssistantMessage => ({
+    role: "assistant",
+    content: ids.map(call),
+    api: "openai-codex-responses",
+    provider: "openai-codex",
+    model: "fake",
+    usage: usage(0, 0),
+    stopReason: "tool_use",
+  });
+  const result = (id: string) => ({
+    role: "tool_result" as const,
+    callId: id,
+    toolName: "bash",
+    content: [{ type: "text" as const, text: "ok" }],
+    isError: false,
+  });
+  const fixed = closeDanglingToolCalls([
+    user("go"),
+    assistant(["a", "b"]),
+    result("a"),
+    result("zzz"),
+    user("again"),
+  ]);
+  assert.deepEqual(
+    fixed.map((m) => m.role === "tool_result" ? `result:${m.callId}` : m.role),
+    ["user", "assistant", "result:a", "result:b", "user"],
+  );
+  const added = fixed[3];
+  assert.ok(added.role === "tool_result" && added.isError);
+  // A consistent conversation is left as it is.
+  const fine = [user("go"), assistant(["c"]), result("c")];
+  assert.deepEqual(closeDanglingToolCalls(fine), fine);
 });

@@ -306,6 +306,50 @@ async function runTool(
   }
 }
 
+/**
+ * The conversation with every tool call answered: a call without a result (the process was
+ * killed while the tool ran) gets one saying so, right after its assistant message, and
+ * results without a call are dropped. Providers refuse a conversation with either.
+ */
+export function closeDanglingToolCalls(messages: readonly Message[]): Message[] {
+  const out: Message[] = [];
+  const calls = new Set<string>();
+  for (const m of messages) {
+    if (m.role === "assistant") {
+      for (const c of m.content) if (c.type === "tool_call") calls.add(c.callId);
+    }
+  }
+  const answered = new Set<string>();
+  for (const m of messages) {
+    if (m.role === "tool_result") {
+      if (calls.has(m.callId)) answered.add(m.callId);
+    }
+  }
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    if (m.role === "tool_result" && !calls.has(m.callId)) continue;
+    out.push(m);
+    if (m.role !== "assistant") continue;
+    // Results come right after their assistant message; add the missing ones after those.
+    while (i + 1 < messages.length && messages[i + 1].role === "tool_result") {
+      const next = messages[++i];
+      if (next.role === "tool_result" && calls.has(next.callId)) out.push(next);
+    }
+    for (const c of m.content) {
+      if (c.type !== "tool_call" || answered.has(c.callId)) continue;
+      out.push({
+        role: "tool_result",
+        callId: c.callId,
+        toolName: c.name,
+        content: [{ type: "text", text: "No result: pi stopped before this tool call finished" }],
+        isError: true,
+      });
+      answered.add(c.callId);
+    }
+  }
+  return out;
+}
+
 /** Splits calls into batches: consecutive read-only calls together, others alone. */
 export function batchCalls(calls: readonly ToolCall[], tools: readonly Tool[]): ToolCall[][] {
   const batches: ToolCall[][] = [];
@@ -332,7 +376,7 @@ export async function* runAgent(
 ): AsyncGenerator<AgentEvent, void, undefined> {
   const maxTurns = options.maxTurns ?? DEFAULT_MAX_TURNS;
   const signal = options.signal;
-  const messages: Message[] = [...history, prompt];
+  const messages: Message[] = [...closeDanglingToolCalls(history), prompt];
   const totals = emptyTotals();
   const modelTools = toModelTools(options.tools);
   let turn = 0;

@@ -103,6 +103,16 @@ function liveProcesses(marker: string): string[] {
     .filter((line) => line.includes(marker) && !line.trim().startsWith("Z"));
 }
 
+/** Ids of live processes whose command line contains `marker` (unique to one test). */
+function processIds(marker: string): number[] {
+  const out = new Deno.Command("ps", { args: ["-eo", "pid=,stat=,args="], stdout: "piped" })
+    .outputSync();
+  return new TextDecoder().decode(out.stdout).split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length > 2 && !f[1].startsWith("Z") && f.slice(2).join(" ").includes(marker))
+    .map((f) => Number(f[0]));
+}
+
 async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const start = Date.now();
   while (!check()) {
@@ -412,5 +422,28 @@ Deno.test("tool activity goes to stderr when stderr is a terminal, the answer to
     assert.match(terminal, /✓ bash echo visible-o.* → visible-output/);
     assert.doesNotMatch(terminal, /Final words/);
     assert.equal(await Deno.readTextFile(`${env.dir}/work/answer.txt`), "Final words.\n");
+  });
+});
+
+Deno.test("--continue after a kill during a tool still sends a valid conversation", async () => {
+  const marker = "29.1234";
+  await withFake([
+    { calls: [{ name: "bash", arguments: { command: `sleep ${marker}` } }] },
+    { text: "resumed fine" },
+  ], async (env) => {
+    const child = piCommand(env, ["-p", "sleep then die"]).spawn();
+    try {
+      await until(() => liveProcesses(`sleep ${marker}`).length > 0, "the sleep to start");
+    } finally {
+      child.kill("SIGKILL");
+      await child.output();
+      // The orphaned command is not pi's to clean up after a SIGKILL; the test does it.
+      for (const pid of processIds(`sleep ${marker}`)) Deno.kill(pid, "SIGKILL");
+    }
+    const result = await pi(env, ["-p", "--continue", "are you there?"]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, "resumed fine\n");
+    const [call] = functionCalls(env.fake.requests[1]);
+    assert.match(outputOf(env.fake.requests[1], String(call.call_id)), /pi stopped before/);
   });
 });
