@@ -447,3 +447,40 @@ Deno.test("--continue after a kill during a tool still sends a valid conversatio
     assert.match(outputOf(env.fake.requests[1], String(call.call_id)), /pi stopped before/);
   });
 });
+
+Deno.test("Ctrl+C while the model streams: exit 130, partial answer kept, JSON ends with end", async () => {
+  await withFake([{ hangAfter: "partial ans" }], async (env) => {
+    const child = piCommand(env, ["-p", "--mode", "json", "stream forever"]).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let stdout = "";
+    let out: Deno.CommandStatus;
+    try {
+      while (!stdout.includes('"text_delta"')) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`pi ended early: ${stdout}`);
+        stdout += value;
+      }
+      const start = performance.now();
+      child.kill("SIGINT");
+      for (let r = await reader.read(); !r.done; r = await reader.read()) stdout += r.value;
+      out = await child.status;
+      console.log(`Ctrl+C mid-stream → exit: ${(performance.now() - start).toFixed(0)} ms`);
+    } catch (err) {
+      child.kill("SIGKILL");
+      throw err;
+    } finally {
+      await child.stderr.cancel();
+    }
+    assert.equal(out.code, 130);
+    const events = stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+    const end = events.at(-1);
+    assert.equal(end.type, "end");
+    assert.equal(end.reason, "aborted");
+    assert.equal(end.text, "partial ans");
+    const [file] = await sessionFiles(env.agentDir);
+    const lines = (await Deno.readTextFile(file)).trimEnd().split("\n").map((l) => JSON.parse(l));
+    const messages = lines.filter((l) => l.type === "message").map((l) => l.message);
+    assert.deepEqual(messages.map((m) => m.role), ["user", "assistant"]);
+    assert.deepEqual(messages[1].content, [{ type: "text", text: "partial ans" }]);
+  });
+});
