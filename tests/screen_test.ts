@@ -24,7 +24,10 @@ function emulate(bytes: string, columns: number, rows: number): string[] {
       const n = Number(m[2] || "1");
       if (m[3] === "A") r = Math.max(0, r - n);
       else if (m[3] === "C") c = Math.min(columns - 1, c + n);
-      else if (m[3] === "J") {
+      else if (m[3] === "H") {
+        r = 0;
+        c = 0;
+      } else if (m[3] === "J") {
         lines[r].length = c;
         for (let k = r + 1; k < rows; k++) lines[k] = [];
       } else if (m[3] !== "m") throw new Error(`unhandled ${m[0]}`);
@@ -95,4 +98,12 @@ Deno.test("screen: long lines wrap at the width and a tall live region keeps its
     "wraps",
     "> y",
   ]);
+});
+
+Deno.test("screen: reset clears and homes, and the next frame draws from the top", () => {
+  const screen = new Screen();
+  let out = screen.frame(["a", "b", "c"], ["> x", "status"], { row: 0, col: 3 }, 20, 10);
+  out += screen.reset();
+  out += screen.frame(["c"], ["> x", "status"], { row: 0, col: 3 }, 20, 10);
+  assert.deepEqual(emulate(out, 20, 5), ["c", "> x", "status", "", ""]);
 });

@@ -175,6 +175,8 @@ class App {
   hint = "";
   suggested = false;
   closed = false;
+  /** Committed lines, kept to redraw the screen after a resize. */
+  transcript: string[] = [];
   exitArmed = false;
   spinnerFrame = 0;
   spinnerTimer: ReturnType<typeof setInterval> | undefined;
@@ -285,8 +287,31 @@ class App {
   render(commit: string[] = []): void {
     if (this.closed) return;
     const { columns, rows } = this.term.size();
+    if (commit.length > 0) {
+      this.transcript.push(...commit);
+      if (this.transcript.length > 2000) this.transcript.splice(0, this.transcript.length - 1000);
+    }
     const live = this.#live();
     this.term.write(this.screen.frame(commit, live.rows, live.cursor, columns, rows - 1));
+  }
+
+  /**
+   * After a resize the terminal has reflowed the old rows, so the live region cannot be
+   * found again: clear the screen and draw the end of the transcript at the new width.
+   */
+  onResize(): void {
+    if (this.closed) return;
+    const { columns, rows } = this.term.size();
+    const live = this.#live();
+    const room = Math.max(0, rows - 1 - live.rows.length);
+    const tail: string[] = [];
+    for (let i = this.transcript.length - 1; i >= 0 && tail.length < room; i--) {
+      tail.unshift(...wrapText(this.transcript[i], columns));
+    }
+    const shown = tail.slice(Math.max(0, tail.length - room));
+    this.term.write(
+      this.screen.reset() + this.screen.frame(shown, live.rows, live.cursor, columns, rows - 1),
+    );
   }
 
   print(...lines: string[]): void {
@@ -426,8 +451,7 @@ class App {
           }
           return this.render();
         case "ctrl+l":
-          this.term.write("\x1b[2J\x1b[H");
-          return this.render();
+          return this.onResize();
         case "tab":
           return this.#complete();
         case "enter":
@@ -1123,7 +1147,7 @@ export async function runInteractive(
   warn = (message) => app.print(app.style.yellow(`! ${message}`));
   const onAbort = () => app.exit(130);
   signal.addEventListener("abort", onAbort, { once: true });
-  term.enter({ onResize: () => app.render() });
+  term.enter({ onResize: () => app.onResize() });
   try {
     const input = term.readKeys((key) => {
       try {

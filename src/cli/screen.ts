@@ -74,6 +74,17 @@ export class Screen {
     return out;
   }
 
+  /**
+   * The bytes that clear the visible screen and home the cursor; the next
+   * {@link frame} draws from the top. Used after a resize, when the terminal's reflow
+   * has moved the old live region to where it can no longer be found.
+   */
+  reset(): string {
+    this.#cursorRow = 0;
+    this.#height = 0;
+    return "\x1b[H\x1b[2J";
+  }
+
   /** The bytes that erase the live region and leave the cursor at its start. */
   clear(): string {
     const up = this.#cursorRow > 0 ? `\x1b[${this.#cursorRow}A` : "";

@@ -534,6 +534,18 @@ test("interactive: /logout lists saved providers, removes openai-codex after con
     assert.equal(issuer.revokeCalls.length, 1, "the token was revoked at the issuer");
     // The status line now says the provider has no key.
     await pane.waitFor("not logged in");
+
+    // A narrower terminal: the screen is redrawn at the new width (the status line is cut
+    // to fit, with "…"), nothing doubled.
+    await pane.tmux("resize-window", "-x", "50", "-y", "24");
+    const narrow = await pane.waitFor((s) =>
+      s.split("\n").some((r) => r.startsWith("openai-codex/gpt") && r.endsWith("…"))
+    );
+    const rows = narrow.split("\n");
+    assert.ok(rows.every((r) => r.length <= 50), narrow);
+    assert.equal(rows.filter((r) => r.startsWith("› /logout")).length, 1, narrow);
+    assert.equal(rows.filter((r) => r.startsWith("openai-codex/gpt")).length, 1, narrow);
+    assert.match(narrow, /^pi — \/help/m);
     await pane.keys("C-d");
     assert.equal(await pane.exitCode(), 0);
   } finally {
