@@ -27,6 +27,12 @@ export async function promptText(
   options: { message: string; signal?: AbortSignal },
 ): Promise<string> {
   if (!Deno.stdin.isTerminal()) throw noTerminal(options.message);
+  // An answer no longer needed (the browser callback won): clear the prompt's line at
+  // once, before whatever is printed next.
+  const clearLine = () => {
+    if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
+  };
+  options.signal?.addEventListener("abort", clearLine, { once: true });
   try {
     return await input({ message: options.message }, {
       output: process.stderr,
@@ -35,6 +41,8 @@ export async function promptText(
     });
   } catch (err) {
     throw mapPromptError(err, options.signal);
+  } finally {
+    options.signal?.removeEventListener("abort", clearLine);
   }
 }
 
