@@ -507,3 +507,82 @@ Deno.test("Ctrl+C during a waiting login exits 130 and frees the port", async ()
     }
   });
 });
+
+async function hasTmux(): Promise<boolean> {
+  try {
+    return (await new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" })
+      .output())
+      .success;
+  } catch {
+    return false;
+  }
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+async function tmux(socket: string, ...args: string[]): Promise<string> {
+  const out = await new Deno.Command("tmux", {
+    args: ["-L", socket, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  })
+    .output();
+  return decoder.decode(out.stdout);
+}
+
+Deno.test({
+  name:
+    "pi login in a terminal: a provider menu, then the URL and a paste prompt; the callback wins",
+  ignore: !(await hasTmux()),
+  fn: async () => {
+    await withSetup(async ({ dir, authFile, env }) => {
+      const socket = `pi-login-${crypto.randomUUID().slice(0, 8)}`;
+      const port = freePort();
+      const vars = { ...baseEnv(), ...env, BROWSER: "true", PI_OAUTH_CALLBACK_PORT: String(port) };
+      const command = `env -i ${
+        Object.entries(vars).map(([k, v]) => shellQuote(`${k}=${v}`)).join(" ")
+      } ${shellQuote(Deno.execPath())} run -A --quiet ${shellQuote(MAIN)} login; echo EXIT=$? > ${
+        shellQuote(`${dir}/exit`)
+      }; sleep 60`;
+      await tmux(socket, "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command);
+      const screen = () => tmux(socket, "capture-pane", "-p", "-J", "-t", "t");
+      try {
+        await waitFor(
+          "the menu",
+          async () => /ChatGPT Plus\/Pro \(Codex Subscription\)/.test(await screen()) || undefined,
+        );
+        await tmux(socket, "send-keys", "-t", "t", "Enter");
+        const url = await waitFor(
+          "the URL",
+          async () =>
+            (await screen()).match(/http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+/)?.[0],
+        );
+        await waitFor(
+          "the paste prompt",
+          async () => /paste the redirect URL/.test(await screen()) || undefined,
+        );
+        const { follow } = await import("../fixtures/browser_follow.ts");
+        await follow(url);
+        const exit = await waitFor("exit", async () => {
+          try {
+            return (await Deno.readTextFile(`${dir}/exit`)).trim();
+          } catch {
+            return undefined;
+          }
+        });
+        assert.equal(exit, "EXIT=0", await screen());
+        const text = await screen();
+        assert.match(
+          text,
+          /Logged in to ChatGPT Plus\/Pro \(Codex Subscription\) as ada@example\.com/,
+        );
+        assert.doesNotMatch(text, /paste the redirect URL/); // the prompt line was cleared
+        assert.equal((await readAuth(authFile))["openai-codex"].type, "oauth");
+      } finally {
+        await tmux(socket, "kill-server");
+      }
+    });
+  },
+});
