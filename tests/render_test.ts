@@ -5,6 +5,7 @@ import {
   formatThinking,
   formatToolLine,
   MarkdownStream,
+  sanitize,
   stringWidth,
   stripAnsi,
   truncate,
@@ -121,4 +122,15 @@ Deno.test("render: thinking collapses to one dim line or shows whole", () => {
   const shown = formatThinking("first line\nsecond", true, 80, color);
   assert.equal(shown.length, 2);
   assert.ok(shown[0].startsWith("\x1b[2m"));
+});
+
+Deno.test("render: untrusted text cannot move the cursor or restyle the screen", () => {
+  assert.equal(sanitize("a\x1b[2Jb\tc\r\nd\x07\x1b]0;title\x07e\x1bf"), "ab    c\ndef");
+  const line = formatToolLine(
+    { name: "bash", args: { command: "printf '\x1b[31mred'" } },
+    { text: "\x1b[31mred\x1b[0m\r\n", isError: false },
+    80,
+    plain,
+  );
+  assert.equal(line, "✓ bash printf 'red' → red");
 });

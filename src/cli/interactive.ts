@@ -36,8 +36,10 @@ import {
   formatTokens,
   formatToolLine,
   MarkdownStream,
+  sanitize,
   SPINNER_FRAMES,
   type Style,
+  truncate,
   wantsColor,
   wrapText,
 } from "./render.ts";
@@ -252,11 +254,11 @@ class App {
       if (partial !== "") rows.push(...wrapText(partial, width));
       if (turn.thinking !== "" && partial === "") {
         const last = turn.thinking.trim().split("\n").pop() ?? "";
-        rows.push(s.dim(s.italic(`Thinking… ${last}`)).slice(0, 4000));
+        rows.push(s.dim(s.italic(truncate(`Thinking… ${last}`, width))));
       }
       for (const tool of turn.tools.values()) {
         rows.push(formatToolLine(tool, undefined, width, s));
-        if (tool.last !== "") rows.push(s.dim(`  ${tool.last}`));
+        if (tool.last !== "") rows.push(s.dim(truncate(`  ${tool.last}`, width)));
       }
     }
     if (turn && !turn.detached || this.busy) {
@@ -323,7 +325,7 @@ class App {
   }
 
   error(text: string): void {
-    this.print(this.style.red(`✗ ${redact(text).replace(/\s*\n\s*/g, " ")}`));
+    this.print(this.style.red(`✗ ${sanitize(redact(text).replace(/\s*\n\s*/g, " "))}`));
   }
 
   #spinner(on: boolean): void {
@@ -665,11 +667,11 @@ class App {
       case "text_delta": {
         const commit = this.#flushThinking(turn);
         turn.status = "Answering…";
-        commit.push(...turn.markdown.push(event.delta));
+        commit.push(...turn.markdown.push(sanitize(event.delta)));
         return this.render(commit);
       }
       case "thinking_delta":
-        turn.thinking += event.delta;
+        turn.thinking += sanitize(event.delta);
         turn.status = "Thinking…";
         return this.render();
       case "tool_call": {
@@ -681,7 +683,9 @@ class App {
       case "tool_output": {
         const tool = turn.tools.get(event.callId);
         if (tool) {
-          const lines = (tool.last + event.delta).split("\n").filter((l) => l.trim() !== "");
+          const lines = (tool.last + sanitize(event.delta)).split("\n").filter((l) =>
+            l.trim() !== ""
+          );
           tool.last = (lines.pop() ?? "").slice(0, 500);
         }
         return this.render();
@@ -709,7 +713,8 @@ class App {
         }
         turn.tools.clear();
         if (event.reason === "error") {
-          commit.push(s.red(`✗ ${redact(event.error ?? "The model failed").replace(/\n/g, " ")}`));
+          const why = sanitize(redact(event.error ?? "The model failed").replace(/\s*\n\s*/g, " "));
+          commit.push(s.red(`✗ ${why}`));
         } else if (event.reason === "max_turns") {
           commit.push(s.yellow(`! ${event.error}`));
         } else if (event.reason === "aborted") {

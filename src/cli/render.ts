@@ -76,6 +76,19 @@ export function stripAnsi(s: string): string {
   return s.replace(ANSI, "");
 }
 
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
+
+/**
+ * Makes untrusted text (model output, tool output, server messages) safe to print:
+ * control characters (escape sequences included) are dropped, except newlines; tabs
+ * become spaces and `\r\n` becomes `\n`. Nothing a model or a command prints can move
+ * the cursor or restyle the screen.
+ */
+export function sanitize(text: string): string {
+  return text.replace(ANSI, "").replace(/\r\n/g, "\n").replace(/\t/g, "    ").replace(CONTROL, "");
+}
+
 /** Columns a code point takes: 0 for combining marks and controls, 2 for wide ones. */
 export function charWidth(cp: number): number {
   if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) return 0;
@@ -353,12 +366,12 @@ export function summarizeArgs(name: string, args: Record<string, unknown>): stri
   const pick = (k: string) => typeof args[k] === "string" ? args[k] as string : undefined;
   const main = name === "bash" ? pick("command") : pick("path") ?? pick("file_path");
   const text = main ?? JSON.stringify(args);
-  return text.replace(/\s*\n\s*/g, " ⏎ ");
+  return sanitize(text).replace(/\s*\n\s*/g, " ⏎ ");
 }
 
 /** A one-line summary of a tool result: its first line and how many lines there were. */
 export function summarizeResult(text: string): string {
-  const trimmed = text.replace(/\s+$/, "");
+  const trimmed = sanitize(text).replace(/\s+$/, "");
   if (trimmed === "") return "(no output)";
   const lines = trimmed.split("\n");
   const first = lines[0].trim();
