@@ -255,6 +255,27 @@ Deno.test("pi login: 1455 and 1457 held → 'Port 1455 already in use' → paste
   }
 });
 
+Deno.test("pi login: 1455 held by something that ignores /cancel → the login completes on 1457", async () => {
+  let cancelRequests = 0;
+  const holder = Deno.serve({ hostname: "127.0.0.1", port: 1455, onListen() {} }, (req) => {
+    if (new URL(req.url).pathname === "/cancel") cancelRequests++;
+    return new Response("some other tool", { status: 200 });
+  });
+  try {
+    await withSetup(async ({ authFile, browserLog, issuer, env }) => {
+      const result = await runPi(["login", "openai-codex"], env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(cancelRequests, 1);
+      assert.equal(issuer.tokenCalls[0].params.redirect_uri, "http://localhost:1457/auth/callback");
+      const callback = (await readHops(browserLog)).find((h) => h.note === "callback")!;
+      assert.match(callback.url, /^http:\/\/localhost:1457\//);
+      assert.equal((await readAuth(authFile))["openai-codex"].accountId, TEST_ACCOUNT_ID);
+    });
+  } finally {
+    await holder.shutdown();
+  }
+});
+
 Deno.test("pi login: a waiting login is cancelled by a second one, which completes on 1455", async () => {
   await withSetup(async ({ authFile, browserLog, issuer, env }) => {
     // The first login's "browser" does nothing; its stdin is closed (EOF does not cancel).
@@ -475,6 +496,36 @@ Deno.test("pi logout says when revocation failed, and removes the credential any
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /revoking the token failed/);
     assert.deepEqual(await readAuth(authFile), {});
+  });
+});
+
+Deno.test("pi logout --all removes every entry (revoking OAuth tokens)", async () => {
+  await withSetup(async ({ agentDir, authFile, issuer, env }) => {
+    await Deno.mkdir(agentDir, { recursive: true, mode: 0o700 });
+    await Deno.writeTextFile(
+      authFile,
+      JSON.stringify({
+        "openai-codex": {
+          type: "oauth",
+          access: makeAccessToken(),
+          refresh: "rt-all-refresh",
+          expires: Date.now() + 3600_000,
+        },
+        anthropic: { type: "api_key", key: "sk-ant-xxxxxxxxxx" },
+      }),
+      { mode: 0o600 },
+    );
+    const several = await runPi(["logout"], env);
+    assert.equal(several.code, 2);
+    assert.match(several.stderr, /Several providers/);
+    const result = await runPi(["logout", "--all"], env);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(await readAuth(authFile), {});
+    assert.equal(issuer.revokeCalls.length, 1);
+    assert.equal(issuer.revokeCalls[0].token, "rt-all-refresh");
+    const none = await runPi(["logout"], env);
+    assert.equal(none.code, 0);
+    assert.match(none.stdout, /Not logged in/);
   });
 });
 
