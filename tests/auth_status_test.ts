@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { collectStatus, relativeTime } from "../src/cli/commands/status.ts";
-import { describeAccount } from "../src/cli/commands/login.ts";
 import { AuthStorage } from "../src/auth/auth_storage.ts";
 import type { Deps } from "../src/deps.ts";
 import { makeAccessToken } from "./fixtures/fake_oauth_issuer.ts";
@@ -12,18 +11,6 @@ Deno.test("relativeTime: coarsest unit, future and past", () => {
   assert.equal(relativeTime(now - 2 * 86_400_000, now), "2 days ago");
   assert.equal(relativeTime(now + 1500, now), "in 1 second");
   assert.equal(relativeTime(now + 200, now), "now");
-});
-
-Deno.test("describeAccount: email and plan from the access token, else the account id", () => {
-  const access = makeAccessToken({ email: "e@x.io", plan: "plus" });
-  assert.equal(
-    describeAccount({ type: "oauth", access, refresh: "r", expires: 0 }),
-    "e@x.io (plan plus)",
-  );
-  assert.equal(
-    describeAccount({ type: "oauth", access: "opaque", refresh: "r", expires: 0, accountId: "a1" }),
-    "account a1",
-  );
 });
 
 Deno.test("collectStatus: sources, account, plan, expiry; no token text", async () => {

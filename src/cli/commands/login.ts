@@ -27,6 +27,17 @@ export function describeAccount(credential: OAuthCredential): string {
   return claims.planType ? `${who} (plan ${claims.planType})` : who;
 }
 
+/**
+ * Whether this looks like a machine where no browser can open: an SSH session, or a
+ * Unix without a display, and no `$BROWSER`.
+ */
+export function looksHeadless(env: (name: string) => string | undefined, os: string): boolean {
+  if (env("BROWSER")) return false;
+  if (env("SSH_CONNECTION") || env("SSH_TTY")) return true;
+  if (os === "darwin" || os === "windows" || env("WSL_DISTRO_NAME")) return false;
+  return !env("DISPLAY") && !env("WAYLAND_DISPLAY");
+}
+
 /** The provider a login is for; unknown names are a usage error listing the known ones. */
 export function resolveLoginProvider(id: string): OAuthProvider {
   const provider = getOAuthProvider(id);
@@ -142,11 +153,23 @@ export async function runLogin(args: ParsedArgs, deps: Deps, signal: AbortSignal
     return 0;
   }
   const noBrowser = args.options["no-browser"] === true;
+  let device = args.options.device === true;
+  if (
+    !device && !noBrowser && deps.stdin.isTerminal() && looksHeadless(deps.env, Deno.build.os)
+  ) {
+    // No browser can open here: offer the device code (what works over SSH).
+    const { promptSelect } = await import("../prompts.ts");
+    device = await promptSelect({
+      message: "No display here. How do you want to log in?",
+      choices: [
+        { value: "device", name: "With a code, in a browser on any other device (--device)" },
+        { value: "browser", name: "Open a URL elsewhere, then paste the redirect URL here" },
+      ],
+      signal,
+    }) === "device";
+  }
   const callbacks = await callbacksFor(deps, signal, noBrowser);
-  const credential = await storage.login(provider.id, callbacks, {
-    device: args.options.device === true,
-    noBrowser,
-  });
+  const credential = await storage.login(provider.id, callbacks, { device, noBrowser });
   deps.stdout.write(`Logged in to ${provider.name} as ${describeAccount(credential)}\n`);
   deps.stderr.write(`Saved to ${storage.path}\n`);
   return 0;
