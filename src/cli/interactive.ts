@@ -29,6 +29,15 @@ import type { ParsedArgs } from "./args.ts";
 import type { KeyEvent } from "./keys.ts";
 import { LineEditor } from "./line_editor.ts";
 import {
+  effectiveThinking,
+  formatUsage,
+  KEY_HELP,
+  parseSlash,
+  type SessionTotals,
+  SLASH_COMMANDS,
+  thinkingLevels,
+} from "./commands/slash.ts";
+import {
   createStyle,
   formatCost,
   formatStatus,
@@ -47,81 +56,7 @@ import { type CursorPosition, Screen } from "./screen.ts";
 import { type MenuItem, SelectMenu } from "./select_menu.ts";
 import { Terminal, type TerminalHost } from "./terminal.ts";
 
-/** The slash commands, for /help and Tab completion. */
-export const SLASH_COMMANDS: readonly [string, string][] = [
-  ["/login", "log in to a provider (ChatGPT Plus/Pro first)"],
-  ["/logout", "remove saved credentials (shows where you are logged in)"],
-  ["/model", "pick a model (type to filter); /model <id> picks directly"],
-  ["/thinking", "pick the thinking level; /thinking high sets it"],
-  ["/usage", "subscription limits, and this session's tokens and cost"],
-  ["/session", "this session: file, id, messages, tokens"],
-  ["/new", "start a new session"],
-  ["/help", "this help"],
-  ["/quit", "exit (also Ctrl+D)"],
-];
-
-const KEY_HELP: readonly [string, string][] = [
-  ["Enter", "send"],
-  ["Shift+Enter, \\ + Enter", "new line"],
-  ["↑ / ↓", "history"],
-  ["Ctrl+C / Esc", "cancel the running turn; Ctrl+C twice on an empty prompt exits"],
-  ["Ctrl+D", "exit (on an empty prompt)"],
-  ["Ctrl+P / Shift+Ctrl+P", "next / previous model (the --models scope)"],
-  ["Shift+Tab", "next thinking level"],
-  ["Ctrl+T", "show / hide thinking"],
-];
-
-/** Splits `/name arg…` into the command and its argument. */
-export function parseSlash(text: string): { name: string; arg: string } | undefined {
-  const m = /^\/(\S+)\s*([\s\S]*)$/.exec(text.trim());
-  return m ? { name: m[1].toLowerCase(), arg: m[2].trim() } : undefined;
-}
-
-/** Thinking levels a model offers in the menu. */
-export function thinkingLevels(model: Model): ReasoningLevel[] {
-  return model.reasoning.length > 0 ? [...model.reasoning] : ["off"];
-}
-
-/** The level a request will use: the chosen one clamped to the model, else its default. */
-export function effectiveThinking(model: Model, chosen: ReasoningLevel | undefined) {
-  const levels = thinkingLevels(model);
-  if (chosen && levels.includes(chosen)) return chosen;
-  if (chosen === "off" || levels.length === 1) return levels[0];
-  const order: ReasoningLevel[] = ["off", "minimal", "low", "medium", "high", "xhigh"];
-  const want = order.indexOf(chosen ?? "medium");
-  // The closest supported level at or below what was asked, else the lowest above.
-  const below = levels.filter((l) => order.indexOf(l) <= want);
-  return below.length > 0 ? below[below.length - 1] : levels[0];
-}
-
-/** A local time: `14:05` today, else `Nov 27 14:05`. */
-export function formatLocalTime(epochMs: number, now: number): string {
-  const d = new Date(epochMs);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  if (d.toDateString() === new Date(now).toDateString()) return time;
-  const month = d.toLocaleString("en", { month: "short" });
-  return `${month} ${d.getDate()} ${time}`;
-}
-
-/** "in 2h 5m" for a reset time. */
-export function formatRelative(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ${m % 60}m`;
-  return `${Math.round(h / 24)}d`;
-}
-
-interface Totals {
-  input: number;
-  output: number;
-  cost: number;
-  listCost: number;
-  contextTokens: number;
-}
+type Totals = SessionTotals;
 
 type Focus =
   | { kind: "editor" }
@@ -1013,35 +948,10 @@ class App {
   }
 
   usage(): void {
-    const s = this.style;
-    const lines: string[] = [s.bold("Usage")];
-    const snap = this.usageStore.latest(this.model.provider) ?? this.usageStore.latest();
-    const now = this.deps.now();
-    if (snap) {
-      for (const [name, w] of [["primary", snap.primary], ["secondary", snap.secondary]] as const) {
-        if (!w) continue;
-        const window = w.windowMinutes === undefined
-          ? ""
-          : w.windowMinutes >= 1440
-          ? ` (${Math.round(w.windowMinutes / 1440)}-day window)`
-          : ` (${Math.round(w.windowMinutes / 60)}h window)`;
-        const reset = w.resetsAt === undefined
-          ? ""
-          : `, resets ${formatLocalTime(w.resetsAt, now)} (in ${formatRelative(w.resetsAt - now)})`;
-        lines.push(`  ${name}${window}: ${w.usedPercent.toFixed(0)}% used${reset}`);
-      }
-      lines.push(s.dim(`  as of ${formatRelative(now - snap.capturedAt)} ago`));
-    } else {
-      lines.push(s.dim("  no rate-limit data yet (it comes with the first answer)"));
-    }
-    const t = this.totals;
-    lines.push(
-      `  this session: ↑${formatTokens(t.input)} ↓${formatTokens(t.output)} tokens, ` +
-        (this.model.billed
-          ? `cost ${formatCost(t.cost)}`
-          : `subscription (would cost ${formatCost(t.listCost)} at list prices)`),
+    const snapshot = this.usageStore.latest(this.model.provider) ?? this.usageStore.latest();
+    this.print(
+      ...formatUsage(snapshot, this.totals, this.model.billed, this.deps.now(), this.style),
     );
-    this.print(...lines);
   }
 
   sessionInfo(): void {

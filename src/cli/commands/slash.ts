@@ -1,0 +1,137 @@
+/**
+ * The interactive slash commands and keys as plain data and functions: the command
+ * list (for /help and Tab completion), parsing `/name arg`, thinking levels, and the
+ * /usage report. No I/O.
+ * @module
+ */
+
+import type { UsageSnapshot } from "../../ai/types.ts";
+import type { Model, ReasoningLevel } from "../../models/types.ts";
+import { formatCost, formatTokens, type Style } from "../render.ts";
+
+/** The slash commands, for /help and Tab completion. */
+export const SLASH_COMMANDS: readonly [string, string][] = [
+  ["/login", "log in to a provider (ChatGPT Plus/Pro first)"],
+  ["/logout", "remove saved credentials (shows where you are logged in)"],
+  ["/model", "pick a model (type to filter); /model <id> picks directly"],
+  ["/thinking", "pick the thinking level; /thinking high sets it"],
+  ["/usage", "subscription limits, and this session's tokens and cost"],
+  ["/session", "this session: file, id, messages, tokens"],
+  ["/new", "start a new session"],
+  ["/help", "this help"],
+  ["/quit", "exit (also Ctrl+D)"],
+];
+
+/** The keys, for /help. */
+export const KEY_HELP: readonly [string, string][] = [
+  ["Enter", "send"],
+  ["Shift+Enter, \\ + Enter", "new line"],
+  ["↑ / ↓", "history"],
+  ["Ctrl+C / Esc", "cancel the running turn; Ctrl+C twice on an empty prompt exits"],
+  ["Ctrl+D", "exit (on an empty prompt)"],
+  ["Ctrl+P / Shift+Ctrl+P", "next / previous model (the --models scope)"],
+  ["Shift+Tab", "next thinking level"],
+  ["Ctrl+T", "show / hide thinking"],
+];
+
+/** Splits `/name arg…` into the command and its argument. */
+export function parseSlash(text: string): { name: string; arg: string } | undefined {
+  const m = /^\/(\S+)\s*([\s\S]*)$/.exec(text.trim());
+  return m ? { name: m[1].toLowerCase(), arg: m[2].trim() } : undefined;
+}
+
+/** Thinking levels a model offers in the menu. */
+export function thinkingLevels(model: Model): ReasoningLevel[] {
+  return model.reasoning.length > 0 ? [...model.reasoning] : ["off"];
+}
+
+/** The level a request will use: the chosen one clamped to the model, else its default. */
+export function effectiveThinking(
+  model: Model,
+  chosen: ReasoningLevel | undefined,
+): ReasoningLevel {
+  const levels = thinkingLevels(model);
+  if (chosen && levels.includes(chosen)) return chosen;
+  if (chosen === "off" || levels.length === 1) return levels[0];
+  const order: ReasoningLevel[] = ["off", "minimal", "low", "medium", "high", "xhigh"];
+  const want = order.indexOf(chosen ?? "medium");
+  // The closest supported level at or below what was asked, else the lowest above.
+  const below = levels.filter((l) => order.indexOf(l) <= want);
+  return below.length > 0 ? below[below.length - 1] : levels[0];
+}
+
+/** A local time: `14:05` today, else `Nov 27 14:05`. */
+export function formatLocalTime(epochMs: number, now: number): string {
+  const d = new Date(epochMs);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  if (d.toDateString() === new Date(now).toDateString()) return time;
+  const month = d.toLocaleString("en", { month: "short" });
+  return `${month} ${d.getDate()} ${time}`;
+}
+
+/** "in 2h 5m" for a reset time. */
+export function formatRelative(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h ${m % 60}m`;
+  return `${Math.round(h / 24)}d`;
+}
+
+/** Tokens and cost of this session, for the status line and /usage. */
+export interface SessionTotals {
+  /** Input tokens (cached included). */
+  input: number;
+  /** Output tokens. */
+  output: number;
+  /** What the user paid. */
+  cost: number;
+  /** What it would cost at list prices. */
+  listCost: number;
+  /** Tokens of the context at the last answer. */
+  contextTokens: number;
+}
+
+function windowName(minutes: number | undefined): string {
+  if (minutes === undefined) return "";
+  if (minutes >= 1440) return ` (${Math.round(minutes / 1440)}-day window)`;
+  if (minutes >= 60) return ` (${Math.round(minutes / 60)}h window)`;
+  return ` (${minutes}m window)`;
+}
+
+/** The /usage report: the rate-limit windows (used %, resets) and this session's tokens. */
+export function formatUsage(
+  snapshot: UsageSnapshot | undefined,
+  totals: SessionTotals,
+  billed: boolean,
+  now: number,
+  style: Style,
+): string[] {
+  const lines: string[] = [style.bold("Usage")];
+  if (snapshot) {
+    for (
+      const [name, w] of [["primary", snapshot.primary], ["secondary", snapshot.secondary]] as const
+    ) {
+      if (!w) continue;
+      const reset = w.resetsAt === undefined
+        ? ""
+        : `, resets ${formatLocalTime(w.resetsAt, now)} (in ${formatRelative(w.resetsAt - now)})`;
+      lines.push(
+        `  ${name}${windowName(w.windowMinutes)}: ${w.usedPercent.toFixed(0)}% used${reset}`,
+      );
+    }
+    lines.push(style.dim(`  as of ${formatRelative(now - snapshot.capturedAt)} ago`));
+  } else {
+    lines.push(style.dim("  no rate-limit data yet (it comes with the first answer)"));
+  }
+  lines.push(
+    `  this session: ↑${formatTokens(totals.input)} ↓${formatTokens(totals.output)} tokens, ` +
+      (billed
+        ? `cost ${formatCost(totals.cost)}`
+        : `subscription (would cost ${formatCost(totals.listCost)} at list prices)`),
+  );
+  return lines;
+}
