@@ -422,6 +422,9 @@ test("interactive: /login (offered when there is no key) with a browser that fol
       ),
     );
     assert.match(done, /Open this URL to log in:/);
+    // The callback won the race: the paste prompt is gone, the editor is back.
+    const after = await pane.waitFor((s) => /^›$/m.test(s));
+    assert.doesNotMatch(after, /paste the redirect URL/i);
     const auth = JSON.parse(await Deno.readTextFile(`${agentDir}/auth.json`));
     assert.equal(auth["openai-codex"].type, "oauth");
     assert.equal(auth["openai-codex"].accountId, "acct-test-1234");
