@@ -121,7 +121,6 @@ Deno.test("bindCallbackServer: a pinned busy port is reported, with no /cancel a
     const bound = await bindCallbackServer({
       state: "s",
       pinnedPort: holder.addr.port,
-      fetch,
     });
     assert.deepEqual(bound, { busyPort: holder.addr.port });
     assert.equal(hits, 0);
@@ -135,7 +134,7 @@ Deno.test("bindCallbackServer: a waiting login on the first port is cancelled an
   const second = freePort();
   const old = startCallbackServer({ port: first, state: "old" });
   const oldResult = old.code.then(() => "code", (e) => e);
-  const bound = await bindCallbackServer({ state: "new", ports: [first, second], fetch });
+  const bound = await bindCallbackServer({ state: "new", ports: [first, second] });
   try {
     assert.ok("server" in bound);
     assert.equal(bound.server.port, first);
@@ -155,7 +154,6 @@ Deno.test("bindCallbackServer: a first port held by a non-pi listener → the fa
     const bound = await bindCallbackServer({
       state: "s",
       ports: [(first.addr as Deno.NetAddr).port, second],
-      fetch,
       retryMs: 300,
       onProgress: (m) => progress.push(m),
     });
@@ -176,7 +174,6 @@ Deno.test("bindCallbackServer: every port busy → busyPort is the first", async
     const bound = await bindCallbackServer({
       state: "s",
       ports: [pa, (b.addr as Deno.NetAddr).port],
-      fetch,
       retryMs: 200,
     });
     assert.deepEqual(bound, { busyPort: pa });

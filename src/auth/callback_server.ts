@@ -224,8 +224,6 @@ export interface BindCallbackServerOptions {
   pinnedPort?: number;
   /** Ports to try, first the registered one (default 1455, 1457). */
   ports?: readonly number[];
-  /** HTTP client for the `/cancel` request. */
-  fetch: typeof fetch;
   /** How long to keep retrying the first port after `/cancel` (default 2000 ms). */
   retryMs?: number;
   /** Pause between retries (default 100 ms). */
@@ -265,23 +263,38 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Asks a login server waiting on `port` to give it up (`GET /cancel`); never throws. */
-export async function sendCancel(
-  port: number,
-  fetchFn: typeof fetch,
-  timeoutMs = 1000,
-): Promise<void> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+/**
+ * Asks a login server waiting on `127.0.0.1:<port>` to give it up (`GET /cancel`); never
+ * throws. Plain HTTP/1.1 over TCP, so no proxy setting (`HTTP_PROXY`) can reroute it.
+ */
+export async function sendCancel(port: number, timeoutMs = 1000): Promise<void> {
+  let conn: Deno.TcpConn | undefined;
+  const timer = setTimeout(() => {
+    try {
+      conn?.close();
+    } catch {
+      // already closed
+    }
+  }, timeoutMs);
   try {
-    const response = await fetchFn(`http://127.0.0.1:${port}/cancel`, {
-      signal: controller.signal,
-    });
-    await response.body?.cancel();
+    conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(
+      new TextEncoder().encode(
+        `GET /cancel HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    // Wait for the answer (or the close), so the old server has begun shutting down.
+    const buffer = new Uint8Array(1024);
+    while ((await conn.read(buffer)) !== null) { /* drain */ }
   } catch {
-    // Whatever holds the port may not speak HTTP; the retries below decide.
+    // Whatever holds the port may not speak HTTP; the retries decide.
   } finally {
     clearTimeout(timer);
+    try {
+      conn?.close();
+    } catch {
+      // closed by the timer
+    }
   }
 }
 
@@ -294,7 +307,7 @@ export async function sendCancel(
  * @example
  * ```ts ignore
  * import { bindCallbackServer } from "./callback_server.ts";
- * const bound = await bindCallbackServer({ state: "s1", fetch });
+ * const bound = await bindCallbackServer({ state: "s1" });
  * if ("busyPort" in bound) console.log(`Port ${bound.busyPort} already in use`);
  * else await bound.server.close();
  * ```
@@ -308,7 +321,7 @@ export async function bindCallbackServer(options: BindCallbackServerOptions): Pr
   let server = tryStart(first, options);
   if (server) return { server };
   options.onProgress?.(`Port ${first} is busy; asking a waiting login there to stop`);
-  await sendCancel(first, options.fetch);
+  await sendCancel(first);
   const retryMs = options.retryMs ?? 2000;
   const interval = options.retryIntervalMs ?? 100;
   for (let waited = 0; waited < retryMs; waited += interval) {

@@ -202,7 +202,6 @@ async function browserLogin(
   const bound = await bindCallbackServer({
     state,
     pinnedPort: cfg.pinnedPort,
-    fetch: deps.fetch,
     signal: outer,
     onProgress: callbacks.onProgress,
   });
