@@ -142,6 +142,9 @@ class Pane {
 
   async kill(): Promise<void> {
     await this.tmux("kill-server").catch(() => {});
+    // tmux leaves its socket file behind.
+    const base = Deno.env.get("TMUX_TMPDIR") ?? "/tmp";
+    await Deno.remove(`${base}/tmux-${Deno.uid()}/${this.socket}`).catch(() => {});
   }
 }
 
