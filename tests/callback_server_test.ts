@@ -8,36 +8,47 @@ import { isPiError } from "../src/errors.ts";
 import { freePort } from "./fixtures/fake_oauth_issuer.ts";
 
 const at = (path: string) => new URL(`http://localhost:1455${path}`);
+const req = (method: string, url: URL) => ({ method, url });
 
 Deno.test("handleCallbackRequest: state, error, code, cancel, 404", () => {
-  assert.deepEqual(handleCallbackRequest("GET", at("/auth/callback?code=c&state=s"), "s").outcome, {
-    type: "code",
-    code: "c",
-  });
-  const wrong = handleCallbackRequest("GET", at("/auth/callback?code=c&state=x"), "s");
+  assert.deepEqual(
+    handleCallbackRequest(req("GET", at("/auth/callback?code=c&state=s")), "s").outcome,
+    {
+      type: "code",
+      code: "c",
+    },
+  );
+  const wrong = handleCallbackRequest(req("GET", at("/auth/callback?code=c&state=x")), "s");
   assert.equal(wrong.status, 400);
   assert.equal(wrong.outcome, undefined);
-  const missing = handleCallbackRequest("GET", at("/auth/callback?code=c"), "s");
+  const missing = handleCallbackRequest(req("GET", at("/auth/callback?code=c")), "s");
   assert.equal(missing.status, 400);
   assert.equal(missing.outcome, undefined);
-  const noCode = handleCallbackRequest("GET", at("/auth/callback?state=s"), "s");
+  const noCode = handleCallbackRequest(req("GET", at("/auth/callback?state=s")), "s");
   assert.equal(noCode.status, 400);
   assert.equal(noCode.outcome, undefined);
   const refused = handleCallbackRequest(
-    "GET",
-    at("/auth/callback?error=access_denied&error_description=no&state=s"),
+    req("GET", at("/auth/callback?error=access_denied&error_description=no&state=s")),
     "s",
   );
   assert.deepEqual(refused.outcome, { type: "error", error: "access_denied", description: "no" });
   // An error with a wrong state is ignored like any forged request.
   assert.equal(
-    handleCallbackRequest("GET", at("/auth/callback?error=x&state=bad"), "s").outcome,
+    handleCallbackRequest(req("GET", at("/auth/callback?error=x&state=bad")), "s").outcome,
     undefined,
   );
-  assert.deepEqual(handleCallbackRequest("GET", at("/cancel"), "s").outcome, { type: "cancel" });
-  assert.equal(handleCallbackRequest("GET", at("/"), "s").status, 404);
-  assert.equal(handleCallbackRequest("GET", at("/auth/callbackx?state=s&code=c"), "s").status, 404);
-  assert.equal(handleCallbackRequest("POST", at("/auth/callback?state=s&code=c"), "s").status, 405);
+  assert.deepEqual(handleCallbackRequest(req("GET", at("/cancel")), "s").outcome, {
+    type: "cancel",
+  });
+  assert.equal(handleCallbackRequest(req("GET", at("/")), "s").status, 404);
+  assert.equal(
+    handleCallbackRequest(req("GET", at("/auth/callbackx?state=s&code=c")), "s").status,
+    404,
+  );
+  assert.equal(
+    handleCallbackRequest(req("POST", at("/auth/callback?state=s&code=c")), "s").status,
+    405,
+  );
 });
 
 Deno.test("callback server: 404, 400 keeps waiting, success page, then the port is free", async () => {

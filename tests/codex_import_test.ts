@@ -21,8 +21,7 @@ Deno.test("credentialFromCodexAuth: tokens → pi credential; account id from fi
     {
       tokens: { access_token: access, refresh_token: "rt", account_id: "acct-file" },
     },
-    "p",
-    1,
+    { path: "p", now: 1 },
   );
   assert.deepEqual(fromFile, {
     type: "oauth",
@@ -33,19 +32,17 @@ Deno.test("credentialFromCodexAuth: tokens → pi credential; account id from fi
   });
   const fromJwt = credentialFromCodexAuth(
     { tokens: { access_token: access, refresh_token: "rt" } },
-    "p",
-    1,
+    { path: "p", now: 1 },
   );
   assert.equal(fromJwt.accountId, "acct-jwt");
   const opaque = credentialFromCodexAuth(
     { tokens: { access_token: "opaque", refresh_token: "rt" } },
-    "p",
-    42,
+    { path: "p", now: 42 },
   );
   assert.equal(opaque.expires, 42); // refreshed before first use
   for (const bad of [{}, { tokens: null }, { tokens: { access_token: "a" } }, [], null]) {
     assert.throws(
-      () => credentialFromCodexAuth(bad, "/h/.codex/auth.json", 1),
+      () => credentialFromCodexAuth(bad, { path: "/h/.codex/auth.json", now: 1 }),
       (e) => isPiError(e, "auth.invalid_file") && e.message.includes("/h/.codex/auth.json"),
     );
   }

@@ -63,7 +63,7 @@ Deno.test("exchangeCode: an unreachable issuer is a clear login failure", async 
       redirectUri: "r",
       clientId: "cid",
       codeVerifier: "v",
-    }, fetch),
+    }, { fetch }),
     (e) => isPiError(e, "auth.login_failed") && /cannot reach/.test(e.message),
   );
 });

@@ -42,15 +42,15 @@ export interface CallbackReply {
  * ```ts
  * import { handleCallbackRequest } from "./callback_server.ts";
  * const url = new URL("http://localhost:1455/auth/callback?code=abc&state=s1");
- * console.log(handleCallbackRequest("GET", url, "s1").outcome); // { type: "code", code: "abc" }
- * console.log(handleCallbackRequest("GET", url, "other").status); // 400
+ * console.log(handleCallbackRequest({ method: "GET", url }, "s1").outcome); // { type: "code", code: "abc" }
+ * console.log(handleCallbackRequest({ method: "GET", url }, "other").status); // 400
  * ```
  */
 export function handleCallbackRequest(
-  method: string,
-  url: URL,
+  request: { method: string; url: URL },
   expectedState: string,
 ): CallbackReply {
+  const { method, url } = request;
   if (url.pathname === "/cancel") {
     return {
       status: 200,
@@ -184,7 +184,7 @@ export function startCallbackServer(options: StartCallbackServerOptions): Callba
     const url = new URL(request.url);
     const reply = done
       ? { status: 410, title: "Login already finished", text: "Return to the terminal." }
-      : handleCallbackRequest(request.method, url, options.state);
+      : handleCallbackRequest({ method: request.method, url }, options.state);
     options.onRequest?.({ path: url.pathname, status: reply.status });
     const outcome = (reply as CallbackReply).outcome;
     if (outcome && !done) {

@@ -34,15 +34,15 @@ function nonEmpty(value: unknown): value is string {
  * import { credentialFromCodexAuth } from "./codex_import.ts";
  * const credential = credentialFromCodexAuth({
  *   tokens: { access_token: "not-a-jwt", refresh_token: "rt-example", account_id: "acct-1" },
- * }, "/home/me/.codex/auth.json", 1767225600000);
+ * }, { path: "/home/me/.codex/auth.json", now: 1767225600000 });
  * console.log(credential.accountId, credential.expires); // "acct-1" 1767225600000
  * ```
  */
 export function credentialFromCodexAuth(
   json: unknown,
-  path: string,
-  now: number,
+  options: { path: string; now: number },
 ): OAuthCredential {
+  const { path, now } = options;
   const tokens = json !== null && typeof json === "object" && !Array.isArray(json)
     ? (json as Record<string, unknown>).tokens
     : undefined;
@@ -120,5 +120,5 @@ export async function importCodexAuth(
       cause: err,
     });
   }
-  return { credential: credentialFromCodexAuth(json, path, deps.now()), path };
+  return { credential: credentialFromCodexAuth(json, { path, now: deps.now() }), path };
 }

@@ -326,6 +326,6 @@ export const openaiCodexProvider: OAuthProvider = {
   },
   async revoke(credential: OAuthCredential, deps: Deps, signal?: AbortSignal): Promise<void> {
     const { revokeOpenAICodex } = await import("./revoke.ts");
-    await revokeOpenAICodex(credential, deps, signal);
+    await revokeOpenAICodex(credential, deps, { signal });
   },
 };

@@ -275,8 +275,7 @@ async function browserLogin(
         clientId: cfg.clientId,
         codeVerifier: pkce.verifier,
       },
-      deps.fetch,
-      outer,
+      { fetch: deps.fetch, signal: outer },
     );
     return credentialFromTokenResponse(tokens, deps);
   } finally {
@@ -339,8 +338,7 @@ async function deviceLogin(
       clientId: cfg.clientId,
       codeVerifier: authorization.codeVerifier,
     },
-    deps.fetch,
-    signal,
+    { fetch: deps.fetch, signal },
   );
   return credentialFromTokenResponse(tokens, deps);
 }

@@ -43,6 +43,8 @@ export function buildRevokeRequest(
 
 /** Options of {@link revokeOpenAICodex}. */
 export interface RevokeOptions {
+  /** Cancels the request. */
+  signal?: AbortSignal;
   /** Issuer base URL (default `$PI_OPENAI_CODEX_ISSUER` or auth.openai.com). */
   issuer?: string;
   /** OAuth client id (default the Codex CLI's). */
@@ -61,9 +63,9 @@ export interface RevokeOptions {
 export async function revokeOpenAICodex(
   credential: OAuthCredential,
   deps: Pick<Deps, "fetch" | "env">,
-  signal?: AbortSignal,
   options: RevokeOptions = {},
 ): Promise<void> {
+  const signal = options.signal;
   const issuer = (options.issuer ?? codexIssuer(deps)).replace(/\/+$/, "");
   const endpoint = issuer + (options.path ?? "/oauth/revoke");
   const timeout = AbortSignal.timeout(options.timeoutMs ?? REVOKE_TIMEOUT_MS);

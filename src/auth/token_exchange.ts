@@ -148,9 +148,9 @@ export async function processTokenResponse(response: Response): Promise<TokenRes
 /** Sends the code exchange and validates the reply. Network failures are `auth.login_failed`. */
 export async function exchangeCode(
   params: CodeExchangeParams,
-  fetchFn: typeof fetch,
-  signal?: AbortSignal,
+  options: { fetch: typeof fetch; signal?: AbortSignal },
 ): Promise<TokenResponse> {
+  const { fetch: fetchFn, signal } = options;
   let response: Response;
   try {
     response = await fetchFn(buildCodeExchangeRequest(params), { signal });
