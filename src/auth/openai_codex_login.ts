@@ -160,7 +160,7 @@ const never = new Promise<never>(() => {});
  */
 async function manualCode(
   callbacks: LoginCallbacks,
-  state: string,
+  expected: { state: string; redirectUri: string },
   racing: boolean,
   signal: AbortSignal,
 ): Promise<string> {
@@ -171,7 +171,7 @@ async function manualCode(
   try {
     text = await callbacks.onPrompt({
       message,
-      placeholder: "http://localhost:1455/auth/callback?code=…&state=…",
+      placeholder: `${expected.redirectUri}?code=…&state=…`,
       signal,
     });
   } catch (err) {
@@ -186,7 +186,7 @@ async function manualCode(
       hint: "paste the redirect URL the browser ends on, or run pi login --device",
     });
   }
-  return codeFromManualInput(text, state);
+  return codeFromManualInput(text, expected.state);
 }
 
 async function browserLogin(
@@ -263,7 +263,7 @@ async function browserLogin(
     // The paste prompt races the callback; whichever comes first wins.
     const code = await Promise.race([
       waiting,
-      manualCode(callbacks, state, !!server, inner.signal),
+      manualCode(callbacks, { state, redirectUri }, !!server, inner.signal),
     ]);
     inner.abort(new PiError("auth.login_cancelled", "Login finished"));
     callbacks.onProgress?.("Exchanging the authorization code for tokens…");
