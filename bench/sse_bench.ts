@@ -6,7 +6,7 @@
  *   deno bench -A bench/sse_bench.ts
  */
 
-import { Stream } from "openai/streaming";
+import { Stream } from "npm:openai@7.57.0/streaming";
 import { parseResponsesStream } from "../src/ai/responses_shared.ts";
 import { iterateSSE, SSEDecoder } from "../src/ai/sse.ts";
 

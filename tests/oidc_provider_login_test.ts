@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import http from "node:http";
-import Provider from "oidc-provider";
+import Provider from "npm:oidc-provider@9.13.3";
 import { loginOpenAICodex } from "../src/auth/openai_codex_login.ts";
 import { decodeJwtPayload } from "../src/auth/jwt.ts";
 import type { Deps } from "../src/deps.ts";

@@ -6,7 +6,7 @@
  */
 
 import process from "node:process";
-import { input, select } from "@inquirer/prompts";
+import { input, select } from "npm:@inquirer/prompts@8.8.0";
 import { PiError } from "../errors.ts";
 
 function noTerminal(what: string): PiError {
