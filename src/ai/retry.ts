@@ -64,22 +64,6 @@ export class ApiFailure extends PiError {
   }
 }
 
-/** Waits `ms`; rejects with the signal's reason when it aborts. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /**
  * The `retry-after` (seconds or HTTP date) or `retry-after-ms` header, in ms;
  * undefined when absent or unreadable.

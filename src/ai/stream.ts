@@ -18,14 +18,8 @@ import { openaiCodexResponses } from "./openai_codex_responses.ts";
 import { openaiResponses } from "./openai_responses.ts";
 import { redact } from "../redact.ts";
 import { MessageBuilder } from "./reduce.ts";
-import {
-  abortableSleep,
-  ApiFailure,
-  httpFailure,
-  networkFailure,
-  retryDelay,
-  type RetryOptions,
-} from "./retry.ts";
+import { abortableSleep } from "../sleep.ts";
+import { ApiFailure, httpFailure, networkFailure, retryDelay, type RetryOptions } from "./retry.ts";
 import { SSEDecoder, type SSEEvent } from "./sse.ts";
 import type { AssistantMessage, Context, StopReason, StreamEvent } from "./types.ts";
 import { parseCodexRateLimitHeaders, type UsageSnapshotStore } from "./usage.ts";

@@ -9,6 +9,7 @@
  */
 
 import { PiError } from "../errors.ts";
+import { abortableSleep as sleep } from "../sleep.ts";
 
 /** The path the issuer redirects to. */
 export const CALLBACK_PATH = "/auth/callback";
@@ -246,21 +247,6 @@ function tryStart(port: number, options: BindCallbackServerOptions): CallbackSer
     if (err instanceof Deno.errors.AddrInUse) return undefined;
     throw err;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**

@@ -8,6 +8,7 @@
 
 import { PiError } from "../errors.ts";
 import { redact } from "../redact.ts";
+import { abortableSleep as sleep } from "../sleep.ts";
 
 /** What the `usercode` endpoint returned. */
 export interface DeviceCode {
@@ -138,21 +139,6 @@ export interface PollDeviceOptions {
   timeoutMs?: number;
   /** Cancels polling (Ctrl+C). */
   signal?: AbortSignal;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Polls until the user has entered the code, the limit passes, or the signal aborts. */

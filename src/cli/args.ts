@@ -6,6 +6,9 @@
  */
 
 import { PiError } from "../errors.ts";
+import { closest } from "../did_you_mean.ts";
+
+export { closest, editDistance } from "../did_you_mean.ts";
 
 /** One option of a command. */
 export interface OptionSpec {
@@ -183,37 +186,6 @@ export interface ParsedArgs {
   options: OptionValues;
   /** Positional arguments. */
   positionals: string[];
-}
-
-/** Levenshtein distance, for "did you mean". */
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
-}
-
-/** The known word closest to `word`, if it is close enough to be a likely typo. */
-export function closest(word: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const d = editDistance(word, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  const limit = Math.max(2, Math.floor(word.length / 3));
-  if (best !== undefined && (bestDistance <= limit || best.startsWith(word))) return best;
-  return undefined;
 }
 
 function commandName(path: readonly string[]): string {

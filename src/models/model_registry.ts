@@ -22,6 +22,7 @@ import {
 } from "./live_models.ts";
 import { mergeModelEntries, type ModelEntry, readModelsFile } from "./models_file.ts";
 import type { Model } from "./types.ts";
+import { editDistance } from "../did_you_mean.ts";
 
 /**
  * What the registry needs from the outside world (a subset of {@link Deps}).
@@ -125,20 +126,6 @@ export interface DefaultModelOptions {
   scope?: readonly ScopedModel[];
   /** `--provider`: the default is that provider's first model. */
   provider?: string;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length];
 }
 
 const key = (m: Model) => `${m.provider}/${m.id}`;
