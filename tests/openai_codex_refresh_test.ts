@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  buildAuthorizationCodeRequest,
   buildRefreshRequest,
   credentialFromTokenResponse,
   openaiCodexProvider,
@@ -42,24 +41,6 @@ Deno.test("refresh request: form POST to {issuer}/oauth/token with the three fie
     client_id: "app_EMoamEEZ73f0CkXaXp7hrann",
   });
   assert.equal(buildRefreshRequest("r", deps()).url, "https://auth.openai.com/oauth/token");
-});
-
-Deno.test("code exchange request carries code, redirect_uri, client_id, code_verifier", async () => {
-  const req = buildAuthorizationCodeRequest(
-    {
-      code: "c0de",
-      redirectUri: "http://localhost:1455/auth/callback",
-      codeVerifier: "v".repeat(43),
-    },
-    deps(),
-  );
-  assert.deepEqual(Object.fromEntries(new URLSearchParams(await req.text())), {
-    grant_type: "authorization_code",
-    code: "c0de",
-    redirect_uri: "http://localhost:1455/auth/callback",
-    client_id: "app_EMoamEEZ73f0CkXaXp7hrann",
-    code_verifier: "v".repeat(43),
-  });
 });
 
 Deno.test("credentialFromTokenResponse: expires from expires_in, else JWT exp; account id from the claim", () => {

@@ -7,8 +7,12 @@
 
 import type { Deps } from "../deps.ts";
 import { PiError, type PiErrorCode } from "../errors.ts";
-import { redact } from "../redact.ts";
 import { getAccountId, getJwtExpiry } from "./jwt.ts";
+import {
+  buildTokenRequest,
+  describeTokenEndpointError,
+  readTokenEndpointError,
+} from "./token_exchange.ts";
 import type { LoginCallbacks, LoginOptions, OAuthCredential, OAuthProvider } from "./types.ts";
 
 /** The OAuth client id of the Codex CLI, which pi uses too. */
@@ -31,26 +35,6 @@ export function codexTokenUrl(deps: Pick<Deps, "env">): string {
   return `${codexIssuer(deps)}/oauth/token`;
 }
 
-/**
- * A form POST to `{issuer}/oauth/token` with the given fields (the pure half of a token
- * request; send it with `deps.fetch`).
- */
-export function buildTokenRequest(
-  fields: Record<string, string>,
-  deps: Pick<Deps, "env">,
-  options: { signal?: AbortSignal } = {},
-): Request {
-  return new Request(codexTokenUrl(deps), {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      accept: "application/json",
-    },
-    body: new URLSearchParams(fields).toString(),
-    signal: options.signal,
-  });
-}
-
 /** The refresh request: `grant_type=refresh_token`, `refresh_token`, `client_id`. */
 export function buildRefreshRequest(
   refreshToken: string,
@@ -58,110 +42,10 @@ export function buildRefreshRequest(
   options: { signal?: AbortSignal } = {},
 ): Request {
   return buildTokenRequest(
-    {
-      grant_type: "refresh_token",
-      refresh_token: refreshToken,
-      client_id: OPENAI_CODEX_CLIENT_ID,
-    },
-    deps,
+    codexTokenUrl(deps),
+    { grant_type: "refresh_token", refresh_token: refreshToken, client_id: OPENAI_CODEX_CLIENT_ID },
     options,
   );
-}
-
-/** The code exchange: `grant_type=authorization_code`, `code`, `redirect_uri`, `client_id`, `code_verifier`. */
-export function buildAuthorizationCodeRequest(
-  params: { code: string; redirectUri: string; codeVerifier: string },
-  deps: Pick<Deps, "env">,
-  options: { signal?: AbortSignal } = {},
-): Request {
-  return buildTokenRequest(
-    {
-      grant_type: "authorization_code",
-      code: params.code,
-      redirect_uri: params.redirectUri,
-      client_id: OPENAI_CODEX_CLIENT_ID,
-      code_verifier: params.codeVerifier,
-    },
-    deps,
-    options,
-  );
-}
-
-/** What a token endpoint said when it refused: `error` code and description, redacted. */
-export interface TokenEndpointError {
-  /** HTTP status. */
-  status: number;
-  /** OAuth `error` (or OpenAI's `error.code`), e.g. `refresh_token_reused`. */
-  error?: string;
-  /** `error_description` (or OpenAI's `error.message`), redacted and shortened. */
-  description?: string;
-}
-
-function shortText(value: unknown, secrets: readonly string[] = []): string | undefined {
-  if (typeof value !== "string" || value.trim() === "") return undefined;
-  let text = value.trim().replace(/\s+/g, " ");
-  for (const secret of secrets) {
-    if (secret.length >= 4) text = text.replaceAll(secret, "[redacted]");
-  }
-  text = redact(text);
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
-}
-
-/**
- * Reads an error reply of the token endpoint (OAuth or OpenAI shape). Server text is
- * redacted, and any of `secrets` (the tokens just sent) is cut out. Never throws.
- */
-export async function readTokenEndpointError(
-  response: Response,
-  secrets: readonly string[] = [],
-): Promise<TokenEndpointError> {
-  const out: TokenEndpointError = { status: response.status };
-  let body: unknown;
-  try {
-    body = JSON.parse(await response.text());
-  } catch {
-    return out;
-  }
-  if (body === null || typeof body !== "object") return out;
-  const record = body as Record<string, unknown>;
-  const nested = record.error;
-  if (nested !== null && typeof nested === "object") {
-    const err = nested as Record<string, unknown>;
-    out.error = shortText(err.code, secrets) ?? shortText(err.type, secrets);
-    out.description = shortText(err.message, secrets);
-  } else {
-    out.error = shortText(nested, secrets);
-    out.description = shortText(record.error_description, secrets) ??
-      shortText(record.message, secrets);
-  }
-  if (out.error === undefined) delete out.error;
-  if (out.description === undefined) delete out.description;
-  return out;
-}
-
-/** `refresh_token_reused (description)`, or `HTTP 401` when the server said nothing useful. */
-export function describeTokenEndpointError(err: TokenEndpointError): string {
-  const parts: string[] = [];
-  if (err.error) parts.push(err.error);
-  if (err.description && err.description !== err.error) {
-    parts.push(parts.length > 0 ? `(${err.description})` : err.description);
-  }
-  if (parts.length === 0) parts.push(`HTTP ${err.status}`);
-  return parts.join(" ");
-}
-
-/** The JSON a token endpoint returns on success. */
-export interface TokenResponse {
-  /** The access token (a JWT for OpenAI). */
-  access_token: string;
-  /** The new refresh token. */
-  refresh_token?: string;
-  /** The id token (a JWT). */
-  id_token?: string;
-  /** Seconds until `access_token` expires. */
-  expires_in?: number;
-  /** Anything else the server sent. */
-  [field: string]: unknown;
 }
 
 /** Options of {@link credentialFromTokenResponse}. */

@@ -41,21 +41,111 @@ export interface CodeExchangeParams {
  * ```
  */
 export function buildCodeExchangeRequest(params: CodeExchangeParams): Request {
-  const body = new URLSearchParams({
+  return buildTokenRequest(params.tokenEndpoint, {
     grant_type: "authorization_code",
     code: params.code,
     redirect_uri: params.redirectUri,
     client_id: params.clientId,
     code_verifier: params.codeVerifier,
   });
-  return new Request(params.tokenEndpoint, {
+}
+
+/**
+ * A form POST of `fields` to a token endpoint (the pure half of every token request:
+ * code exchange, refresh; send it with `deps.fetch`).
+ */
+export function buildTokenRequest(
+  endpoint: string,
+  fields: Record<string, string>,
+  options: { signal?: AbortSignal } = {},
+): Request {
+  return new Request(endpoint, {
     method: "POST",
     headers: {
       "content-type": "application/x-www-form-urlencoded",
-      "accept": "application/json",
+      accept: "application/json",
     },
-    body,
+    body: new URLSearchParams(fields).toString(),
+    signal: options.signal,
   });
+}
+
+/** What a token endpoint said when it refused: `error` code and description, redacted. */
+export interface TokenEndpointError {
+  /** HTTP status. */
+  status: number;
+  /** OAuth `error` (or OpenAI's `error.code`), e.g. `refresh_token_reused`. */
+  error?: string;
+  /** `error_description` (or OpenAI's `error.message`), redacted and shortened. */
+  description?: string;
+}
+
+function shortText(value: unknown, secrets: readonly string[] = []): string | undefined {
+  if (typeof value !== "string" || value.trim() === "") return undefined;
+  let text = value.trim().replace(/\s+/g, " ");
+  for (const secret of secrets) {
+    if (secret.length >= 4) text = text.replaceAll(secret, "[redacted]");
+  }
+  text = redact(text);
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** Reads the error of a token endpoint's body text (OAuth or OpenAI shape). Never throws. */
+function parseTokenEndpointError(
+  status: number,
+  text: string,
+  secrets: readonly string[],
+): TokenEndpointError {
+  const out: TokenEndpointError = { status };
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return out;
+  }
+  if (body === null || typeof body !== "object") return out;
+  const record = body as Record<string, unknown>;
+  const nested = record.error;
+  if (nested !== null && typeof nested === "object") {
+    const err = nested as Record<string, unknown>;
+    out.error = shortText(err.code, secrets) ?? shortText(err.type, secrets);
+    out.description = shortText(err.message, secrets);
+  } else {
+    out.error = shortText(nested, secrets);
+    out.description = shortText(record.error_description, secrets) ??
+      shortText(record.message, secrets);
+  }
+  if (out.error === undefined) delete out.error;
+  if (out.description === undefined) delete out.description;
+  return out;
+}
+
+/**
+ * Reads an error reply of a token endpoint (OAuth or OpenAI shape). Server text is
+ * redacted, and any of `secrets` (the tokens just sent) is cut out. Never throws.
+ */
+export async function readTokenEndpointError(
+  response: Response,
+  secrets: readonly string[] = [],
+): Promise<TokenEndpointError> {
+  let text = "";
+  try {
+    text = await response.text();
+  } catch {
+    // an unreadable body says nothing more than its status
+  }
+  return parseTokenEndpointError(response.status, text, secrets);
+}
+
+/** `refresh_token_reused (description)`, or `HTTP 401` when the server said nothing useful. */
+export function describeTokenEndpointError(err: TokenEndpointError): string {
+  const parts: string[] = [];
+  if (err.error) parts.push(err.error);
+  if (err.description && err.description !== err.error) {
+    parts.push(parts.length > 0 ? `(${err.description})` : err.description);
+  }
+  if (parts.length === 0) parts.push(`HTTP ${err.status}`);
+  return parts.join(" ");
 }
 
 /** A successful token response (fields pi reads; the rest are kept). */
@@ -70,27 +160,6 @@ export interface TokenResponse {
   id_token?: string;
   /** Anything else the server sent. */
   [field: string]: unknown;
-}
-
-function serverReason(body: string): string {
-  try {
-    const json = JSON.parse(body);
-    if (json && typeof json === "object") {
-      const error = typeof json.error === "string"
-        ? json.error
-        : typeof json.error?.message === "string"
-        ? json.error.message
-        : undefined;
-      const description = typeof json.error_description === "string"
-        ? json.error_description
-        : undefined;
-      const parts = [error, description].filter((p) => p !== undefined);
-      if (parts.length > 0) return redact(parts.join(": ")).slice(0, 200);
-    }
-  } catch {
-    // not JSON
-  }
-  return "";
 }
 
 /**
@@ -110,10 +179,11 @@ function serverReason(body: string): string {
 export async function processTokenResponse(response: Response): Promise<TokenResponse> {
   const text = await response.text();
   if (!response.ok) {
-    const reason = serverReason(text);
+    const detail = parseTokenEndpointError(response.status, text, []);
+    const reason = describeTokenEndpointError(detail);
     throw new PiError(
       "auth.login_failed",
-      `Token exchange failed: HTTP ${response.status}${reason ? ` (${reason})` : ""}`,
+      `Token exchange failed: HTTP ${response.status}${detail.error ? ` (${reason})` : ""}`,
       { hint: "run pi login again" },
     );
   }
