@@ -22,7 +22,7 @@ export {
   registerOAuthProvider,
 } from "./src/auth/oauth_providers.ts";
 export { AuthStorage } from "./src/auth/auth_storage.ts";
-export type { AuthStorageOptions, KeySourceKind } from "./src/auth/auth_storage.ts";
+export type { AuthStorageOptions, KeySourceKind, LogoutResult } from "./src/auth/auth_storage.ts";
 export { decodeJwtPayload, getAccountId, getJwtClaims, getJwtExpiry } from "./src/auth/jwt.ts";
 export type { JwtClaims } from "./src/auth/jwt.ts";
 export { loginOpenAICodex } from "./src/auth/openai_codex_login.ts";

@@ -604,10 +604,13 @@ Deno.test("login and logout go through the OAuth provider registry", async () =>
     assert.deepEqual(JSON.parse(await Deno.readTextFile(path))["test-oauth-storage"], credential);
     assert.equal(await storage.getApiKey("test-oauth-storage"), "test-access-0123456789");
 
-    assert.equal(await storage.logout("test-oauth-storage"), true);
+    assert.deepEqual(await storage.logout("test-oauth-storage"), {
+      removed: true,
+      revocation: "revoked",
+    });
     assert.deepEqual(revoked, ["test-refresh-0123456789"]);
     assert.equal(storage.has("test-oauth-storage"), false);
-    assert.equal(await storage.logout("test-oauth-storage"), false);
+    assert.equal((await storage.logout("test-oauth-storage")).removed, false);
 
     await assert.rejects(
       storage.login("nope", { onAuth() {}, onPrompt: () => Promise.resolve("") }),
@@ -620,7 +623,7 @@ Deno.test("login and logout go through the OAuth provider registry", async () =>
     await assert.rejects(storage.logout("nope"), { code: "auth.unknown_provider" });
     // A stored API key can be logged out of too.
     await storage.set("anthropic", { type: "api_key", key: "sk-ant-0123456789" });
-    assert.equal(await storage.logout("anthropic"), true);
+    assert.deepEqual(await storage.logout("anthropic"), { removed: true, revocation: "none" });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -51,6 +51,19 @@ const JWT_KEY_PROVIDERS = new Set(["openai-codex"]);
  */
 export type KeySourceKind = "runtime" | "oauth" | "api_key" | "env";
 
+/** How long logout waits for the issuer to revoke a token. */
+export const REVOKE_TIMEOUT_MS = 5_000;
+
+/** What {@link AuthStorage.logout} did. */
+export interface LogoutResult {
+  /** Whether a stored credential was removed. */
+  removed: boolean;
+  /** Revocation at the issuer: done, failed (the entry is removed anyway), or not applicable. */
+  revocation: "revoked" | "failed" | "none";
+  /** Why revocation failed (redacted one-line message). */
+  revokeError?: string;
+}
+
 /**
  * Options of {@link AuthStorage}.
  *
@@ -335,23 +348,33 @@ export class AuthStorage implements KeySource {
   }
 
   /**
-   * Removes the provider's stored credential (revoking an OAuth token best-effort);
-   * true if there was one. A provider that is neither stored nor an OAuth provider is
+   * Logs out: revokes an OAuth token at the issuer first (best effort, at most
+   * `revokeTimeoutMs`, default 5 s), then removes the stored credential whether or not
+   * revocation worked. A provider that is neither stored nor an OAuth provider is
    * `auth.unknown_provider`.
    */
-  async logout(provider: string): Promise<boolean> {
+  async logout(
+    provider: string,
+    options: { signal?: AbortSignal; revokeTimeoutMs?: number } = {},
+  ): Promise<LogoutResult> {
     const entry = this.#readFile()[provider];
     const oauth = getOAuthProvider(provider);
     if (entry === undefined && !oauth) throw unknownProvider(provider);
-    const removed = await this.remove(provider);
-    if (removed && isOAuth(entry) && oauth?.revoke) {
+    const result: LogoutResult = { removed: false, revocation: "none" };
+    if (isOAuth(entry) && oauth?.revoke) {
+      const timeout = AbortSignal.timeout(options.revokeTimeoutMs ?? REVOKE_TIMEOUT_MS);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       try {
-        await oauth.revoke(entry, this.#deps, AbortSignal.timeout(5_000));
-      } catch {
-        // Best effort: the local credential is gone either way.
+        await oauth.revoke(entry, this.#deps, signal);
+        result.revocation = "revoked";
+      } catch (err) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        result.revocation = "failed";
+        result.revokeError = err instanceof Error ? err.message : String(err);
       }
     }
-    return removed;
+    result.removed = await this.remove(provider);
+    return result;
   }
 
   // ---- internals ----

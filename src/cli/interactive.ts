@@ -872,20 +872,13 @@ class App {
     let revocation = "";
     try {
       // Best-effort revocation (5 s at most), then the local entry goes either way.
-      const entry = this.auth.get(id);
-      const provider = getOAuthProvider(id);
-      if (entry?.type === "oauth" && provider?.revoke) {
-        try {
-          const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(5_000)]);
-          await provider.revoke(entry, this.deps, signal);
-          revocation = " (token revoked)";
-        } catch (err) {
-          revocation = `; revoking the token failed (${
-            errorLine(err)
-          }), the local credential was removed anyway`;
-        }
+      const result = await this.auth.logout(id, { signal: controller.signal });
+      if (result.revocation === "revoked") revocation = " (token revoked)";
+      if (result.revocation === "failed") {
+        revocation = `; revoking the token failed (${
+          errorLine(new Error(result.revokeError))
+        }), the local credential was removed anyway`;
       }
-      await this.auth.remove(id);
     } finally {
       this.busy = undefined;
       this.busyAbort = undefined;

@@ -1,6 +1,6 @@
 /**
- * `pi logout [provider] [--all]`: revokes an OAuth token at the issuer (best effort,
- * 5 s), then removes the local entry. Other providers' entries are untouched.
+ * `pi logout [provider] [--all]`: `AuthStorage.logout` revokes an OAuth token at the issuer
+ * (best effort, 5 s), then removes the local entry. Other providers' entries are untouched.
  * @module
  */
 
@@ -8,7 +8,6 @@ import type { Deps } from "../../deps.ts";
 import { PiError } from "../../errors.ts";
 import { AuthStorage, PROVIDER_ENV_KEYS } from "../../auth/auth_storage.ts";
 import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers.ts";
-import type { OAuthCredential } from "../../auth/types.ts";
 import type { ParsedArgs } from "../args.ts";
 
 function knownProviders(stored: readonly string[]): string[] {
@@ -90,21 +89,16 @@ export async function runLogout(
     if (entry === undefined) {
       deps.stdout.write(`Not logged in to ${id}: nothing to remove\n`);
     } else {
-      let revocation = "";
       const provider = getOAuthProvider(id);
       if (entry.type === "oauth" && provider?.revoke) {
         deps.stderr.write(`Revoking the ${id} token…\n`);
-        try {
-          await provider.revoke(entry as OAuthCredential, deps, signal);
-          revocation = " (token revoked)";
-        } catch (err) {
-          if (signal.aborted) throw signal.reason;
-          const why = err instanceof Error ? err.message : String(err);
-          revocation =
-            `; revoking the token failed (${why}), the local credential was removed anyway`;
-        }
       }
-      await storage.remove(id);
+      const result = await storage.logout(id, { signal });
+      const revocation = result.revocation === "revoked"
+        ? " (token revoked)"
+        : result.revocation === "failed"
+        ? `; revoking the token failed (${result.revokeError}), the local credential was removed anyway`
+        : "";
       deps.stdout.write(`Logged out of ${provider?.name ?? id}${revocation}\n`);
     }
     const envName = PROVIDER_ENV_KEYS[id];
