@@ -484,3 +484,35 @@ Deno.test("Ctrl+C while the model streams: exit 130, partial answer kept, JSON e
     assert.deepEqual(messages[1].content, [{ type: "text", text: "partial ans" }]);
   });
 });
+
+Deno.test("read passes an image to a vision model", async () => {
+  const png = Uint8Array.from([
+    0x89,
+    0x50,
+    0x4e,
+    0x47,
+    0x0d,
+    0x0a,
+    0x1a,
+    0x0a,
+    0,
+    0,
+    0,
+    0x0d,
+    0x49,
+    0x48,
+    0x44,
+    0x52,
+  ]);
+  await withFake([
+    { calls: [{ name: "read", arguments: { path: "shot.png" } }] },
+    { text: "A tiny image." },
+  ], async (env) => {
+    await Deno.writeFile(`${env.dir}/work/shot.png`, png);
+    const result = await pi(env, ["-p", "look at shot.png"]);
+    assert.equal(result.code, 0, result.stderr);
+    const input = env.fake.requests[1].body.input as Record<string, unknown>[];
+    const image = JSON.stringify(input.filter((i) => i.type === "message" && i.role === "user"));
+    assert.ok(image.includes(`data:image/png;base64,${png.toBase64()}`), image);
+  });
+});
