@@ -26,6 +26,7 @@ import type { Message, Usage } from "../ai/types.ts";
 import type { UsageSnapshotStore } from "../ai/usage.ts";
 import type { SessionWriter } from "../agent/session_store.ts";
 import type { ParsedArgs } from "./args.ts";
+import type { RunContext } from "./model_selection.ts";
 import type { KeyEvent } from "./keys.ts";
 import { LineEditor } from "./line_editor.ts";
 import {
@@ -85,6 +86,8 @@ interface Turn {
 
 /** Options of {@link runInteractive} (tests inject the terminal host). */
 export interface InteractiveOptions {
+  /** Credentials, models and the selected model (from `openRunContext`). */
+  context: RunContext;
   /** The terminal host (default: the real one). */
   host?: TerminalHost;
 }
@@ -1022,20 +1025,10 @@ export async function runInteractive(
   args: ParsedArgs,
   deps: Deps,
   signal: AbortSignal,
-  options: InteractiveOptions = {},
+  options: InteractiveOptions,
 ): Promise<number> {
-  const [{ AuthStorage }, { openModelRegistry, selectModel }, { UsageSnapshotStore }] =
-    await Promise.all([
-      import("../auth/auth_storage.ts"),
-      import("./model_selection.ts"),
-      import("../ai/usage.ts"),
-    ]);
-  let warn: (message: string) => void = (message) => deps.stderr.write(`pi: ${message}\n`);
-  const auth = new AuthStorage(undefined, { deps, onWarning: (message) => warn(message) });
-  const { registry } = openModelRegistry(deps, auth);
-  const selection = selectModel(registry, args.options);
-  const apiKey = args.options["api-key"];
-  if (typeof apiKey === "string") auth.setRuntimeApiKey(selection.model.provider, apiKey);
+  const { UsageSnapshotStore } = await import("../ai/usage.ts");
+  const { authStorage: auth, registry, ...selection } = options.context;
   let resume: { path: string; messages: Message[] } | undefined;
   if (args.options.continue) {
     const store = await import("../agent/session_store.ts");
@@ -1052,7 +1045,6 @@ export async function runInteractive(
     scope: selection.scope,
     noSession: args.options["no-session"] === true,
   });
-  warn = (message) => app.print(app.style.yellow(`! ${message}`));
   const onAbort = () => app.exit(130);
   signal.addEventListener("abort", onAbort, { once: true });
   term.enter({ onResize: () => app.onResize() });

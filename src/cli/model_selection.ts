@@ -5,8 +5,8 @@
  * @module
  */
 
-import { AuthStorage } from "../auth/auth_storage.ts";
-import type { KeySource } from "../auth/types.ts";
+import type { AuthStorage } from "../auth/auth_storage.ts";
+import { openAuthStorage } from "./open_auth.ts";
 import type { Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
 import { splitThinking } from "../models/glob.ts";
@@ -28,8 +28,8 @@ export interface ModelSelection {
 /** A registry (and the AuthStorage behind it) for this process's agent dir. */
 export function openModelRegistry(
   deps: Deps,
-  authStorage: KeySource = new AuthStorage(undefined, { deps }),
-): { registry: ModelRegistry; authStorage: KeySource } {
+  authStorage: AuthStorage = openAuthStorage(deps),
+): { registry: ModelRegistry; authStorage: AuthStorage } {
   return { registry: new ModelRegistry(authStorage, { deps }), authStorage };
 }
 
@@ -81,14 +81,34 @@ export function selectModel(registry: ModelRegistry, options: OptionValues): Mod
     : { model: picked.model, thinking, scope };
 }
 
+/** What a prompt-running command (print or interactive mode) works with. */
+export interface RunContext extends ModelSelection {
+  /** Credentials, with `--api-key` set as the runtime key. */
+  authStorage: AuthStorage;
+  /** Models. */
+  registry: ModelRegistry;
+}
+
 /**
- * Opens the registry for this process and resolves the model flags of `options`
- * (the root command's path: fails fast with exit 2 on unknown names).
+ * Opens credentials and models once for this process and resolves the model flags of
+ * `options` (fails fast with exit 2 on unknown names). `--api-key` is the runtime key of
+ * the provider it is meant for: `--provider`, else the provider of `--model`, else
+ * `openai-codex`.
  */
-export function selectModelFromArgs(
+export function openRunContext(
   options: OptionValues,
   deps: Deps,
-): ModelSelection & { registry: ModelRegistry; authStorage: KeySource } {
-  const { registry, authStorage } = openModelRegistry(deps);
+  onWarning?: (message: string) => void,
+): RunContext {
+  const { registry, authStorage } = openModelRegistry(deps, openAuthStorage(deps, onWarning));
+  const key = stringOption(options, "api-key");
+  if (key !== undefined) {
+    let provider = stringOption(options, "provider");
+    const spec = stringOption(options, "model");
+    if (provider === undefined && spec !== undefined) {
+      provider = registry.resolve(splitThinking(spec.trim()).base).provider;
+    }
+    authStorage.setRuntimeApiKey(provider ?? "openai-codex", key);
+  }
   return { ...selectModel(registry, options), registry, authStorage };
 }

@@ -18,12 +18,10 @@ import { buildSystemPrompt, loadContextFiles } from "../agent/system_prompt.ts";
 import { BUILTIN_TOOLS } from "../agent/tools/mod.ts";
 import { stream } from "../ai/stream.ts";
 import type { Message } from "../ai/types.ts";
-import { AuthStorage } from "../auth/auth_storage.ts";
 import type { Deps } from "../deps.ts";
 import { PiError, type PiErrorCode } from "../errors.ts";
-import type { Model } from "../models/types.ts";
 import type { OptionValues } from "./args.ts";
-import { openModelRegistry, selectModel } from "./model_selection.ts";
+import type { RunContext } from "./model_selection.ts";
 import { createStyle, formatToolLine, wantsColor } from "./render.ts";
 
 /** Version of the `--mode json` line format (README: "JSON output"). */
@@ -37,37 +35,12 @@ export interface PrintModeOptions {
   options: OptionValues;
   /** Ctrl+C. */
   signal: AbortSignal;
+  /** Credentials, models and the selected model (from `openRunContext`). */
+  context: RunContext;
   /** The working directory (default `Deno.cwd()`). */
   cwd?: string;
   /** Turn limit per prompt (default {@link DEFAULT_MAX_TURNS}). */
   maxTurns?: number;
-}
-
-function stringOption(options: OptionValues, name: string): string | undefined {
-  const value = options[name];
-  return typeof value === "string" ? value : undefined;
-}
-
-/**
- * The AuthStorage for this run, with `--api-key` set for the provider it is meant for:
- * `--provider`, else the provider of `--model`, else `openai-codex`.
- */
-function authWithApiKey(
-  deps: Deps,
-  options: OptionValues,
-): { auth: AuthStorage; registry: ReturnType<typeof openModelRegistry>["registry"] } {
-  const auth = new AuthStorage(undefined, { deps });
-  const { registry } = openModelRegistry(deps, auth);
-  const key = stringOption(options, "api-key");
-  if (key !== undefined) {
-    let provider = stringOption(options, "provider");
-    const spec = stringOption(options, "model");
-    if (provider === undefined && spec !== undefined) {
-      provider = registry.resolve(spec.replace(/:[a-z]+$/, "")).provider;
-    }
-    auth.setRuntimeApiKey(provider ?? "openai-codex", key);
-  }
-  return { auth, registry };
 }
 
 /** Renders tool activity on stderr (only used when stderr is a terminal). */
@@ -118,9 +91,7 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
   const { signal } = options;
   const json = options.options.mode === "json";
   const cwd = options.cwd ?? Deno.cwd();
-  const { auth, registry } = authWithApiKey(deps, options.options);
-  const selection = selectModel(registry, options.options);
-  const model: Model = selection.model;
+  const { authStorage: auth, model } = options.context;
   const modelName = `${model.provider}/${model.id}`;
 
   // The session: continue the newest one of this cwd, or start a new one.
@@ -189,7 +160,7 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
           deps,
           signal,
           sessionId,
-          reasoning: selection.thinking,
+          reasoning: options.context.thinking,
         }),
       systemPrompt,
       tools: BUILTIN_TOOLS,

@@ -19,11 +19,13 @@ export async function readAllText(stream: ReadableStream<Uint8Array>): Promise<s
 
 /** Decides between interactive and print mode, and finds the message. */
 async function runRoot(args: ParsedArgs, deps: Deps, signal: AbortSignal): Promise<number> {
-  (await import("./model_selection.ts")).selectModelFromArgs(args.options, deps);
+  // Credentials and models are opened once, and unknown names fail (exit 2) before anything runs.
+  const context = (await import("./model_selection.ts")).openRunContext(args.options, deps);
   const interactive = !args.options.print && deps.stdin.isTerminal() &&
     deps.stdout.isTerminal();
   if (interactive) {
-    return await (await import("./interactive.ts")).runInteractive(args, deps, signal);
+    const { runInteractive } = await import("./interactive.ts");
+    return await runInteractive(args, deps, signal, { context });
   }
   let message = args.positionals.join(" ").trim();
   if (message === "" && !deps.stdin.isTerminal()) {
@@ -35,7 +37,7 @@ async function runRoot(args: ParsedArgs, deps: Deps, signal: AbortSignal): Promi
     });
   }
   const { runPrintMode } = await import("./print_mode.ts");
-  return await runPrintMode(deps, { message, options: args.options, signal });
+  return await runPrintMode(deps, { message, options: args.options, signal, context });
 }
 
 /** Parses argv and runs the command; returns the exit code or throws a PiError. */

@@ -6,7 +6,7 @@
 
 import type { Deps } from "../../deps.ts";
 import { PiError } from "../../errors.ts";
-import { AuthStorage } from "../../auth/auth_storage.ts";
+import { openAuthStorage } from "../open_auth.ts";
 import { getJwtClaims } from "../../auth/jwt.ts";
 import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers.ts";
 import type { LoginCallbacks, OAuthCredential, OAuthProvider } from "../../auth/types.ts";
@@ -127,10 +127,7 @@ async function callbacksFor(
 /** Runs `pi login`; returns the exit code. */
 export async function runLogin(args: ParsedArgs, deps: Deps, signal: AbortSignal): Promise<number> {
   const provider = await chooseProvider(args, deps, signal);
-  const storage = new AuthStorage(undefined, {
-    deps,
-    onWarning: (m) => deps.stderr.write(`${m}\n`),
-  });
+  const storage = openAuthStorage(deps);
   if (args.options["from-codex"]) {
     if (provider.id !== "openai-codex") {
       throw new PiError(

@@ -6,7 +6,8 @@
 
 import type { Deps } from "../../deps.ts";
 import { PiError } from "../../errors.ts";
-import { AuthStorage, PROVIDER_ENV_KEYS } from "../../auth/auth_storage.ts";
+import { PROVIDER_ENV_KEYS } from "../../auth/auth_storage.ts";
+import { openAuthStorage } from "../open_auth.ts";
 import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers.ts";
 import type { ParsedArgs } from "../args.ts";
 
@@ -74,10 +75,7 @@ export async function runLogout(
   deps: Deps,
   signal: AbortSignal,
 ): Promise<number> {
-  const storage = new AuthStorage(undefined, {
-    deps,
-    onWarning: (m) => deps.stderr.write(`${m}\n`),
-  });
+  const storage = openAuthStorage(deps);
   const stored = storage.list();
   const targets = await chooseTargets(args, deps, stored, signal);
   if (targets.length === 0) {

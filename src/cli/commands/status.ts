@@ -5,7 +5,8 @@
  */
 
 import type { Deps } from "../../deps.ts";
-import { AuthStorage, PROVIDER_ENV_KEYS } from "../../auth/auth_storage.ts";
+import { type AuthStorage, PROVIDER_ENV_KEYS } from "../../auth/auth_storage.ts";
+import { openAuthStorage } from "../open_auth.ts";
 import { getJwtClaims, type JwtClaims } from "../../auth/jwt.ts";
 import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers.ts";
 import type { ParsedArgs } from "../args.ts";
@@ -141,7 +142,7 @@ function line(s: ProviderStatus): string {
 
 /** Runs `pi auth status`; returns the exit code. */
 export function runStatus(args: ParsedArgs, deps: Deps): number {
-  const storage = new AuthStorage(undefined, { deps });
+  const storage = openAuthStorage(deps);
   const providers = collectStatus(storage, deps);
   if (args.options.json) {
     deps.stdout.write(JSON.stringify({ authFile: storage.path, providers }, null, 2) + "\n");
