@@ -1,13 +1,106 @@
 /**
- * The terminal prompts of the CLI: the only importer of `@inquirer/prompts`. Every
- * prompt checks `Deno.stdin.isTerminal()` first; without a terminal, answers come from
- * stdin lines ({@link StdinLines}). Ctrl+C in a prompt is `PiError("interrupted")`.
+ * The terminal prompts of the CLI (`pi login`'s provider menu and paste prompt, `pi logout`'s
+ * menu), built on the interactive mode's own pieces and no npm package: keys.ts decodes the
+ * keys, select_menu.ts and line_editor.ts hold the state, screen.ts redraws the prompt in
+ * place and terminal.ts switches raw mode (always restored, cursor shown). Prompts draw on
+ * stderr, so stdout stays clean. Every prompt checks that stdin is a terminal first; without
+ * one, answers come from stdin lines ({@link StdinLines}). Ctrl+C (and Escape in a menu) is
+ * `PiError("interrupted")`.
  * @module
  */
 
-import process from "node:process";
-import { input, select } from "npm:@inquirer/prompts@8.8.0";
+import type { Output } from "../deps.ts";
 import { PiError } from "../errors.ts";
+import type { KeyEvent } from "./keys.ts";
+import { LineEditor } from "./line_editor.ts";
+import { createStyle, type Style, wantsColor } from "./render.ts";
+import { type CursorPosition, Screen } from "./screen.ts";
+import { SelectMenu } from "./select_menu.ts";
+import { denoHost, Terminal, type TerminalHost } from "./terminal.ts";
+
+/**
+ * The terminal's bytes, read by one reader for all the prompts of a process. Each prompt
+ * reads through its own {@link stream}; a read still waiting when a prompt ends is left to
+ * the next prompt rather than cancelled (cancelling `Deno.stdin.readable` closes stdin).
+ */
+export class SharedInput {
+  #open: () => ReadableStream<Uint8Array>;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  #pending: Promise<ReadableStreamReadResult<Uint8Array>> | undefined;
+
+  /** Reads from the stream `open` returns, opened when a prompt first reads. */
+  constructor(open: () => ReadableStream<Uint8Array>) {
+    this.#open = open;
+  }
+
+  /** A stream for one prompt; cancelling it leaves the shared input as it is. */
+  stream(): ReadableStream<Uint8Array> {
+    let cancelled = false;
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        this.#reader ??= this.#open().getReader();
+        const read = this.#pending ??= this.#reader.read();
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          result = await read;
+        } catch {
+          result = { done: true, value: undefined }; // a broken stdin reads as its end
+        }
+        if (cancelled) return; // the next prompt takes these bytes
+        this.#pending = undefined;
+        if (result.done) controller.close();
+        else controller.enqueue(result.value);
+      },
+      cancel: () => {
+        cancelled = true;
+      },
+    }, { highWaterMark: 0 });
+  }
+}
+
+/** Where prompts read keys and draw: the real terminal, or a test's. */
+export interface PromptTerminal {
+  /** Whether stdin is a terminal (without one, prompts refuse with a usage error). */
+  isTerminal(): boolean;
+  /** The keys typed. */
+  input: SharedInput;
+  /** Where prompts are drawn: stderr. */
+  output: Output;
+  /** Raw mode, size and signals. */
+  host: TerminalHost;
+  /** Whether to draw in colour. */
+  color: boolean;
+}
+
+let real: PromptTerminal | undefined;
+
+function env(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Deno's stdin and stderr, set up once per process (every prompt shares the stdin reader). */
+function realTerminal(): PromptTerminal {
+  if (real) return real;
+  const encoder = new TextEncoder();
+  const output: Output = {
+    write(text) {
+      let bytes = encoder.encode(text);
+      while (bytes.length > 0) bytes = bytes.subarray(Deno.stderr.writeSync(bytes));
+    },
+    isTerminal: () => Deno.stderr.isTerminal(),
+  };
+  return real = {
+    isTerminal: () => Deno.stdin.isTerminal(),
+    input: new SharedInput(() => Deno.stdin.readable),
+    output,
+    host: denoHost(),
+    color: output.isTerminal() && wantsColor(env),
+  };
+}
 
 function noTerminal(what: string): PiError {
   return new PiError("usage", `Cannot ask for ${what}: stdin is not a terminal`, {
@@ -15,52 +108,136 @@ function noTerminal(what: string): PiError {
   });
 }
 
-function mapPromptError(err: unknown, signal?: AbortSignal): unknown {
-  const name = err instanceof Error ? err.name : "";
-  if (name === "ExitPromptError") return new PiError("interrupted", "Interrupted");
-  if (name === "AbortPromptError" && signal?.aborted) return signal.reason;
-  return err;
+function interrupted(): PiError {
+  return new PiError("interrupted", "Interrupted");
 }
 
-/** Asks for one line of text in the terminal (on stderr, so stdout stays clean). */
-export async function promptText(
-  options: { message: string; signal?: AbortSignal },
-): Promise<string> {
-  if (!Deno.stdin.isTerminal()) throw noTerminal(options.message);
-  // An answer no longer needed (the browser callback won): clear the prompt's line at
-  // once, before whatever is printed next.
-  const clearLine = () => {
-    if (Deno.stderr.isTerminal()) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
+/** What a key did: `undefined` while still asking, else the answer. */
+type Step<T> = { value: T; summary?: string } | undefined;
+
+/**
+ * Runs one prompt in raw mode: draws `view` on the output, feeds keys to `onKey` (which
+ * throws to fail the prompt) until it returns an answer. At the end the prompt is erased
+ * (or replaced by the answer's `summary` line) and the terminal restored; when `signal`
+ * aborts, that happens at once, before anything else is printed.
+ */
+async function interact<T>(
+  term: PromptTerminal,
+  signal: AbortSignal | undefined,
+  view: (width: number, style: Style) => { rows: string[]; cursor?: CursorPosition },
+  onKey: (key: KeyEvent) => Step<T>,
+): Promise<T> {
+  signal?.throwIfAborted();
+  const style = createStyle(term.color);
+  const terminal = new Terminal(
+    { stdin: { isTerminal: () => true, readable: term.input.stream() }, stdout: term.output },
+    term.host,
+  );
+  const screen = new Screen();
+  const draw = (commit: string[] = [], live = true) => {
+    const { columns, rows } = terminal.size();
+    const shown = live ? view(columns - 1, style) : { rows: [] };
+    terminal.write(screen.frame(commit, shown.rows, shown.cursor, columns, rows - 1));
   };
-  options.signal?.addEventListener("abort", clearLine, { once: true });
+  let finished = false;
+  /** Erases the prompt (or leaves `summary`) and restores the terminal; false if done before. */
+  const end = (summary?: string): boolean => {
+    if (finished) return false;
+    finished = true;
+    try {
+      if (summary === undefined) terminal.write(screen.clear());
+      else draw([summary], false);
+    } finally {
+      terminal.restore();
+    }
+    return true;
+  };
+  const answer = Promise.withResolvers<T>();
+  const onAbort = () => {
+    if (end()) answer.reject(signal!.reason);
+  };
+  const handleKey = (key: KeyEvent) => {
+    if (finished) return;
+    try {
+      const step = onKey(key);
+      if (step === undefined) draw();
+      else if (end(step.summary)) answer.resolve(step.value);
+    } catch (err) {
+      if (end()) answer.reject(err);
+    }
+  };
+  const inputEnded = () => {
+    if (end()) answer.reject(new PiError("interrupted", "The terminal closed"));
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    return await input({ message: options.message }, {
-      output: process.stderr,
-      signal: options.signal,
-      clearPromptOnDone: true,
-    });
-  } catch (err) {
-    throw mapPromptError(err, options.signal);
+    terminal.enter({ onResize: () => finished || draw() });
+    draw();
+    terminal.readKeys(handleKey).then(inputEnded, inputEnded);
+    return await answer.promise;
   } finally {
-    options.signal?.removeEventListener("abort", clearLine);
+    signal?.removeEventListener("abort", onAbort);
+    end();
+    terminal.restore();
+    await terminal.stopInput();
   }
 }
 
-/** Lets the user pick one of `choices` in the terminal. */
+/**
+ * Asks for one line of text in the terminal (on stderr, so stdout stays clean). Enter
+ * answers; a paste's line breaks are dropped; the prompt is erased afterwards, and at once
+ * when `signal` aborts (the answer is no longer needed), which rejects with its reason.
+ */
+export async function promptText(
+  options: { message: string; signal?: AbortSignal; terminal?: PromptTerminal },
+): Promise<string> {
+  const term = options.terminal ?? realTerminal();
+  if (!term.isTerminal()) throw noTerminal(options.message);
+  const editor = new LineEditor();
+  return await interact<string>(term, options.signal, (width, style) => {
+    const view = editor.render(width, "> ", "  ");
+    return {
+      rows: [style.bold(options.message), ...view.rows],
+      cursor: { row: 1 + view.cursorRow, col: view.cursorCol },
+    };
+  }, (key) => {
+    if (key.type === "key") {
+      if (key.name === "ctrl+c") throw interrupted();
+      if (key.name === "enter" || key.name === "newline") return { value: editor.text };
+    }
+    editor.onKey(key.type === "paste" ? { ...key, text: key.text.replace(/\s*\n\s*/g, "") } : key);
+    return undefined;
+  });
+}
+
+/**
+ * Lets the user pick one of `choices` in the terminal (on stderr): ↑/↓ move, typing
+ * filters, Enter picks (the pick stays on screen as one line); Ctrl+C or Escape is
+ * `PiError("interrupted")`, an aborted `signal` rejects with its reason.
+ */
 export async function promptSelect<T extends string>(options: {
   message: string;
   choices: readonly { value: T; name: string }[];
   signal?: AbortSignal;
+  terminal?: PromptTerminal;
 }): Promise<T> {
-  if (!Deno.stdin.isTerminal()) throw noTerminal(options.message);
-  try {
-    return await select<T>({
-      message: options.message,
-      choices: options.choices.map((c) => ({ value: c.value, name: c.name })),
-    }, { output: process.stderr, signal: options.signal });
-  } catch (err) {
-    throw mapPromptError(err, options.signal);
-  }
+  const term = options.terminal ?? realTerminal();
+  if (!term.isTerminal()) throw noTerminal(options.message);
+  const style = createStyle(term.color);
+  const items = options.choices.map((c) => ({ label: c.name, value: c.value }));
+  const menu = new SelectMenu(options.message, items, {
+    maxRows: Math.max(3, Math.min(10, term.host.size().rows - 4)),
+  });
+  return await interact<T>(term, options.signal, (width, style) => ({
+    rows: menu.render(width, style),
+  }), (key) => {
+    if (key.type === "key" && key.name === "ctrl+c") throw interrupted();
+    const result = menu.onKey(key);
+    if (result.type === "cancel") throw new PiError("interrupted", "Cancelled");
+    if (result.type === "handled") return undefined;
+    const name = items.find((i) => i.value === result.value)?.label ?? result.value;
+    return { value: result.value, summary: `${style.bold(options.message)} ${style.cyan(name)}` };
+  });
 }
 
 /**

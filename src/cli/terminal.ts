@@ -60,15 +60,18 @@ const PASTE_OFF = "\x1b[?2004l";
 
 /** A terminal in raw mode. Call {@link Terminal.restore} in `finally`. */
 export class Terminal {
-  #deps: Deps;
+  #deps: Pick<Deps, "stdin" | "stdout">;
   #host: TerminalHost;
   #raw = false;
   #cleanups: (() => void)[] = [];
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   #onUnload = () => this.restore();
 
-  /** Wraps the Deps' stdin/stdout and a host (default: the real one). */
-  constructor(deps: Deps, host: TerminalHost = denoHost()) {
+  /**
+   * Wraps the Deps' stdin/stdout (or any input and output: the CLI's prompts draw on
+   * stderr) and a host (default: the real one).
+   */
+  constructor(deps: Pick<Deps, "stdin" | "stdout">, host: TerminalHost = denoHost()) {
     this.#deps = deps;
     this.#host = host;
   }
