@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { StdinLines } from "../src/cli/prompts.ts";
+import { PiError } from "../src/errors.ts";
+import { stripAnsi } from "../src/cli/render.ts";
+import {
+  promptSelect,
+  type PromptTerminal,
+  promptText,
+  SharedInput,
+  StdinLines,
+} from "../src/cli/prompts.ts";
 
 function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
@@ -33,4 +41,149 @@ Deno.test("StdinLines: an aborted wait keeps the line for the next prompt", asyn
   await assert.rejects(first, /callback won/);
   push("code#state\n");
   assert.equal(await lines.next(), "code#state");
+});
+
+// ---- the prompts, in-process on a fake terminal ----
+
+const enc = new TextEncoder();
+
+function fakeTerminal(options: { terminal?: boolean } = {}) {
+  let push!: (s: string) => void;
+  let close!: () => void;
+  const stream = new ReadableStream<Uint8Array>({
+    start(c) {
+      push = (s) => c.enqueue(enc.encode(s));
+      close = () => c.close();
+    },
+  });
+  const written: string[] = [];
+  const raw: boolean[] = [];
+  const term: PromptTerminal = {
+    isTerminal: () => options.terminal ?? true,
+    input: new SharedInput(() => stream),
+    output: { write: (t) => void written.push(t), isTerminal: () => false },
+    host: {
+      setRaw: (on) => void raw.push(on),
+      size: () => ({ columns: 80, rows: 24 }),
+      onSignal: () => () => {},
+    },
+    color: false,
+  };
+  return { term, push: (s: string) => push(s), close: () => close(), written, raw };
+}
+
+/** Waits until the prompt has drawn something containing `text`. */
+async function drawn(written: string[], text: string): Promise<void> {
+  for (let i = 0; i < 200 && !written.join("").includes(text); i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  assert.ok(written.join("").includes(text), `never drew ${text}: ${JSON.stringify(written)}`);
+}
+
+const SHOW_CURSOR = "\x1b[?25h";
+const choices = [
+  { value: "alpha", name: "Alpha" },
+  { value: "beta", name: "Beta" },
+  { value: "gamma", name: "Gamma" },
+] as const;
+
+Deno.test("promptSelect: ↓ then Enter picks the second choice; the pick stays as one line; raw mode off, cursor shown", async () => {
+  const f = fakeTerminal();
+  const answer = promptSelect({ message: "Pick one", choices, terminal: f.term });
+  await drawn(f.written, "❯ Alpha");
+  f.push("\x1b[B");
+  await drawn(f.written, "❯ Beta");
+  f.push("\r");
+  assert.equal(await answer, "beta");
+  assert.deepEqual(f.raw, [true, false]);
+  const out = f.written.join("");
+  assert.ok(out.endsWith(SHOW_CURSOR), JSON.stringify(out.slice(-40)));
+  // After the last erase of the live region: only the summary line.
+  const last = out.slice(out.lastIndexOf("\r\x1b[J"));
+  assert.ok(last.startsWith("\r\x1b[JPick one Beta\r\n"), JSON.stringify(last));
+  assert.doesNotMatch(last, /Alpha|Gamma/);
+});
+
+Deno.test("promptSelect: typing filters the choices; Enter picks the match", async () => {
+  const f = fakeTerminal();
+  const answer = promptSelect({ message: "Pick one", choices, terminal: f.term });
+  f.push("gam");
+  f.push("\r");
+  assert.equal(await answer, "gamma");
+});
+
+for (const [what, keys] of [["Ctrl+C", "\x03"], ["Escape", "\x1b"]] as const) {
+  Deno.test(`promptSelect: ${what} is PiError("interrupted") with the terminal restored`, async () => {
+    const f = fakeTerminal();
+    const answer = promptSelect({ message: "Pick one", choices, terminal: f.term });
+    await drawn(f.written, "Alpha");
+    f.push(keys);
+    await assert.rejects(answer, (err) => err instanceof PiError && err.code === "interrupted");
+    assert.deepEqual(f.raw, [true, false]);
+    assert.ok(f.written.join("").endsWith(SHOW_CURSOR));
+  });
+}
+
+Deno.test("promptText: typing, Backspace and a bracketed paste (its line break dropped); Enter answers and erases the prompt", async () => {
+  const f = fakeTerminal();
+  const answer = promptText({ message: "Paste the URL", terminal: f.term });
+  await drawn(f.written, "Paste the URL");
+  f.push("abcd");
+  f.push("\x7f");
+  f.push("\x1b[200~http://x\r\n/y\x1b[201~");
+  await drawn(f.written, "> abchttp://x/y");
+  f.push("\r");
+  assert.equal(await answer, "abchttp://x/y");
+  assert.deepEqual(f.raw, [true, false]);
+  const out = f.written.join("");
+  const last = out.slice(out.lastIndexOf("\x1b[J") + 3);
+  assert.equal(stripAnsi(last), ""); // nothing drawn after the erase
+});
+
+Deno.test("promptText: when its signal aborts, the prompt is erased and raw mode is off at once", async () => {
+  const f = fakeTerminal();
+  const controller = new AbortController();
+  const answer = promptText({ message: "Or paste", signal: controller.signal, terminal: f.term });
+  f.push("half-typed");
+  await drawn(f.written, "> half-typed");
+  const before = f.written.length;
+  controller.abort(new Error("callback won"));
+  // Synchronously, before anything else can print:
+  const after = f.written.slice(before).join("");
+  assert.ok(after.includes("\x1b[J"), JSON.stringify(after));
+  assert.ok(after.endsWith(SHOW_CURSOR));
+  assert.deepEqual(f.raw, [true, false]);
+  await assert.rejects(answer, /callback won/);
+});
+
+Deno.test("prompts: keys typed after one prompt ends reach the next one (stdin is shared, not closed)", async () => {
+  const f = fakeTerminal();
+  const first = promptSelect({ message: "Pick one", choices, terminal: f.term });
+  f.push("\r");
+  assert.equal(await first, "alpha");
+  f.push("h"); // typed between the prompts
+  const second = promptText({ message: "Then", terminal: f.term });
+  f.push("i\r");
+  assert.equal(await second, "hi");
+  assert.deepEqual(f.raw, [true, false, true, false]);
+});
+
+Deno.test("prompts: stdin not a terminal is a usage error, nothing drawn; stdin ending is interrupted", async () => {
+  const f = fakeTerminal({ terminal: false });
+  await assert.rejects(
+    promptText({ message: "the code", terminal: f.term }),
+    (err) =>
+      err instanceof PiError && err.code === "usage" && /stdin is not a terminal/.test(err.message),
+  );
+  await assert.rejects(
+    promptSelect({ message: "a provider", choices, terminal: f.term }),
+    (err) => err instanceof PiError && err.code === "usage",
+  );
+  assert.deepEqual(f.written, []);
+  assert.deepEqual(f.raw, []);
+  const g = fakeTerminal();
+  const answer = promptText({ message: "the code", terminal: g.term });
+  g.close();
+  await assert.rejects(answer, (err) => err instanceof PiError && err.code === "interrupted");
+  assert.deepEqual(g.raw, [true, false]);
 });
