@@ -4,9 +4,16 @@
  * works when imported by URL with no deno.json.
  *
  * @example
- * ```ts
- * import { VERSION } from "./mod.ts";
- * console.log(`pi ${VERSION}`);
+ * ```ts ignore
+ * import { AuthStorage, ModelRegistry } from "./mod.ts";
+ * const authStorage = new AuthStorage(); // <agent dir>/auth.json, or new AuthStorage(path)
+ * const modelRegistry = new ModelRegistry(authStorage);
+ * await authStorage.login("openai-codex", {
+ *   onAuth: ({ url }) => console.log(`Open ${url}`),
+ *   onPrompt: ({ message }) => Promise.resolve(prompt(message) ?? ""),
+ * });
+ * const apiKey = await authStorage.getApiKey("openai-codex");
+ * console.log(apiKey !== undefined, modelRegistry.getAvailable().map((m) => m.id));
  * ```
  * @module
  */
@@ -22,6 +29,7 @@ export {
   registerOAuthProvider,
 } from "./src/auth/oauth_providers.ts";
 export { AuthStorage } from "./src/auth/auth_storage.ts";
+export { getApiKey, login } from "./src/auth/shortcuts.ts";
 export type { AuthStorageOptions, KeySourceKind, LogoutResult } from "./src/auth/auth_storage.ts";
 export { decodeJwtPayload, getAccountId, getJwtClaims, getJwtExpiry } from "./src/auth/jwt.ts";
 export type { JwtClaims } from "./src/auth/jwt.ts";
