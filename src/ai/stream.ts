@@ -90,7 +90,8 @@ function abortedError(cause?: unknown): PiError {
   return new PiError("api.aborted", "The request was aborted", { cause });
 }
 
-function missingKey(provider: string): PiError {
+/** The error for a provider with no key anywhere in the resolution chain, with what to do. */
+export function missingKeyError(provider: string): PiError {
   const hint = provider === "openai-codex"
     ? "run pi login openai-codex (or set OPENAI_API_KEY to an access token)"
     : provider === "anthropic"
@@ -230,7 +231,7 @@ async function* run(
         throw new PiError("models.unknown", `Unknown API for model ${model.id}: ${model.api}`);
       }
       key ??= await options.keys.getApiKey(model.provider);
-      if (!key) throw missingKey(model.provider);
+      if (!key) throw missingKeyError(model.provider);
       const req = client.request(model, context, {
         key,
         sessionId,

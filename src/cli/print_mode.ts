@@ -16,7 +16,7 @@ import {
 } from "../agent/session_store.ts";
 import { buildSystemPrompt, loadContextFiles } from "../agent/system_prompt.ts";
 import { BUILTIN_TOOLS } from "../agent/tools/mod.ts";
-import { stream } from "../ai/stream.ts";
+import { missingKeyError, stream } from "../ai/stream.ts";
 import type { Message } from "../ai/types.ts";
 import type { Deps } from "../deps.ts";
 import { PiError, type PiErrorCode } from "../errors.ts";
@@ -98,6 +98,8 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
   let history: Message[] = [];
   let sessionId: string | undefined;
   let writer: SessionWriter<Message> | undefined;
+  // No key (or a refused one): say so before anything is written.
+  if (await auth.getApiKey(model.provider) === undefined) throw missingKeyError(model.provider);
   const noSession = options.options["no-session"] === true;
   if (options.options.continue === true) {
     const latest = await findLatestSession(deps.agentDir, cwd);
