@@ -114,3 +114,20 @@ Deno.test("the single-file build runs from another directory", async () => {
     await Deno.remove(out, { recursive: true });
   }
 });
+
+Deno.test("pi -p with no key says so on one line and writes nothing", async () => {
+  const home = await Deno.makeTempDir();
+  try {
+    const agentDir = `${home}/agent`;
+    const result = await runPi(["-p", "hello"], {
+      env: { HOME: home, PI_CODING_AGENT_DIR: agentDir },
+    });
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, "");
+    assert.equal(result.stderr.trimEnd().split("\n").length, 1);
+    assert.match(result.stderr, /No API key for openai-codex; run pi login openai-codex/);
+    assert.equal(await exists(agentDir), false);
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
