@@ -11,6 +11,7 @@
  * @module
  */
 
+import { dirname, writeFileAtomicSync } from "../atomic_file.ts";
 import { createDeps, type Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
 import { acquireFileLock, DEFAULT_LOCK_TIMEOUT_MS } from "./file_lock.ts";
@@ -93,13 +94,6 @@ type Data = Record<string, unknown>;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function dirname(path: string): string {
-  const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
-  if (i < 0) return ".";
-  if (i === 0) return path.slice(0, 1);
-  return path.slice(0, i);
 }
 
 function trimSlashes(path: string): string {
@@ -467,40 +461,10 @@ export class AuthStorage implements KeySource {
    * at once every hop through the I/O thread pool lengthens everyone's wait.
    */
   #write(data: Data): void {
-    const dir = dirname(this.path);
-    const suffix = Array.from(this.#deps.randomBytes(6), (b) => b.toString(16).padStart(2, "0"))
-      .join("");
-    const tmp = `${this.path}.${Deno.pid}.${suffix}.tmp`;
-    const bytes = new TextEncoder().encode(`${JSON.stringify(data, null, 2)}\n`);
     try {
-      const file = Deno.openSync(tmp, { write: true, createNew: true, mode: 0o600 });
-      try {
-        if (Deno.build.os !== "windows") Deno.chmodSync(tmp, 0o600);
-        let written = 0;
-        while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
-        file.syncSync();
-      } finally {
-        file.close();
-      }
-      Deno.renameSync(tmp, this.path);
+      writeFileAtomicSync(this.path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
     } catch (err) {
-      try {
-        Deno.removeSync(tmp);
-      } catch {
-        // nothing to clean up
-      }
       throw new PiError("io", `Cannot write ${this.path}`, { cause: err });
-    }
-    // Make the rename itself durable (best effort; not possible everywhere).
-    try {
-      const handle = Deno.openSync(dir, { read: true });
-      try {
-        handle.syncSync();
-      } finally {
-        handle.close();
-      }
-    } catch {
-      // ignore
     }
   }
 

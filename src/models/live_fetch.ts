@@ -8,37 +8,14 @@ import type { Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
 import { redact } from "../redact.ts";
 import { type LiveCache, type LiveModel, parseLiveModels } from "./live_models.ts";
+import { dirname, writeFileAtomic } from "../atomic_file.ts";
 
 export { getAccountId } from "../auth/jwt.ts";
 
-function dirname(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i <= 0 ? (i === 0 ? "/" : ".") : path.slice(0, i);
-}
-
 /** Writes the cache atomically: temp file (0600) in the same dir → fsync → rename. */
-export async function writeLiveCache(
-  path: string,
-  cache: LiveCache,
-  randomBytes: (n: number) => Uint8Array,
-): Promise<void> {
-  const dir = dirname(path);
-  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const suffix = Array.from(randomBytes(6), (b) => b.toString(16).padStart(2, "0")).join("");
-  const temp = `${path}.${suffix}.tmp`;
-  const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
-  try {
-    await file.write(new TextEncoder().encode(JSON.stringify(cache, null, 2) + "\n"));
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  try {
-    await Deno.rename(temp, path);
-  } catch (err) {
-    await Deno.remove(temp).catch(() => {});
-    throw err;
-  }
+export async function writeLiveCache(path: string, cache: LiveCache): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(path, JSON.stringify(cache, null, 2) + "\n", { mode: 0o600 });
 }
 
 /**

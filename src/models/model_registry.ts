@@ -404,11 +404,7 @@ export class ModelRegistry {
   /** Notes a failed attempt in the cache (models kept) so the next start does not retry at once. */
   async #recordFailure(
     baseUrl: string,
-    write: (
-      path: string,
-      cache: LiveCache,
-      randomBytes: (n: number) => Uint8Array,
-    ) => Promise<void>,
+    write: (path: string, cache: LiveCache) => Promise<void>,
   ): Promise<void> {
     const previous = this.#live?.baseUrl === baseUrl ? this.#live : undefined;
     const cache: LiveCache = previous
@@ -416,7 +412,7 @@ export class ModelRegistry {
       : { fetchedAt: 0, baseUrl, clientVersion: VERSION, models: [], failedAt: this.#deps.now() };
     this.#live = cache;
     this.#rebuild();
-    await write(this.#cachePath, cache, this.#deps.randomBytes).catch(() => {});
+    await write(this.#cachePath, cache).catch(() => {});
   }
 
   async #fetch(baseUrl: string, signal: AbortSignal): Promise<RefreshResult> {
@@ -457,7 +453,7 @@ export class ModelRegistry {
       this.#live = cache;
       this.#rebuild();
       try {
-        await writeLiveCache(this.#cachePath, cache, this.#deps.randomBytes);
+        await writeLiveCache(this.#cachePath, cache);
       } catch (err) {
         return { status: "fetched", error: err };
       }

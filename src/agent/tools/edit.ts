@@ -14,7 +14,7 @@ import {
   type ToolContext,
   type ToolResult,
 } from "./types.ts";
-import { writeFileAtomic } from "./write.ts";
+import { writeFileAtomic } from "../../atomic_file.ts";
 
 /** Every index at which `needle` occurs in `haystack` (non-overlapping), up to `max`. */
 export function findAll(haystack: string, needle: string, max = 1000): number[] {
@@ -101,7 +101,7 @@ async function execute(args: Record<string, unknown>, context: ToolContext): Pro
   const result = replaceUnique(text, oldText, newText, pathArg);
   if ("error" in result) return errorResult(result.error);
   try {
-    await writeFileAtomic(path, result.text);
+    await writeFileAtomic(path, result.text, { mode: 0o644, keepMode: true });
   } catch (err) {
     return errorResult(describeFsError(err, pathArg));
   }

@@ -14,50 +14,7 @@ import {
   type ToolContext,
   type ToolResult,
 } from "./types.ts";
-
-function dirname(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i <= 0 ? "/" : path.slice(0, i);
-}
-
-/**
- * Writes `text` to `path` atomically: a temp file beside it, fsync, rename. An existing
- * file's mode is kept; a new file gets `mode` (default 0o644, less the umask).
- */
-export async function writeFileAtomic(
-  path: string,
-  text: string,
-  options: { mode?: number } = {},
-): Promise<void> {
-  let mode = options.mode ?? 0o644;
-  try {
-    const info = await Deno.stat(path);
-    if (info.isDirectory) throw new Deno.errors.IsADirectory(path);
-    if (info.mode !== null) mode = info.mode & 0o7777;
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-  }
-  const dir = dirname(path);
-  const base = path.slice(dir.length + 1);
-  const suffix = crypto.getRandomValues(new Uint8Array(6)).toHex();
-  const temp = `${dir}/.${base}.${suffix}.tmp`;
-  try {
-    const file = await Deno.open(temp, { write: true, createNew: true, mode });
-    try {
-      const bytes = new TextEncoder().encode(text);
-      let written = 0;
-      while (written < bytes.length) written += await file.write(bytes.subarray(written));
-      await file.sync();
-    } finally {
-      file.close();
-    }
-    if (Deno.build.os !== "windows") await Deno.chmod(temp, mode);
-    await Deno.rename(temp, path);
-  } catch (err) {
-    await Deno.remove(temp).catch(() => {});
-    throw err;
-  }
-}
+import { dirname, writeFileAtomic } from "../../atomic_file.ts";
 
 async function execute(args: Record<string, unknown>, context: ToolContext): Promise<ToolResult> {
   const pathArg = stringArg(args, "path", true);
@@ -67,7 +24,7 @@ async function execute(args: Record<string, unknown>, context: ToolContext): Pro
   const path = resolvePath(pathArg, context.cwd);
   try {
     await Deno.mkdir(dirname(path), { recursive: true });
-    await writeFileAtomic(path, content);
+    await writeFileAtomic(path, content, { mode: 0o644, keepMode: true });
   } catch (err) {
     return errorResult(describeFsError(err, pathArg));
   }

@@ -1,0 +1,112 @@
+/**
+ * Atomic file writes, the one way pi replaces a file: a temp file in the same directory
+ * (created with the final mode) → write → fsync → rename → fsync the directory. A reader
+ * sees the old file or the new one, never a torn one; a crash leaves at most a temp file.
+ * @module
+ */
+
+/** The directory part of a path (`/` and `\` both separate). */
+export function dirname(path: string): string {
+  const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  if (i < 0) return ".";
+  if (i === 0) return path.slice(0, 1);
+  return path.slice(0, i);
+}
+
+/** Options of {@link writeFileAtomic} and {@link writeFileAtomicSync}. */
+export interface AtomicWriteOptions {
+  /** Mode of the file (default 0o600). */
+  mode?: number;
+  /** Keep the mode of an existing file instead of `mode`. */
+  keepMode?: boolean;
+}
+
+function tempPath(path: string): string {
+  const dir = dirname(path);
+  const base = path.slice(dir.length + 1);
+  const suffix = crypto.getRandomValues(new Uint8Array(6)).toHex();
+  return `${dir}/.${base}.${Deno.pid}.${suffix}.tmp`;
+}
+
+function existingMode(path: string): number | undefined {
+  try {
+    const info = Deno.statSync(path);
+    if (info.isDirectory) throw new Deno.errors.IsADirectory(path);
+    return info.mode === null ? undefined : info.mode & 0o7777;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return undefined;
+    throw err;
+  }
+}
+
+function syncDir(path: string): void {
+  // Makes the rename itself durable; best effort (not possible everywhere).
+  try {
+    const handle = Deno.openSync(dirname(path), { read: true });
+    try {
+      handle.syncSync();
+    } finally {
+      handle.close();
+    }
+  } catch {
+    // ignore
+  }
+}
+
+/** Replaces `path` with `text`, atomically and durably (synchronous). */
+export function writeFileAtomicSync(
+  path: string,
+  text: string,
+  options: AtomicWriteOptions = {},
+): void {
+  const mode = (options.keepMode ? existingMode(path) : undefined) ?? options.mode ?? 0o600;
+  const temp = tempPath(path);
+  try {
+    const file = Deno.openSync(temp, { write: true, createNew: true, mode });
+    try {
+      if (Deno.build.os !== "windows") Deno.chmodSync(temp, mode);
+      const bytes = new TextEncoder().encode(text);
+      let written = 0;
+      while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+      file.syncSync();
+    } finally {
+      file.close();
+    }
+    Deno.renameSync(temp, path);
+  } catch (err) {
+    try {
+      Deno.removeSync(temp);
+    } catch {
+      // nothing to clean up
+    }
+    throw err;
+  }
+  syncDir(path);
+}
+
+/** Replaces `path` with `text`, atomically and durably. */
+export async function writeFileAtomic(
+  path: string,
+  text: string,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  const mode = (options.keepMode ? existingMode(path) : undefined) ?? options.mode ?? 0o600;
+  const temp = tempPath(path);
+  try {
+    const file = await Deno.open(temp, { write: true, createNew: true, mode });
+    try {
+      if (Deno.build.os !== "windows") await Deno.chmod(temp, mode);
+      const bytes = new TextEncoder().encode(text);
+      let written = 0;
+      while (written < bytes.length) written += await file.write(bytes.subarray(written));
+      await file.sync();
+    } finally {
+      file.close();
+    }
+    await Deno.rename(temp, path);
+  } catch (err) {
+    await Deno.remove(temp).catch(() => {});
+    throw err;
+  }
+  syncDir(path);
+}
