@@ -4,6 +4,7 @@
  * @module
  */
 
+import { dirname, writeFileAtomicSync } from "../atomic_file.ts";
 import type { Model } from "../models/types.ts";
 import type { Cost, RateLimitWindow, Usage, UsageSnapshot } from "./types.ts";
 
@@ -96,6 +97,41 @@ export function parseCodexRateLimitHeaders(
   return snap;
 }
 
+function isWindow(value: unknown): value is RateLimitWindow {
+  return value !== null && typeof value === "object" &&
+    typeof (value as RateLimitWindow).usedPercent === "number";
+}
+
+function readSnapshots(path: string): Map<string, UsageSnapshot> {
+  const out = new Map<string, UsageSnapshot>();
+  let data: unknown;
+  try {
+    data = JSON.parse(Deno.readTextFileSync(path));
+  } catch {
+    return out; // missing or unreadable: nothing seen yet
+  }
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return out;
+  for (const [provider, value] of Object.entries(data as Record<string, unknown>)) {
+    if (value === null || typeof value !== "object") continue;
+    const v = value as Record<string, unknown>;
+    if (typeof v.capturedAt !== "number") continue;
+    const snap: UsageSnapshot = { provider, capturedAt: v.capturedAt };
+    if (isWindow(v.primary)) snap.primary = v.primary;
+    if (isWindow(v.secondary)) snap.secondary = v.secondary;
+    if (snap.primary || snap.secondary) out.set(provider, snap);
+  }
+  return out;
+}
+
+/** Options of {@link UsageSnapshotStore}. */
+export interface UsageSnapshotStoreOptions {
+  /**
+   * A file that keeps the latest snapshots across runs (pi uses `<agent dir>/usage.json`,
+   * mode 0600): read at construction, replaced atomically on every update, best effort.
+   */
+  path?: string;
+}
+
 /**
  * Keeps the latest {@link UsageSnapshot} per provider, for `/usage` and
  * `pi auth status`. Pass one to `stream()` as `usageStore`.
@@ -109,12 +145,30 @@ export function parseCodexRateLimitHeaders(
  * ```
  */
 export class UsageSnapshotStore {
-  #latest = new Map<string, UsageSnapshot>();
+  #latest: Map<string, UsageSnapshot>;
   #listeners = new Set<(snapshot: UsageSnapshot) => void>();
+  #path: string | undefined;
+
+  /** A store, optionally kept in a file across runs. */
+  constructor(options: UsageSnapshotStoreOptions = {}) {
+    this.#path = options.path;
+    this.#latest = this.#path ? readSnapshots(this.#path) : new Map();
+  }
 
   /** Records a snapshot (replacing the previous one of its provider). */
   update(snapshot: UsageSnapshot): void {
     this.#latest.set(snapshot.provider, snapshot);
+    if (this.#path) {
+      try {
+        Deno.mkdirSync(dirname(this.#path), { recursive: true, mode: 0o700 });
+        const data = Object.fromEntries(
+          [...this.#latest].map(([provider, { provider: _, ...rest }]) => [provider, rest]),
+        );
+        writeFileAtomicSync(this.#path, JSON.stringify(data, null, 2) + "\n", { mode: 0o600 });
+      } catch {
+        // Best effort: the snapshot is still kept in memory.
+      }
+    }
     for (const listener of this.#listeners) listener(snapshot);
   }
 

@@ -27,6 +27,7 @@ import type { UsageSnapshotStore } from "../ai/usage.ts";
 import type { SessionWriter } from "../agent/session_store.ts";
 import type { ParsedArgs } from "./args.ts";
 import type { RunContext } from "./model_selection.ts";
+import { openUsageStore } from "./open_auth.ts";
 import type { KeyEvent } from "./keys.ts";
 import { LineEditor } from "./line_editor.ts";
 import {
@@ -1027,7 +1028,6 @@ export async function runInteractive(
   signal: AbortSignal,
   options: InteractiveOptions,
 ): Promise<number> {
-  const { UsageSnapshotStore } = await import("../ai/usage.ts");
   const { authStorage: auth, registry, ...selection } = options.context;
   let resume: { path: string; messages: Message[] } | undefined;
   if (args.options.continue) {
@@ -1039,7 +1039,7 @@ export async function runInteractive(
   const app = new App(deps, term, {
     auth,
     registry,
-    usageStore: new UsageSnapshotStore(),
+    usageStore: openUsageStore(deps),
     model: selection.model,
     thinking: selection.thinking,
     scope: selection.scope,

@@ -22,6 +22,7 @@ import type { Deps } from "../deps.ts";
 import { PiError, type PiErrorCode } from "../errors.ts";
 import type { OptionValues } from "./args.ts";
 import type { RunContext } from "./model_selection.ts";
+import { openUsageStore } from "./open_auth.ts";
 import { createStyle, formatToolLine, wantsColor } from "./render.ts";
 
 /** Version of the `--mode json` line format (README: "JSON output"). */
@@ -92,6 +93,7 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
   const json = options.options.mode === "json";
   const cwd = options.cwd ?? Deno.cwd();
   const { authStorage: auth, model } = options.context;
+  const usageStore = openUsageStore(deps);
   const modelName = `${model.provider}/${model.id}`;
 
   // The session: continue the newest one of this cwd, or start a new one.
@@ -163,6 +165,7 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
           signal,
           sessionId,
           reasoning: options.context.thinking,
+          usageStore,
         }),
       systemPrompt,
       tools: BUILTIN_TOOLS,

@@ -102,6 +102,24 @@ function windowName(minutes: number | undefined): string {
   return ` (${minutes}m window)`;
 }
 
+/** The rate-limit windows of a snapshot (used %, resets), and how old it is. */
+export function formatRateLimits(snapshot: UsageSnapshot, now: number, style: Style): string[] {
+  const lines: string[] = [];
+  for (
+    const [name, w] of [["primary", snapshot.primary], ["secondary", snapshot.secondary]] as const
+  ) {
+    if (!w) continue;
+    const reset = w.resetsAt === undefined
+      ? ""
+      : `, resets ${formatLocalTime(w.resetsAt, now)} (in ${formatRelative(w.resetsAt - now)})`;
+    lines.push(
+      `  ${name}${windowName(w.windowMinutes)}: ${w.usedPercent.toFixed(0)}% used${reset}`,
+    );
+  }
+  lines.push(style.dim(`  as of ${formatRelative(now - snapshot.capturedAt)} ago`));
+  return lines;
+}
+
 /** The /usage report: the rate-limit windows (used %, resets) and this session's tokens. */
 export function formatUsage(
   snapshot: UsageSnapshot | undefined,
@@ -112,18 +130,7 @@ export function formatUsage(
 ): string[] {
   const lines: string[] = [style.bold("Usage")];
   if (snapshot) {
-    for (
-      const [name, w] of [["primary", snapshot.primary], ["secondary", snapshot.secondary]] as const
-    ) {
-      if (!w) continue;
-      const reset = w.resetsAt === undefined
-        ? ""
-        : `, resets ${formatLocalTime(w.resetsAt, now)} (in ${formatRelative(w.resetsAt - now)})`;
-      lines.push(
-        `  ${name}${windowName(w.windowMinutes)}: ${w.usedPercent.toFixed(0)}% used${reset}`,
-      );
-    }
-    lines.push(style.dim(`  as of ${formatRelative(now - snapshot.capturedAt)} ago`));
+    lines.push(...formatRateLimits(snapshot, now, style));
   } else {
     lines.push(style.dim("  no rate-limit data yet (it comes with the first answer)"));
   }

@@ -6,7 +6,11 @@
 
 import type { Deps } from "../../deps.ts";
 import { type AuthStorage, PROVIDER_ENV_KEYS } from "../../auth/auth_storage.ts";
-import { openAuthStorage } from "../open_auth.ts";
+import { openAuthStorage, openUsageStore } from "../open_auth.ts";
+import type { UsageSnapshot } from "../../ai/types.ts";
+import type { UsageSnapshotStore } from "../../ai/usage.ts";
+import { createStyle } from "../render.ts";
+import { formatRateLimits } from "./slash.ts";
 import { getJwtClaims, type JwtClaims } from "../../auth/jwt.ts";
 import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers.ts";
 import type { ParsedArgs } from "../args.ts";
@@ -37,6 +41,8 @@ export interface ProviderStatus {
   expiresIn?: string;
   /** Whether the access token has expired (pi refreshes it on next use). */
   expired?: boolean;
+  /** The latest subscription rate-limit snapshot seen (openai-codex), if any. */
+  usage?: UsageSnapshot;
 }
 
 const NAMES: Record<string, string> = {
@@ -76,7 +82,11 @@ function claimsOf(token: string | undefined): JwtClaims {
 }
 
 /** The status of every known or stored provider (no token text in it). */
-export function collectStatus(storage: AuthStorage, deps: Deps): ProviderStatus[] {
+export function collectStatus(
+  storage: AuthStorage,
+  deps: Deps,
+  usage?: UsageSnapshotStore,
+): ProviderStatus[] {
   const ids = [
     ...new Set([
       ...listOAuthProviders().map((p) => p.id),
@@ -115,6 +125,8 @@ export function collectStatus(storage: AuthStorage, deps: Deps): ProviderStatus[
     }
     if (claims.email) status.email = claims.email;
     if (claims.planType) status.plan = claims.planType;
+    const snapshot = usage?.latest(id);
+    if (snapshot) status.usage = snapshot;
     return status;
   });
 }
@@ -143,13 +155,22 @@ function line(s: ProviderStatus): string {
 /** Runs `pi auth status`; returns the exit code. */
 export function runStatus(args: ParsedArgs, deps: Deps): number {
   const storage = openAuthStorage(deps);
-  const providers = collectStatus(storage, deps);
+  const providers = collectStatus(storage, deps, openUsageStore(deps));
   if (args.options.json) {
     deps.stdout.write(JSON.stringify({ authFile: storage.path, providers }, null, 2) + "\n");
     return 0;
   }
   const width = Math.max(...providers.map((p) => p.id.length));
   deps.stdout.write(`Credentials: ${storage.path}\n`);
-  for (const p of providers) deps.stdout.write(`  ${p.id.padEnd(width)}  ${line(p)}\n`);
+  const style = createStyle(false);
+  for (const p of providers) {
+    deps.stdout.write(`  ${p.id.padEnd(width)}  ${line(p)}\n`);
+    if (p.usage) {
+      const indent = " ".repeat(width + 2);
+      for (const l of formatRateLimits(p.usage, deps.now(), style)) {
+        deps.stdout.write(`${indent}${l}\n`);
+      }
+    }
+  }
   return 0;
 }
