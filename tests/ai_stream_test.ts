@@ -503,6 +503,39 @@ Deno.test("usage limit: one request, no retry, plan and local reset time in the 
   }
 });
 
+Deno.test("usage limit inside the stream (response.failed): api.usage_limit, no retry", async () => {
+  const fake = codexFake(() =>
+    sseResponse([
+      sse("response.created", { response: { id: "r" } }),
+      sse("response.failed", {
+        response: {
+          id: "r",
+          status: "failed",
+          error: {
+            code: "usage_limit_reached",
+            message: "limit",
+            plan_type: "pro",
+            resets_in_seconds: 90 * 60,
+          },
+        },
+      }),
+    ].join(""))
+  );
+  try {
+    const sleeps: Sleeps = { delays: [] };
+    const err = errorOf(await collect(stream(model, HI, options(fake, {}, sleeps))));
+    assert.equal(fake.requests.length, 1);
+    assert.equal(sleeps.delays.length, 0);
+    assert.equal(err.code, "api.usage_limit");
+    assert.match(
+      err.message,
+      /^You have hit your ChatGPT usage limit \(pro plan\); it resets at .* local time \(in 1 h 30 min\)$/,
+    );
+  } finally {
+    await fake.close();
+  }
+});
+
 Deno.test("mid-stream cut after output: one clean error, text not duplicated, no retry", async () => {
   const fake = codexFake(() =>
     sseResponse(scripted([

@@ -43,6 +43,7 @@ export interface ProviderClient {
     events: AsyncIterable<SSEEvent>,
     model: Model,
     onResponseId: (id: string) => void,
+    now: number,
   ): AsyncGenerator<StreamEvent, StopReason>;
   /** Whether a 401 should force a token refresh and one retry. */
   refreshOnUnauthorized: boolean;

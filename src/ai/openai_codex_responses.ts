@@ -49,7 +49,7 @@ export const openaiCodexResponses: ProviderClient = {
       body: JSON.stringify(responsesBody(model, context, input)),
     };
   },
-  parse(events, model, onResponseId) {
-    return parseResponsesStream(events, model, onResponseId);
+  parse(events, model, onResponseId, now) {
+    return parseResponsesStream(events, model, { onResponseId, now });
   },
 };

@@ -28,7 +28,7 @@ export const openaiResponses: ProviderClient = {
       body: JSON.stringify(body),
     };
   },
-  parse(events, model, onResponseId) {
-    return parseResponsesStream(events, model, onResponseId);
+  parse(events, model, onResponseId, now) {
+    return parseResponsesStream(events, model, { onResponseId, now });
   },
 };

@@ -6,7 +6,8 @@
  */
 
 import type { Model, ReasoningLevel } from "../models/types.ts";
-import { ApiFailure } from "./retry.ts";
+import type { PiError } from "../errors.ts";
+import { ApiFailure, usageLimitError } from "./retry.ts";
 import { parseToolArguments } from "./reduce.ts";
 import type { SSEEvent } from "./sse.ts";
 import type {
@@ -187,8 +188,16 @@ function str(v: unknown): string {
   return typeof v === "string" ? v : "";
 }
 
-function failureFrom(provider: string, source: Json | undefined, fallback: string): ApiFailure {
+function failureFrom(
+  provider: string,
+  source: Json | undefined,
+  fallback: string,
+  now: number,
+): ApiFailure | PiError {
   const code = str(source?.code) || str(source?.type);
+  // The usage limit can also arrive inside the stream: same error as the HTTP 429, no retry.
+  const limit = usageLimitError(JSON.stringify({ error: source ?? {} }), now);
+  if (limit) return limit;
   const message = str(source?.message) || fallback;
   const retryable = code === "server_error" || code === "rate_limit_exceeded" ||
     code === "overloaded" || code === "server_is_overloaded" || code === "slow_down";
@@ -207,8 +216,9 @@ function failureFrom(provider: string, source: Json | undefined, fallback: strin
 export async function* parseResponsesStream(
   events: AsyncIterable<SSEEvent>,
   model: Pick<Model, "provider" | "cost" | "billed">,
-  onResponseId?: (id: string) => void,
+  options: { onResponseId?: (id: string) => void; now?: number } = {},
 ): AsyncGenerator<StreamEvent, StopReason> {
+  const { onResponseId, now = 0 } = options;
   // Our block index for each Responses output_index.
   const indexOf = new Map<number, number>();
   const summaryParts = new Map<number, number>();
@@ -349,6 +359,7 @@ export async function* parseResponsesStream(
           model.provider,
           response.error as Json | undefined,
           "the response failed",
+          now,
         );
       }
       case "error":
@@ -356,6 +367,7 @@ export async function* parseResponsesStream(
           model.provider,
           (ev.error as Json | undefined) ?? ev,
           "the stream reported an error",
+          now,
         );
       default:
         break;

@@ -265,7 +265,7 @@ async function* run(
         throw httpFailure(model.provider, response.status, text, response.headers, deps.now());
       }
       const events = readEvents(response.body, idleMs, signal, model.provider);
-      const parser = client.parse(events, model, (id) => builder.setResponseId(id));
+      const parser = client.parse(events, model, (id) => builder.setResponseId(id), deps.now());
       let r = await parser.next();
       while (!r.done) {
         const ev = r.value;
