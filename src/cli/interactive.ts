@@ -369,7 +369,8 @@ class App {
           }
           return;
         case "ctrl+d":
-          if (this.editor.text === "") return this.exit(0);
+          // The offered "/login" is not the user's text: Ctrl+D still exits.
+          if (this.editor.text === "" || this.suggested) return this.exit(0);
           this.editor.onKey({ type: "key", name: "delete", sequence: "" });
           return this.render();
         case "ctrl+p":

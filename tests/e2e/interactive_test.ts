@@ -645,3 +645,17 @@ test("interactive: Ctrl+C during a running tool kills it, keeps the conversation
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+test("interactive: with no key, the offered /login does not keep Ctrl+D from exiting", async () => {
+  const dir = await tempDir();
+  let pane: Pane | undefined;
+  try {
+    pane = await Pane.start(dir, { PI_CODING_AGENT_DIR: `${dir}/agent` });
+    await pane.waitFor(/No key for openai-codex[\s\S]*› \/login/);
+    await pane.keys("C-d");
+    assert.equal(await pane.exitCode(), 0);
+  } finally {
+    await pane?.kill();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
