@@ -336,6 +336,8 @@ export class AuthStorage implements KeySource {
   ): Promise<OAuthCredential> {
     const oauth = getOAuthProvider(provider);
     if (!oauth) throw unknownProvider(provider);
+    // A corrupt auth.json fails now, not after the user signed in and the code was spent.
+    this.reload();
     const credential = await oauth.login(callbacks, this.#deps, options);
     await this.set(provider, credential);
     return credential;
