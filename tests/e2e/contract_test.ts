@@ -184,7 +184,7 @@ function b64url(value: unknown): string {
 }
 
 /** An access token (JWT) for `accountId`, far from expiry. */
-function jwtFor(accountId: string, marker = crypto.randomUUID()): string {
+function jwtFor(accountId: string, marker: string = crypto.randomUUID()): string {
   return `${b64url({ alg: "none" })}.${
     b64url({
       exp: 4102444800,
@@ -1182,5 +1182,131 @@ Deno.test("library: deno check --no-config mod.ts passes (importable by URL with
       stderr: "piped",
     }).output();
     assert.equal(out.code, 0, decoder.decode(out.stderr));
+  });
+});
+
+// =====================================================================================
+// More refresh and retry behaviour
+// =====================================================================================
+
+/** Whether a process is blocked waiting for a flock on the file with this inode. */
+function someoneWaitsForLock(ino: number): boolean {
+  const locks = Deno.readTextFileSync("/proc/locks");
+  return locks.split("\n").some((l) => /->\s+FLOCK/.test(l) && l.includes(`:${ino} `));
+}
+
+Deno.test({
+  name:
+    "refresh lock: while another process holds the sibling lock file (flock), pi waits; it then re-reads auth.json and uses the token refreshed meanwhile, with no refresh of its own",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    await withDir(async (dir) => {
+      const accountId = "acct-lock-e2e";
+      const issuer = startRefreshIssuer({ delayMs: 0, accountId, initialRefresh: "rt-lock-0001" });
+      const backend = startBackend();
+      try {
+        const agentDir = `${dir}/agent`;
+        const authFile = `${agentDir}/auth.json`;
+        const stale = (refresh: string) => ({
+          "openai-codex": {
+            type: "oauth",
+            access: makeRefreshToken(accountId, Math.floor(Date.now() / 1000) - 10, "old"),
+            refresh,
+            expires: Date.now() - 10_000,
+            accountId,
+          },
+        });
+        const env = {
+          HOME: dir,
+          PI_CODING_AGENT_DIR: agentDir,
+          PI_OPENAI_CODEX_ISSUER: issuer.url,
+          PI_OPENAI_CODEX_BASE_URL: backend.url,
+        };
+        // A first refresh shows which sibling file is the lock.
+        await writeAuth(agentDir, stale("rt-lock-0001"));
+        const first = await pi(["-p", "--no-session", "hi"], env);
+        assert.equal(first.code, 0, first.stderr);
+        assert.equal(issuer.refreshRequests, 1);
+        const siblings = [...Deno.readDirSync(agentDir)].map((e) => e.name)
+          .filter((n) => n !== "auth.json" && n !== "usage.json" && !n.startsWith("models-cache"));
+        assert.equal(siblings.length, 1, siblings.join(", "));
+        const lockPath = `${agentDir}/${siblings[0]}`;
+
+        // Another process (here: this test) holds the lock; the credential is stale again.
+        issuer.reset("rt-lock-0002");
+        await writeAuth(agentDir, stale("rt-lock-0002"));
+        const lock = await Deno.open(lockPath, { read: true, write: true });
+        await lock.lock(true);
+        const waiting = spawnPi(["-p", "--no-session", "hi"], env);
+        try {
+          const ino = Deno.statSync(lockPath).ino!;
+          await until("pi to wait for the lock", () => someoneWaitsForLock(ino));
+          assert.equal(issuer.refreshRequests, 0, "no refresh without the lock");
+          // The holder refreshed meanwhile (temp + rename), then releases the lock.
+          const fresh = jwtFor(accountId, "refreshed-by-another-process");
+          const tmp = `${agentDir}/.other-tool.tmp`;
+          await Deno.writeTextFile(
+            tmp,
+            JSON.stringify({
+              "openai-codex": {
+                type: "oauth",
+                access: fresh,
+                refresh: "rt-from-other-0003",
+                expires: Date.now() + 3600_000,
+                accountId,
+              },
+            }),
+            { mode: 0o600 },
+          );
+          await Deno.rename(tmp, authFile);
+          await lock.unlock();
+          const result = await waiting.done;
+          assert.equal(result.code, 0, result.stderr);
+          assert.equal(issuer.refreshRequests, 0, "the refreshed token was used");
+          assert.equal(responsesCalls(backend).at(-1)!.headers.authorization, `Bearer ${fresh}`);
+          assert.ok(await exists(lockPath), "the lock file is never deleted");
+        } finally {
+          lock.close();
+          kill(waiting.child);
+          await waiting.done;
+        }
+      } finally {
+        await backend.close();
+        await issuer.close();
+      }
+    });
+  },
+});
+
+Deno.test("a 503 and a stream dropped before any output are retried (JSON retry events), then the answer; exit 0", async () => {
+  await withDir(async (dir) => {
+    const backend = startBackend((_seen, i) => {
+      if (i === 0) return new Response("busy", { status: 503, headers: { "retry-after": "0" } });
+      if (i === 1) {
+        return new Response(turnEvents({ text: "never shown" }).slice(0, 2).join(""), {
+          headers: { "content-type": "text/event-stream" },
+        });
+      }
+      return sseText("third time lucky");
+    });
+    try {
+      const agentDir = `${dir}/agent`;
+      await writeAuth(agentDir, { "openai-codex": codexEntry(jwtFor("acct-retry"), "acct-retry") });
+      const result = await pi(["-p", "--mode", "json", "--no-session", "hi"], {
+        HOME: dir,
+        PI_CODING_AGENT_DIR: agentDir,
+        PI_OPENAI_CODEX_BASE_URL: backend.url,
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const events = result.stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
+      assert.equal(events.filter((e) => e.type === "retry").length, 2);
+      const end = events.at(-1);
+      assert.equal(end.type, "end");
+      assert.equal(end.reason, "stop");
+      assert.equal(end.text, "third time lucky");
+      assert.equal(responsesCalls(backend).length, 3);
+    } finally {
+      await backend.close();
+    }
   });
 });
