@@ -16,13 +16,13 @@ import { createDeps, type Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
 import { acquireFileLock, DEFAULT_LOCK_TIMEOUT_MS } from "./file_lock.ts";
 import { isJwt } from "./jwt.ts";
-import { getOAuthProvider, listOAuthProviders } from "./oauth_providers.ts";
 import type {
   Credential,
   KeySource,
   LoginCallbacks,
   LoginOptions,
   OAuthCredential,
+  OAuthProvider,
 } from "./types.ts";
 
 /** An OAuth token this close to `expires` (ms) is refreshed before use. */
@@ -157,14 +157,21 @@ function isOAuth(entry: unknown): entry is OAuthCredential {
   return isObject(entry) && entry.type === "oauth";
 }
 
-function knownOAuthIds(): string {
-  return listOAuthProviders().map((p) => p.id).join(", ");
+/**
+ * The OAuth provider registry, loaded on first use: reading keys and checking what is
+ * stored (`pi models`, startup) does not load the providers' token and login code.
+ */
+async function oauthProvider(provider: string): Promise<OAuthProvider | undefined> {
+  return (await import("./oauth_providers.ts")).getOAuthProvider(provider);
 }
 
-function unknownProvider(provider: string): PiError {
+async function unknownProvider(provider: string): Promise<PiError> {
+  const { listOAuthProviders } = await import("./oauth_providers.ts");
   return new PiError(
     "auth.unknown_provider",
-    `Unknown OAuth provider: ${provider} (known: ${knownOAuthIds()})`,
+    `Unknown OAuth provider: ${provider} (known: ${
+      listOAuthProviders().map((p) => p.id).join(", ")
+    })`,
   );
 }
 
@@ -277,7 +284,7 @@ export class AuthStorage implements KeySource {
     if (runtime !== undefined) return this.#checkKey(provider, runtime, "--api-key");
     const entry = this.#load()[provider];
     if (isOAuth(entry)) {
-      const oauth = getOAuthProvider(provider);
+      const oauth = await oauthProvider(provider);
       if (!oauth) return entry.access;
       if (!this.#isStale(entry)) return oauth.getApiKey(entry);
       return oauth.getApiKey(await this.#refreshShared(provider, false));
@@ -319,7 +326,7 @@ export class AuthStorage implements KeySource {
    */
   async refresh(provider: string, options: { force?: boolean } = {}): Promise<string | undefined> {
     const entry = this.#load()[provider];
-    const oauth = getOAuthProvider(provider);
+    const oauth = await oauthProvider(provider);
     if (!isOAuth(entry) || !oauth || this.#runtime.has(provider)) {
       return await this.getApiKey(provider);
     }
@@ -334,8 +341,8 @@ export class AuthStorage implements KeySource {
     callbacks: LoginCallbacks,
     options?: LoginOptions,
   ): Promise<OAuthCredential> {
-    const oauth = getOAuthProvider(provider);
-    if (!oauth) throw unknownProvider(provider);
+    const oauth = await oauthProvider(provider);
+    if (!oauth) throw await unknownProvider(provider);
     // A corrupt auth.json fails now, not after the user signed in and the code was spent.
     this.reload();
     const credential = await oauth.login(callbacks, this.#deps, options);
@@ -354,8 +361,8 @@ export class AuthStorage implements KeySource {
     options: { signal?: AbortSignal; revokeTimeoutMs?: number } = {},
   ): Promise<LogoutResult> {
     const entry = this.#readFile()[provider];
-    const oauth = getOAuthProvider(provider);
-    if (entry === undefined && !oauth) throw unknownProvider(provider);
+    const oauth = await oauthProvider(provider);
+    if (entry === undefined && !oauth) throw await unknownProvider(provider);
     const result: LogoutResult = { removed: false, revocation: "none" };
     if (isOAuth(entry) && oauth?.revoke) {
       const timeout = AbortSignal.timeout(options.revokeTimeoutMs ?? REVOKE_TIMEOUT_MS);
@@ -501,8 +508,8 @@ export class AuthStorage implements KeySource {
     force: boolean,
     seenAccess: string | undefined,
   ): Promise<OAuthCredential> {
-    const oauth = getOAuthProvider(provider);
-    if (!oauth) throw unknownProvider(provider);
+    const oauth = await oauthProvider(provider);
+    if (!oauth) throw await unknownProvider(provider);
     const alreadyDone = (entry: OAuthCredential) =>
       force ? entry.access !== seenAccess : !this.#isStale(entry);
     // Writes are atomic renames, so a token another process already refreshed can be

@@ -27,7 +27,7 @@ import type { UsageSnapshotStore } from "../ai/usage.ts";
 import type { SessionWriter } from "../agent/session_store.ts";
 import type { ParsedArgs } from "./args.ts";
 import type { RunContext } from "./model_selection.ts";
-import { openUsageStore } from "./open_auth.ts";
+import { openUsageStore } from "./usage_store.ts";
 import type { KeyEvent } from "./keys.ts";
 import { LineEditor } from "./line_editor.ts";
 import {

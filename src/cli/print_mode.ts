@@ -22,7 +22,7 @@ import type { Deps } from "../deps.ts";
 import { PiError, type PiErrorCode } from "../errors.ts";
 import type { OptionValues } from "./args.ts";
 import type { RunContext } from "./model_selection.ts";
-import { openUsageStore } from "./open_auth.ts";
+import { openUsageStore } from "./usage_store.ts";
 import { createStyle, formatToolLine, wantsColor } from "./render.ts";
 
 /** Version of the `--mode json` line format (README: "JSON output"). */

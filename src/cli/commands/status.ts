@@ -6,7 +6,8 @@
 
 import type { Deps } from "../../deps.ts";
 import { type AuthStorage, PROVIDER_ENV_KEYS } from "../../auth/auth_storage.ts";
-import { openAuthStorage, openUsageStore } from "../open_auth.ts";
+import { openAuthStorage } from "../open_auth.ts";
+import { openUsageStore } from "../usage_store.ts";
 import type { UsageSnapshot } from "../../ai/types.ts";
 import type { UsageSnapshotStore } from "../../ai/usage.ts";
 import { createStyle } from "../render.ts";
