@@ -32,6 +32,12 @@ async function runRoot(args: ParsedArgs, deps: Deps, signal: AbortSignal): Promi
     message = (await readAllText(deps.stdin.readable)).trim();
   }
   if (message === "") {
+    // `pi -p` never asks, terminal or not; plain `pi` asks only when both ends are terminals.
+    if (args.options.print) {
+      throw new PiError("usage", "No message given for pi -p", {
+        hint: 'pass one (pi -p "…") or pipe one on stdin (echo … | pi -p)',
+      });
+    }
     throw new PiError("usage", "No message given and no terminal to ask for one", {
       hint: 'pass a message (pi -p "…"), pipe one on stdin, or run pi in a terminal',
     });

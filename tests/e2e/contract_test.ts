@@ -1310,3 +1310,81 @@ Deno.test("a 503 and a stream dropped before any output are retried (JSON retry 
     }
   });
 });
+
+// =====================================================================================
+// In a terminal (tmux)
+// =====================================================================================
+
+const HAS_TMUX = (() => {
+  try {
+    return new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+})();
+
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Runs pi in a private tmux pane (stdin and stdout are a terminal); returns its exit code
+ * and what the pane showed.
+ */
+async function inTerminal(
+  dir: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; screen: string }> {
+  const socket = `pi-contract-${crypto.randomUUID().slice(0, 8)}`;
+  const vars = Object.entries(childEnv(env)).map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ");
+  const script = [
+    `env -i TERM=xterm-256color ${vars} ${shellQuote(Deno.execPath())} run -A --quiet ${
+      shellQuote(MAIN)
+    } ${args.map(shellQuote).join(" ")}`,
+    `echo $? > ${shellQuote(`${dir}/exit.txt`)}`,
+    `exec sleep 600`,
+  ].join("\n");
+  await Deno.writeTextFile(`${dir}/pane.sh`, script);
+  const tmux = async (...a: string[]) =>
+    decoder.decode(
+      (await new Deno.Command("tmux", {
+        args: ["-L", socket, ...a],
+        stdout: "piped",
+        stderr: "null",
+      })
+        .output()).stdout,
+    );
+  await tmux("new-session", "-d", "-x", "100", "-y", "30", `sh ${shellQuote(`${dir}/pane.sh`)}`);
+  try {
+    await until("pi to exit", () => exists(`${dir}/exit.txt`));
+    await until(
+      "the exit code",
+      async () => (await Deno.readTextFile(`${dir}/exit.txt`)).endsWith("\n"),
+    );
+    const code = Number((await Deno.readTextFile(`${dir}/exit.txt`)).trim());
+    return { code, screen: await tmux("capture-pane", "-p", "-J") };
+  } finally {
+    await tmux("kill-server");
+    const base = Deno.env.get("TMUX_TMPDIR") ?? "/tmp";
+    await Deno.remove(`${base}/tmux-${Deno.uid()}/${socket}`).catch(() => {});
+  }
+}
+
+Deno.test({
+  name:
+    "pi -p with no message in a terminal: a usage error (exit 2) that does not wait or claim there is no terminal",
+  ignore: !HAS_TMUX,
+  fn: async () => {
+    await withDir(async (dir) => {
+      const { code, screen } = await inTerminal(dir, ["-p"], {
+        HOME: dir,
+        PI_CODING_AGENT_DIR: `${dir}/agent`,
+      });
+      assert.equal(code, 2, screen);
+      assert.match(screen, /^pi: No message given/m);
+      assert.doesNotMatch(screen, /no terminal/);
+    });
+  },
+});
