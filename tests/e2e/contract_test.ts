@@ -1388,3 +1388,39 @@ Deno.test({
     });
   },
 });
+
+Deno.test("Ctrl+C while pi models waits for the live list: exit 130, 'Interrupted', nothing listed", async () => {
+  await withDir(async (dir) => {
+    let asked: () => void = () => {};
+    const askedOnce = new Promise<void>((resolve) => asked = resolve);
+    const closing = new AbortController();
+    const hanging = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async () => {
+      asked();
+      await new Promise((resolve) => closing.signal.addEventListener("abort", resolve));
+      return new Response("too late");
+    });
+    try {
+      const agentDir = `${dir}/agent`;
+      await writeAuth(agentDir, { "openai-codex": codexEntry(jwtFor("acct-int"), "acct-int") });
+      const models = spawnPi(["models"], {
+        HOME: dir,
+        PI_CODING_AGENT_DIR: agentDir,
+        PI_OPENAI_CODEX_BASE_URL: `http://127.0.0.1:${hanging.addr.port}`,
+      });
+      try {
+        await askedOnce;
+        models.child.kill("SIGINT");
+        const result = await models.done;
+        assert.equal(result.code, 130, result.stderr);
+        assert.match(result.stderr, /^pi: Interrupted/m);
+        assert.equal(result.stdout, "");
+      } finally {
+        kill(models.child);
+        await models.done;
+      }
+    } finally {
+      closing.abort();
+      await hanging.shutdown();
+    }
+  });
+});

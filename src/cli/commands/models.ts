@@ -49,6 +49,8 @@ export async function runModels(
 ): Promise<number> {
   const { registry } = openModelRegistry(deps);
   await registry.refresh({ timeoutMs: LIVE_LIST_WAIT_MS, signal });
+  // Ctrl+C while waiting for the live list ends the command (exit 130), not the wait only.
+  signal.throwIfAborted();
   const models = args.positionals.length > 0
     ? registry.scope(args.positionals).map((s) => s.model)
     : registry.getAll();
