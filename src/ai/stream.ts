@@ -230,7 +230,7 @@ async function* run(
       if (!client) {
         throw new PiError("models.unknown", `Unknown API for model ${model.id}: ${model.api}`);
       }
-      key ??= await options.keys.getApiKey(model.provider);
+      key ??= await options.keys.getApiKey(model.provider, { signal });
       if (!key) throw missingKeyError(model.provider);
       const req = client.request(model, context, {
         key,
@@ -308,7 +308,7 @@ async function* run(
       ) {
         refreshed = true;
         try {
-          key = await options.keys.refresh(model.provider, { force: true });
+          key = await options.keys.refresh(model.provider, { force: true, signal });
         } catch (refreshError) {
           yield fail(isPiError(refreshError) ? refreshError : error);
           return;

@@ -278,8 +278,13 @@ export class AuthStorage implements KeySource {
    * The key for a provider: runtime key → stored OAuth credential (refreshed under the
    * lock when within 60 s of expiry) → stored API key → environment variable → undefined.
    * For openai-codex a runtime or environment key must be an access token (JWT).
+   * `signal` (Ctrl+C) stops a wait for the refresh lock; a refresh request already sent
+   * is let finish, so that a rotated refresh token is never lost.
    */
-  async getApiKey(provider: string): Promise<string | undefined> {
+  async getApiKey(
+    provider: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<string | undefined> {
     const runtime = this.#runtime.get(provider);
     if (runtime !== undefined) return this.#checkKey(provider, runtime, "--api-key");
     const entry = this.#load()[provider];
@@ -287,7 +292,7 @@ export class AuthStorage implements KeySource {
       const oauth = await oauthProvider(provider);
       if (!oauth) return entry.access;
       if (!this.#isStale(entry)) return oauth.getApiKey(entry);
-      return oauth.getApiKey(await this.#refreshShared(provider, false));
+      return oauth.getApiKey(await this.#refreshShared(provider, false, options.signal));
     }
     if (isObject(entry) && entry.type === "api_key") return entry.key as string;
     const envName = PROVIDER_ENV_KEYS[provider];
@@ -322,15 +327,20 @@ export class AuthStorage implements KeySource {
    * Refreshes a provider's OAuth token and returns the new key. Without `force` only a
    * stale token is refreshed; with `force` (after a 401) the token is refreshed unless
    * another process already replaced it. Keys that are not stored OAuth credentials are
-   * returned as they are.
+   * returned as they are. `signal` stops a wait for the refresh lock (as in getApiKey).
    */
-  async refresh(provider: string, options: { force?: boolean } = {}): Promise<string | undefined> {
+  async refresh(
+    provider: string,
+    options: { force?: boolean; signal?: AbortSignal } = {},
+  ): Promise<string | undefined> {
     const entry = this.#load()[provider];
     const oauth = await oauthProvider(provider);
     if (!isOAuth(entry) || !oauth || this.#runtime.has(provider)) {
-      return await this.getApiKey(provider);
+      return await this.getApiKey(provider, { signal: options.signal });
     }
-    return oauth.getApiKey(await this.#refreshShared(provider, options.force === true));
+    return oauth.getApiKey(
+      await this.#refreshShared(provider, options.force === true, options.signal),
+    );
   }
 
   // ---- login / logout ----
@@ -491,12 +501,16 @@ export class AuthStorage implements KeySource {
   }
 
   /** One refresh per provider at a time in this process; callers share the promise. */
-  #refreshShared(provider: string, force: boolean): Promise<OAuthCredential> {
+  #refreshShared(
+    provider: string,
+    force: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<OAuthCredential> {
     const running = this.#refreshing.get(provider);
     if (running) return running;
     const seen = this.#load()[provider];
     const seenAccess = isOAuth(seen) ? seen.access : undefined;
-    const promise = this.#refreshLocked(provider, force, seenAccess).finally(() => {
+    const promise = this.#refreshLocked(provider, force, seenAccess, signal).finally(() => {
       this.#refreshing.delete(provider);
     });
     this.#refreshing.set(provider, promise);
@@ -507,6 +521,7 @@ export class AuthStorage implements KeySource {
     provider: string,
     force: boolean,
     seenAccess: string | undefined,
+    signal: AbortSignal | undefined,
   ): Promise<OAuthCredential> {
     const oauth = await oauthProvider(provider);
     if (!oauth) throw await unknownProvider(provider);
@@ -521,7 +536,7 @@ export class AuthStorage implements KeySource {
       return peeked;
     }
     this.#ensureDir();
-    const lock = await acquireFileLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs });
+    const lock = await acquireFileLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs, signal });
     try {
       const data = this.#readFile();
       const current = data[provider];

@@ -15,6 +15,8 @@ export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 export interface FileLockOptions {
   /** How long to wait for the lock before failing with `auth.lock_timeout` (default 30 s). */
   timeoutMs?: number;
+  /** Stops waiting for the lock (Ctrl+C): the wait ends with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /** A held lock. Release it exactly once (in `finally`). */
@@ -86,6 +88,8 @@ export async function acquireFileLock(
   options: FileLockOptions = {},
 ): Promise<FileLock> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  const signal = options.signal;
+  signal?.throwIfAborted();
   const started = performance.now();
   let mutex = mutexes.get(path);
   if (!mutex) {
@@ -110,20 +114,28 @@ export async function acquireFileLock(
   const remaining = Math.max(0, timeoutMs - (performance.now() - started));
   const locking = file.lock(true);
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<"timeout">((resolve) => {
+  let onAbort: (() => void) | undefined;
+  const gaveUp = new Promise<"timeout" | "aborted">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), remaining);
+    onAbort = () => resolve("aborted");
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
   });
-  let outcome: "locked" | "timeout";
-  try {
-    outcome = await Promise.race([locking.then(() => "locked" as const), timedOut]);
-  } catch (err) {
+  const stopWaiting = () => {
     clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+  };
+  let outcome: "locked" | "timeout" | "aborted";
+  try {
+    outcome = await Promise.race([locking.then(() => "locked" as const), gaveUp]);
+  } catch (err) {
+    stopWaiting();
     file.close();
     releaseMutex();
     throw new PiError("io", `Cannot lock ${path}`, { cause: err });
   }
-  clearTimeout(timer);
-  if (outcome === "timeout") {
+  stopWaiting();
+  if (outcome !== "locked") {
     // The OS lock request cannot be cancelled; closing the handle makes the lock, if it
     // is granted later, drop at once.
     locking.catch(() => {});
@@ -133,6 +145,7 @@ export async function acquireFileLock(
       // already closed
     }
     releaseMutex();
+    if (outcome === "aborted") throw signal!.reason;
     throw timeoutError(path, timeoutMs);
   }
 

@@ -81,9 +81,12 @@ export interface OAuthProvider {
 /** What the streaming clients and the model registry need from AuthStorage. */
 export interface KeySource {
   /** The key for a provider, following the resolution chain; undefined if none. */
-  getApiKey(provider: string): Promise<string | undefined>;
+  getApiKey(provider: string, options?: { signal?: AbortSignal }): Promise<string | undefined>;
   /** Forces a refresh after a 401; returns the new key. */
-  refresh(provider: string, options?: { force?: boolean }): Promise<string | undefined>;
+  refresh(
+    provider: string,
+    options?: { force?: boolean; signal?: AbortSignal },
+  ): Promise<string | undefined>;
   /** Whether a key for the provider exists anywhere in the chain (no network). */
   hasKey?(provider: string): boolean;
 }

@@ -101,7 +101,9 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
   let sessionId: string | undefined;
   let writer: SessionWriter<Message> | undefined;
   // No key (or a refused one): say so before anything is written.
-  if (await auth.getApiKey(model.provider) === undefined) throw missingKeyError(model.provider);
+  if (await auth.getApiKey(model.provider, { signal }) === undefined) {
+    throw missingKeyError(model.provider);
+  }
   const noSession = options.options["no-session"] === true;
   if (options.options.continue === true) {
     const latest = await findLatestSession(deps.agentDir, cwd);

@@ -418,7 +418,7 @@ export class ModelRegistry {
   async #fetch(baseUrl: string, signal: AbortSignal): Promise<RefreshResult> {
     try {
       const { fetchLiveModels, getAccountId, writeLiveCache } = await import("./live_fetch.ts");
-      const token = await this.#keys.getApiKey("openai-codex");
+      const token = await this.#keys.getApiKey("openai-codex", { signal });
       if (!token) return { status: "no-key" };
       let accountId: string | undefined;
       try {

@@ -1424,3 +1424,71 @@ Deno.test("Ctrl+C while pi models waits for the live list: exit 130, 'Interrupte
     }
   });
 });
+
+Deno.test({
+  name:
+    "Ctrl+C while pi waits for the refresh lock: exit 130 at once (not after the 30 s lock limit), auth.json untouched, no refresh",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    await withDir(async (dir) => {
+      const issuer = startRefreshIssuer({ delayMs: 0, initialRefresh: "rt-int-lock-0001" });
+      try {
+        const agentDir = `${dir}/agent`;
+        await writeAuth(agentDir, {
+          "openai-codex": {
+            type: "oauth",
+            access: makeRefreshToken("acc", Math.floor(Date.now() / 1000) - 10, "old"),
+            refresh: "rt-int-lock-0001",
+            expires: Date.now() - 10_000,
+            accountId: "acc",
+          },
+        });
+        const before = await Deno.readFile(`${agentDir}/auth.json`);
+        const env = {
+          HOME: dir,
+          PI_CODING_AGENT_DIR: agentDir,
+          PI_OPENAI_CODEX_ISSUER: issuer.url,
+        };
+        // A first run whose refresh fails (issuer unreachable) creates the lock file.
+        const probe = spawnPi(["-p", "--no-session", "hi"], {
+          ...env,
+          PI_OPENAI_CODEX_ISSUER: "http://127.0.0.1:9",
+        });
+        await probe.done;
+        await Deno.writeFile(`${agentDir}/auth.json`, before, { mode: 0o600 });
+        const siblings = [...Deno.readDirSync(agentDir)].map((e) => e.name)
+          .filter((n) => n !== "auth.json" && n !== "usage.json" && !n.startsWith("models-cache"));
+        assert.equal(siblings.length, 1, siblings.join(", "));
+        const lockPath = `${agentDir}/${siblings[0]}`;
+
+        const lock = await Deno.open(lockPath, { read: true, write: true });
+        await lock.lock(true);
+        const waiting = spawnPi(["-p", "--no-session", "hi"], env);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        try {
+          const ino = Deno.statSync(lockPath).ino!;
+          await until("pi to wait for the lock", () => someoneWaitsForLock(ino));
+          waiting.child.kill("SIGINT");
+          const result = await Promise.race([
+            waiting.done,
+            new Promise<undefined>((resolve) =>
+              timer = setTimeout(() => resolve(undefined), 15_000)
+            ),
+          ]);
+          assert.ok(result, "pi kept waiting for the lock after Ctrl+C");
+          assert.equal(result.code, 130, result.stderr);
+          assert.match(result.stderr, /^pi: Interrupted/m);
+          assert.deepEqual(await Deno.readFile(`${agentDir}/auth.json`), before);
+          assert.equal(issuer.refreshRequests, 0);
+        } finally {
+          clearTimeout(timer);
+          lock.close();
+          kill(waiting.child);
+          await waiting.done;
+        }
+      } finally {
+        await issuer.close();
+      }
+    });
+  },
+});
