@@ -137,10 +137,12 @@ function entryProblem(provider: string, entry: unknown): string | undefined {
 
 /** Parses the text of auth.json; throws `auth.invalid_file` naming the path. */
 export function parseAuthFile(text: string, path: string): Data {
-  if (text.trim() === "") return {};
+  // A byte order mark (Windows editors add one) is not part of the JSON.
+  const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  if (body.trim() === "") return {};
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(body);
   } catch {
     // The parser's message quotes the file's text, which holds tokens: never show it.
     throw invalidFile(path, "not valid JSON");

@@ -1492,3 +1492,36 @@ Deno.test({
     });
   },
 });
+
+Deno.test("an auth.json saved with a byte order mark (Windows editors) is read, and kept valid on the next write", async () => {
+  await withDir(async (dir) => {
+    const backend = startBackend();
+    try {
+      const agentDir = `${dir}/agent`;
+      const access = jwtFor("acct-bom");
+      await writeAuth(agentDir, {});
+      await Deno.writeTextFile(
+        `${agentDir}/auth.json`,
+        "\uFEFF" + JSON.stringify({
+          "openai-codex": codexEntry(access, "acct-bom"),
+          anthropic: { type: "api_key", key: "sk-ant-hand-added-0000" },
+        }),
+        { mode: 0o600 },
+      );
+      const env = {
+        HOME: dir,
+        PI_CODING_AGENT_DIR: agentDir,
+        PI_OPENAI_CODEX_BASE_URL: backend.url,
+      };
+      const run = await pi(["-p", "--no-session", "hi"], env);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(responsesCalls(backend).at(-1)!.headers.authorization, `Bearer ${access}`);
+      const logout = await pi(["logout", "anthropic"], env);
+      assert.equal(logout.code, 0, logout.stderr);
+      const after = JSON.parse(await Deno.readTextFile(`${agentDir}/auth.json`));
+      assert.deepEqual(Object.keys(after), ["openai-codex"]);
+    } finally {
+      await backend.close();
+    }
+  });
+});
