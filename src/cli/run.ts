@@ -21,8 +21,9 @@ export async function readAllText(stream: ReadableStream<Uint8Array>): Promise<s
 async function runRoot(args: ParsedArgs, deps: Deps, signal: AbortSignal): Promise<number> {
   // Credentials and models are opened once, and unknown names fail (exit 2) before anything runs.
   const context = (await import("./model_selection.ts")).openRunContext(args.options, deps);
-  const interactive = !args.options.print && deps.stdin.isTerminal() &&
-    deps.stdout.isTerminal();
+  // `--mode json` is for scripts: JSON events, never the interactive screen.
+  const printing = args.options.print === true || args.options.mode === "json";
+  const interactive = !printing && deps.stdin.isTerminal() && deps.stdout.isTerminal();
   if (interactive) {
     const { runInteractive } = await import("./interactive.ts");
     return await runInteractive(args, deps, signal, { context });
@@ -33,7 +34,7 @@ async function runRoot(args: ParsedArgs, deps: Deps, signal: AbortSignal): Promi
   }
   if (message === "") {
     // `pi -p` never asks, terminal or not; plain `pi` asks only when both ends are terminals.
-    if (args.options.print) {
+    if (printing) {
       throw new PiError("usage", "No message given for pi -p", {
         hint: 'pass one (pi -p "…") or pipe one on stdin (echo … | pi -p)',
       });

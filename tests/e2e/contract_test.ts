@@ -1525,3 +1525,29 @@ Deno.test("an auth.json saved with a byte order mark (Windows editors) is read, 
     }
   });
 });
+
+Deno.test({
+  name:
+    'pi --mode json "msg" in a terminal writes JSON events and exits (never the interactive screen)',
+  ignore: !HAS_TMUX,
+  fn: async () => {
+    await withDir(async (dir) => {
+      const backend = startBackend(() => sseText("json in a terminal"));
+      try {
+        const agentDir = `${dir}/agent`;
+        await writeAuth(agentDir, { "openai-codex": codexEntry(jwtFor("acct-tty"), "acct-tty") });
+        const { code, screen } = await inTerminal(dir, ["--mode", "json", "--no-session", "msg"], {
+          HOME: dir,
+          PI_CODING_AGENT_DIR: agentDir,
+          PI_OPENAI_CODEX_BASE_URL: backend.url,
+        });
+        assert.equal(code, 0, screen);
+        assert.match(screen, /^\{"type":"session"/m);
+        assert.match(screen, /^\{"type":"end","reason":"stop".*"text":"json in a terminal"/m);
+        assert.doesNotMatch(screen, /\/help for commands/);
+      } finally {
+        await backend.close();
+      }
+    });
+  },
+});
