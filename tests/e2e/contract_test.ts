@@ -496,7 +496,12 @@ Deno.test("default agent dir ~/.pi/agent (0700) and default CODEX_HOME ~/.codex"
         },
       }),
     );
+    const codexBefore = await Deno.readFile(`${home}/.codex/auth.json`);
+    const codexStat = Deno.statSync(`${home}/.codex/auth.json`);
     const result = await pi(["login", "--from-codex"], { HOME: home });
+    // Codex CLI's file is read only.
+    assert.deepEqual(await Deno.readFile(`${home}/.codex/auth.json`), codexBefore);
+    assert.equal(Deno.statSync(`${home}/.codex/auth.json`).mode, codexStat.mode);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(modeOf(`${home}/.pi/agent`), 0o700);
     assert.equal(modeOf(`${home}/.pi/agent/auth.json`), 0o600);
@@ -1265,6 +1270,7 @@ Deno.test({
           assert.equal(issuer.refreshRequests, 0, "the refreshed token was used");
           assert.equal(responsesCalls(backend).at(-1)!.headers.authorization, `Bearer ${fresh}`);
           assert.ok(await exists(lockPath), "the lock file is never deleted");
+          assert.equal(Deno.statSync(lockPath).ino, ino, "nor renamed or replaced");
         } finally {
           lock.close();
           kill(waiting.child);
@@ -1546,6 +1552,200 @@ Deno.test({
         assert.match(screen, /^\{"type":"end","reason":"stop".*"text":"json in a terminal"/m);
         assert.doesNotMatch(screen, /\/help for commands/);
       } finally {
+        await backend.close();
+      }
+    });
+  },
+});
+
+Deno.test("key order for an API-key provider: --api-key → stored api_key → ANTHROPIC_API_KEY", async () => {
+  await withDir(async (dir) => {
+    const backend = startBackend(() =>
+      Response.json({
+        type: "error",
+        error: { type: "invalid_request_error", message: "stop here" },
+      }, {
+        status: 400,
+      })
+    );
+    try {
+      const agentDir = `${dir}/agent`;
+      await writeAuth(agentDir, { anthropic: { type: "api_key", key: "sk-ant-stored-000000" } });
+      const env = {
+        HOME: dir,
+        PI_CODING_AGENT_DIR: agentDir,
+        ANTHROPIC_BASE_URL: backend.url,
+        ANTHROPIC_API_KEY: "sk-ant-environment-0000",
+      };
+      const keyOfLastRequest = () => backend.seen.at(-1)!.headers["x-api-key"];
+      const runtime = await pi([
+        "-p",
+        "--no-session",
+        "--provider",
+        "anthropic",
+        "--api-key",
+        "sk-ant-flag-000000",
+        "hi",
+      ], env);
+      assertOneLineError(runtime, 1);
+      assert.equal(keyOfLastRequest(), "sk-ant-flag-000000");
+      const stored = await pi(["-p", "--no-session", "--provider", "anthropic", "hi"], env);
+      assertOneLineError(stored, 1);
+      assert.equal(keyOfLastRequest(), "sk-ant-stored-000000");
+      await writeAuth(agentDir, {});
+      const fromEnv = await pi(["-p", "--no-session", "--provider", "anthropic", "hi"], env);
+      assertOneLineError(fromEnv, 1);
+      assert.equal(keyOfLastRequest(), "sk-ant-environment-0000");
+      for (const r of [runtime, stored, fromEnv]) {
+        assert.match(r.stderr, /stop here/);
+        assertNoSecrets(r.stdout + r.stderr, [
+          "sk-ant-flag-000000",
+          "sk-ant-stored-000000",
+          "sk-ant-environment-0000",
+        ]);
+      }
+    } finally {
+      await backend.close();
+    }
+  });
+});
+
+Deno.test("every command's --help exits 0 and names its options; nothing is created", async () => {
+  await withDir(async (dir) => {
+    const env = { HOME: dir, PI_CODING_AGENT_DIR: `${dir}/agent` };
+    const cases: [string[], RegExp[]][] = [
+      [["--help"], [
+        /--provider/,
+        /--model /,
+        /--models/,
+        /--thinking/,
+        /--api-key/,
+        /--mode/,
+        /--continue/,
+        /--no-session/,
+        /--version/,
+        /-p, --print|--print/,
+      ]],
+      [["login", "--help"], [/--device/, /--no-browser/]],
+      [["logout", "--help"], [/--all/]],
+      [["auth", "status", "--help"], [/--json/]],
+      [["models", "--help"], [/--json/]],
+    ];
+    for (const [args, wanted] of cases) {
+      const r = await pi(args, env);
+      assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+      for (const w of wanted) assert.match(r.stdout, w, args.join(" "));
+    }
+    assert.equal(await exists(`${dir}/agent`), false);
+    assert.equal(await exists(`${dir}/.pi`), false);
+  });
+});
+
+/** pi in a private tmux pane, driven with keys. */
+async function startTerminal(dir: string, args: string[], env: Record<string, string>) {
+  const socket = `pi-contract-${crypto.randomUUID().slice(0, 8)}`;
+  const vars = Object.entries(childEnv(env)).map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ");
+  await Deno.writeTextFile(
+    `${dir}/pane.sh`,
+    [
+      `cd ${shellQuote(dir)}`,
+      `env -i TERM=xterm-256color ${vars} ${shellQuote(Deno.execPath())} run -A --quiet ${
+        shellQuote(MAIN)
+      } ${args.map(shellQuote).join(" ")}`,
+      `echo $? > ${shellQuote(`${dir}/exit.txt`)}`,
+      `exec sleep 600`,
+    ].join("\n"),
+  );
+  const tmux = async (...a: string[]) =>
+    decoder.decode(
+      (await new Deno.Command("tmux", {
+        args: ["-L", socket, ...a],
+        stdout: "piped",
+        stderr: "null",
+      }).output()).stdout,
+    );
+  await tmux("new-session", "-d", "-x", "100", "-y", "40", `sh ${shellQuote(`${dir}/pane.sh`)}`);
+  const screen = () => tmux("capture-pane", "-p", "-J", "-S", "-200");
+  return {
+    screen,
+    async type(text: string) {
+      await tmux("send-keys", "-l", text);
+      await tmux("send-keys", "Enter");
+    },
+    async waitFor(what: string, test: (s: string) => boolean) {
+      let last = "";
+      try {
+        await until(what, async () => test(last = await screen()));
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${last}`);
+      }
+    },
+    async exitCode(): Promise<number> {
+      await until("pi to exit", async () => {
+        try {
+          return (await Deno.readTextFile(`${dir}/exit.txt`)).endsWith("\n");
+        } catch {
+          return false;
+        }
+      });
+      return Number((await Deno.readTextFile(`${dir}/exit.txt`)).trim());
+    },
+    async close() {
+      await tmux("kill-server");
+      const base = Deno.env.get("TMUX_TMPDIR") ?? "/tmp";
+      await Deno.remove(`${base}/tmux-${Deno.uid()}/${socket}`).catch(() => {});
+    },
+  };
+}
+
+Deno.test({
+  name:
+    "interactive: /help lists every slash command; /session, /usage, /new answer; /quit exits 0",
+  ignore: !HAS_TMUX,
+  fn: async () => {
+    await withDir(async (dir) => {
+      const backend = startBackend((_s, i) => sseText(`answer number ${i}`));
+      const agentDir = `${dir}/agent`;
+      await writeAuth(agentDir, { "openai-codex": codexEntry(jwtFor("acct-slash"), "acct-slash") });
+      const term = await startTerminal(dir, [], {
+        HOME: dir,
+        PI_CODING_AGENT_DIR: agentDir,
+        PI_OPENAI_CODEX_BASE_URL: backend.url,
+      });
+      try {
+        await term.waitFor("the prompt", (s) => /^›/m.test(s));
+        await term.type("first question");
+        await term.waitFor("the answer", (s) => s.includes("answer number 0"));
+        await term.type("/help");
+        await term.waitFor(
+          "the help",
+          (s) =>
+            [
+              "/login",
+              "/logout",
+              "/model",
+              "/thinking",
+              "/usage",
+              "/session",
+              "/new",
+              "/help",
+              "/quit",
+            ]
+              .every((c) => new RegExp(`^\\s+${c}\\b`, "m").test(s)),
+        );
+        await term.type("/session");
+        await term.waitFor("the session", (s) => /^Session\n\s+id: [0-9a-f-]{36}/m.test(s));
+        await term.type("/usage");
+        await term.waitFor("the usage", (s) => /^Usage/m.test(s));
+        await term.type("/new");
+        await term.type("second question");
+        await term.waitFor("the second answer", (s) => s.includes("answer number 1"));
+        const second = responsesCalls(backend)[1].body!.input as unknown[];
+        assert.doesNotMatch(JSON.stringify(second), /first question/, "/new starts afresh");
+        await term.type("/quit");
+        assert.equal(await term.exitCode(), 0, await term.screen());
+      } finally {
+        await term.close();
         await backend.close();
       }
     });
