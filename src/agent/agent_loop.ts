@@ -174,6 +174,20 @@ export interface AgentLoopOptions {
   maxTurns?: number;
   /** Whether the model accepts images from tools. */
   supportsImages?: boolean;
+  /**
+   * Hides secrets (the user's own tokens and keys) in tool output before the model, the
+   * events or the session see it: a tool can `cat` a credentials file or print `env`.
+   * Streamed output is passed through it a whole line at a time.
+   */
+  redact?: (text: string) => string;
+}
+
+/** A tool result with `redact` applied to its text. */
+function redactResult(result: ToolResult, redact: (text: string) => string): ToolResult {
+  return {
+    ...result,
+    content: result.content.map((c) => c.type === "text" ? { ...c, text: redact(c.text) } : c),
+  };
 }
 
 /** A small push/pull queue joining tool output callbacks to the generator. */
@@ -503,20 +517,36 @@ export async function* runAgent(
     // result, even after an abort, so the conversation stays valid.
     for (const batch of batchCalls(calls, options.tools)) {
       const queue = new EventQueue<AgentEvent>();
+      const redact = options.redact;
+      // With redact, streamed output goes out by whole lines (a secret never spans two).
+      const partial = new Map<string, string>();
+      const output = (call: ToolCall, delta: string) => {
+        if (delta !== "") {
+          queue.push({ type: "tool_output", turn, callId: call.callId, name: call.name, delta });
+        }
+      };
       const running = Promise.all(batch.map((call) =>
         runTool(options.tools, call, {
           cwd: options.cwd,
           signal,
           supportsImages: options.supportsImages,
-          onUpdate: (delta) =>
-            queue.push({ type: "tool_output", turn, callId: call.callId, name: call.name, delta }),
-        })
+          onUpdate: (delta) => {
+            if (!redact) return output(call, delta);
+            const text = (partial.get(call.callId) ?? "") + delta;
+            const end = text.lastIndexOf("\n") + 1;
+            partial.set(call.callId, text.slice(end));
+            output(call, redact(text.slice(0, end)));
+          },
+        }).then((result) => redact ? redactResult(result, redact) : result)
       ));
       let results: ToolResult[] | undefined;
       running.then((r) => results = r, () => {});
       while (results === undefined) {
         await queue.wait(running);
         yield* queue.drain();
+      }
+      if (redact) {
+        for (const call of batch) output(call, redact(partial.get(call.callId) ?? ""));
       }
       yield* queue.drain();
       for (let i = 0; i < batch.length; i++) {

@@ -28,6 +28,7 @@ import type { SessionWriter } from "../agent/session_store.ts";
 import type { ParsedArgs } from "./args.ts";
 import type { RunContext } from "./model_selection.ts";
 import { openUsageStore } from "./usage_store.ts";
+import { secretRedactor } from "./secrets.ts";
 import type { KeyEvent } from "./keys.ts";
 import { LineEditor } from "./line_editor.ts";
 import {
@@ -101,6 +102,7 @@ class App {
   readonly style: Style;
   readonly editor = new LineEditor();
   readonly auth: AuthStorage;
+  readonly #redact: ((text: string) => string) | undefined;
   readonly registry: ModelRegistry;
   readonly usageStore: UsageSnapshotStore;
   readonly cwd: string;
@@ -142,10 +144,13 @@ class App {
       thinking?: ReasoningLevel;
       scope: ScopedModel[];
       noSession: boolean;
+      /** Hides the user's secrets in tool output (see src/cli/secrets.ts). */
+      redact?: (text: string) => string;
     },
   ) {
     this.deps = deps;
     this.term = term;
+    this.#redact = init.redact;
     this.style = createStyle(wantsColor(deps.env));
     this.auth = init.auth;
     this.registry = init.registry;
@@ -555,6 +560,7 @@ class App {
         cwd: this.cwd,
         signal: controller.signal,
         supportsImages: model.inputs.includes("image"),
+        redact: this.#redact,
       });
       for await (const event of events) this.#onAgentEvent(turn, event, model);
     } catch (err) {
@@ -1045,6 +1051,7 @@ export async function runInteractive(
     thinking: selection.thinking,
     scope: selection.scope,
     noSession: args.options["no-session"] === true,
+    redact: secretRedactor(auth, deps, [args.options["api-key"] as string | undefined]),
   });
   const onAbort = () => app.exit(130);
   signal.addEventListener("abort", onAbort, { once: true });

@@ -23,6 +23,7 @@ import { PiError, type PiErrorCode } from "../errors.ts";
 import type { OptionValues } from "./args.ts";
 import type { RunContext } from "./model_selection.ts";
 import { openUsageStore } from "./usage_store.ts";
+import { secretRedactor } from "./secrets.ts";
 import { createStyle, formatToolLine, wantsColor } from "./render.ts";
 
 /** Version of the `--mode json` line format (README: "JSON output"). */
@@ -172,6 +173,7 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
       systemPrompt,
       tools: BUILTIN_TOOLS,
       cwd,
+      redact: secretRedactor(auth, deps, [options.options["api-key"] as string | undefined]),
       signal,
       maxTurns: options.maxTurns ?? DEFAULT_MAX_TURNS,
       supportsImages: model.inputs.includes("image"),

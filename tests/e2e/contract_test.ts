@@ -1751,3 +1751,74 @@ Deno.test({
     });
   },
 });
+
+Deno.test("tokens never reach the output, the model or the session through a tool (read auth.json, echo $OPENAI_API_KEY in pieces)", async () => {
+  await withDir(async (dir) => {
+    const agentDir = `${dir}/agent`;
+    const access = jwtFor("acct-tools");
+    const entry = codexEntry(access, "acct-tools");
+    await writeAuth(agentDir, {
+      "openai-codex": entry,
+      anthropic: { type: "api_key", key: "sk-ant-stored-in-auth-json" },
+    });
+    const envKey = "sk-proj-environment-secret-0123456789";
+    const backend = startBackend((_seen, i) =>
+      i === 0
+        ? new Response(
+          turnEvents({
+            calls: [
+              { name: "read", arguments: { path: `${agentDir}/auth.json` } },
+              {
+                name: "bash",
+                arguments: {
+                  command:
+                    `printf '%s' "\${OPENAI_API_KEY:0:12}"; sleep 0.3; printf '%s\\n' "\${OPENAI_API_KEY:12}"; echo visible`,
+                },
+              },
+            ],
+          }).join(""),
+          { headers: { "content-type": "text/event-stream" } },
+        )
+        : sseText("done")
+    );
+    try {
+      await Deno.mkdir(`${dir}/work`);
+      const result = await pi(["-p", "--mode", "json", "hi"], {
+        HOME: dir,
+        PI_CODING_AGENT_DIR: agentDir,
+        PI_OPENAI_CODEX_BASE_URL: backend.url,
+        OPENAI_API_KEY: envKey,
+      }, { cwd: `${dir}/work` });
+      assert.equal(result.code, 0, result.stderr);
+      const secrets = [
+        access,
+        entry.refresh,
+        "sk-ant-stored-in-auth-json",
+        envKey,
+        envKey.slice(12),
+      ];
+      const sessions = [...Deno.readDirSync(`${agentDir}/sessions`)].flatMap((d) =>
+        [...Deno.readDirSync(`${agentDir}/sessions/${d.name}`)].map((f) =>
+          Deno.readTextFileSync(`${agentDir}/sessions/${d.name}/${f.name}`)
+        )
+      ).join("\n");
+      const toModel = JSON.stringify(responsesCalls(backend)[1].body!.input);
+      for (
+        const [where, text] of [["output", result.stdout + result.stderr], ["session", sessions], [
+          "model",
+          toModel,
+        ]]
+      ) {
+        for (const secret of secrets) {
+          assert.ok(!text.includes(secret), `${where} has ${secret.slice(0, 14)}…`);
+        }
+      }
+      // The tools still ran, and the rest of their output is there.
+      assert.match(toModel, /openai-codex/);
+      assert.match(toModel, /visible/);
+      assert.match(toModel, /\[redacted\]/);
+    } finally {
+      await backend.close();
+    }
+  });
+});
