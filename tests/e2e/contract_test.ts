@@ -1822,3 +1822,31 @@ Deno.test("tokens never reach the output, the model or the session through a too
     }
   });
 });
+
+Deno.test("--models with a :level suffix: its first match is the model and the level its reasoning.effort; --thinking wins", async () => {
+  await withDir(async (dir) => {
+    const backend = startBackend();
+    try {
+      const agentDir = `${dir}/agent`;
+      await writeAuth(agentDir, { "openai-codex": codexEntry(jwtFor("acct-scope"), "acct-scope") });
+      const env = {
+        HOME: dir,
+        PI_CODING_AGENT_DIR: agentDir,
+        PI_OPENAI_CODEX_BASE_URL: backend.url,
+      };
+      const scope = "openai-codex/gpt-5.1-codex:high,openai-codex/*";
+      const a = await pi(["-p", "--no-session", "--models", scope, "hi"], env);
+      assert.equal(a.code, 0, a.stderr);
+      let body = responsesCalls(backend).at(-1)!.body!;
+      assert.equal(body.model, "gpt-5.1-codex");
+      assert.deepEqual(body.reasoning, { effort: "high", summary: "auto" });
+      const b = await pi(["-p", "--no-session", "--models", scope, "--thinking", "low", "hi"], env);
+      assert.equal(b.code, 0, b.stderr);
+      body = responsesCalls(backend).at(-1)!.body!;
+      assert.equal(body.model, "gpt-5.1-codex");
+      assert.equal((body.reasoning as { effort: string }).effort, "low");
+    } finally {
+      await backend.close();
+    }
+  });
+});
