@@ -1850,3 +1850,41 @@ Deno.test("--models with a :level suffix: its first match is the model and the l
     }
   });
 });
+
+Deno.test("the issuer sends error=access_denied to the callback (right state): a clear one-line failure, exit 1, port freed, nothing saved", async () => {
+  await withDir(async (dir) => {
+    const issuer = startLoginIssuer();
+    const port = freePort();
+    const login = spawnPi(["login", "--no-browser"], {
+      HOME: dir,
+      PI_CODING_AGENT_DIR: `${dir}/agent`,
+      PI_OPENAI_CODEX_ISSUER: issuer.url,
+      PI_OAUTH_CALLBACK_PORT: String(port),
+    });
+    try {
+      const [, url] = await login.waitStderr(
+        /^\s+(http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+)$/m,
+      );
+      await login.waitStderr(/pi is waiting on/);
+      const state = new URL(url).searchParams.get("state")!;
+      const r = await fetch(
+        `http://127.0.0.1:${port}/auth/callback?error=access_denied&error_description=${
+          encodeURIComponent("The user said no")
+        }&state=${encodeURIComponent(state)}`,
+      );
+      await r.body?.cancel();
+      const result = await login.done;
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(result.stderr.match(/^pi: /gm)?.length, 1, result.stderr);
+      assert.match(result.stderr, /^pi: .*access_denied/m);
+      assert.doesNotMatch(result.stderr, /^\s+at /m);
+      assert.equal(issuer.tokenCalls.length, 0);
+      assert.equal(await exists(`${dir}/agent/auth.json`), false);
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+    } finally {
+      kill(login.child);
+      await login.done;
+      await issuer.close();
+    }
+  });
+});
