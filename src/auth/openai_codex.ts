@@ -156,7 +156,11 @@ export async function refreshOpenAICodexToken(
       timedOut
         ? `${what}: ${host} did not answer within ${TOKEN_REQUEST_TIMEOUT_MS / 1000} s`
         : `${what}: could not reach ${host}`,
-      { hint: "check the network (and HTTPS_PROXY), then try again", cause: err },
+      {
+        hint:
+          `check the network (and HTTPS_PROXY), then try again; if it keeps failing, ${loginHint}`,
+        cause: err,
+      },
     );
   }
   if (!response.ok) {

@@ -634,6 +634,20 @@ Deno.test("a refused refresh: one line 'Failed to refresh OAuth token … run /l
         expired,
         "rt-already-used-by-someone-0123456789",
       ]);
+
+      // An issuer that cannot be reached: the same shape, the file still untouched.
+      const unreachable = await pi(["-p", "hi"], {
+        HOME: dir,
+        PI_CODING_AGENT_DIR: agentDir,
+        PI_OPENAI_CODEX_ISSUER: `http://127.0.0.1:${freePort()}`,
+        PI_OPENAI_CODEX_BASE_URL: backend.url,
+      });
+      assertOneLineError(unreachable, 1);
+      assert.match(
+        unreachable.stderr,
+        /Failed to refresh OAuth token.*run \/login \(or pi login openai-codex\)/,
+      );
+      assert.deepEqual(await Deno.readFile(`${agentDir}/auth.json`), before);
     } finally {
       await backend.close();
       await issuer.close();
