@@ -28,11 +28,14 @@ import type {
 /** An OAuth token this close to `expires` (ms) is refreshed before use. */
 export const REFRESH_MARGIN_MS = 60_000;
 
-/** The environment variable that holds the key of a provider, last in the chain. */
+/**
+ * The environment variable that holds the key of a provider, last in the chain; in the
+ * contract's provider order (`pi auth status` and `pi logout` list them so).
+ */
 export const PROVIDER_ENV_KEYS: Readonly<Record<string, string>> = {
   "openai-codex": "OPENAI_API_KEY",
-  openai: "OPENAI_API_KEY",
   anthropic: "ANTHROPIC_API_KEY",
+  openai: "OPENAI_API_KEY",
 };
 
 /** Providers whose key (from the environment or `--api-key`) must be an access token (JWT). */

@@ -282,7 +282,10 @@ Deno.test("usage errors: exit 2, one line, the contract's message shapes", async
       [["--model", "nope", "-p", "hi"], /^pi: Unknown model: nope \(known: .*openai-codex\//],
       [["--models", "zz*", "-p", "hi"], /^pi: No model matches pattern: zz\* \(known: /],
       [["models", "zz*"], /^pi: No model matches pattern: zz\* \(known: /],
-      [["logout", "nope"], /^pi: Unknown provider: nope \(known: openai-codex, /],
+      [
+        ["logout", "nope"],
+        /^pi: Unknown provider: nope \(known: openai-codex, anthropic, openai\)/,
+      ],
       [["auth", "nope"], /^pi: Unknown subcommand: nope/],
       [["-p"], /^pi: No message given/],
     ];
