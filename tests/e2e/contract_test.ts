@@ -919,7 +919,7 @@ Deno.test("usage_limit_reached: one request, exit 1, one line with the reset tim
   });
 });
 
-Deno.test("HTTPS_PROXY carries backend requests (CONNECT); NO_PROXY bypasses it", async () => {
+Deno.test("HTTPS_PROXY carries backend and issuer requests (CONNECT); NO_PROXY bypasses it", async () => {
   const proxied: string[] = [];
   const direct: number[] = [];
   const proxy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -971,6 +971,21 @@ Deno.test("HTTPS_PROXY carries backend requests (CONNECT); NO_PROXY bypasses it"
       } finally {
         kill(bypass.child);
         await bypass.done;
+      }
+      // The issuer too (device login's first request).
+      proxied.length = 0;
+      const device = spawnPi(["login", "--device"], {
+        ...env,
+        PI_OPENAI_CODEX_ISSUER: `https://127.0.0.1:${targetPort}`,
+      });
+      try {
+        await until(
+          "the issuer's CONNECT at the proxy",
+          () => proxied.some((l) => l.startsWith(`CONNECT 127.0.0.1:${targetPort} `)),
+        );
+      } finally {
+        kill(device.child);
+        await device.done;
       }
     });
   } finally {
