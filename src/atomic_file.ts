@@ -2,6 +2,7 @@
  * Atomic file writes, the one way pi replaces a file: a temp file in the same directory
  * (created with the final mode) → write → fsync → rename → fsync the directory. A reader
  * sees the old file or the new one, never a torn one; a crash leaves at most a temp file.
+ * A symbolic link (a dotfiles setup) is kept: the file it points to is replaced.
  * @module
  */
 
@@ -26,6 +27,16 @@ function tempPath(path: string): string {
   const base = path.slice(dir.length + 1);
   const suffix = crypto.getRandomValues(new Uint8Array(6)).toHex();
   return `${dir}/.${base}.${Deno.pid}.${suffix}.tmp`;
+}
+
+/** The file a write replaces: `path`, or the target of a symbolic link at `path`. */
+function writeTarget(path: string): string {
+  try {
+    if (!Deno.lstatSync(path).isSymlink) return path;
+    return Deno.realPathSync(path);
+  } catch {
+    return path; // missing, or a dangling link: written (replaced) as it is
+  }
 }
 
 function existingMode(path: string): number | undefined {
@@ -53,12 +64,16 @@ function syncDir(path: string): void {
   }
 }
 
-/** Replaces `path` with `text`, atomically and durably (synchronous). */
+/**
+ * Replaces the file at `link` (or the file it links to) with `text`, atomically and durably
+ * (synchronous).
+ */
 export function writeFileAtomicSync(
-  path: string,
+  link: string,
   text: string,
   options: AtomicWriteOptions = {},
 ): void {
+  const path = writeTarget(link);
   const mode = (options.keepMode ? existingMode(path) : undefined) ?? options.mode ?? 0o600;
   const temp = tempPath(path);
   try {
@@ -84,12 +99,15 @@ export function writeFileAtomicSync(
   syncDir(path);
 }
 
-/** Replaces `path` with `text`, atomically and durably. */
+/**
+ * Replaces the file at `link` (or the file it links to) with `text`, atomically and durably.
+ */
 export async function writeFileAtomic(
-  path: string,
+  link: string,
   text: string,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
+  const path = writeTarget(link);
   const mode = (options.keepMode ? existingMode(path) : undefined) ?? options.mode ?? 0o600;
   const temp = tempPath(path);
   try {

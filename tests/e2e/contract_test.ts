@@ -1920,3 +1920,50 @@ Deno.test("the issuer sends error=access_denied to the callback (right state): a
     }
   });
 });
+
+Deno.test("a symlinked auth.json (dotfiles) stays a link: the refresh replaces the file it points to, 0600", async () => {
+  await withDir(async (dir) => {
+    const accountId = "acct-link";
+    const issuer = startRefreshIssuer({ delayMs: 0, accountId, initialRefresh: "rt-link-0001" });
+    const backend = startBackend();
+    try {
+      const agentDir = `${dir}/agent`;
+      await Deno.mkdir(`${dir}/dotfiles`);
+      await writeAuth(agentDir, {});
+      const target = `${dir}/dotfiles/pi-auth.json`;
+      await Deno.writeTextFile(
+        target,
+        JSON.stringify({
+          "openai-codex": {
+            type: "oauth",
+            access: makeRefreshToken(accountId, Math.floor(Date.now() / 1000) - 10, "old"),
+            refresh: "rt-link-0001",
+            expires: Date.now() - 10_000,
+            accountId,
+          },
+        }),
+        { mode: 0o600 },
+      );
+      await Deno.remove(`${agentDir}/auth.json`);
+      await Deno.symlink(target, `${agentDir}/auth.json`);
+      const result = await pi(["-p", "--no-session", "hi"], {
+        HOME: dir,
+        PI_CODING_AGENT_DIR: agentDir,
+        PI_OPENAI_CODEX_ISSUER: issuer.url,
+        PI_OPENAI_CODEX_BASE_URL: backend.url,
+      });
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(issuer.refreshRequests, 1);
+      assert.ok(Deno.lstatSync(`${agentDir}/auth.json`).isSymlink, "still a link");
+      const saved = JSON.parse(await Deno.readTextFile(target))["openai-codex"];
+      assert.equal(saved.refresh, issuer.currentRefresh);
+      assert.equal(modeOf(target), 0o600);
+      assert.deepEqual([...Deno.readDirSync(`${dir}/dotfiles`)].map((e) => e.name), [
+        "pi-auth.json",
+      ]);
+    } finally {
+      await backend.close();
+      await issuer.close();
+    }
+  });
+});
