@@ -628,3 +628,51 @@ Deno.test("login and logout go through the OAuth provider registry", async () =>
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a new login keeps the fields of the old entry that pi does not know", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/auth.json`;
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({
+        "test-relogin": {
+          type: "oauth",
+          access: "old-access-0123456789",
+          refresh: "old-refresh-0123456789",
+          expires: 1,
+          accountId: "old-account",
+          editorPlugin: { keep: true },
+        },
+        other: { type: "api_key", key: "other-key-0123456789", note: "kept" },
+      }),
+      { mode: 0o600 },
+    );
+    registerOAuthProvider({
+      id: "test-relogin",
+      name: "Test",
+      login: () =>
+        Promise.resolve({
+          type: "oauth",
+          access: "new-access-0123456789",
+          refresh: "new-refresh-0123456789",
+          expires: 2,
+        }),
+      refresh: () => Promise.reject(new Error("unused")),
+      getApiKey: (c) => c.access,
+    });
+    const storage = new AuthStorage(path, { deps: testDeps() });
+    await storage.login("test-relogin", { onAuth() {}, onPrompt: () => Promise.resolve("") });
+    const saved = JSON.parse(await Deno.readTextFile(path));
+    assert.deepEqual(saved["test-relogin"], {
+      type: "oauth",
+      access: "new-access-0123456789",
+      refresh: "new-refresh-0123456789",
+      expires: 2,
+      editorPlugin: { keep: true },
+    });
+    assert.deepEqual(saved.other, { type: "api_key", key: "other-key-0123456789", note: "kept" });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -25,6 +25,9 @@ import type {
   OAuthProvider,
 } from "./types.ts";
 
+/** The fields of an OAuth entry pi writes; any other field is someone else's and is kept. */
+const OAUTH_FIELDS = new Set(["type", "access", "refresh", "expires", "accountId", "key"]);
+
 /** An OAuth token this close to `expires` (ms) is refreshed before use. */
 export const REFRESH_MARGIN_MS = 60_000;
 
@@ -361,7 +364,16 @@ export class AuthStorage implements KeySource {
     // A corrupt auth.json fails now, not after the user signed in and the code was spent.
     this.reload();
     const credential = await oauth.login(callbacks, this.#deps, options);
-    await this.set(provider, credential);
+    const problem = entryProblem(provider, credential);
+    if (problem) throw new PiError("auth.invalid_token", `Cannot store credential: ${problem}`);
+    await this.#mutate((data) => {
+      // Fields pi does not know (written by another tool) survive a new login.
+      const previous = data[provider];
+      const kept = isObject(previous)
+        ? Object.fromEntries(Object.entries(previous).filter(([k]) => !OAUTH_FIELDS.has(k)))
+        : {};
+      data[provider] = { ...kept, ...structuredClone(credential) };
+    });
     return credential;
   }
 
