@@ -633,6 +633,9 @@ Deno.test({
         assert.equal((await readAuth(authFile))["openai-codex"].type, "oauth");
       } finally {
         await tmux(socket, "kill-server");
+        // tmux leaves its socket file behind.
+        const base = Deno.env.get("TMUX_TMPDIR") ?? "/tmp";
+        await Deno.remove(`${base}/tmux-${Deno.uid()}/${socket}`).catch(() => {});
       }
     });
   },
