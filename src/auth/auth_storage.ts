@@ -169,12 +169,17 @@ function isOAuth(entry: unknown): entry is OAuthCredential {
  * The OAuth provider registry, loaded on first use: reading keys and checking what is
  * stored (`pi models`, startup) does not load the providers' token and login code.
  */
+let registry: Promise<typeof import("./oauth_providers.ts")> | undefined;
+function oauthRegistry(): Promise<typeof import("./oauth_providers.ts")> {
+  return registry ??= import("./oauth_providers.ts");
+}
+
 async function oauthProvider(provider: string): Promise<OAuthProvider | undefined> {
-  return (await import("./oauth_providers.ts")).getOAuthProvider(provider);
+  return (await oauthRegistry()).getOAuthProvider(provider);
 }
 
 async function unknownProvider(provider: string): Promise<PiError> {
-  const { listOAuthProviders } = await import("./oauth_providers.ts");
+  const { listOAuthProviders } = await oauthRegistry();
   return new PiError(
     "auth.unknown_provider",
     `Unknown OAuth provider: ${provider} (known: ${
