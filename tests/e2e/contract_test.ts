@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { DENO_DIR, MAIN, REPO } from "./run_pi.ts";
+import { childEnv, MAIN, REPO, spawnPi } from "./run_pi.ts";
 import { follow } from "../fixtures/browser_follow.ts";
 import {
   freePort,
@@ -29,80 +29,6 @@ interface Result {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-interface Running {
-  child: Deno.ChildProcess;
-  stderr(): string;
-  waitStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  write(text: string | Uint8Array): Promise<void>;
-  closeStdin(): Promise<void>;
-  done: Promise<Result>;
-}
-
-function childEnv(env: Record<string, string>): Record<string, string> {
-  return { PATH: Deno.env.get("PATH") ?? "", DENO_DIR, DENO_NO_UPDATE_CHECK: "1", ...env };
-}
-
-function spawnPi(
-  args: string[],
-  env: Record<string, string>,
-  options: { stdin?: "piped" | "null"; cwd?: string } = {},
-): Running {
-  const stdin = options.stdin ?? "null";
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
-    cwd: options.cwd ?? REPO,
-    env: childEnv(env),
-    clearEnv: true,
-    stdin,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let out = "";
-  let err = "";
-  const listeners = new Set<() => void>();
-  const pump = async (stream: ReadableStream<Uint8Array>, add: (s: string) => void) => {
-    const d = new TextDecoder();
-    for await (const chunk of stream) {
-      add(d.decode(chunk, { stream: true }));
-      for (const l of listeners) l();
-    }
-  };
-  const pumps = Promise.all([
-    pump(child.stdout, (s) => out += s),
-    pump(child.stderr, (s) => err += s),
-  ]);
-  const writer = stdin === "piped" ? child.stdin.getWriter() : undefined;
-  return {
-    child,
-    stderr: () => err,
-    waitStderr(pattern, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const m = err.match(pattern);
-          if (!m) return;
-          clearTimeout(timer);
-          listeners.delete(check);
-          resolve(m);
-        };
-        const timer = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`timed out waiting for ${pattern}; stderr: ${err}`));
-        }, timeoutMs);
-        listeners.add(check);
-        check();
-      });
-    },
-    write: async (text) =>
-      await writer!.write(typeof text === "string" ? new TextEncoder().encode(text) : text),
-    closeStdin: async () => await writer?.close().catch(() => {}),
-    done: (async () => {
-      const status = await child.status;
-      await pumps;
-      return { code: status.code, stdout: out, stderr: err };
-    })(),
-  };
 }
 
 async function pi(

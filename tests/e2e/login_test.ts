@@ -4,7 +4,7 @@
  * run one after another.
  */
 import assert from "node:assert/strict";
-import { MAIN, REPO } from "./run_pi.ts";
+import { childEnv, MAIN, REPO, spawnPi } from "./run_pi.ts";
 import {
   type FakeIssuer,
   freePort,
@@ -18,80 +18,6 @@ import type { Hop } from "../fixtures/browser_follow.ts";
 const BROWSER = `${Deno.execPath()} run -A --quiet ${REPO}tests/fixtures/browser_follow.ts`;
 const decoder = new TextDecoder();
 
-interface Running {
-  child: Deno.ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves once stderr matches. */
-  waitStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
-  write(text: string): Promise<void>;
-  closeStdin(): Promise<void>;
-  done: Promise<{ code: number; stdout: string; stderr: string }>;
-}
-
-function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = { PATH: Deno.env.get("PATH") ?? "" };
-  const home = Deno.env.get("HOME");
-  const denoDir = Deno.env.get("DENO_DIR") ??
-    (Deno.env.get("XDG_CACHE_HOME") ?? `${home}/.cache`) + "/deno";
-  env.DENO_DIR = denoDir;
-  return env;
-}
-
-function spawnPi(args: string[], env: Record<string, string>, stdin: "piped" | "null"): Running {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
-    cwd: REPO,
-    env: { ...baseEnv(), ...env },
-    clearEnv: true,
-    stdin,
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let out = "";
-  let err = "";
-  const listeners: (() => void)[] = [];
-  const pump = async (stream: ReadableStream<Uint8Array>, add: (s: string) => void) => {
-    for await (const chunk of stream) {
-      add(decoder.decode(chunk, { stream: true }));
-      for (const l of listeners) l();
-    }
-  };
-  const pumps = Promise.all([
-    pump(child.stdout, (s) => out += s),
-    pump(child.stderr, (s) => err += s),
-  ]);
-  const writer = stdin === "piped" ? child.stdin.getWriter() : undefined;
-  return {
-    child,
-    stdout: () => out,
-    stderr: () => err,
-    waitStderr(pattern, timeoutMs = 20_000) {
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`timed out waiting for ${pattern}; stderr: ${err}`)),
-          timeoutMs,
-        );
-        const check = () => {
-          if (pattern.test(err)) {
-            clearTimeout(timer);
-            resolve();
-          }
-        };
-        listeners.push(check);
-        check();
-      });
-    },
-    write: async (text) => await writer!.write(new TextEncoder().encode(text)),
-    closeStdin: async () => await writer?.close().catch(() => {}),
-    done: (async () => {
-      const status = await child.status;
-      await pumps;
-      return { code: status.code, stdout: out, stderr: err };
-    })(),
-  };
-}
-
 function kill(child: Deno.ChildProcess): void {
   try {
     child.kill();
@@ -104,7 +30,7 @@ async function runPi(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  return await spawnPi(args, env, "null").done;
+  return await spawnPi(args, env, { stdin: "null" }).done;
 }
 
 async function readHops(path: string): Promise<Hop[]> {
@@ -227,7 +153,7 @@ Deno.test("pi login: 1455 and 1457 held → 'Port 1455 already in use' → paste
   const b = Deno.listen({ hostname: "127.0.0.1", port: 1457 });
   try {
     await withSetup(async ({ authFile, browserLog, issuer, env }) => {
-      const pi = spawnPi(["login"], { ...env, BROWSER_STOP_AT_CALLBACK: "1" }, "piped");
+      const pi = spawnPi(["login"], { ...env, BROWSER_STOP_AT_CALLBACK: "1" }, { stdin: "piped" });
       try {
         const hop = await waitFor("the callback URL", async () => {
           const hops = await readHops(browserLog);
@@ -279,7 +205,9 @@ Deno.test("pi login: 1455 held by something that ignores /cancel → the login c
 Deno.test("pi login: a waiting login is cancelled by a second one, which completes on 1455", async () => {
   await withSetup(async ({ authFile, browserLog, issuer, env }) => {
     // The first login's "browser" does nothing; its stdin is closed (EOF does not cancel).
-    const first = spawnPi(["login", "openai-codex"], { ...env, BROWSER: "true" }, "null");
+    const first = spawnPi(["login", "openai-codex"], { ...env, BROWSER: "true" }, {
+      stdin: "null",
+    });
     try {
       await first.waitStderr(/pi is waiting on http:\/\/localhost:1455\/auth\/callback/);
       const second = await runPi(["login", "openai-codex"], env);
@@ -306,7 +234,7 @@ Deno.test("pi login: a pasted URL with the wrong state is refused and nothing is
       const pi = spawnPi(
         ["login"],
         { ...env, BROWSER: "true", PI_OAUTH_CALLBACK_PORT: String(port) },
-        "piped",
+        { stdin: "piped" },
       );
       try {
         await pi.waitStderr(new RegExp(`Port ${port} already in use`));
@@ -351,7 +279,7 @@ Deno.test("pi login --no-browser prints the URL to stderr and opens nothing", as
     const pi = spawnPi(
       ["login", "--no-browser"],
       { ...env, BROWSER: `touch ${marker}`, PI_OAUTH_CALLBACK_PORT: String(freePort()) },
-      "null",
+      { stdin: "null" },
     );
     try {
       await pi.waitStderr(/pi is waiting on/);
@@ -543,7 +471,7 @@ Deno.test("Ctrl+C during a waiting login exits 130 and frees the port", async ()
     const pi = spawnPi(
       ["login"],
       { ...env, BROWSER: "true", PI_OAUTH_CALLBACK_PORT: String(port) },
-      "null",
+      { stdin: "null" },
     );
     try {
       await pi.waitStderr(/pi is waiting on/);
@@ -591,7 +519,7 @@ Deno.test({
     await withSetup(async ({ dir, authFile, env }) => {
       const socket = `pi-login-${crypto.randomUUID().slice(0, 8)}`;
       const port = freePort();
-      const vars = { ...baseEnv(), ...env, BROWSER: "true", PI_OAUTH_CALLBACK_PORT: String(port) };
+      const vars = childEnv({ ...env, BROWSER: "true", PI_OAUTH_CALLBACK_PORT: String(port) });
       const command = `env -i ${
         Object.entries(vars).map(([k, v]) => shellQuote(`${k}=${v}`)).join(" ")
       } ${shellQuote(Deno.execPath())} run -A --quiet ${shellQuote(MAIN)} login; echo EXIT=$? > ${
