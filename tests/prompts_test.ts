@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { PiError } from "../src/errors.ts";
 import { stripAnsi } from "../src/cli/render.ts";
 import { freePort } from "./fixtures/fake_oauth_issuer.ts";
-import { DENO_DIR, MAIN } from "./e2e/run_pi.ts";
+import { HAS_TMUX, TmuxPane } from "./e2e/tmux.ts";
 import {
   promptSelect,
   type PromptTerminal,
@@ -192,102 +192,49 @@ Deno.test("prompts: stdin not a terminal is a usage error, nothing drawn; stdin 
 
 // ---- pi login's prompts in a real terminal (tmux) ----
 
-async function hasTmux(): Promise<boolean> {
-  try {
-    return (await new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" })
-      .output()).success;
-  } catch {
-    return false;
-  }
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
-
 /**
- * Runs `pi login` in a private tmux server; the shell records pi's exit code, whether
- * `stty -g` is the same as before pi ran, and tmux's cursor-visible flag.
+ * Runs `pi login` in a private 90x30 tmux pane (pi sees no TERM); the pane records pi's exit
+ * code and whether `stty -g` is the same as before pi ran.
  */
-async function inTmux(
-  fn: (t: {
-    keys(...keys: string[]): Promise<void>;
-    screen(): Promise<string>;
-    waitScreen(pattern: RegExp): Promise<string>;
-    result(): Promise<{ exit: string; sane: boolean; cursorVisible: boolean; screen: string }>;
-    port: number;
-  }) => Promise<void>,
-): Promise<void> {
+async function inTmux(fn: (pane: TmuxPane, port: number) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "pi_prompts_tmux_" });
-  const socket = `pi-prompts-${crypto.randomUUID().slice(0, 8)}`;
   const port = freePort();
-  const tmux = async (...args: string[]) =>
-    new TextDecoder().decode(
-      (await new Deno.Command("tmux", {
-        args: ["-L", socket, "-f", "/dev/null", ...args],
-        stdout: "piped",
-        stderr: "null",
-      }).output()).stdout,
-    );
-  const vars = {
-    PATH: Deno.env.get("PATH") ?? "",
+  const env = {
     HOME: dir,
-    DENO_DIR,
     PI_CODING_AGENT_DIR: `${dir}/agent`,
     BROWSER: "true",
     PI_OAUTH_CALLBACK_PORT: String(port),
     // Never contacted: the prompts end before any token request.
     PI_OPENAI_CODEX_ISSUER: "http://127.0.0.1:9",
   };
-  const pi = `env -i ${Object.entries(vars).map(([k, v]) => shellQuote(`${k}=${v}`)).join(" ")} ${
-    shellQuote(Deno.execPath())
-  } run -A --quiet ${shellQuote(MAIN)} login`;
-  const status = shellQuote(`${dir}/status`);
-  const command = `before=$(stty -g); ${pi}; code=$?; ` +
-    `if [ "$(stty -g)" = "$before" ]; then s=sane; else s=changed; fi; ` +
-    `echo "$code $s" > ${status}; sleep 60`;
-  const waitScreen = async (pattern: RegExp) => {
-    let text = "";
-    for (let i = 0; i < 400; i++) {
-      text = await tmux("capture-pane", "-p", "-J", "-t", "t");
-      if (pattern.test(text)) return text;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out waiting for ${pattern}; screen:\n${text}`);
-  };
+  let pane: TmuxPane | undefined;
   try {
-    await tmux("new-session", "-d", "-s", "t", "-x", "90", "-y", "30", command);
-    await fn({
-      keys: async (...keys) => void await tmux("send-keys", "-t", "t", ...keys),
-      screen: () => tmux("capture-pane", "-p", "-J", "-t", "t"),
-      waitScreen,
-      result: async () => {
-        let line = "";
-        for (let i = 0; i < 400 && line === ""; i++) {
-          line = await Deno.readTextFile(`${dir}/status`).catch(() => "");
-          if (line === "") await new Promise((r) => setTimeout(r, 50));
-        }
-        const [exit, sane] = line.trim().split(" ");
-        const cursor = (await tmux("display-message", "-p", "-t", "t", "#{cursor_flag}")).trim();
-        return {
-          exit,
-          sane: sane === "sane",
-          cursorVisible: cursor === "1",
-          screen: await tmux("capture-pane", "-p", "-J", "-t", "t"),
-        };
-      },
-      port,
+    pane = await TmuxPane.start(dir, env, ["login"], {
+      width: 90,
+      height: 30,
+      term: null,
+      join: true,
     });
+    await fn(pane, port);
   } finally {
-    await tmux("kill-server").catch(() => {});
-    const base = Deno.env.get("TMUX_TMPDIR") ?? "/tmp";
-    await Deno.remove(`${base}/tmux-${Deno.uid()}/${socket}`).catch(() => {});
+    await pane?.kill();
     await Deno.remove(dir, { recursive: true });
   }
 }
 
+/** After pi exits: its exit code, whether the terminal is as before, the cursor, the screen. */
+async function result(pane: TmuxPane) {
+  const exit = await pane.exitCode();
+  return {
+    exit,
+    sane: await pane.sttyUnchanged(),
+    cursorVisible: await pane.cursorVisible(),
+    screen: await pane.screen(),
+  };
+}
+
 const MENU = /❯ ChatGPT Plus\/Pro \(Codex Subscription\)/;
-const tmuxTest = { ignore: !(await hasTmux()) };
+const tmuxTest = { ignore: !HAS_TMUX };
 
 for (const [what, key] of [["Ctrl+C", "C-c"], ["Escape", "Escape"]]) {
   Deno.test({
@@ -295,10 +242,10 @@ for (const [what, key] of [["Ctrl+C", "C-c"], ["Escape", "Escape"]]) {
     name: `pi login in a terminal: ${what} in the provider menu exits 130, terminal as before`,
     fn: () =>
       inTmux(async (t) => {
-        await t.waitScreen(MENU);
+        await t.waitFor(MENU);
         await t.keys(key);
-        const r = await t.result();
-        assert.equal(r.exit, "130", r.screen);
+        const r = await result(t);
+        assert.equal(r.exit, 130, r.screen);
         assert.ok(r.sane, "stty settings changed");
         assert.ok(r.cursorVisible, "cursor hidden");
         assert.doesNotMatch(r.screen, /❯/); // the menu was erased
@@ -310,15 +257,15 @@ Deno.test({
   ...tmuxTest,
   name: "pi login in a terminal: keys typed into the paste prompt after the menu reach it",
   fn: () =>
-    inTmux(async (t) => {
-      await t.waitScreen(MENU);
+    inTmux(async (t, port) => {
+      await t.waitFor(MENU);
       await t.keys("Down", "Enter");
-      await t.waitScreen(/^> $/m);
-      await t.keys("-l", `http://localhost:${t.port}/auth/callback?code=x&state=not-this-login`);
-      await t.waitScreen(/state=not-this-login/);
+      await t.waitFor(/^> $/m);
+      await t.type(`http://localhost:${port}/auth/callback?code=x&state=not-this-login`);
+      await t.waitFor(/state=not-this-login/);
       await t.keys("Enter");
-      const r = await t.result();
-      assert.equal(r.exit, "1", r.screen);
+      const r = await result(t);
+      assert.equal(r.exit, 1, r.screen);
       assert.match(r.screen, /^pi: State mismatch/m);
       assert.match(r.screen, /^Log in to ChatGPT Plus\/Pro \(Codex Subscription\)/m);
       // The menu's erase and summary left the login's own lines whole.
@@ -335,14 +282,14 @@ Deno.test({
     "pi login in a terminal: Ctrl+C in the paste prompt exits 130, prompt erased, terminal as before",
   fn: () =>
     inTmux(async (t) => {
-      await t.waitScreen(MENU);
+      await t.waitFor(MENU);
       await t.keys("Enter");
-      await t.waitScreen(/paste the redirect URL/);
-      await t.keys("-l", "half");
-      await t.waitScreen(/^> half$/m);
+      await t.waitFor(/paste the redirect URL/);
+      await t.type("half");
+      await t.waitFor(/^> half$/m);
       await t.keys("C-c");
-      const r = await t.result();
-      assert.equal(r.exit, "130", r.screen);
+      const r = await result(t);
+      assert.equal(r.exit, 130, r.screen);
       assert.match(r.screen, /^pi: Interrupted/m);
       assert.doesNotMatch(r.screen, /paste the redirect URL|> half/);
       assert.ok(r.sane, "stty settings changed");

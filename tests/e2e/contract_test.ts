@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { childEnv, MAIN, REPO, spawnPi } from "./run_pi.ts";
+import { HAS_TMUX, TmuxPane } from "./tmux.ts";
 import { follow } from "../fixtures/browser_follow.ts";
 import {
   freePort,
@@ -1279,60 +1280,26 @@ Deno.test("a 503 and a stream dropped before any output are retried (JSON retry 
 // In a terminal (tmux)
 // =====================================================================================
 
-const HAS_TMUX = (() => {
-  try {
-    return new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" }).outputSync()
-      .success;
-  } catch {
-    return false;
-  }
-})();
-
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
-
 /**
- * Runs pi in a private tmux pane (stdin and stdout are a terminal); returns its exit code
- * and what the pane showed.
+ * Runs pi in a private 100x30 tmux pane (stdin and stdout are a terminal); returns its exit
+ * code and what the pane showed.
  */
 async function inTerminal(
   dir: string,
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number; screen: string }> {
-  const socket = `pi-contract-${crypto.randomUUID().slice(0, 8)}`;
-  const vars = Object.entries(childEnv(env)).map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ");
-  const script = [
-    `env -i TERM=xterm-256color ${vars} ${shellQuote(Deno.execPath())} run -A --quiet ${
-      shellQuote(MAIN)
-    } ${args.map(shellQuote).join(" ")}`,
-    `echo $? > ${shellQuote(`${dir}/exit.txt`)}`,
-    `exec sleep 600`,
-  ].join("\n");
-  await Deno.writeTextFile(`${dir}/pane.sh`, script);
-  const tmux = async (...a: string[]) =>
-    decoder.decode(
-      (await new Deno.Command("tmux", {
-        args: ["-L", socket, ...a],
-        stdout: "piped",
-        stderr: "null",
-      })
-        .output()).stdout,
-    );
-  await tmux("new-session", "-d", "-x", "100", "-y", "30", `sh ${shellQuote(`${dir}/pane.sh`)}`);
+  const pane = await TmuxPane.start(dir, env, args, {
+    width: 100,
+    height: 30,
+    term: "xterm-256color",
+    join: true,
+  });
   try {
-    await until("pi to exit", () => exists(`${dir}/exit.txt`));
-    await until(
-      "the exit code",
-      async () => (await Deno.readTextFile(`${dir}/exit.txt`)).endsWith("\n"),
-    );
-    const code = Number((await Deno.readTextFile(`${dir}/exit.txt`)).trim());
-    return { code, screen: await tmux("capture-pane", "-p", "-J") };
+    const code = await pane.exitCode();
+    return { code, screen: await pane.screen() };
   } finally {
-    await tmux("kill-server");
-    const base = Deno.env.get("TMUX_TMPDIR") ?? "/tmp";
-    await Deno.remove(`${base}/tmux-${Deno.uid()}/${socket}`).catch(() => {});
+    await pane.kill();
   }
 }
 
@@ -1599,61 +1566,21 @@ Deno.test("every command's --help exits 0 and names its options; nothing is crea
   });
 });
 
-/** pi in a private tmux pane, driven with keys. */
-async function startTerminal(dir: string, args: string[], env: Record<string, string>) {
-  const socket = `pi-contract-${crypto.randomUUID().slice(0, 8)}`;
-  const vars = Object.entries(childEnv(env)).map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ");
-  await Deno.writeTextFile(
-    `${dir}/pane.sh`,
-    [
-      `cd ${shellQuote(dir)}`,
-      `env -i TERM=xterm-256color ${vars} ${shellQuote(Deno.execPath())} run -A --quiet ${
-        shellQuote(MAIN)
-      } ${args.map(shellQuote).join(" ")}`,
-      `echo $? > ${shellQuote(`${dir}/exit.txt`)}`,
-      `exec sleep 600`,
-    ].join("\n"),
-  );
-  const tmux = async (...a: string[]) =>
-    decoder.decode(
-      (await new Deno.Command("tmux", {
-        args: ["-L", socket, ...a],
-        stdout: "piped",
-        stderr: "null",
-      }).output()).stdout,
-    );
-  await tmux("new-session", "-d", "-x", "100", "-y", "40", `sh ${shellQuote(`${dir}/pane.sh`)}`);
-  const screen = () => tmux("capture-pane", "-p", "-J", "-S", "-200");
-  return {
-    screen,
-    async type(text: string) {
-      await tmux("send-keys", "-l", text);
-      await tmux("send-keys", "Enter");
-    },
-    async waitFor(what: string, test: (s: string) => boolean) {
-      let last = "";
-      try {
-        await until(what, async () => test(last = await screen()));
-      } catch (err) {
-        throw new Error(`${(err as Error).message}\n${last}`);
-      }
-    },
-    async exitCode(): Promise<number> {
-      await until("pi to exit", async () => {
-        try {
-          return (await Deno.readTextFile(`${dir}/exit.txt`)).endsWith("\n");
-        } catch {
-          return false;
-        }
-      });
-      return Number((await Deno.readTextFile(`${dir}/exit.txt`)).trim());
-    },
-    async close() {
-      await tmux("kill-server");
-      const base = Deno.env.get("TMUX_TMPDIR") ?? "/tmp";
-      await Deno.remove(`${base}/tmux-${Deno.uid()}/${socket}`).catch(() => {});
-    },
-  };
+/** pi in a private 100x40 tmux pane (with 200 rows of scrollback), driven with keys. */
+function startTerminal(dir: string, args: string[], env: Record<string, string>) {
+  return TmuxPane.start(dir, env, args, {
+    width: 100,
+    height: 40,
+    term: "xterm-256color",
+    join: true,
+    history: 200,
+  });
+}
+
+/** Types `text` and Enter. */
+async function enter(term: TmuxPane, text: string): Promise<void> {
+  await term.type(text);
+  await term.keys("Enter");
 }
 
 Deno.test({
@@ -1671,39 +1598,37 @@ Deno.test({
         PI_OPENAI_CODEX_BASE_URL: backend.url,
       });
       try {
-        await term.waitFor("the prompt", (s) => /^›/m.test(s));
-        await term.type("first question");
-        await term.waitFor("the answer", (s) => s.includes("answer number 0"));
-        await term.type("/help");
-        await term.waitFor(
-          "the help",
-          (s) =>
-            [
-              "/login",
-              "/logout",
-              "/model",
-              "/thinking",
-              "/usage",
-              "/session",
-              "/new",
-              "/help",
-              "/quit",
-            ]
-              .every((c) => new RegExp(`^\\s+${c}\\b`, "m").test(s)),
+        await term.waitFor(/^›/m);
+        await enter(term, "first question");
+        await term.waitFor("answer number 0");
+        await enter(term, "/help");
+        await term.waitFor((s) =>
+          [
+            "/login",
+            "/logout",
+            "/model",
+            "/thinking",
+            "/usage",
+            "/session",
+            "/new",
+            "/help",
+            "/quit",
+          ]
+            .every((c) => new RegExp(`^\\s+${c}\\b`, "m").test(s))
         );
-        await term.type("/session");
-        await term.waitFor("the session", (s) => /^Session\n\s+id: [0-9a-f-]{36}/m.test(s));
-        await term.type("/usage");
-        await term.waitFor("the usage", (s) => /^Usage/m.test(s));
-        await term.type("/new");
-        await term.type("second question");
-        await term.waitFor("the second answer", (s) => s.includes("answer number 1"));
+        await enter(term, "/session");
+        await term.waitFor(/^Session\n\s+id: [0-9a-f-]{36}/m);
+        await enter(term, "/usage");
+        await term.waitFor(/^Usage/m);
+        await enter(term, "/new");
+        await enter(term, "second question");
+        await term.waitFor("answer number 1");
         const second = responsesCalls(backend)[1].body!.input as unknown[];
         assert.doesNotMatch(JSON.stringify(second), /first question/, "/new starts afresh");
-        await term.type("/quit");
+        await enter(term, "/quit");
         assert.equal(await term.exitCode(), 0, await term.screen());
       } finally {
-        await term.close();
+        await term.kill();
         await backend.close();
       }
     });

@@ -16,136 +16,31 @@ import {
   writeFakeAuth,
 } from "../fixtures/fake_codex_backend.ts";
 import { freePort, startFakeIssuer, TEST_EMAIL, TEST_PLAN } from "../fixtures/fake_oauth_issuer.ts";
-import { MAIN, REPO } from "./run_pi.ts";
+import { REPO } from "./run_pi.ts";
+import { HAS_TMUX, TmuxPane } from "./tmux.ts";
 
 const BROWSER_SCRIPT = `${REPO}tests/fixtures/browser_follow.ts`;
-const HAS_TMUX = (() => {
-  try {
-    return new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-})();
 
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+/** This process's HOME (and XDG_CACHE_HOME) for pi; `env` comes on top. */
+const HOST: Record<string, string> = Object.fromEntries(
+  ["HOME", "XDG_CACHE_HOME"].flatMap((name) => {
+    const value = Deno.env.get(name);
+    return value === undefined ? [] : [[name, value]];
+  }),
+);
+
+/** pi in a fresh 80x24 pane (TERM as tmux sets it). */
+function startPane(
+  dir: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<TmuxPane> {
+  return TmuxPane.start(dir, { ...HOST, ...env }, args, { width: 80, height: 24 });
 }
 
-/** One tmux server with one 80x24 pane running pi. */
-class Pane {
-  readonly socket = `pi-test-${crypto.randomUUID().slice(0, 8)}`;
-  readonly dir: string;
-
-  private constructor(dir: string) {
-    this.dir = dir;
-  }
-
-  /**
-   * Starts pi in a fresh pane. `env` is all pi sees (plus PATH, HOME, DENO_DIR, TERM).
-   * After pi exits the pane records the exit code and `stty -a` in files.
-   */
-  static async start(
-    dir: string,
-    env: Record<string, string>,
-    args: string[] = [],
-  ): Promise<Pane> {
-    const pane = new Pane(dir);
-    const base: Record<string, string> = { PATH: Deno.env.get("PATH") ?? "" };
-    for (const name of ["HOME", "DENO_DIR", "XDG_CACHE_HOME"]) {
-      const value = Deno.env.get(name);
-      if (value !== undefined) base[name] = value;
-    }
-    const all = { ...base, ...env };
-    const assignments = Object.entries(all).map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ");
-    const script = [
-      `cd ${shellQuote(dir)}`,
-      `date +%s%N > ${shellQuote(`${dir}/start.ns`)}`,
-      `env -i TERM="$TERM" ${assignments} ${shellQuote(Deno.execPath())} run -A --quiet ${
-        shellQuote(MAIN)
-      } ${args.map(shellQuote).join(" ")}`,
-      `echo $? > ${shellQuote(`${dir}/exit.txt`)}`,
-      `stty -a > ${shellQuote(`${dir}/stty.txt`)}`,
-      `echo "PI-EXITED"`,
-      `exec sleep 600`,
-    ].join("\n");
-    await Deno.writeTextFile(`${dir}/pane.sh`, script);
-    await pane.tmux(
-      "new-session",
-      "-d",
-      "-x",
-      "80",
-      "-y",
-      "24",
-      `sh ${shellQuote(`${dir}/pane.sh`)}`,
-    );
-    return pane;
-  }
-
-  async tmux(...args: string[]): Promise<string> {
-    const out = await new Deno.Command("tmux", {
-      args: ["-L", this.socket, "-f", "/dev/null", ...args],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!out.success) {
-      throw new Error(`tmux ${args[0]} failed: ${new TextDecoder().decode(out.stderr)}`);
-    }
-    return new TextDecoder().decode(out.stdout);
-  }
-
-  /** The screen as text. */
-  screen(): Promise<string> {
-    return this.tmux("capture-pane", "-p");
-  }
-
-  /** Types text literally. */
-  type(text: string): Promise<string> {
-    return this.tmux("send-keys", "-l", text);
-  }
-
-  /** Sends tmux key names (Enter, C-c, Up, …). */
-  keys(...names: string[]): Promise<string> {
-    return this.tmux("send-keys", ...names);
-  }
-
-  /** Waits until the screen satisfies `test`; returns the screen. */
-  async waitFor(
-    test: string | RegExp | ((screen: string) => boolean),
-    timeoutMs = 20_000,
-    pollMs = 40,
-  ): Promise<string> {
-    const ok = typeof test === "string"
-      ? (s: string) => s.includes(test)
-      : test instanceof RegExp
-      ? (s: string) => test.test(s)
-      : test;
-    const deadline = Date.now() + timeoutMs;
-    let screen = "";
-    while (Date.now() < deadline) {
-      screen = await this.screen();
-      if (ok(screen)) return screen;
-      await new Promise((r) => setTimeout(r, pollMs));
-    }
-    throw new Error(`timed out waiting for ${String(test)}; the screen:\n${screen}`);
-  }
-
-  /** Waits for the ready prompt (the status line is drawn below the editor). */
-  ready(): Promise<string> {
-    return this.waitFor((s) => /^›( |$)/m.test(s) && s.includes("openai-codex/"));
-  }
-
-  async exitCode(): Promise<number> {
-    await this.waitFor("PI-EXITED");
-    return Number((await Deno.readTextFile(`${this.dir}/exit.txt`)).trim());
-  }
-
-  async kill(): Promise<void> {
-    await this.tmux("kill-server").catch(() => {});
-    // tmux leaves its socket file behind.
-    const base = Deno.env.get("TMUX_TMPDIR") ?? "/tmp";
-    await Deno.remove(`${base}/tmux-${Deno.uid()}/${this.socket}`).catch(() => {});
-  }
+/** Waits for the ready prompt (the status line is drawn below the editor). */
+function ready(pane: TmuxPane): Promise<string> {
+  return pane.waitFor((s) => /^›( |$)/m.test(s) && s.includes("openai-codex/"));
 }
 
 async function tempDir(): Promise<string> {
@@ -189,14 +84,14 @@ test("interactive: an answer streams with its tool call; Ctrl+P switches model; 
     },
   ];
   const fake = startFakeCodex(script);
-  let pane: Pane | undefined;
+  let pane: TmuxPane | undefined;
   try {
-    pane = await Pane.start(dir, {
+    pane = await startPane(dir, {
       PI_CODING_AGENT_DIR: agentDir,
       PI_OPENAI_CODEX_BASE_URL: fake.url,
       PI_OPENAI_CODEX_ISSUER: "http://127.0.0.1:9", // never called here
     }, ["--models", "openai-codex/gpt-5.2-codex,openai-codex/gpt-5"]);
-    await pane.ready();
+    await ready(pane);
     await pane.type("what is 6*7?");
     await pane.keys("Enter");
     let screen = await pane.waitFor("second point");
@@ -318,15 +213,15 @@ test("interactive: Ctrl+C stops a streaming answer and the prompt comes back; Ct
     },
     { text: "Still alive." },
   ]);
-  let pane: Pane | undefined;
+  let pane: TmuxPane | undefined;
   try {
-    pane = await Pane.start(dir, {
+    pane = await startPane(dir, {
       PI_CODING_AGENT_DIR: agentDir,
       PI_OPENAI_CODEX_BASE_URL: fake.url,
       PI_OPENAI_CODEX_ISSUER: "http://127.0.0.1:9",
       NO_COLOR: "1",
     });
-    await pane.ready();
+    await ready(pane);
     await pane.type("tell me a long story");
     await pane.keys("Enter");
     await pane.waitFor("Partial answer that never ends");
@@ -381,13 +276,12 @@ test("interactive: Ctrl+C stops a streaming answer and the prompt comes back; Ct
     await pane.waitFor("Press Ctrl+C again to exit");
     await pane.keys("C-d");
     assert.equal(await pane.exitCode(), 0);
-    const stty = await Deno.readTextFile(`${dir}/stty.txt`);
+    const stty = await pane.stty();
     assert.match(stty, /(^|\s)icanon(\s|$)/, "canonical mode back");
     assert.match(stty, /(^|\s)echo(\s|$)/, "echo back");
     assert.match(stty, /(^|\s)isig(\s|$)/, "signals back");
     assert.match(stty, /(^|\s)opost(\s|$)/, "output processing back");
-    const cursor = (await pane.tmux("display-message", "-p", "#{cursor_flag}")).trim();
-    assert.equal(cursor, "1", "cursor visible");
+    assert.equal(await pane.cursorVisible(), true, "cursor visible");
   } finally {
     await pane?.kill();
     await fake.close();
@@ -400,9 +294,9 @@ test("interactive: /login (offered when there is no key) with a browser that fol
   const agentDir = `${dir}/agent`;
   const issuer = startFakeIssuer();
   const fake = startFakeCodex([]);
-  let pane: Pane | undefined;
+  let pane: TmuxPane | undefined;
   try {
-    pane = await Pane.start(dir, {
+    pane = await startPane(dir, {
       PI_CODING_AGENT_DIR: agentDir,
       PI_OPENAI_CODEX_BASE_URL: fake.url,
       PI_OPENAI_CODEX_ISSUER: issuer.url,
@@ -453,9 +347,9 @@ test("interactive: /login with the callback port held completes from the pasted 
   // Another program holds the pinned callback port.
   const holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (holder.addr as Deno.NetAddr).port;
-  let pane: Pane | undefined;
+  let pane: TmuxPane | undefined;
   try {
-    pane = await Pane.start(dir, {
+    pane = await startPane(dir, {
       PI_CODING_AGENT_DIR: agentDir,
       PI_OPENAI_CODEX_BASE_URL: fake.url,
       PI_OPENAI_CODEX_ISSUER: issuer.url,
@@ -483,7 +377,7 @@ test("interactive: /login with the callback port held completes from the pasted 
       else await new Promise((r) => setTimeout(r, 50));
     }
     assert.match(callback, new RegExp(`^http://localhost:${port}/auth/callback\\?code=`));
-    await pane.tmux("send-keys", "-l", callback);
+    await pane.type(callback);
     await pane.keys("Enter");
     const done = await pane.waitFor("Logged in to");
     assert.match(done, /✓ Logged in to ChatGPT Plus\/Pro \(Codex Subscription\) as /);
@@ -510,14 +404,14 @@ test("interactive: /logout lists saved providers, removes openai-codex after con
   await Deno.writeTextFile(`${agentDir}/auth.json`, JSON.stringify(auth), { mode: 0o600 });
   const issuer = startFakeIssuer();
   const fake = startFakeCodex([]);
-  let pane: Pane | undefined;
+  let pane: TmuxPane | undefined;
   try {
-    pane = await Pane.start(dir, {
+    pane = await startPane(dir, {
       PI_CODING_AGENT_DIR: agentDir,
       PI_OPENAI_CODEX_BASE_URL: fake.url,
       PI_OPENAI_CODEX_ISSUER: issuer.url,
     });
-    await pane.ready();
+    await ready(pane);
     await pane.type("/logout");
     await pane.keys("Enter");
     const menu = await pane.waitFor("Log out of (saved credentials)");
@@ -570,7 +464,7 @@ test("interactive: time from start to a ready prompt (median of 10, printed)", a
   const times: number[] = [];
   try {
     for (let i = 0; i < 10; i++) {
-      const pane = await Pane.start(dir, {
+      const pane = await startPane(dir, {
         PI_CODING_AGENT_DIR: agentDir,
         PI_OPENAI_CODEX_BASE_URL: fake.url,
         PI_OPENAI_CODEX_ISSUER: "http://127.0.0.1:9",
@@ -578,7 +472,7 @@ test("interactive: time from start to a ready prompt (median of 10, printed)", a
       try {
         await pane.waitFor((s) => /^›( |$)/m.test(s) && s.includes("subscription"), 20_000, 2);
         const readyNs = BigInt(Date.now()) * 1_000_000n;
-        const startNs = BigInt((await Deno.readTextFile(`${dir}/start.ns`)).trim());
+        const startNs = await pane.startedNs();
         times.push(Number(readyNs - startNs) / 1e6);
         await pane.keys("C-d");
         assert.equal(await pane.exitCode(), 0);
@@ -608,19 +502,19 @@ test("interactive: Ctrl+C during a running tool kills it, keeps the conversation
     { calls: [{ name: "bash", arguments: { command: `echo started; ${marker}` } }] },
     { text: "Fine." },
   ]);
-  let pane: Pane | undefined;
+  let pane: TmuxPane | undefined;
   const running = async () => {
     const out = await new Deno.Command("pgrep", { args: ["-f", marker], stdout: "piped" })
       .output();
     return new TextDecoder().decode(out.stdout).trim() !== "";
   };
   try {
-    pane = await Pane.start(dir, {
+    pane = await startPane(dir, {
       PI_CODING_AGENT_DIR: agentDir,
       PI_OPENAI_CODEX_BASE_URL: fake.url,
       PI_OPENAI_CODEX_ISSUER: "http://127.0.0.1:9",
     });
-    await pane.ready();
+    await ready(pane);
     await pane.type("run it");
     await pane.keys("Enter");
     await pane.waitFor(/^ {2}started$/m);
@@ -648,9 +542,9 @@ test("interactive: Ctrl+C during a running tool kills it, keeps the conversation
 
 test("interactive: with no key, the offered /login does not keep Ctrl+D from exiting", async () => {
   const dir = await tempDir();
-  let pane: Pane | undefined;
+  let pane: TmuxPane | undefined;
   try {
-    pane = await Pane.start(dir, { PI_CODING_AGENT_DIR: `${dir}/agent` });
+    pane = await startPane(dir, { PI_CODING_AGENT_DIR: `${dir}/agent` });
     await pane.waitFor(/No key for openai-codex[\s\S]*› \/login/);
     await pane.keys("C-d");
     assert.equal(await pane.exitCode(), 0);

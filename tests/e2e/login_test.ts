@@ -4,7 +4,8 @@
  * run one after another.
  */
 import assert from "node:assert/strict";
-import { childEnv, MAIN, REPO, spawnPi } from "./run_pi.ts";
+import { REPO, spawnPi } from "./run_pi.ts";
+import { HAS_TMUX, TmuxPane } from "./tmux.ts";
 import {
   type FakeIssuer,
   freePort,
@@ -16,7 +17,6 @@ import {
 import type { Hop } from "../fixtures/browser_follow.ts";
 
 const BROWSER = `${Deno.execPath()} run -A --quiet ${REPO}tests/fixtures/browser_follow.ts`;
-const decoder = new TextDecoder();
 
 function kill(child: Deno.ChildProcess): void {
   try {
@@ -487,72 +487,29 @@ Deno.test("Ctrl+C during a waiting login exits 130 and frees the port", async ()
   });
 });
 
-async function hasTmux(): Promise<boolean> {
-  try {
-    return (await new Deno.Command("tmux", { args: ["-V"], stdout: "null", stderr: "null" })
-      .output())
-      .success;
-  } catch {
-    return false;
-  }
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
-
-async function tmux(socket: string, ...args: string[]): Promise<string> {
-  const out = await new Deno.Command("tmux", {
-    args: ["-L", socket, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  })
-    .output();
-  return decoder.decode(out.stdout);
-}
-
 Deno.test({
   name:
     "pi login in a terminal: a provider menu, then the URL and a paste prompt; the callback wins",
-  ignore: !(await hasTmux()),
+  ignore: !HAS_TMUX,
   fn: async () => {
     await withSetup(async ({ dir, authFile, env }) => {
-      const socket = `pi-login-${crypto.randomUUID().slice(0, 8)}`;
       const port = freePort();
-      const vars = childEnv({ ...env, BROWSER: "true", PI_OAUTH_CALLBACK_PORT: String(port) });
-      const command = `env -i ${
-        Object.entries(vars).map(([k, v]) => shellQuote(`${k}=${v}`)).join(" ")
-      } ${shellQuote(Deno.execPath())} run -A --quiet ${shellQuote(MAIN)} login; echo EXIT=$? > ${
-        shellQuote(`${dir}/exit`)
-      }; sleep 60`;
-      await tmux(socket, "new-session", "-d", "-s", "t", "-x", "100", "-y", "30", command);
-      const screen = () => tmux(socket, "capture-pane", "-p", "-J", "-t", "t");
+      const pane = await TmuxPane.start(
+        dir,
+        { ...env, BROWSER: "true", PI_OAUTH_CALLBACK_PORT: String(port) },
+        ["login"],
+        { width: 100, height: 30, term: null, join: true },
+      );
       try {
-        await waitFor(
-          "the menu",
-          async () => /ChatGPT Plus\/Pro \(Codex Subscription\)/.test(await screen()) || undefined,
-        );
-        await tmux(socket, "send-keys", "-t", "t", "Enter");
-        const url = await waitFor(
-          "the URL",
-          async () =>
-            (await screen()).match(/http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+/)?.[0],
-        );
-        await waitFor(
-          "the paste prompt",
-          async () => /paste the redirect URL/.test(await screen()) || undefined,
-        );
+        await pane.waitFor(/ChatGPT Plus\/Pro \(Codex Subscription\)/);
+        await pane.keys("Enter");
+        const authorize = /http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+/;
+        const url = (await pane.waitFor(authorize)).match(authorize)![0];
+        await pane.waitFor(/paste the redirect URL/);
         const { follow } = await import("../fixtures/browser_follow.ts");
         await follow(url);
-        const exit = await waitFor("exit", async () => {
-          try {
-            return (await Deno.readTextFile(`${dir}/exit`)).trim();
-          } catch {
-            return undefined;
-          }
-        });
-        assert.equal(exit, "EXIT=0", await screen());
-        const text = await screen();
+        assert.equal(await pane.exitCode(), 0, await pane.screen());
+        const text = await pane.screen();
         assert.match(
           text,
           /Logged in to ChatGPT Plus\/Pro \(Codex Subscription\) as ada@example\.com/,
@@ -560,10 +517,7 @@ Deno.test({
         assert.doesNotMatch(text, /paste the redirect URL/); // the prompt line was cleared
         assert.equal((await readAuth(authFile))["openai-codex"].type, "oauth");
       } finally {
-        await tmux(socket, "kill-server");
-        // tmux leaves its socket file behind.
-        const base = Deno.env.get("TMUX_TMPDIR") ?? "/tmp";
-        await Deno.remove(`${base}/tmux-${Deno.uid()}/${socket}`).catch(() => {});
+        await pane.kill();
       }
     });
   },
