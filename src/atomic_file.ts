@@ -14,6 +14,30 @@ export function dirname(path: string): string {
   return path.slice(0, i);
 }
 
+/**
+ * The text of `path`, or undefined when it does not exist. An absent file is the common
+ * case at startup (no models.json yet), so the directory is looked at first: a NotFound
+ * error costs far more than a directory listing (the first one in a process ~0.4 ms).
+ */
+export function readTextFileIfPresent(path: string): string | undefined {
+  const dir = dirname(path);
+  const name = path.slice(dir.length + 1);
+  try {
+    let found = false;
+    for (const entry of Deno.readDirSync(dir)) {
+      if (entry.name === name) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return undefined;
+    return Deno.readTextFileSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return undefined;
+    throw err;
+  }
+}
+
 /** Options of {@link writeFileAtomic} and {@link writeFileAtomicSync}. */
 export interface AtomicWriteOptions {
   /** Mode of the file (default 0o600). */

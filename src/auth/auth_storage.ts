@@ -11,10 +11,10 @@
  * @module
  */
 
-import { dirname, writeFileAtomicSync } from "../atomic_file.ts";
+import { dirname, readTextFileIfPresent, writeFileAtomicSync } from "../atomic_file.ts";
 import { createDeps, type Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
-import { acquireFileLock, DEFAULT_LOCK_TIMEOUT_MS } from "./file_lock.ts";
+import type { FileLock, FileLockOptions } from "./file_lock.ts";
 import { isJwt } from "./jwt.ts";
 import type {
   Credential,
@@ -169,6 +169,11 @@ function isOAuth(entry: unknown): entry is OAuthCredential {
  * The OAuth provider registry, loaded on first use: reading keys and checking what is
  * stored (`pi models`, startup) does not load the providers' token and login code.
  */
+/** The lock, loaded on first write or refresh (reading keys never locks). */
+async function acquireLock(path: string, options: FileLockOptions): Promise<FileLock> {
+  return await (await import("./file_lock.ts")).acquireFileLock(path, options);
+}
+
 let registry: Promise<typeof import("./oauth_providers.ts")> | undefined;
 function oauthRegistry(): Promise<typeof import("./oauth_providers.ts")> {
   return registry ??= import("./oauth_providers.ts");
@@ -214,7 +219,7 @@ export class AuthStorage implements KeySource {
   readonly warnings: string[] = [];
 
   #deps: Deps;
-  #lockTimeoutMs: number;
+  #lockTimeoutMs: number | undefined;
   #onWarning: ((message: string) => void) | undefined;
   #data: Data | undefined;
   #runtime = new Map<string, string>();
@@ -225,7 +230,7 @@ export class AuthStorage implements KeySource {
     this.#deps = options.deps ?? createDeps();
     this.path = path ?? `${this.#deps.agentDir}/auth.json`;
     this.lockPath = `${this.path}.lck`;
-    this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    this.#lockTimeoutMs = options.lockTimeoutMs;
     this.#onWarning = options.onWarning;
   }
 
@@ -478,13 +483,13 @@ export class AuthStorage implements KeySource {
 
   /** Reads and parses the file now (missing or empty = empty store). */
   #readFile(): Data {
-    let text: string;
+    let text: string | undefined;
     try {
-      text = Deno.readTextFileSync(this.path);
+      text = readTextFileIfPresent(this.path);
     } catch (err) {
-      if (err instanceof Deno.errors.NotFound) return {};
       throw new PiError("io", `Cannot read ${this.path}`, { cause: err });
     }
+    if (text === undefined) return {};
     const data = parseAuthFile(text, this.path);
     this.#tightenDir();
     this.#tighten(this.path, 0o600);
@@ -512,7 +517,7 @@ export class AuthStorage implements KeySource {
   /** Read-modify-write under the lock. `change` returning false skips the write. */
   async #mutate(change: (data: Data) => boolean | void): Promise<void> {
     this.#ensureDir();
-    const lock = await acquireFileLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs });
+    const lock = await acquireLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs });
     try {
       const data = this.#readFile();
       if (change(data) !== false) this.#write(data);
@@ -558,7 +563,7 @@ export class AuthStorage implements KeySource {
       return peeked;
     }
     this.#ensureDir();
-    const lock = await acquireFileLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs, signal });
+    const lock = await acquireLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs, signal });
     try {
       const data = this.#readFile();
       const current = data[provider];

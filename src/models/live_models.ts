@@ -10,6 +10,7 @@ import type { Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
 import { newModelDefaults } from "./models_file.ts";
 import type { Model, ReasoningLevel } from "./types.ts";
+import { readTextFileIfPresent } from "../atomic_file.ts";
 
 /** The default ChatGPT backend base URL. */
 export const OPENAI_CODEX_DEFAULT_BASE_URL = "https://chatgpt.com/backend-api";
@@ -175,7 +176,9 @@ export function applyLiveModels(models: readonly Model[], live: readonly LiveMod
 /** Reads the cache file; anything unreadable or malformed counts as no cache. */
 export function readLiveCache(path: string): LiveCache | undefined {
   try {
-    const data = JSON.parse(Deno.readTextFileSync(path));
+    const text = readTextFileIfPresent(path);
+    if (text === undefined) return undefined;
+    const data = JSON.parse(text);
     if (
       !isObject(data) || typeof data.fetchedAt !== "number" || typeof data.baseUrl !== "string" ||
       typeof data.clientVersion !== "string" || !Array.isArray(data.models)

@@ -10,6 +10,7 @@
 import { PiError } from "../errors.ts";
 import { KNOWN_APIS, PROVIDER_APIS } from "./builtin_models.ts";
 import type { Model, ModelApi, ModelCost, ReasoningLevel } from "./types.ts";
+import { readTextFileIfPresent } from "../atomic_file.ts";
 
 /** The fields of a model a models.json entry sets (the rest come from the built-in or defaults). */
 export type ModelFields = Partial<Omit<Model, "cost">> & { cost?: Partial<ModelCost> };
@@ -405,16 +406,16 @@ export function parseModelsFile(text: string, file: string): ModelEntry[] {
  * Never writes the file.
  */
 export function readModelsFile(path: string): ModelEntry[] {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = Deno.readTextFileSync(path);
+    text = readTextFileIfPresent(path);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return [];
     throw new PiError("models.invalid_file", `${path}: cannot be read (${(err as Error).name})`, {
       hint: "check the file's permissions",
       cause: err,
     });
   }
+  if (text === undefined) return [];
   return parseModelsFile(text, path);
 }
 
