@@ -74,6 +74,19 @@ function assertNoSecrets(text: string, secrets: string[]): void {
 
 // ---- files ----
 
+/** The line of a login's stderr that shows the authorize URL (captured). */
+const AUTHORIZE_LINE = /^\s+(http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+)$/m;
+
+/** The environment of a login in `dir` against a fake issuer, on a pinned callback port. */
+function loginEnv(dir: string, issuer: string, port: number): Record<string, string> {
+  return {
+    HOME: dir,
+    PI_CODING_AGENT_DIR: `${dir}/agent`,
+    PI_OPENAI_CODEX_ISSUER: issuer,
+    PI_OAUTH_CALLBACK_PORT: String(port),
+  };
+}
+
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pi_contract_" }));
   try {
@@ -244,7 +257,7 @@ Deno.test("callback server (pinned port): 127.0.0.1 only, 404 elsewhere, 400 on 
     const login = spawnPi(["login", "openai-codex", "--no-browser"], env);
     try {
       const [, url] = await login.waitStderr(
-        /^\s+(http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+)$/m,
+        AUTHORIZE_LINE,
       );
       await login.waitStderr(new RegExp(`pi is waiting on http://localhost:${port}/auth/callback`));
       const authorize = new URL(url);
@@ -295,15 +308,10 @@ Deno.test("callback server: the success page is HTML that says the tab can be cl
   await withDir(async (dir) => {
     const issuer = startLoginIssuer();
     const port = freePort();
-    const login = spawnPi(["login", "--no-browser"], {
-      HOME: dir,
-      PI_CODING_AGENT_DIR: `${dir}/agent`,
-      PI_OPENAI_CODEX_ISSUER: issuer.url,
-      PI_OAUTH_CALLBACK_PORT: String(port),
-    });
+    const login = spawnPi(["login", "--no-browser"], loginEnv(dir, issuer.url, port));
     try {
       const [, url] = await login.waitStderr(
-        /^\s+(http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+)$/m,
+        AUTHORIZE_LINE,
       );
       const hops = await follow(url, { stopAtCallback: true });
       const callbackUrl = new URL(hops.at(-1)!.url);
@@ -326,12 +334,7 @@ Deno.test("GET /cancel ends a waiting login: 'Login cancelled', exit 1, one line
   await withDir(async (dir) => {
     const issuer = startLoginIssuer();
     const port = freePort();
-    const login = spawnPi(["login", "--no-browser"], {
-      HOME: dir,
-      PI_CODING_AGENT_DIR: `${dir}/agent`,
-      PI_OPENAI_CODEX_ISSUER: issuer.url,
-      PI_OAUTH_CALLBACK_PORT: String(port),
-    });
+    const login = spawnPi(["login", "--no-browser"], loginEnv(dir, issuer.url, port));
     try {
       await login.waitStderr(/pi is waiting on/);
       const r = await fetch(`http://127.0.0.1:${port}/cancel`);
@@ -363,16 +366,13 @@ Deno.test("a pinned busy port: 'Port N already in use', no /cancel sent, and man
     for (const shape of ["query", "hash", "bare"] as const) {
       await withDir(async (dir) => {
         const issuer = startLoginIssuer();
-        const login = spawnPi(["login", "--no-browser"], {
-          HOME: dir,
-          PI_CODING_AGENT_DIR: `${dir}/agent`,
-          PI_OPENAI_CODEX_ISSUER: issuer.url,
-          PI_OAUTH_CALLBACK_PORT: String(port),
-        }, { stdin: "piped" });
+        const login = spawnPi(["login", "--no-browser"], loginEnv(dir, issuer.url, port), {
+          stdin: "piped",
+        });
         try {
           await login.waitStderr(new RegExp(`^Port ${port} already in use`, "m"));
           const [, url] = await login.waitStderr(
-            /^\s+(http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+)$/m,
+            AUTHORIZE_LINE,
           );
           const hops = await follow(url, { stopAtCallback: true });
           const back = new URL(hops.at(-1)!.url);
@@ -1738,15 +1738,10 @@ Deno.test("the issuer sends error=access_denied to the callback (right state): a
   await withDir(async (dir) => {
     const issuer = startLoginIssuer();
     const port = freePort();
-    const login = spawnPi(["login", "--no-browser"], {
-      HOME: dir,
-      PI_CODING_AGENT_DIR: `${dir}/agent`,
-      PI_OPENAI_CODEX_ISSUER: issuer.url,
-      PI_OAUTH_CALLBACK_PORT: String(port),
-    });
+    const login = spawnPi(["login", "--no-browser"], loginEnv(dir, issuer.url, port));
     try {
       const [, url] = await login.waitStderr(
-        /^\s+(http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+)$/m,
+        AUTHORIZE_LINE,
       );
       await login.waitStderr(/pi is waiting on/);
       const state = new URL(url).searchParams.get("state")!;
