@@ -5,19 +5,14 @@
  * A second case lists from a fresh live-list cache while logged in (still no request).
  */
 
+import { codexJwt } from "../tests/fixtures/jwt.ts";
+
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const emptyDir = await Deno.makeTempDir({ prefix: "pi-bench-" });
 const cachedDir = await Deno.makeTempDir({ prefix: "pi-bench-cached-" });
 
 function fakeJwt(): string {
-  const enc = (o: unknown) =>
-    new TextEncoder().encode(JSON.stringify(o)).toBase64({
-      alphabet: "base64url",
-      omitPadding: true,
-    });
-  return `${enc({ alg: "none" })}.${
-    enc({ exp: 4102444800, "https://api.openai.com/auth": { chatgpt_account_id: "acc" } })
-  }.sig`;
+  return codexJwt("acc");
 }
 
 // A logged-in agent dir whose live list was fetched a moment ago from a (gone) backend.

@@ -7,17 +7,11 @@ import type { KeySource } from "../src/auth/types.ts";
 import type { Model } from "../src/models/types.ts";
 import type { StreamEvent } from "../src/ai/types.ts";
 import type { AssistantStream, StreamOptions } from "../src/ai/stream.ts";
+import { makeJwt } from "./fixtures/jwt.ts";
+
+export { makeJwt };
 
 export const ACCOUNT_ID = "acc-1234";
-
-export function makeJwt(claims: Record<string, unknown>): string {
-  const b64 = (o: unknown) =>
-    new TextEncoder().encode(JSON.stringify(o)).toBase64({
-      alphabet: "base64url",
-      omitPadding: true,
-    });
-  return `${b64({ alg: "none" })}.${b64(claims)}.sig`;
-}
 
 export function codexToken(tag = "old"): string {
   return makeJwt({

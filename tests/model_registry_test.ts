@@ -4,6 +4,7 @@ import type { KeySource } from "../src/auth/types.ts";
 import { BUILTIN_MODELS } from "../src/models/builtin_models.ts";
 import { ModelRegistry, type RegistryDeps } from "../src/models/model_registry.ts";
 import { VERSION } from "../src/version.ts";
+import { codexJwt } from "./fixtures/jwt.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -16,14 +17,7 @@ function keys(available: Record<string, string>): KeySource {
 }
 
 function fakeJwt(accountId = "acc-123"): string {
-  const enc = (o: unknown) =>
-    new TextEncoder().encode(JSON.stringify(o)).toBase64({
-      alphabet: "base64url",
-      omitPadding: true,
-    });
-  return `${enc({ alg: "none" })}.${
-    enc({ exp: 4102444800, "https://api.openai.com/auth": { chatgpt_account_id: accountId } })
-  }.sig`;
+  return codexJwt(accountId);
 }
 
 function makeDeps(agentDir: string, env: Record<string, string> = {}, clock = { now: 1e12 }) {

@@ -2,19 +2,13 @@
 
 import assert from "node:assert/strict";
 import { runPi } from "./run_pi.ts";
+import { codexJwt } from "../fixtures/jwt.ts";
 
 const SEEDS = ["gpt-5.2-codex", "gpt-4.5-vision-preview", "gpt-5-64k", "gpt-5-preview", "o1-pro"];
 const FAMILY = ["gpt-5.1-codex-max", "gpt-5.1-codex", "gpt-5.1-codex-mini", "gpt-5.2", "gpt-5"];
 
 function fakeJwt(): string {
-  const enc = (o: unknown) =>
-    new TextEncoder().encode(JSON.stringify(o)).toBase64({
-      alphabet: "base64url",
-      omitPadding: true,
-    });
-  return `${enc({ alg: "none" })}.${
-    enc({ exp: 4102444800, "https://api.openai.com/auth": { chatgpt_account_id: "acc-e2e" } })
-  }.sig`;
+  return codexJwt("acc-e2e");
 }
 
 async function withAgentDir(fn: (dir: string) => Promise<void>) {
