@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { acquireFileLock, withFileLock } from "../src/auth/file_lock.ts";
+import {
+  acquireFileLock,
+  tryAcquireFileLock,
+  waitForFileLock,
+  withFileLock,
+} from "../src/auth/file_lock.ts";
 import { isPiError } from "../src/errors.ts";
 
 Deno.test("callers in one process take turns, in order", async () => {
@@ -90,6 +95,75 @@ Deno.test("the lock excludes another process, and is released when the holder is
     } catch { /* already dead */ }
     await holder.status;
     await holder.stdout.cancel().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("tryAcquire does not wait; waitForFileLock wakes every waiter when the holder goes", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/auth.json.lck`;
+  const script = new URL("./fixtures/auth_hold_lock.ts", import.meta.url).pathname;
+  const holder = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--no-config", script, path],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    const reader = holder.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    assert.equal((await reader.read()).value?.trim(), "locked");
+    reader.releaseLock();
+
+    // Held by another process: no lock, and no waiting.
+    const started = performance.now();
+    assert.equal(await tryAcquireFileLock(path), undefined);
+    assert.ok(performance.now() - started < 1000);
+
+    // Two waiters; neither gets through while the holder lives.
+    const woke: string[] = [];
+    const waiters = ["a", "b"].map((name) => waitForFileLock(path).then(() => woke.push(name)));
+    await new Promise((r) => setTimeout(r, 150));
+    assert.deepEqual(woke, []);
+    holder.kill("SIGKILL");
+    await holder.status;
+    await Promise.all(waiters);
+    assert.deepEqual(woke.sort(), ["a", "b"]);
+
+    // Free now: tryAcquire takes it, and while it is held here a second try says no.
+    const lock = await tryAcquireFileLock(path);
+    assert.ok(lock);
+    assert.equal(await tryAcquireFileLock(path), undefined);
+    lock.release();
+    const again = await tryAcquireFileLock(path);
+    assert.ok(again);
+    again.release();
+  } finally {
+    try {
+      holder.kill("SIGKILL");
+    } catch { /* already dead */ }
+    await holder.status;
+    await holder.stdout.cancel().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("waitForFileLock is bounded and abortable like acquireFileLock", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/auth.json.lck`;
+    const held = await acquireFileLock(path);
+    try {
+      const err = await waitForFileLock(path, { timeoutMs: 50 }).then(() => undefined, (e) => e);
+      assert.ok(isPiError(err, "auth.lock_timeout"), String(err));
+      const controller = new AbortController();
+      const waiting = waitForFileLock(path, { signal: controller.signal });
+      controller.abort(new Error("stop"));
+      await assert.rejects(waiting, /stop/);
+    } finally {
+      held.release();
+    }
+    await waitForFileLock(path, { timeoutMs: 50 });
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -169,9 +169,14 @@ function isOAuth(entry: unknown): entry is OAuthCredential {
  * The OAuth provider registry, loaded on first use: reading keys and checking what is
  * stored (`pi models`, startup) does not load the providers' token and login code.
  */
-/** The lock, loaded on first write or refresh (reading keys never locks). */
+/** The lock module, loaded on first write or refresh (reading keys never locks). */
+let lockModule: Promise<typeof import("./file_lock.ts")> | undefined;
+function fileLock(): Promise<typeof import("./file_lock.ts")> {
+  return lockModule ??= import("./file_lock.ts");
+}
+
 async function acquireLock(path: string, options: FileLockOptions): Promise<FileLock> {
-  return await (await import("./file_lock.ts")).acquireFileLock(path, options);
+  return await (await fileLock()).acquireFileLock(path, options);
 }
 
 let registry: Promise<typeof import("./oauth_providers.ts")> | undefined;
@@ -563,7 +568,24 @@ export class AuthStorage implements KeySource {
       return peeked;
     }
     this.#ensureDir();
-    const lock = await acquireLock(this.lockPath, { timeoutMs: this.#lockTimeoutMs, signal });
+    const locks = await fileLock();
+    let lock = await locks.tryAcquireFileLock(this.lockPath);
+    if (!lock) {
+      // Someone holds the lock, most likely refreshing this very token. Wait for them to
+      // finish together with every other waiter (a shared wait, not one by one), then
+      // look again; only if it is still stale take the lock and refresh here.
+      const timeoutMs = this.#lockTimeoutMs ?? locks.DEFAULT_LOCK_TIMEOUT_MS;
+      const started = performance.now();
+      await locks.waitForFileLock(this.lockPath, { timeoutMs, signal });
+      const after = this.#readFile();
+      const entry = after[provider];
+      if (isOAuth(entry) && alreadyDone(entry)) {
+        this.#data = after;
+        return entry;
+      }
+      const remaining = Math.max(0, timeoutMs - (performance.now() - started));
+      lock = await locks.acquireFileLock(this.lockPath, { timeoutMs: remaining, signal });
+    }
     try {
       const data = this.#readFile();
       const current = data[provider];

@@ -2,6 +2,7 @@
  * An exclusive lock on a lock file that is never renamed or deleted, shared by every
  * process (`Deno.FsFile.lock(true)`, i.e. `flock`) and by every caller in this process
  * (an async mutex per lock path, so one process never queues several OS lock waits).
+ * Besides taking it: taking it only if free, and waiting (shared) for its holder to finish.
  * A killed holder releases the lock: the OS drops it with the process's file handles.
  * @module
  */
@@ -32,22 +33,35 @@ class Mutex {
   #locked = false;
   #waiters: Array<() => void> = [];
 
-  /** Resolves once the mutex is held; rejects with `onTimeout()` after `timeoutMs`. */
-  acquire(timeoutMs: number, onTimeout: () => Error): Promise<void> {
+  /**
+   * Resolves once the mutex is held; rejects with `onTimeout()` after `timeoutMs`, or
+   * with the signal's reason when it aborts first.
+   */
+  acquire(timeoutMs: number, onTimeout: () => Error, signal?: AbortSignal): Promise<void> {
     if (!this.#locked) {
       this.#locked = true;
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
+      const deadline = AbortSignal.timeout(timeoutMs);
+      const stop = () => {
+        deadline.removeEventListener("abort", expire);
+        signal?.removeEventListener("abort", abort);
+      };
       const waiter = () => {
-        clearTimeout(timer);
+        stop();
         resolve();
       };
-      const timer = setTimeout(() => {
+      const giveUp = (error: unknown) => {
+        stop();
         const i = this.#waiters.indexOf(waiter);
         if (i >= 0) this.#waiters.splice(i, 1);
-        reject(onTimeout());
-      }, timeoutMs);
+        reject(error);
+      };
+      const expire = () => giveUp(onTimeout());
+      const abort = () => giveUp(signal!.reason);
+      deadline.addEventListener("abort", expire, { once: true });
+      signal?.addEventListener("abort", abort, { once: true });
       this.#waiters.push(waiter);
     });
   }
@@ -87,6 +101,34 @@ export async function acquireFileLock(
   path: string,
   options: FileLockOptions = {},
 ): Promise<FileLock> {
+  return (await takeLock(path, options, true, true))!;
+}
+
+/**
+ * Takes the exclusive lock on `path` only if it is free now (in this process and in
+ * every other): the lock, or undefined without waiting.
+ */
+export async function tryAcquireFileLock(path: string): Promise<FileLock | undefined> {
+  return await takeLock(path, {}, true, false);
+}
+
+/**
+ * Waits until no process holds the exclusive lock on `path`, through a shared lock that
+ * is let go at once. Every process waiting this way wakes together when the holder lets
+ * go, rather than taking the exclusive lock one after another (20 processes waiting for
+ * one token refresh each only need to re-read the file). Bounded and abortable like
+ * {@link acquireFileLock}.
+ */
+export async function waitForFileLock(path: string, options: FileLockOptions = {}): Promise<void> {
+  (await takeLock(path, options, false, true))!.release();
+}
+
+async function takeLock(
+  path: string,
+  options: FileLockOptions,
+  exclusive: boolean,
+  wait: boolean,
+): Promise<FileLock | undefined> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   const signal = options.signal;
   signal?.throwIfAborted();
@@ -97,7 +139,8 @@ export async function acquireFileLock(
     mutexes.set(path, mutex);
   }
   const held = mutex;
-  await held.acquire(timeoutMs, () => timeoutError(path, timeoutMs));
+  if (!wait && !held.idle) return undefined;
+  await held.acquire(timeoutMs, () => timeoutError(path, timeoutMs), signal);
   const releaseMutex = () => {
     held.release();
     if (held.idle && mutexes.get(path) === held) mutexes.delete(path);
@@ -111,18 +154,39 @@ export async function acquireFileLock(
     throw new PiError("io", `Cannot open the lock file ${path}`, { cause: err });
   }
 
+  if (!wait) {
+    let locked: boolean;
+    try {
+      locked = file.tryLockSync(exclusive);
+    } catch (err) {
+      file.close();
+      releaseMutex();
+      throw new PiError("io", `Cannot lock ${path}`, { cause: err });
+    }
+    if (!locked) {
+      file.close();
+      releaseMutex();
+      return undefined;
+    }
+    return heldLock(path, file, releaseMutex);
+  }
+
   const remaining = Math.max(0, timeoutMs - (performance.now() - started));
-  const locking = file.lock(true);
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  const locking = file.lock(exclusive);
+  // AbortSignal.timeout rather than setTimeout: Deno loads its Node-style timers on the
+  // first touch of setTimeout (about 4 ms), which every process waiting here would pay.
+  const deadline = AbortSignal.timeout(remaining);
+  let onTimeout: (() => void) | undefined;
   let onAbort: (() => void) | undefined;
   const gaveUp = new Promise<"timeout" | "aborted">((resolve) => {
-    timer = setTimeout(() => resolve("timeout"), remaining);
+    onTimeout = () => resolve("timeout");
     onAbort = () => resolve("aborted");
+    deadline.addEventListener("abort", onTimeout, { once: true });
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort, { once: true });
   });
   const stopWaiting = () => {
-    clearTimeout(timer);
+    if (onTimeout) deadline.removeEventListener("abort", onTimeout);
     if (onAbort) signal?.removeEventListener("abort", onAbort);
   };
   let outcome: "locked" | "timeout" | "aborted";
@@ -148,7 +212,10 @@ export async function acquireFileLock(
     if (outcome === "aborted") throw signal!.reason;
     throw timeoutError(path, timeoutMs);
   }
+  return heldLock(path, file, releaseMutex);
+}
 
+function heldLock(path: string, file: Deno.FsFile, releaseMutex: () => void): FileLock {
   let released = false;
   return {
     path,
