@@ -29,11 +29,10 @@ export {
   registerOAuthProvider,
 } from "./src/auth/oauth_providers.ts";
 export { AuthStorage } from "./src/auth/auth_storage.ts";
-export { getApiKey, login } from "./src/auth/shortcuts.ts";
+export { getApiKey, login, loginOpenAICodex } from "./src/auth/shortcuts.ts";
 export type { AuthStorageOptions, KeySourceKind, LogoutResult } from "./src/auth/auth_storage.ts";
 export { decodeJwtPayload, getAccountId, getJwtClaims, getJwtExpiry } from "./src/auth/jwt.ts";
 export type { JwtClaims } from "./src/auth/jwt.ts";
-export { loginOpenAICodex } from "./src/auth/openai_codex_login.ts";
 export type { OpenAICodexLoginOptions, OpenAICodexPaths } from "./src/auth/openai_codex_login.ts";
 export { buildAuthorizeUrl, generatePkce, generateState, pkceChallenge } from "./src/auth/pkce.ts";
 export type { AuthorizeUrlParams, Pkce } from "./src/auth/pkce.ts";

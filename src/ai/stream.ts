@@ -12,10 +12,7 @@ import type { Deps } from "../deps.ts";
 import { isPiError, PiError } from "../errors.ts";
 import type { ModelApi, ReasoningLevel } from "../models/types.ts";
 import type { Model } from "../models/types.ts";
-import { anthropicMessagesClient } from "./anthropic_messages.ts";
 import type { ProviderClient } from "./client.ts";
-import { openaiCodexResponses } from "./openai_codex_responses.ts";
-import { openaiResponses } from "./openai_responses.ts";
 import { redact } from "../redact.ts";
 import { MessageBuilder } from "./reduce.ts";
 import { abortableSleep } from "../sleep.ts";
@@ -59,10 +56,16 @@ export interface StreamOptions {
   usageStore?: UsageSnapshotStore;
 }
 
-const CLIENTS: Record<ModelApi, ProviderClient> = {
-  "openai-codex-responses": openaiCodexResponses,
-  "openai-responses": openaiResponses,
-  "anthropic-messages": anthropicMessagesClient,
+/**
+ * The clients, each loaded on its first request: importing the library or starting pi
+ * does not load the request builders and parsers of every API.
+ */
+const CLIENTS: Record<ModelApi, () => Promise<ProviderClient>> = {
+  "openai-codex-responses": async () =>
+    (await import("./openai_codex_responses.ts")).openaiCodexResponses,
+  "openai-responses": async () => (await import("./openai_responses.ts")).openaiResponses,
+  "anthropic-messages": async () =>
+    (await import("./anthropic_messages.ts")).anthropicMessagesClient,
 };
 
 /** Events the user sees; before the first of them an attempt may be retried silently. */
@@ -198,8 +201,11 @@ async function* run(
   context: Context,
   options: StreamOptions,
 ): AsyncGenerator<StreamEvent> {
-  const client = CLIENTS[model.api];
   const { deps, signal } = options;
+  // Loads while the key is looked up.
+  const clientLoading = CLIENTS[model.api]?.();
+  clientLoading?.catch(() => {}); // awaited below; an early exit must not leave it unhandled
+  let client: ProviderClient | undefined;
   const retry = options.retry ?? {};
   const maxRetries = retry.maxRetries ?? 4;
   const maxRetryAfter = retry.maxRetryAfterMs ?? 120_000;
@@ -227,11 +233,12 @@ async function* run(
     const fetchSignal = signal ? AbortSignal.any([signal, attempt.signal]) : attempt.signal;
     try {
       if (signal?.aborted) throw abortedError(signal.reason);
-      if (!client) {
+      if (!clientLoading) {
         throw new PiError("models.unknown", `Unknown API for model ${model.id}: ${model.api}`);
       }
       key ??= await options.keys.getApiKey(model.provider, { signal });
       if (!key) throw missingKeyError(model.provider);
+      client ??= await clientLoading;
       const req = client.request(model, context, {
         key,
         sessionId,

@@ -4,7 +4,9 @@
  * @module
  */
 
+import type { Deps } from "../deps.ts";
 import { AuthStorage } from "./auth_storage.ts";
+import type { OpenAICodexLoginOptions } from "./openai_codex_login.ts";
 import type { LoginCallbacks, LoginOptions, OAuthCredential } from "./types.ts";
 
 /**
@@ -44,4 +46,30 @@ export function login(
  */
 export function getApiKey(provider: string): Promise<string | undefined> {
   return new AuthStorage().getApiKey(provider);
+}
+
+/**
+ * Runs the openai-codex login and returns the credential, without saving it: the
+ * browser flow (callback server on 1455/1457 racing a manual paste), or with
+ * `device: true` the device-code flow. The login code (callback server, device flow)
+ * is loaded on the first call, so importing the library does not load it.
+ *
+ * @example
+ * ```ts ignore
+ * import { createDeps } from "../deps.ts";
+ * import { loginOpenAICodex } from "./shortcuts.ts";
+ * const credential = await loginOpenAICodex({
+ *   onAuth: ({ url }) => console.log(`Open ${url}`),
+ *   onPrompt: async ({ message }) => prompt(message) ?? "",
+ * }, createDeps());
+ * console.log(credential.accountId);
+ * ```
+ */
+export async function loginOpenAICodex(
+  callbacks: LoginCallbacks,
+  deps: Deps,
+  options: OpenAICodexLoginOptions = {},
+): Promise<OAuthCredential> {
+  const flows = await import("./openai_codex_login.ts");
+  return await flows.loginOpenAICodex(callbacks, deps, options);
 }
