@@ -650,6 +650,37 @@ Deno.test("idle timeout: a silent stream fails after the (injected) idle time", 
   }
 });
 
+Deno.test("idle timeout: steady data over several idle periods, and a slow consumer, are not idle", async () => {
+  // TEXT_REPLY's events 80 ms apart: the stream lasts ~400 ms against a 150 ms idle limit.
+  const enc = new TextEncoder();
+  const fake = codexFake(() => {
+    let i = 0;
+    return sseResponse(
+      new ReadableStream<Uint8Array>({
+        async pull(c) {
+          if (i > 0) await new Promise((r) => setTimeout(r, 80));
+          if (i < TEXT_REPLY.length) c.enqueue(enc.encode(TEXT_REPLY[i++]));
+          else c.close();
+        },
+      }),
+    );
+  });
+  try {
+    const events = await collect(stream(model, HI, { ...options(fake), idleTimeoutMs: 150 }));
+    assert.equal(events.at(-1)?.type, "done");
+    // A consumer that takes longer than the idle limit between reads: the time is its own.
+    const slow: StreamEvent[] = [];
+    for await (const e of stream(model, HI, { ...options(fake), idleTimeoutMs: 150 })) {
+      slow.push(e);
+      if (e.type === "text_delta") await new Promise((r) => setTimeout(r, 300));
+    }
+    assert.equal(slow.at(-1)?.type, "done");
+    assert.equal(fake.requests.length, 2);
+  } finally {
+    await fake.close();
+  }
+});
+
 Deno.test("idle before any output is retried like a dropped stream", async () => {
   const fake = codexFake(() => sseResponse(scripted([": ping\n\n"], "hang")));
   try {

@@ -105,45 +105,68 @@ export function missingKeyError(provider: string): PiError {
   return new PiError("auth.not_logged_in", `No API key for ${provider}`, { hint });
 }
 
-function readChunk(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-  idleMs: number,
-  signal: AbortSignal | undefined,
-  provider: string,
-): Promise<ReadableStreamReadResult<Uint8Array>> {
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    const onAbort = () => {
-      cleanup();
-      reject(signal!.reason);
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      const seconds = Math.round(idleMs / 100) / 10;
-      reject(
-        new ApiFailure("api.stream", `No data from ${provider} for ${seconds} s`, {
-          retryable: true,
-          broken: true,
-          hint: "try again; if it keeps happening, check the network",
-        }),
-      );
-    }, idleMs);
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    reader.read().then(
-      (r) => {
-        cleanup();
-        resolve(r);
-      },
-      (e) => {
-        cleanup();
-        reject(e);
-      },
-    );
-  });
+/**
+ * Rejects when a read stays unanswered for `idleMs` (time spent by the consumer between
+ * reads does not count), or when `signal` aborts. One timer at a time for the whole stream, from AbortSignal.timeout and
+ * re-armed only when it fires early: a timer per chunk would be wasteful, and the first
+ * setTimeout in a Deno process loads Node-style timers (~4 ms before the first text).
+ */
+class StreamWatch {
+  #last = performance.now();
+  #reading = false;
+  #stopped = false;
+  #idleMs: number;
+  #signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined;
+  /** Never resolves; rejects on silence or abort. */
+  readonly failed: Promise<never>;
+
+  constructor(idleMs: number, signal: AbortSignal | undefined, provider: string) {
+    this.#idleMs = idleMs;
+    this.#signal = signal;
+    this.failed = new Promise<never>((_, reject) => {
+      const fire = () => {
+        if (this.#stopped) return;
+        const quiet = this.#reading ? performance.now() - this.#last : 0;
+        if (quiet < this.#idleMs) return this.#arm(this.#idleMs - quiet, fire);
+        this.stop();
+        const seconds = Math.round(idleMs / 100) / 10;
+        reject(
+          new ApiFailure("api.stream", `No data from ${provider} for ${seconds} s`, {
+            retryable: true,
+            broken: true,
+            hint: "try again; if it keeps happening, check the network",
+          }),
+        );
+      };
+      this.#onAbort = () => {
+        this.stop();
+        reject(signal!.reason);
+      };
+      if (signal?.aborted) return this.#onAbort();
+      signal?.addEventListener("abort", this.#onAbort, { once: true });
+      this.#arm(idleMs, fire);
+    });
+    this.failed.catch(() => {}); // raced by every read; a late rejection is not unhandled
+  }
+
+  #arm(ms: number, fire: () => void): void {
+    AbortSignal.timeout(Math.max(1, Math.ceil(ms))).addEventListener("abort", fire, {
+      once: true,
+    });
+  }
+
+  /** A read starts (true) or has its answer (false). */
+  reading(waiting: boolean): void {
+    this.#reading = waiting;
+    this.#last = performance.now();
+  }
+
+  /** Stops watching (a timer still pending does nothing when it fires). */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#onAbort) this.#signal?.removeEventListener("abort", this.#onAbort);
+  }
 }
 
 /** Reads SSE events from a body, failing when it stays silent for `idleMs`. */
@@ -155,12 +178,15 @@ async function* readEvents(
 ): AsyncGenerator<SSEEvent> {
   const reader = body.getReader();
   const decoder = new SSEDecoder();
+  const watch = new StreamWatch(idleMs, signal, provider);
   let finished = false;
   try {
     while (true) {
       let r: ReadableStreamReadResult<Uint8Array>;
       try {
-        r = await readChunk(reader, idleMs, signal, provider);
+        watch.reading(true);
+        r = await Promise.race([reader.read(), watch.failed]);
+        watch.reading(false);
       } catch (e) {
         if (isPiError(e) || signal?.aborted) throw e;
         throw new ApiFailure(
@@ -183,6 +209,7 @@ async function* readEvents(
     const events = decoder.flush();
     for (let i = 0; i < events.length; i++) yield events[i];
   } finally {
+    watch.stop();
     if (!finished) reader.cancel().catch(() => {});
     try {
       reader.releaseLock();
