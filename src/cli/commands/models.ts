@@ -13,7 +13,7 @@ import { openModelRegistry } from "../model_selection.ts";
 // The modules the command needs further down, listed here so that Deno loads them all in
 // one round: it finds a module's imports only once that module is loaded, so each level
 // of nesting costs a round trip (about 0.8 ms of `pi models` start-up over these levels).
-// Keep the list in import order, from the top down.
+// tests/module_graph_test.ts keeps the list complete.
 import "../open_auth.ts";
 import "../../auth/auth_storage.ts";
 import "../../auth/jwt.ts";
