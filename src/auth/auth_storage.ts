@@ -6,7 +6,8 @@
  *   Unknown providers and fields are kept.
  * - An OAuth token within 60 s of `expires` is refreshed under the lock after re-reading
  *   the file, so any number of processes make one refresh request; callers in one
- *   process share one promise per provider.
+ *   process share one promise per provider. Processes that find the lock taken wait for
+ *   it together (a shared lock) and re-read, rather than taking it one after another.
  * - A failed read or refresh never writes: auth.json stays byte for byte as it was.
  * @module
  */
@@ -165,10 +166,6 @@ function isOAuth(entry: unknown): entry is OAuthCredential {
   return isObject(entry) && entry.type === "oauth";
 }
 
-/**
- * The OAuth provider registry, loaded on first use: reading keys and checking what is
- * stored (`pi models`, startup) does not load the providers' token and login code.
- */
 /** The lock module, loaded on first write or refresh (reading keys never locks). */
 let lockModule: Promise<typeof import("./file_lock.ts")> | undefined;
 function fileLock(): Promise<typeof import("./file_lock.ts")> {
@@ -179,6 +176,10 @@ async function acquireLock(path: string, options: FileLockOptions): Promise<File
   return await (await fileLock()).acquireFileLock(path, options);
 }
 
+/**
+ * The OAuth provider registry, loaded on first use: checking what is stored (`pi models`,
+ * startup) does not load the providers' token and login code.
+ */
 let registry: Promise<typeof import("./oauth_providers.ts")> | undefined;
 function oauthRegistry(): Promise<typeof import("./oauth_providers.ts")> {
   return registry ??= import("./oauth_providers.ts");
