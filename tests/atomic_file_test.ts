@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   dirname,
   readTextFileIfPresent,
+  trimTrailingSlashes,
   writeFileAtomic,
   writeFileAtomicSync,
 } from "../src/atomic_file.ts";
@@ -38,4 +39,17 @@ Deno.test("atomic writes: new files get the mode, keepMode keeps an existing one
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("trimTrailingSlashes: URLs and paths lose trailing slashes, the root keeps its own", () => {
+  assert.equal(
+    trimTrailingSlashes("https://chatgpt.com/backend-api///"),
+    "https://chatgpt.com/backend-api",
+  );
+  assert.equal(trimTrailingSlashes("https://auth.openai.com"), "https://auth.openai.com");
+  assert.equal(trimTrailingSlashes("/home/u/.pi/agent/"), "/home/u/.pi/agent");
+  assert.equal(trimTrailingSlashes("C:\\Users\\u\\.pi\\agent\\"), "C:\\Users\\u\\.pi\\agent");
+  assert.equal(trimTrailingSlashes("///"), "/");
+  assert.equal(trimTrailingSlashes("/"), "/");
+  assert.equal(trimTrailingSlashes(""), "");
 });

@@ -9,6 +9,7 @@ import type { Deps } from "../deps.ts";
 import type { Model, ReasoningLevel } from "../models/types.ts";
 import type { SSEEvent } from "./sse.ts";
 import type { Context, StopReason, StreamEvent } from "./types.ts";
+import { trimTrailingSlashes } from "../atomic_file.ts";
 
 /** An HTTP request, ready to send. */
 export interface ClientRequest {
@@ -61,5 +62,5 @@ export function baseUrl(
   envName: string,
   fallback: string,
 ): string {
-  return (env(envName) || model.baseUrl || fallback).replace(/\/+$/, "");
+  return trimTrailingSlashes(env(envName) || model.baseUrl || fallback);
 }

@@ -12,7 +12,12 @@
  * @module
  */
 
-import { dirname, readTextFileIfPresent, writeFileAtomicSync } from "../atomic_file.ts";
+import {
+  dirname,
+  readTextFileIfPresent,
+  trimTrailingSlashes,
+  writeFileAtomicSync,
+} from "../atomic_file.ts";
 import { createDeps, type Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
 import type { FileLock, FileLockOptions } from "./file_lock.ts";
@@ -101,10 +106,6 @@ type Data = Record<string, unknown>;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function trimSlashes(path: string): string {
-  return path.length > 1 ? path.replace(/[/\\]+$/, "") : path;
 }
 
 function octal(mode: number): string {
@@ -474,7 +475,9 @@ export class AuthStorage implements KeySource {
    */
   #tightenDir(): void {
     const dir = dirname(this.path);
-    if (trimSlashes(dir) === trimSlashes(this.#deps.agentDir)) this.#tighten(dir, 0o700);
+    if (trimTrailingSlashes(dir) === trimTrailingSlashes(this.#deps.agentDir)) {
+      this.#tighten(dir, 0o700);
+    }
   }
 
   #ensureDir(): void {

@@ -14,6 +14,7 @@ import {
   readTokenEndpointError,
 } from "./token_exchange.ts";
 import type { LoginCallbacks, LoginOptions, OAuthCredential, OAuthProvider } from "./types.ts";
+import { trimTrailingSlashes } from "../atomic_file.ts";
 
 /** The OAuth client id of the Codex CLI, which pi uses too. */
 export const OPENAI_CODEX_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann";
@@ -24,7 +25,7 @@ export const OPENAI_CODEX_SCOPE = "openid profile email offline_access";
 
 /** The issuer base URL: `$PI_OPENAI_CODEX_ISSUER` or auth.openai.com, without a trailing slash. */
 export function codexIssuer(deps: Pick<Deps, "env">): string {
-  return (deps.env("PI_OPENAI_CODEX_ISSUER") || OPENAI_CODEX_DEFAULT_ISSUER).replace(/\/+$/, "");
+  return trimTrailingSlashes(deps.env("PI_OPENAI_CODEX_ISSUER") || OPENAI_CODEX_DEFAULT_ISSUER);
 }
 
 /** How long a token request may take before it counts as a network failure. */

@@ -25,6 +25,7 @@ import {
 import { buildAuthorizeUrl, generatePkce, generateState } from "./pkce.ts";
 import { exchangeCode } from "./token_exchange.ts";
 import type { LoginCallbacks, LoginOptions, OAuthCredential } from "./types.ts";
+import { trimTrailingSlashes } from "../atomic_file.ts";
 
 /** The browser login gives up after 5 minutes. */
 export const LOGIN_TIMEOUT_MS = 5 * 60 * 1000;
@@ -129,7 +130,7 @@ export function parseCallbackPort(value: string | undefined): number | undefined
 
 function config(deps: Deps, options: OpenAICodexLoginOptions): Config {
   return {
-    issuer: (options.issuer ?? codexIssuer(deps)).replace(/\/+$/, ""),
+    issuer: trimTrailingSlashes(options.issuer ?? codexIssuer(deps)),
     clientId: options.clientId ?? OPENAI_CODEX_CLIENT_ID,
     scope: options.scope ?? OPENAI_CODEX_SCOPE,
     paths: { ...OPENAI_CODEX_PATHS, ...options.paths },

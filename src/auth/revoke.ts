@@ -8,6 +8,7 @@ import type { Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
 import { codexIssuer, OPENAI_CODEX_CLIENT_ID } from "./openai_codex.ts";
 import type { OAuthCredential } from "./types.ts";
+import { trimTrailingSlashes } from "../atomic_file.ts";
 
 /** How long logout waits for the issuer. */
 export const REVOKE_TIMEOUT_MS = 5000;
@@ -66,7 +67,7 @@ export async function revokeOpenAICodex(
   options: RevokeOptions = {},
 ): Promise<void> {
   const signal = options.signal;
-  const issuer = (options.issuer ?? codexIssuer(deps)).replace(/\/+$/, "");
+  const issuer = trimTrailingSlashes(options.issuer ?? codexIssuer(deps));
   const endpoint = issuer + (options.path ?? "/oauth/revoke");
   const timeout = AbortSignal.timeout(options.timeoutMs ?? REVOKE_TIMEOUT_MS);
   const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;

@@ -10,7 +10,7 @@ import type { Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
 import { newModelDefaults } from "./models_file.ts";
 import type { Model, ReasoningLevel } from "./types.ts";
-import { readTextFileIfPresent } from "../atomic_file.ts";
+import { readTextFileIfPresent, trimTrailingSlashes } from "../atomic_file.ts";
 
 /** The default ChatGPT backend base URL. */
 export const OPENAI_CODEX_DEFAULT_BASE_URL = "https://chatgpt.com/backend-api";
@@ -55,9 +55,8 @@ export interface LiveCache {
 
 /** The ChatGPT backend base URL: `$PI_OPENAI_CODEX_BASE_URL` or the default, no trailing slash. */
 export function codexBaseUrl(deps: Pick<Deps, "env">): string {
-  return (deps.env("PI_OPENAI_CODEX_BASE_URL") || OPENAI_CODEX_DEFAULT_BASE_URL).replace(
-    /\/+$/,
-    "",
+  return trimTrailingSlashes(
+    deps.env("PI_OPENAI_CODEX_BASE_URL") || OPENAI_CODEX_DEFAULT_BASE_URL,
   );
 }
 

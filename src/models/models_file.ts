@@ -10,7 +10,7 @@
 import { PiError } from "../errors.ts";
 import { KNOWN_APIS, PROVIDER_APIS } from "./builtin_models.ts";
 import type { Model, ModelApi, ModelCost, ReasoningLevel } from "./types.ts";
-import { readTextFileIfPresent } from "../atomic_file.ts";
+import { readTextFileIfPresent, trimTrailingSlashes } from "../atomic_file.ts";
 
 /** The fields of a model a models.json entry sets (the rest come from the built-in or defaults). */
 export type ModelFields = Partial<Omit<Model, "cost">> & { cost?: Partial<ModelCost> };
@@ -131,7 +131,7 @@ class Checker {
       ok = false;
     }
     if (!ok) this.expected(path, "an http(s) URL", value);
-    return text.replace(/\/+$/, "");
+    return trimTrailingSlashes(text);
   }
 }
 
