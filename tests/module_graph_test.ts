@@ -1,6 +1,7 @@
-// Entry modules that list their whole import tree up front (so that Deno loads it in one
-// round rather than one round per level of nesting) list all of it: a module added deeper
-// down without being listed fails here, naming it.
+// Entry modules that list their whole import tree up front (side-effect imports, so that
+// Deno loads it in one round rather than one round per level of nesting) list all of it,
+// level by level: a module added deeper down without being listed, or a list out of
+// breadth-first order (which loads measurably slower), fails here, naming the module.
 import assert from "node:assert/strict";
 
 interface InfoDependency {
@@ -13,6 +14,7 @@ interface InfoModule {
 }
 
 const ROOT = new URL("../", import.meta.url);
+const name = (href: string) => href.slice(ROOT.href.length);
 
 async function graph(entry: string): Promise<Map<string, string[]>> {
   const out = await new Deno.Command(Deno.execPath(), {
@@ -35,53 +37,78 @@ async function graph(entry: string): Promise<Map<string, string[]>> {
   return edges;
 }
 
-/** The modules `entry` loads when it is imported (static imports, transitively). */
-function closure(edges: Map<string, string[]>, entry: string): Set<string> {
-  const seen = new Set<string>([entry]);
+/** Breadth-first depth of every module `entry` loads (static imports, transitively). */
+function depths(edges: Map<string, string[]>, entry: string): Map<string, number> {
+  const depth = new Map<string, number>([[entry, 0]]);
   const queue = [entry];
   while (queue.length > 0) {
-    for (const next of edges.get(queue.shift()!) ?? []) {
-      if (!seen.has(next)) {
-        seen.add(next);
+    const at = queue.shift()!;
+    for (const next of edges.get(at) ?? []) {
+      if (!depth.has(next)) {
+        depth.set(next, depth.get(at)! + 1);
         queue.push(next);
       }
     }
   }
-  return seen;
+  return depth;
 }
 
-/** The modules below `entry` that it does not import itself, minus those loaded before it. */
-async function unlisted(entry: string, ...loadedBefore: string[]): Promise<string[]> {
+/** A module's side-effect imports (`import "…";`: the lists), in source order, as URLs. */
+async function listed(href: string): Promise<string[]> {
+  const source = await Deno.readTextFile(new URL(href));
+  return [...source.matchAll(/^import "([^"]+)";$/gm)].map((m) => new URL(m[1], href).href);
+}
+
+/** The graph as it would be without any of the lists. */
+async function withoutLists(edges: Map<string, string[]>): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const [from, to] of edges) {
+    const list = from.startsWith(ROOT.href) ? await listed(from) : [];
+    out.set(from, to.filter((s) => !list.includes(s)));
+  }
+  return out;
+}
+
+/**
+ * Checks `entry`: every module below it that is not loaded already (by `loadedBefore`)
+ * is one of its own imports, and its list is in breadth-first order of the tree as it
+ * would be without any of the lists.
+ */
+async function checkEntry(entry: string, ...loadedBefore: string[]): Promise<void> {
   const href = new URL(entry, ROOT).href;
   const edges = await graph(entry);
-  const direct = new Set(edges.get(href));
   const before = new Set<string>();
   for (const earlier of loadedBefore) {
-    for (const s of closure(await graph(earlier), new URL(earlier, ROOT).href)) before.add(s);
+    const url = new URL(earlier, ROOT).href;
+    for (const s of depths(await graph(earlier), url).keys()) before.add(s);
   }
-  return [...closure(edges, href)]
-    .filter((s) => s !== href && !direct.has(s) && !before.has(s))
-    .map((s) => s.slice(ROOT.href.length));
+  const direct = new Set(edges.get(href));
+  const unlisted = [...depths(edges, href).keys()]
+    .filter((s) => s !== href && !direct.has(s) && !before.has(s));
+  assert.deepEqual(unlisted.map(name), [], `${entry}: modules to add to its list`);
+
+  const list = await listed(href);
+  const depth = depths(await withoutLists(edges), href);
+  const order = list.map((s) => [name(s), depth.get(s) ?? 0] as const);
+  const sorted = [...order].sort((a, b) => a[1] - b[1]);
+  assert.deepEqual(order, sorted, `${entry}: its list, level by level`);
 }
 
 Deno.test("mod.ts imports every module of its tree itself", async () => {
-  assert.deepEqual(await unlisted("mod.ts"), []);
+  await checkEntry("mod.ts");
 });
 
 Deno.test("pi models: the command imports every module it needs that main.ts has not loaded", async () => {
-  assert.deepEqual(await unlisted("src/cli/commands/models.ts", "main.ts"), []);
+  await checkEntry("src/cli/commands/models.ts", "main.ts");
 });
 
 Deno.test("the OAuth providers (loaded by AuthStorage to refresh) import their whole tree", async () => {
-  assert.deepEqual(
-    await unlisted("src/auth/oauth_providers.ts", "src/auth/auth_storage.ts"),
-    [],
-  );
+  await checkEntry("src/auth/oauth_providers.ts", "src/auth/auth_storage.ts");
 });
 
 Deno.test("pi and pi -p: the model selection, print mode and interactive mode import their trees", async () => {
-  assert.deepEqual(await unlisted("src/cli/model_selection.ts", "main.ts"), []);
+  await checkEntry("src/cli/model_selection.ts", "main.ts");
   const before = ["main.ts", "src/cli/model_selection.ts"];
-  assert.deepEqual(await unlisted("src/cli/print_mode.ts", ...before), []);
-  assert.deepEqual(await unlisted("src/cli/interactive.ts", ...before), []);
+  await checkEntry("src/cli/print_mode.ts", ...before);
+  await checkEntry("src/cli/interactive.ts", ...before);
 });
