@@ -106,7 +106,7 @@ Deno.bench({
 // The medians that answer the target come from rounds that alternate the three cases, so
 // that a drift in machine load (deno bench runs each case's iterations together) touches
 // all of them alike.
-const ROUNDS = 40;
+const ROUNDS = 60;
 const alternating = new Map<string, number[]>();
 for (let round = 0; round < ROUNDS; round++) {
   for (
@@ -136,14 +136,20 @@ globalThis.addEventListener("unload", () => {
   const models = median(alternating.get("models")!);
   const cached = median(alternating.get("cached")!);
   const inBench = (label: string) => median(times.get(label) ?? [NaN]).toFixed(1);
+  // Each round's own ratio, against the --version run just before it: steadier than the
+  // ratio of the medians when the machine's speed drifts.
+  const paired = (label: string) =>
+    median(alternating.get(label)!.map((t, i) => t / alternating.get("version")![i])).toFixed(2);
   console.log(
     `medians of ${ROUNDS} alternating rounds: pi --version ${version.toFixed(1)} ms, pi models ${
       models.toFixed(1)
     } ms (${(models / version).toFixed(2)}×), pi models with cache ${cached.toFixed(1)} ms (${
       (cached / version).toFixed(2)
-    }×); target ≤ 1.20×. Medians of the bench runs above: ${inBench("version")}, ${
-      inBench("models")
-    }, ${inBench("cached")} ms`,
+    }×); target ≤ 1.20×. Median of the rounds' own ratios: ${paired("models")}× and ${
+      paired("cached")
+    }×. Medians of the bench runs above: ${inBench("version")}, ${inBench("models")}, ${
+      inBench("cached")
+    } ms`,
   );
   Deno.removeSync(emptyDir, { recursive: true });
   Deno.removeSync(cachedDir, { recursive: true });
