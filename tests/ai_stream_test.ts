@@ -681,6 +681,37 @@ Deno.test("idle timeout: steady data over several idle periods, and a slow consu
   }
 });
 
+Deno.test("a finished stream leaves nothing that keeps a library user's process alive", async () => {
+  // A script that streams one answer and stops its server must end at once, not when the
+  // idle timer (20 s here, 300 s by default) would have fired.
+  const fakes = new URL("./ai_fakes.ts", import.meta.url).href;
+  const streamModule = new URL("../src/ai/stream.ts", import.meta.url).href;
+  const script = `
+    import { codexModel, codexToken, deps, fakeKeys, sse, sseResponse, startFake } from ${
+    JSON.stringify(fakes)
+  };
+    import { complete } from ${JSON.stringify(streamModule)};
+    const reply = ${JSON.stringify(TEXT_REPLY.join(""))};
+    const fake = startFake(() => sseResponse(reply));
+    const message = await complete(codexModel(), { systemPrompt: "x", messages: [{ role: "user", content: "hi" }] }, {
+      keys: fakeKeys({ "openai-codex": codexToken() }),
+      deps: deps({ PI_OPENAI_CODEX_BASE_URL: fake.url + "/backend-api" }),
+      idleTimeoutMs: 20_000,
+    });
+    await fake.close();
+    console.log(message.stopReason);`;
+  const started = performance.now();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-config", script],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  const ms = performance.now() - started;
+  assert.equal(out.code, 0);
+  assert.equal(new TextDecoder().decode(out.stdout).trim(), "stop");
+  assert.ok(ms < 10_000, `the process lived ${ms.toFixed(0)} ms`);
+});
+
 Deno.test("idle before any output is retried like a dropped stream", async () => {
   const fake = codexFake(() => sseResponse(scripted([": ping\n\n"], "hang")));
   try {

@@ -167,3 +167,28 @@ Deno.test("waitForFileLock is bounded and abortable like acquireFileLock", async
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a script that took the lock (and waited for it) ends at once: no timer keeps it alive", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const lockModule = new URL("../src/auth/file_lock.ts", import.meta.url).href;
+    const script = `
+      import { waitForFileLock, withFileLock } from ${JSON.stringify(lockModule)};
+      const path = Deno.args[0];
+      const pause = () => new Promise((r) => queueMicrotask(() => r(undefined)));
+      await Promise.all([withFileLock(path, pause), withFileLock(path, pause), waitForFileLock(path)]);
+      console.log("done");`;
+    const started = performance.now();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", "--no-config", script, `${dir}/auth.json.lck`],
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    const ms = performance.now() - started;
+    assert.equal(new TextDecoder().decode(out.stdout).trim(), "done");
+    // The wait bound is 30 s: a timer left armed would keep the process that long.
+    assert.ok(ms < 10_000, `the process lived ${ms.toFixed(0)} ms`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -107,9 +107,9 @@ export function missingKeyError(provider: string): PiError {
 
 /**
  * Rejects when a read stays unanswered for `idleMs` (time spent by the consumer between
- * reads does not count), or when `signal` aborts. One timer at a time for the whole stream, from AbortSignal.timeout and
- * re-armed only when it fires early: a timer per chunk would be wasteful, and the first
- * setTimeout in a Deno process loads Node-style timers (~4 ms before the first text).
+ * reads does not count), or when `signal` aborts. One timer at a time for the whole
+ * stream, from AbortSignal.timeout and re-armed only when it fires early: a timer per chunk would be wasteful, and the first setTimeout
+ * in a Deno process loads Node-style timers (~4 ms before the first text).
  */
 class StreamWatch {
   #last = performance.now();
@@ -118,6 +118,8 @@ class StreamWatch {
   #idleMs: number;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
+  /** The pending timer and its listener: a timer with a listener keeps the process alive. */
+  #timer: { signal: AbortSignal; fire: () => void } | undefined;
   /** Never resolves; rejects on silence or abort. */
   readonly failed: Promise<never>;
 
@@ -151,9 +153,9 @@ class StreamWatch {
   }
 
   #arm(ms: number, fire: () => void): void {
-    AbortSignal.timeout(Math.max(1, Math.ceil(ms))).addEventListener("abort", fire, {
-      once: true,
-    });
+    const signal = AbortSignal.timeout(Math.max(1, Math.ceil(ms)));
+    signal.addEventListener("abort", fire, { once: true });
+    this.#timer = { signal, fire };
   }
 
   /** A read starts (true) or has its answer (false). */
@@ -162,10 +164,12 @@ class StreamWatch {
     this.#last = performance.now();
   }
 
-  /** Stops watching (a timer still pending does nothing when it fires). */
+  /** Stops watching; the pending timer no longer keeps the process alive. */
   stop(): void {
     this.#stopped = true;
     if (this.#onAbort) this.#signal?.removeEventListener("abort", this.#onAbort);
+    if (this.#timer) this.#timer.signal.removeEventListener("abort", this.#timer.fire);
+    this.#timer = undefined;
   }
 }
 
