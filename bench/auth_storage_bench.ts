@@ -82,31 +82,27 @@ async function runProcesses(n: number, refreshes = 1, load: ChildImport = "mod.t
   }
 }
 
-// Children that load the whole library (mod.ts), as a script importing pi would.
-Deno.bench({
-  name: "1 process, one 300 ms refresh",
-  group: "processes holding a key (children import mod.ts)",
-  baseline: true,
-  n: 10,
-  warmup: 1,
-}, async (b) => {
-  prepareStale();
-  b.start();
-  await runProcesses(1);
-  b.end();
-});
+/** 1 process against 20, each run starting from one expired token. */
+function refreshBenches(load: ChildImport, suffix: string): void {
+  const group = `processes holding a key (children import ${load})`;
+  for (const n of [1, 20]) {
+    Deno.bench({
+      name: `${n} process${n > 1 ? "es" : ""}, one 300 ms refresh${suffix}`,
+      group,
+      baseline: n === 1,
+      n: 10,
+      warmup: 1,
+    }, async (b) => {
+      prepareStale();
+      b.start();
+      await runProcesses(n, 1, load);
+      b.end();
+    });
+  }
+}
 
-Deno.bench({
-  name: "20 processes, one 300 ms refresh",
-  group: "processes holding a key (children import mod.ts)",
-  n: 10,
-  warmup: 1,
-}, async (b) => {
-  prepareStale();
-  b.start();
-  await runProcesses(20);
-  b.end();
-});
+// Children that load the whole library (mod.ts), as a script importing pi would.
+refreshBenches("mod.ts", "");
 
 // For reference: what 20 process startups cost on this machine when no refresh is needed.
 Deno.bench({
@@ -124,27 +120,4 @@ Deno.bench({
 
 // Children that load AuthStorage's own module only: less start-up work competing with
 // the one process that refreshes.
-Deno.bench({
-  name: "1 process, one 300 ms refresh (AuthStorage only)",
-  group: "processes holding a key (children import auth_storage.ts)",
-  baseline: true,
-  n: 10,
-  warmup: 1,
-}, async (b) => {
-  prepareStale();
-  b.start();
-  await runProcesses(1, 1, "auth_storage.ts");
-  b.end();
-});
-
-Deno.bench({
-  name: "20 processes, one 300 ms refresh (AuthStorage only)",
-  group: "processes holding a key (children import auth_storage.ts)",
-  n: 10,
-  warmup: 1,
-}, async (b) => {
-  prepareStale();
-  b.start();
-  await runProcesses(20, 1, "auth_storage.ts");
-  b.end();
-});
+refreshBenches("auth_storage.ts", " (AuthStorage only)");

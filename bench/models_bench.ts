@@ -45,7 +45,13 @@ await Deno.writeTextFile(
 /** Wall times per case, for the medians printed at the end (deno bench shows no p50). */
 const times = new Map<string, number[]>();
 
-async function pi(args: string[], env: Record<string, string>, label: string): Promise<void> {
+/** Runs pi and adds its wall time to `into` under `label`. */
+async function pi(
+  args: readonly string[],
+  env: Record<string, string>,
+  label: string,
+  into: Map<string, number[]> = times,
+): Promise<void> {
   const start = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
@@ -55,9 +61,9 @@ async function pi(args: string[], env: Record<string, string>, label: string): P
     stdin: "null",
   }).output();
   if (out.code !== 0) throw new Error(`pi ${args.join(" ")} exited ${out.code}`);
-  const list = times.get(label) ?? [];
+  const list = into.get(label) ?? [];
   list.push(performance.now() - start);
-  times.set(label, list);
+  into.set(label, list);
 }
 
 function median(values: number[]): number {
@@ -116,18 +122,7 @@ for (let round = 0; round < ROUNDS; round++) {
       ["cached", ["models"], { PI_CODING_AGENT_DIR: cachedDir, PI_OPENAI_CODEX_BASE_URL: BASE }],
     ] as const
   ) {
-    const start = performance.now();
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, ...args],
-      env,
-      stdout: "null",
-      stderr: "null",
-      stdin: "null",
-    }).output();
-    if (out.code !== 0) throw new Error(`pi ${args.join(" ")} exited ${out.code}`);
-    const list = alternating.get(label) ?? [];
-    list.push(performance.now() - start);
-    alternating.set(label, list);
+    await pi(args, env, label, alternating);
   }
 }
 
