@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { REPO, runPi } from "./run_pi.ts";
 import { VERSION } from "../../src/version.ts";
+import { startFakeCodex, writeFakeAuth } from "../fixtures/fake_codex_backend.ts";
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -110,6 +111,30 @@ Deno.test("the single-file build runs from another directory", async () => {
     const result = await runPi(["--version"], { script: `${out}/pi.js`, cwd: out });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout, `pi ${VERSION}\n`);
+    // What pi loads on demand (a command, the print mode, the streaming client) is in the
+    // file too: a listing and a streamed answer work from it.
+    const agentDir = `${out}/agent`;
+    await writeFakeAuth(agentDir);
+    const fake = startFakeCodex(() => ({ text: "Hello from the bundle." }));
+    try {
+      const env = { HOME: out, PI_CODING_AGENT_DIR: agentDir, PI_OPENAI_CODEX_BASE_URL: fake.url };
+      const models = await runPi(["models", "openai-codex/*"], {
+        script: `${out}/pi.js`,
+        cwd: out,
+        env,
+      });
+      assert.equal(models.code, 0, models.stderr);
+      assert.match(models.stdout, /gpt-5\.2-codex/);
+      const answer = await runPi(["-p", "--no-session", "hi"], {
+        script: `${out}/pi.js`,
+        cwd: out,
+        env,
+      });
+      assert.equal(answer.code, 0, answer.stderr);
+      assert.equal(answer.stdout.trim(), "Hello from the bundle.");
+    } finally {
+      await fake.close();
+    }
   } finally {
     await Deno.remove(out, { recursive: true });
   }
