@@ -712,6 +712,16 @@ Deno.test("a finished stream leaves nothing that keeps a library user's process 
   assert.ok(ms < 10_000, `the process lived ${ms.toFixed(0)} ms`);
 });
 
+Deno.test("idle timeout: Infinity means no limit", async () => {
+  const fake = codexFake(() => sseResponse(TEXT_REPLY.join("")));
+  try {
+    const events = await collect(stream(model, HI, { ...options(fake), idleTimeoutMs: Infinity }));
+    assert.equal(events.at(-1)?.type, "done");
+  } finally {
+    await fake.close();
+  }
+});
+
 Deno.test("idle before any output is retried like a dropped stream", async () => {
   const fake = codexFake(() => sseResponse(scripted([": ping\n\n"], "hang")));
   try {

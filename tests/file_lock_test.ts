@@ -6,6 +6,7 @@ import {
   withFileLock,
 } from "../src/auth/file_lock.ts";
 import { isPiError } from "../src/errors.ts";
+import { deadlineSignal } from "../src/sleep.ts";
 
 Deno.test("callers in one process take turns, in order", async () => {
   const dir = await Deno.makeTempDir();
@@ -179,6 +180,29 @@ Deno.test("a script that took the lock (and waited for it) ends at once: no time
     assert.equal(new TextDecoder().decode(out.stdout).trim(), "done");
     // The wait bound is 30 s: a timer left armed would keep the process that long.
     assert.ok(ms < 10_000, `the process lived ${ms.toFixed(0)} ms`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("an infinite lock timeout means no limit, and a huge one is not mistaken for none", async () => {
+  assert.equal(deadlineSignal(Infinity), undefined);
+  assert.equal(deadlineSignal(NaN), undefined);
+  // Beyond what timers take (~24.8 days) is capped, never "fire at once".
+  const far = deadlineSignal(2 ** 40)!;
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(far.aborted, false);
+
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/auth.json.lck`;
+    const held = await acquireFileLock(path, { timeoutMs: Infinity });
+    const waiting = acquireFileLock(path, { timeoutMs: Infinity });
+    const waitingShared = waitForFileLock(path, { timeoutMs: 2 ** 40 });
+    await new Promise((r) => setTimeout(r, 50));
+    held.release();
+    (await waiting).release();
+    await waitingShared;
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -15,7 +15,7 @@ import type { Model } from "../models/types.ts";
 import type { ProviderClient } from "./client.ts";
 import { redact } from "../redact.ts";
 import { MessageBuilder } from "./reduce.ts";
-import { abortableSleep } from "../sleep.ts";
+import { abortableSleep, deadlineSignal } from "../sleep.ts";
 import { ApiFailure, httpFailure, networkFailure, retryDelay, type RetryOptions } from "./retry.ts";
 import { SSEDecoder, type SSEEvent } from "./sse.ts";
 import type { AssistantMessage, Context, StopReason, StreamEvent } from "./types.ts";
@@ -50,7 +50,7 @@ export interface StreamOptions {
   maxOutputTokens?: number;
   /** Retry tuning (tests inject short delays). */
   retry?: RetryOptions;
-  /** A stream silent this long fails (ms, default 300 000). */
+  /** A stream silent this long fails (ms, default 300 000; `Infinity`: no limit). */
   idleTimeoutMs?: number;
   /** Receives the `x-codex-*` rate-limit snapshot of every Codex response. */
   usageStore?: UsageSnapshotStore;
@@ -108,8 +108,9 @@ export function missingKeyError(provider: string): PiError {
 /**
  * Rejects when a read stays unanswered for `idleMs` (time spent by the consumer between
  * reads does not count), or when `signal` aborts. One timer at a time for the whole
- * stream, from AbortSignal.timeout and re-armed only when it fires early: a timer per chunk would be wasteful, and the first setTimeout
- * in a Deno process loads Node-style timers (~4 ms before the first text).
+ * stream, re-armed only when it fires early: a timer per chunk would be wasteful, and the
+ * first setTimeout in a Deno process loads Node-style timers (~4 ms before the first
+ * text). An infinite `idleMs` means no limit.
  */
 class StreamWatch {
   #last = performance.now();
@@ -153,7 +154,8 @@ class StreamWatch {
   }
 
   #arm(ms: number, fire: () => void): void {
-    const signal = AbortSignal.timeout(Math.max(1, Math.ceil(ms)));
+    const signal = deadlineSignal(Math.max(1, ms));
+    if (!signal) return;
     signal.addEventListener("abort", fire, { once: true });
     this.#timer = { signal, fire };
   }

@@ -8,13 +8,17 @@
  */
 
 import { PiError } from "../errors.ts";
+import { deadlineSignal } from "../sleep.ts";
 
 /** The default bound on waiting for the lock. */
 export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 
 /** Options of {@link acquireFileLock} and {@link withFileLock}. */
 export interface FileLockOptions {
-  /** How long to wait for the lock before failing with `auth.lock_timeout` (default 30 s). */
+  /**
+   * How long to wait for the lock before failing with `auth.lock_timeout` (default 30 s;
+   * `Infinity`: no limit).
+   */
   timeoutMs?: number;
   /** Stops waiting for the lock (Ctrl+C): the wait ends with the signal's reason. */
   signal?: AbortSignal;
@@ -43,9 +47,9 @@ class Mutex {
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => {
-      const deadline = AbortSignal.timeout(timeoutMs);
+      const deadline = deadlineSignal(timeoutMs);
       const stop = () => {
-        deadline.removeEventListener("abort", expire);
+        deadline?.removeEventListener("abort", expire);
         signal?.removeEventListener("abort", abort);
       };
       const waiter = () => {
@@ -60,7 +64,7 @@ class Mutex {
       };
       const expire = () => giveUp(onTimeout());
       const abort = () => giveUp(signal!.reason);
-      deadline.addEventListener("abort", expire, { once: true });
+      deadline?.addEventListener("abort", expire, { once: true });
       signal?.addEventListener("abort", abort, { once: true });
       this.#waiters.push(waiter);
     });
@@ -173,20 +177,20 @@ async function takeLock(
 
   const remaining = Math.max(0, timeoutMs - (performance.now() - started));
   const locking = file.lock(exclusive);
-  // AbortSignal.timeout rather than setTimeout: Deno loads its Node-style timers on the
-  // first touch of setTimeout (about 4 ms), which every process waiting here would pay.
-  const deadline = AbortSignal.timeout(remaining);
+  // Not setTimeout: Deno loads its Node-style timers on the first touch of setTimeout
+  // (about 4 ms), which every process waiting here would pay.
+  const deadline = deadlineSignal(remaining);
   let onTimeout: (() => void) | undefined;
   let onAbort: (() => void) | undefined;
   const gaveUp = new Promise<"timeout" | "aborted">((resolve) => {
     onTimeout = () => resolve("timeout");
     onAbort = () => resolve("aborted");
-    deadline.addEventListener("abort", onTimeout, { once: true });
+    deadline?.addEventListener("abort", onTimeout, { once: true });
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort, { once: true });
   });
   const stopWaiting = () => {
-    if (onTimeout) deadline.removeEventListener("abort", onTimeout);
+    if (onTimeout) deadline?.removeEventListener("abort", onTimeout);
     if (onAbort) signal?.removeEventListener("abort", onAbort);
   };
   let outcome: "locked" | "timeout" | "aborted";
