@@ -676,3 +676,38 @@ Deno.test("a new login keeps the fields of the old entry that pi does not know",
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("logout: an issuer that does not answer within the limit is said so; the entry goes anyway", async () => {
+  const dir = await Deno.makeTempDir();
+  const answered = Promise.withResolvers<void>();
+  const silent = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async () => {
+    await answered.promise;
+    return new Response(null, { status: 200 });
+  });
+  try {
+    const path = `${dir}/auth.json`;
+    await writeJson(path, {
+      "openai-codex": {
+        type: "oauth",
+        access: makeAccessToken("acc", Math.floor(Date.now() / 1000) + 3600),
+        refresh: "rt-never-revoked-0123456789",
+        expires: Date.now() + 3_600_000,
+        accountId: "acc",
+      },
+    });
+    const storage = new AuthStorage(path, {
+      deps: testDeps({
+        envVars: { PI_OPENAI_CODEX_ISSUER: `http://127.0.0.1:${silent.addr.port}` },
+      }),
+    });
+    const result = await storage.logout("openai-codex", { revokeTimeoutMs: 100 });
+    assert.equal(result.removed, true);
+    assert.equal(result.revocation, "failed");
+    assert.match(result.revokeError ?? "", /did not answer the revocation in time/);
+    assert.equal(storage.has("openai-codex"), false);
+  } finally {
+    answered.resolve();
+    await silent.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

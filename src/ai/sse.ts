@@ -199,50 +199,23 @@ const EMPTY: SSEEvent[] = [];
 Object.freeze(EMPTY);
 
 /**
- * A transform stream from bytes to {@link SSEEvent}s, for `pipeThrough`. It holds a
- * `TransformStream` rather than extending one: a class that extends it would touch
- * Deno's lazily loaded streams code (about 2 ms) when this module loads.
- *
- * @example
- * ```ts
- * import { SSEDecoderStream } from "./sse.ts";
- * const res = new Response("data: hi\n\n");
- * for await (const ev of res.body!.pipeThrough(new SSEDecoderStream())) console.log(ev.data);
- * ```
+ * Reads a byte stream and yields its events. `read` takes each chunk (default
+ * `reader.read()`; the stream client races it with its idle and abort watch). When
+ * iteration stops early the stream is cancelled, without waiting for that to settle, and
+ * the reader released.
  */
-export class SSEDecoderStream implements ReadableWritablePair<SSEEvent, Uint8Array> {
-  /** The events. */
-  readonly readable: ReadableStream<SSEEvent>;
-  /** Where the bytes go. */
-  readonly writable: WritableStream<Uint8Array>;
-
-  /** Creates the stream. */
-  constructor() {
-    const decoder = new SSEDecoder();
-    const stream = new TransformStream<Uint8Array, SSEEvent>({
-      transform(chunk, controller) {
-        for (const ev of decoder.decode(chunk)) controller.enqueue(ev);
-      },
-      flush(controller) {
-        for (const ev of decoder.flush()) controller.enqueue(ev);
-      },
-    });
-    this.readable = stream.readable;
-    this.writable = stream.writable;
-  }
-}
-
-/**
- * Reads a byte stream and yields its events; the reader is released (and the
- * stream cancelled if not finished) when iteration stops.
- */
-export async function* iterateSSE(body: ReadableStream<Uint8Array>): AsyncGenerator<SSEEvent> {
+export async function* iterateSSE(
+  body: ReadableStream<Uint8Array>,
+  read: (
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+  ) => Promise<ReadableStreamReadResult<Uint8Array>> = (reader) => reader.read(),
+): AsyncGenerator<SSEEvent> {
   const reader = body.getReader();
   const decoder = new SSEDecoder();
   let done = false;
   try {
     while (true) {
-      const r = await reader.read();
+      const r = await read(reader);
       if (r.done) {
         done = true;
         break;
@@ -253,7 +226,11 @@ export async function* iterateSSE(body: ReadableStream<Uint8Array>): AsyncGenera
     const events = decoder.flush();
     for (let i = 0; i < events.length; i++) yield events[i];
   } finally {
-    if (!done) await reader.cancel().catch(() => {});
-    reader.releaseLock();
+    if (!done) reader.cancel().catch(() => {});
+    try {
+      reader.releaseLock();
+    } catch {
+      // a read may still be settling; the stream is cancelled anyway
+    }
   }
 }

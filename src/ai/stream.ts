@@ -17,7 +17,7 @@ import { redact } from "../redact.ts";
 import { MessageBuilder } from "./reduce.ts";
 import { abortableSleep, deadlineSignal } from "../sleep.ts";
 import { ApiFailure, httpFailure, networkFailure, retryDelay, type RetryOptions } from "./retry.ts";
-import { SSEDecoder, type SSEEvent } from "./sse.ts";
+import { iterateSSE, type SSEEvent } from "./sse.ts";
 import type { AssistantMessage, Context, StopReason, StreamEvent } from "./types.ts";
 import { parseCodexRateLimitHeaders, type UsageSnapshotStore } from "./usage.ts";
 
@@ -182,46 +182,26 @@ async function* readEvents(
   signal: AbortSignal | undefined,
   provider: string,
 ): AsyncGenerator<SSEEvent> {
-  const reader = body.getReader();
-  const decoder = new SSEDecoder();
   const watch = new StreamWatch(idleMs, signal, provider);
-  let finished = false;
-  try {
-    while (true) {
-      let r: ReadableStreamReadResult<Uint8Array>;
-      try {
-        watch.reading(true);
-        r = await Promise.race([reader.read(), watch.failed]);
-        watch.reading(false);
-      } catch (e) {
-        if (isPiError(e) || signal?.aborted) throw e;
-        throw new ApiFailure(
-          "api.network",
-          `Lost the connection to ${provider} (${errorText(e)})`,
-          {
-            cause: e,
-            retryable: true,
-            broken: true,
-          },
-        );
-      }
-      if (r.done) {
-        finished = true;
-        break;
-      }
-      const events = decoder.decode(r.value);
-      for (let i = 0; i < events.length; i++) yield events[i];
+  const read = async (reader: ReadableStreamDefaultReader<Uint8Array>) => {
+    watch.reading(true);
+    try {
+      return await Promise.race([reader.read(), watch.failed]);
+    } catch (e) {
+      if (isPiError(e) || signal?.aborted) throw e;
+      throw new ApiFailure("api.network", `Lost the connection to ${provider} (${errorText(e)})`, {
+        cause: e,
+        retryable: true,
+        broken: true,
+      });
+    } finally {
+      watch.reading(false);
     }
-    const events = decoder.flush();
-    for (let i = 0; i < events.length; i++) yield events[i];
+  };
+  try {
+    yield* iterateSSE(body, read);
   } finally {
     watch.stop();
-    if (!finished) reader.cancel().catch(() => {});
-    try {
-      reader.releaseLock();
-    } catch {
-      // a read may still be settling; the stream is cancelled anyway
-    }
   }
 }
 

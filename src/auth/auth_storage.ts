@@ -20,6 +20,7 @@ import {
 } from "../atomic_file.ts";
 import { createDeps, type Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
+import { deadlineSignal } from "../sleep.ts";
 import type { FileLock, FileLockOptions } from "./file_lock.ts";
 import { isJwt } from "./jwt.ts";
 import type {
@@ -409,8 +410,9 @@ export class AuthStorage implements KeySource {
     if (entry === undefined && !oauth) throw await unknownProvider(provider);
     const result: LogoutResult = { removed: false, revocation: "none" };
     if (isOAuth(entry) && oauth?.revoke) {
-      const timeout = AbortSignal.timeout(options.revokeTimeoutMs ?? REVOKE_TIMEOUT_MS);
-      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      const timeout = deadlineSignal(options.revokeTimeoutMs ?? REVOKE_TIMEOUT_MS);
+      const signals = [options.signal, timeout].filter((s) => s !== undefined);
+      const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
       try {
         await oauth.revoke(entry, this.#deps, signal);
         result.revocation = "revoked";

@@ -51,18 +51,6 @@ export function buildDeviceCodeRequest(endpoint: string, clientId: string): Requ
   });
 }
 
-async function failure(what: string, response: Response): Promise<PiError> {
-  const text = redact(await response.text().catch(() => "")).slice(0, 200).replace(/\s+/g, " ");
-  const hint = response.status === 404
-    ? "device login may not be enabled for this account or issuer; use pi login without --device"
-    : "run pi login --device again";
-  return new PiError(
-    "auth.login_failed",
-    `${what} failed: HTTP ${response.status}${text ? ` (${text.trim()})` : ""}`,
-    { hint },
-  );
-}
-
 function intervalMs(value: unknown): number {
   const seconds = typeof value === "number" ? value : Number(value);
   if (value === undefined || value === null || value === "" || !Number.isFinite(seconds)) {
@@ -71,15 +59,29 @@ function intervalMs(value: unknown): number {
   return Math.max(1000, Math.min(60_000, seconds * 1000));
 }
 
-/** Validates the `usercode` reply `{device_auth_id, user_code, interval}`. */
-export async function processDeviceCodeResponse(response: Response): Promise<DeviceCode> {
-  if (!response.ok) throw await failure("Device login", response);
-  let json: Record<string, unknown>;
+/** The JSON object of a 2xx reply; a clear `auth.login_failed` for anything else. */
+async function replyJson(response: Response): Promise<Record<string, unknown>> {
+  if (!response.ok) {
+    const text = redact(await response.text().catch(() => "")).slice(0, 200).replace(/\s+/g, " ");
+    const hint = response.status === 404
+      ? "device login may not be enabled for this account or issuer; use pi login without --device"
+      : "run pi login --device again";
+    throw new PiError(
+      "auth.login_failed",
+      `Device login failed: HTTP ${response.status}${text ? ` (${text.trim()})` : ""}`,
+      { hint },
+    );
+  }
   try {
-    json = await response.json();
+    return await response.json();
   } catch {
     throw new PiError("auth.login_failed", "Device login failed: the reply is not JSON");
   }
+}
+
+/** Validates the `usercode` reply `{device_auth_id, user_code, interval}`. */
+export async function processDeviceCodeResponse(response: Response): Promise<DeviceCode> {
+  const json = await replyJson(response);
   const deviceAuthId = json?.device_auth_id;
   const userCode = json?.user_code ?? json?.usercode;
   if (typeof deviceAuthId !== "string" || typeof userCode !== "string" || userCode === "") {
@@ -109,13 +111,7 @@ export async function processDeviceTokenResponse(response: Response): Promise<De
     await response.body?.cancel();
     return { pending: true };
   }
-  if (!response.ok) throw await failure("Device login", response);
-  let json: Record<string, unknown>;
-  try {
-    json = await response.json();
-  } catch {
-    throw new PiError("auth.login_failed", "Device login failed: the reply is not JSON");
-  }
+  const json = await replyJson(response);
   const authorizationCode = json?.authorization_code;
   const codeVerifier = json?.code_verifier;
   if (typeof authorizationCode !== "string" || typeof codeVerifier !== "string") {

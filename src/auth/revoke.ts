@@ -1,6 +1,7 @@
 /**
  * Token revocation (RFC 7009) at `{issuer}/oauth/revoke`, used by logout: best effort,
- * with a 5-second limit. A pure request builder and one sender.
+ * within the time limit the caller's signal sets (AuthStorage.logout: 5 s). A pure
+ * request builder and one sender.
  * @module
  */
 
@@ -9,9 +10,6 @@ import { PiError } from "../errors.ts";
 import { codexIssuer, OPENAI_CODEX_CLIENT_ID } from "./openai_codex.ts";
 import type { OAuthCredential } from "./types.ts";
 import { trimTrailingSlashes } from "../atomic_file.ts";
-
-/** How long logout waits for the issuer. */
-export const REVOKE_TIMEOUT_MS = 5000;
 
 /**
  * The revocation request: form POST `token`, `token_type_hint`, `client_id`.
@@ -44,7 +42,7 @@ export function buildRevokeRequest(
 
 /** Options of {@link revokeOpenAICodex}. */
 export interface RevokeOptions {
-  /** Cancels the request. */
+  /** Cancels the request; its time limit (an `AbortSignal.timeout`) is the revocation's. */
   signal?: AbortSignal;
   /** Issuer base URL (default `$PI_OPENAI_CODEX_ISSUER` or auth.openai.com). */
   issuer?: string;
@@ -52,14 +50,12 @@ export interface RevokeOptions {
   clientId?: string;
   /** Path below the issuer (default `/oauth/revoke`). */
   path?: string;
-  /** Time limit (default 5 s). */
-  timeoutMs?: number;
 }
 
 /**
  * Revokes the refresh token of an openai-codex credential (which ends its grant).
  * Throws `PiError("auth.revoke_failed")` when the issuer refuses, is unreachable, or
- * does not answer within 5 s; the message never holds the token.
+ * does not answer before the signal's time limit; the message never holds the token.
  */
 export async function revokeOpenAICodex(
   credential: OAuthCredential,
@@ -69,8 +65,6 @@ export async function revokeOpenAICodex(
   const signal = options.signal;
   const issuer = trimTrailingSlashes(options.issuer ?? codexIssuer(deps));
   const endpoint = issuer + (options.path ?? "/oauth/revoke");
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? REVOKE_TIMEOUT_MS);
-  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
   let response: Response;
   try {
     response = await deps.fetch(
@@ -79,16 +73,14 @@ export async function revokeOpenAICodex(
         tokenTypeHint: "refresh_token",
         clientId: options.clientId ?? OPENAI_CODEX_CLIENT_ID,
       }),
-      { signal: combined },
+      { signal },
     );
   } catch (err) {
-    const timedOut = timeout.aborted;
+    const timedOut = (signal?.reason as Error | undefined)?.name === "TimeoutError";
     throw new PiError(
       "auth.revoke_failed",
       timedOut
-        ? `${new URL(endpoint).host} did not answer the revocation within ${
-          (options.timeoutMs ?? REVOKE_TIMEOUT_MS) / 1000
-        } s`
+        ? `${new URL(endpoint).host} did not answer the revocation in time`
         : `could not reach ${new URL(endpoint).host} to revoke the token`,
       { cause: err },
     );

@@ -22,6 +22,7 @@ import "../models/live_models.ts";
 import "../models/models_file.ts";
 import "../atomic_file.ts";
 import "../auth/jwt.ts";
+import "../sleep.ts";
 
 /** The model a run uses, its thinking level, and the `--models` scope for Ctrl+P. */
 export interface ModelSelection {

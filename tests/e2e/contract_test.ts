@@ -20,6 +20,7 @@ import {
   startFakeIssuer as startRefreshIssuer,
 } from "../fixtures/auth_fake_issuer.ts";
 import { turnEvents } from "../fixtures/fake_codex_backend.ts";
+import { makeJwt } from "../fixtures/jwt.ts";
 
 const decoder = new TextDecoder();
 const CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann";
@@ -116,26 +117,34 @@ async function writeAuth(agentDir: string, data: unknown): Promise<void> {
   });
 }
 
-function b64url(value: unknown): string {
-  return new TextEncoder().encode(JSON.stringify(value)).toBase64({
-    alphabet: "base64url",
-    omitPadding: true,
-  });
-}
-
 /** An access token (JWT) for `accountId`, far from expiry. */
 function jwtFor(accountId: string, marker: string = crypto.randomUUID()): string {
-  return `${b64url({ alg: "none" })}.${
-    b64url({
-      exp: 4102444800,
-      marker,
-      "https://api.openai.com/auth": { chatgpt_account_id: accountId, chatgpt_plan_type: "plus" },
-    })
-  }.c2ln`;
+  return makeJwt({
+    exp: 4102444800,
+    marker,
+    "https://api.openai.com/auth": { chatgpt_account_id: accountId, chatgpt_plan_type: "plus" },
+  });
 }
 
 function codexEntry(access: string, accountId: string, expires = 4102444800000) {
   return { type: "oauth", access, refresh: `rt-${crypto.randomUUID()}`, expires, accountId };
+}
+
+/**
+ * Logs `<dir>/agent` in to openai-codex as `accountId`; the environment of a pi that uses
+ * it against the ChatGPT backend at `baseUrl`.
+ */
+async function loggedIn(
+  dir: string,
+  accountId: string,
+  baseUrl: string,
+): Promise<{ agentDir: string; env: Record<string, string> }> {
+  const agentDir = `${dir}/agent`;
+  await writeAuth(agentDir, { "openai-codex": codexEntry(jwtFor(accountId), accountId) });
+  return {
+    agentDir,
+    env: { HOME: dir, PI_CODING_AGENT_DIR: agentDir, PI_OPENAI_CODEX_BASE_URL: baseUrl },
+  };
 }
 
 // ---- a recording backend (ChatGPT, OpenAI or Anthropic) ----
@@ -870,12 +879,13 @@ Deno.test("HTTPS_PROXY carries backend and issuer requests (CONNECT); NO_PROXY b
   const targetPort = (target.addr as Deno.NetAddr).port;
   try {
     await withDir(async (dir) => {
-      const agentDir = `${dir}/agent`;
-      await writeAuth(agentDir, { "openai-codex": codexEntry(jwtFor("acct-proxy"), "acct-proxy") });
+      const logged = await loggedIn(
+        dir,
+        "acct-proxy",
+        `https://127.0.0.1:${targetPort}/backend-api`,
+      );
       const env = {
-        HOME: dir,
-        PI_CODING_AGENT_DIR: agentDir,
-        PI_OPENAI_CODEX_BASE_URL: `https://127.0.0.1:${targetPort}/backend-api`,
+        ...logged.env,
         HTTPS_PROXY: `http://127.0.0.1:${(proxy.addr as Deno.NetAddr).port}`,
       };
       const via = spawnPi(["-p", "--no-session", "hi"], env);
@@ -967,15 +977,9 @@ Deno.test("auth.json 0644 in a 0755 dir: tightened to 0600/0700, said once each 
   await withDir(async (dir) => {
     const backend = startBackend();
     try {
-      const agentDir = `${dir}/agent`;
-      await writeAuth(agentDir, { "openai-codex": codexEntry(jwtFor("acct-mode"), "acct-mode") });
+      const { agentDir, env } = await loggedIn(dir, "acct-mode", backend.url);
       Deno.chmodSync(`${agentDir}/auth.json`, 0o644);
       Deno.chmodSync(agentDir, 0o755);
-      const env = {
-        HOME: dir,
-        PI_CODING_AGENT_DIR: agentDir,
-        PI_OPENAI_CODEX_BASE_URL: backend.url,
-      };
       const first = await pi(["-p", "--no-session", "hi"], env);
       assert.equal(first.code, 0, first.stderr);
       assert.equal(first.stdout, "ok\n");
@@ -1006,13 +1010,7 @@ Deno.test("stdout closed by the reader (pi … | head): no crash, no stack trace
   await withDir(async (dir) => {
     const backend = startBackend(() => sseText("x".repeat(200_000)));
     try {
-      const agentDir = `${dir}/agent`;
-      await writeAuth(agentDir, { "openai-codex": codexEntry(jwtFor("acct-pipe"), "acct-pipe") });
-      const env = {
-        HOME: dir,
-        PI_CODING_AGENT_DIR: agentDir,
-        PI_OPENAI_CODEX_BASE_URL: backend.url,
-      };
+      const { env } = await loggedIn(dir, "acct-pipe", backend.url);
       for (
         const args of [["models"], ["models", "--json"], ["--help"], ["-p", "--no-session", "hi"], [
           "-p",
@@ -1050,13 +1048,7 @@ Deno.test("echo … | pi -p: non-UTF-8 bytes become U+FFFD, a 1 MB message goes 
   await withDir(async (dir) => {
     const backend = startBackend();
     try {
-      const agentDir = `${dir}/agent`;
-      await writeAuth(agentDir, { "openai-codex": codexEntry(jwtFor("acct-bytes"), "acct-bytes") });
-      const env = {
-        HOME: dir,
-        PI_CODING_AGENT_DIR: agentDir,
-        PI_OPENAI_CODEX_BASE_URL: backend.url,
-      };
+      const { env } = await loggedIn(dir, "acct-bytes", backend.url);
       const bytes = new Uint8Array([
         0x63,
         0x61,
@@ -1255,13 +1247,8 @@ Deno.test("a 503 and a stream dropped before any output are retried (JSON retry 
       return sseText("third time lucky");
     });
     try {
-      const agentDir = `${dir}/agent`;
-      await writeAuth(agentDir, { "openai-codex": codexEntry(jwtFor("acct-retry"), "acct-retry") });
-      const result = await pi(["-p", "--mode", "json", "--no-session", "hi"], {
-        HOME: dir,
-        PI_CODING_AGENT_DIR: agentDir,
-        PI_OPENAI_CODEX_BASE_URL: backend.url,
-      });
+      const { env } = await loggedIn(dir, "acct-retry", backend.url);
+      const result = await pi(["-p", "--mode", "json", "--no-session", "hi"], env);
       assert.equal(result.code, 0, result.stderr);
       const events = result.stdout.trimEnd().split("\n").map((l) => JSON.parse(l));
       assert.equal(events.filter((e) => e.type === "retry").length, 2);
@@ -1331,13 +1318,8 @@ Deno.test("Ctrl+C while pi models waits for the live list: exit 130, 'Interrupte
       return new Response("too late");
     });
     try {
-      const agentDir = `${dir}/agent`;
-      await writeAuth(agentDir, { "openai-codex": codexEntry(jwtFor("acct-int"), "acct-int") });
-      const models = spawnPi(["models"], {
-        HOME: dir,
-        PI_CODING_AGENT_DIR: agentDir,
-        PI_OPENAI_CODEX_BASE_URL: `http://127.0.0.1:${hanging.addr.port}`,
-      });
+      const { env } = await loggedIn(dir, "acct-int", `http://127.0.0.1:${hanging.addr.port}`);
+      const models = spawnPi(["models"], env);
       try {
         await askedOnce;
         models.child.kill("SIGINT");
@@ -1465,13 +1447,12 @@ Deno.test({
     await withDir(async (dir) => {
       const backend = startBackend(() => sseText("json in a terminal"));
       try {
-        const agentDir = `${dir}/agent`;
-        await writeAuth(agentDir, { "openai-codex": codexEntry(jwtFor("acct-tty"), "acct-tty") });
-        const { code, screen } = await inTerminal(dir, ["--mode", "json", "--no-session", "msg"], {
-          HOME: dir,
-          PI_CODING_AGENT_DIR: agentDir,
-          PI_OPENAI_CODEX_BASE_URL: backend.url,
-        });
+        const { env } = await loggedIn(dir, "acct-tty", backend.url);
+        const { code, screen } = await inTerminal(
+          dir,
+          ["--mode", "json", "--no-session", "msg"],
+          env,
+        );
         assert.equal(code, 0, screen);
         assert.match(screen, /^\{"type":"session"/m);
         assert.match(screen, /^\{"type":"end","reason":"stop".*"text":"json in a terminal"/m);
@@ -1590,13 +1571,8 @@ Deno.test({
   fn: async () => {
     await withDir(async (dir) => {
       const backend = startBackend((_s, i) => sseText(`answer number ${i}`));
-      const agentDir = `${dir}/agent`;
-      await writeAuth(agentDir, { "openai-codex": codexEntry(jwtFor("acct-slash"), "acct-slash") });
-      const term = await startTerminal(dir, [], {
-        HOME: dir,
-        PI_CODING_AGENT_DIR: agentDir,
-        PI_OPENAI_CODEX_BASE_URL: backend.url,
-      });
+      const { env } = await loggedIn(dir, "acct-slash", backend.url);
+      const term = await startTerminal(dir, [], env);
       try {
         await term.waitFor(/^›/m);
         await enter(term, "first question");
@@ -1710,13 +1686,7 @@ Deno.test("--models with a :level suffix: its first match is the model and the l
   await withDir(async (dir) => {
     const backend = startBackend();
     try {
-      const agentDir = `${dir}/agent`;
-      await writeAuth(agentDir, { "openai-codex": codexEntry(jwtFor("acct-scope"), "acct-scope") });
-      const env = {
-        HOME: dir,
-        PI_CODING_AGENT_DIR: agentDir,
-        PI_OPENAI_CODEX_BASE_URL: backend.url,
-      };
+      const { env } = await loggedIn(dir, "acct-scope", backend.url);
       const scope = "openai-codex/gpt-5.1-codex:high,openai-codex/*";
       const a = await pi(["-p", "--no-session", "--models", scope, "hi"], env);
       assert.equal(a.code, 0, a.stderr);

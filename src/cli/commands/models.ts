@@ -24,6 +24,7 @@ import "../../models/live_models.ts";
 import "../../models/models_file.ts";
 import "../../atomic_file.ts";
 import "../../auth/jwt.ts";
+import "../../sleep.ts";
 
 /** How long `pi models` waits for the live list. */
 export const LIVE_LIST_WAIT_MS = 3000;
