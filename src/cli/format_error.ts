@@ -4,11 +4,8 @@
  */
 
 import { PiError } from "../errors.ts";
+import { oneLine } from "../one_line.ts";
 import { redact } from "../redact.ts";
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ").trim();
-}
 
 /**
  * `pi: <message>; <hint>` on one line, redacted; with `debug`, the stack and causes follow.
@@ -16,7 +13,7 @@ function oneLine(text: string): string {
 export function formatError(err: unknown, debug: boolean): string {
   let message: string;
   if (err instanceof PiError) {
-    message = err.hint ? `${oneLine(err.message)}; ${err.hint}` : oneLine(err.message);
+    message = err.hint ? `${oneLine(err.message)}; ${oneLine(err.hint)}` : oneLine(err.message);
   } else if (err instanceof Error) {
     message = oneLine(err.message) || err.name;
   } else {
