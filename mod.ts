@@ -86,18 +86,3 @@ export type {
   UsageSnapshot,
   UserMessage,
 } from "./src/ai/types.ts";
-
-// The modules the ones above import, listed here too so that Deno (and an import of this
-// file by URL) fetches them in one round: it finds a module's imports only once it has
-// that module, so each level of nesting costs a round trip (about 1 ms of this module's
-// 5.2 ms load from the local cache; a network round trip each when imported by URL).
-// tests/module_graph_test.ts keeps the list complete.
-import "./src/auth/openai_codex.ts";
-import "./src/atomic_file.ts";
-import "./src/models/live_models.ts";
-import "./src/models/models_file.ts";
-import "./src/did_you_mean.ts";
-import "./src/redact.ts";
-import "./src/sleep.ts";
-import "./src/ai/retry.ts";
-import "./src/auth/token_exchange.ts";

@@ -5,10 +5,6 @@
 
 import { openaiCodexProvider } from "./openai_codex.ts";
 import type { OAuthProvider } from "./types.ts";
-// Loaded by AuthStorage on the first refresh, login or logout: the providers' own imports
-// are listed too so that Deno loads them in one round (see tests/module_graph_test.ts).
-import "./token_exchange.ts";
-import "../redact.ts";
 
 const providers = new Map<string, OAuthProvider>([[openaiCodexProvider.id, openaiCodexProvider]]);
 

@@ -58,10 +58,6 @@ import {
 import { type CursorPosition, Screen } from "./screen.ts";
 import { type MenuItem, SelectMenu } from "./select_menu.ts";
 import { Terminal, type TerminalHost } from "./terminal.ts";
-// Modules needed further down, listed so that Deno loads them in one round (see
-// tests/module_graph_test.ts, which keeps the list complete).
-import "../ai/usage.ts";
-import "./keys.ts";
 
 type Totals = SessionTotals;
 

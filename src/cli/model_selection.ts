@@ -14,15 +14,6 @@ import type { ScopedModel } from "../models/glob.ts";
 import { ModelRegistry } from "../models/model_registry.ts";
 import type { Model, ReasoningLevel } from "../models/types.ts";
 import type { OptionValues } from "./args.ts";
-// Modules needed further down, listed so that Deno loads them in one round (see
-// tests/module_graph_test.ts, which keeps the list complete).
-import "../auth/auth_storage.ts";
-import "../models/builtin_models.ts";
-import "../models/live_models.ts";
-import "../models/models_file.ts";
-import "../atomic_file.ts";
-import "../auth/jwt.ts";
-import "../sleep.ts";
 
 /** The model a run uses, its thinking level, and the `--models` scope for Ctrl+P. */
 export interface ModelSelection {

@@ -25,18 +25,6 @@ import type { RunContext } from "./model_selection.ts";
 import { openUsageStore } from "./usage_store.ts";
 import { secretRedactor } from "./secrets.ts";
 import { createStyle, formatToolLine, wantsColor } from "./render.ts";
-// Modules needed further down, listed so that Deno loads them in one round (see
-// tests/module_graph_test.ts, which keeps the list complete).
-import "../agent/tools/bash.ts";
-import "../agent/tools/edit.ts";
-import "../agent/tools/read.ts";
-import "../agent/tools/write.ts";
-import "../agent/tools/types.ts";
-import "../ai/reduce.ts";
-import "../sleep.ts";
-import "../ai/retry.ts";
-import "../ai/sse.ts";
-import "../ai/usage.ts";
 
 /** Version of the `--mode json` line format (README: "JSON output"). */
 export const JSON_FORMAT_VERSION = 1;

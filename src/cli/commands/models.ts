@@ -10,21 +10,6 @@ import type { Deps } from "../../deps.ts";
 import type { Model } from "../../models/types.ts";
 import type { ParsedArgs } from "../args.ts";
 import { openModelRegistry } from "../model_selection.ts";
-// The modules the command needs further down, listed here so that Deno loads them all in
-// one round: it finds a module's imports only once that module is loaded, so each level
-// of nesting costs a round trip. Listed level by level (breadth first): in that order they
-// load fastest (about 1.3 ms less than without the list). tests/module_graph_test.ts keeps
-// the list complete and in that order.
-import "../open_auth.ts";
-import "../../models/model_registry.ts";
-import "../../models/glob.ts";
-import "../../auth/auth_storage.ts";
-import "../../models/builtin_models.ts";
-import "../../models/live_models.ts";
-import "../../models/models_file.ts";
-import "../../atomic_file.ts";
-import "../../auth/jwt.ts";
-import "../../sleep.ts";
 
 /** How long `pi models` waits for the live list. */
 export const LIVE_LIST_WAIT_MS = 3000;
