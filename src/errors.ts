@@ -45,11 +45,12 @@ export interface PiErrorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PiError } from "./errors.ts";
  * const err = new PiError("auth.port_in_use", "Port 1455 already in use", {
  *   hint: "paste the redirect URL instead",
  * });
- * console.log(err.code); // "auth.port_in_use"
+ * assert.equal(err.code, "auth.port_in_use");
  * ```
  */
 export class PiError extends Error {

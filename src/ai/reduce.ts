@@ -41,6 +41,7 @@ type Block = TextContent | ThinkingContent | (ToolCall & { partialJson?: string 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MessageBuilder } from "./reduce.ts";
  * const model = {
  *   id: "m", name: "M", provider: "openai", api: "openai-responses" as const,
@@ -50,7 +51,7 @@ type Block = TextContent | ThinkingContent | (ToolCall & { partialJson?: string 
  * const b = new MessageBuilder(model);
  * b.apply({ type: "text_start", index: 0 });
  * b.apply({ type: "text_delta", index: 0, delta: "Hi" });
- * console.log(b.finish("stop").content); // [{ type: "text", text: "Hi" }]
+ * assert.deepEqual(b.finish("stop").content, [{ type: "text", text: "Hi" }]);
  * ```
  */
 export class MessageBuilder {
@@ -184,6 +185,7 @@ export class MessageBuilder {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { reduceEvents } from "./reduce.ts";
  * const model = {
  *   id: "m", provider: "openai", api: "openai-responses" as const, billed: true,
@@ -193,7 +195,7 @@ export class MessageBuilder {
  *   { type: "text_start", index: 0 },
  *   { type: "text_delta", index: 0, delta: "Hi" },
  * ]);
- * console.log(msg.content); // [{ type: "text", text: "Hi" }]
+ * assert.deepEqual(msg.content, [{ type: "text", text: "Hi" }]);
  * ```
  */
 export function reduceEvents(

@@ -10,12 +10,6 @@ import { redact } from "../redact.ts";
 
 /**
  * How failures before any output are retried.
- *
- * @example
- * ```ts
- * import type { RetryOptions } from "./retry.ts";
- * const fast: RetryOptions = { maxRetries: 2, baseDelayMs: 10, sleep: () => Promise.resolve() };
- * ```
  */
 export interface RetryOptions {
   /** Retries after the first attempt (default 4). */

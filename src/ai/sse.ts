@@ -16,12 +16,6 @@
 
 /**
  * One server-sent event.
- *
- * @example
- * ```ts
- * import type { SSEEvent } from "./sse.ts";
- * const ev: SSEEvent = { event: "response.output_text.delta", data: '{"delta":"Hi"}' };
- * ```
  */
 export interface SSEEvent {
   /** The `event:` field; `message` when the server sent none. */
@@ -42,11 +36,12 @@ const SPACE = 32;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SSEDecoder } from "./sse.ts";
  * const decoder = new SSEDecoder();
  * const bytes = new TextEncoder().encode("event: ping\ndata: {}\n\ndata: last");
  * const events = [...decoder.decode(bytes), ...decoder.flush()];
- * console.log(events.length); // 2
+ * assert.equal(events.length, 2);
  * ```
  */
 export class SSEDecoder {

@@ -23,17 +23,6 @@ import { parseCodexRateLimitHeaders, type UsageSnapshotStore } from "./usage.ts"
 
 /**
  * Options of {@link stream}.
- *
- * @example
- * ```ts
- * import type { StreamOptions } from "./stream.ts";
- * const options: StreamOptions = {
- *   keys: { getApiKey: () => Promise.resolve("sk-…"), refresh: () => Promise.resolve(undefined) },
- *   deps: { fetch, env: () => undefined, now: () => 0 },
- *   reasoning: "high",
- *   signal: AbortSignal.timeout(60_000),
- * };
- * ```
  */
 export interface StreamOptions {
   /** Where keys come from (an AuthStorage). */

@@ -10,12 +10,6 @@ import type { PiError } from "../errors.ts";
 
 /**
  * Plain text.
- *
- * @example
- * ```ts
- * import type { TextContent } from "./types.ts";
- * const part: TextContent = { type: "text", text: "hello" };
- * ```
  */
 export interface TextContent {
   /** Always `text`. */
@@ -26,12 +20,6 @@ export interface TextContent {
 
 /**
  * An image, inline.
- *
- * @example
- * ```ts
- * import type { ImageContent } from "./types.ts";
- * const img: ImageContent = { type: "image", data: "iVBORw0KGgo=", mimeType: "image/png" };
- * ```
  */
 export interface ImageContent {
   /** Always `image`. */
@@ -44,12 +32,6 @@ export interface ImageContent {
 
 /**
  * The model's thinking (a reasoning summary for OpenAI, thinking text for Anthropic).
- *
- * @example
- * ```ts
- * import type { ThinkingContent } from "./types.ts";
- * const t: ThinkingContent = { type: "thinking", thinking: "Check the file first.", signature: "sig" };
- * ```
  */
 export interface ThinkingContent {
   /** Always `thinking`. */
@@ -69,14 +51,6 @@ export interface ThinkingContent {
 
 /**
  * A call of a tool by the model.
- *
- * @example
- * ```ts
- * import type { ToolCall } from "./types.ts";
- * const call: ToolCall = {
- *   type: "tool_call", id: "fc_1", callId: "call_1", name: "read", arguments: { path: "a.txt" },
- * };
- * ```
  */
 export interface ToolCall {
   /** Always `tool_call`. */
@@ -95,12 +69,6 @@ export interface ToolCall {
 
 /**
  * A message from the user.
- *
- * @example
- * ```ts
- * import type { UserMessage } from "./types.ts";
- * const m: UserMessage = { role: "user", content: "What does main.ts do?" };
- * ```
  */
 export interface UserMessage {
   /** Always `user`. */
@@ -111,23 +79,11 @@ export interface UserMessage {
 
 /**
  * Why the assistant stopped.
- *
- * @example
- * ```ts
- * import type { StopReason } from "./types.ts";
- * const reason: StopReason = "tool_use";
- * ```
  */
 export type StopReason = "stop" | "length" | "tool_use" | "error" | "aborted";
 
 /**
  * Costs in USD.
- *
- * @example
- * ```ts
- * import type { Cost } from "./types.ts";
- * const c: Cost = { input: 0.01, output: 0.02, cacheRead: 0, cacheWrite: 0, total: 0.03 };
- * ```
  */
 export interface Cost {
   /** Uncached input tokens. */
@@ -144,12 +100,6 @@ export interface Cost {
 
 /**
  * Token counts and costs of one answer.
- *
- * @example
- * ```ts
- * import type { Usage } from "./types.ts";
- * const show = (u: Usage) => `${u.input + u.cacheRead} in, ${u.output} out, $${u.cost.total.toFixed(4)}`;
- * ```
  */
 export interface Usage {
   /** Input tokens not served from the cache. */
@@ -174,13 +124,6 @@ export interface Usage {
 
 /**
  * An answer from the model.
- *
- * @example
- * ```ts
- * import type { AssistantMessage } from "./types.ts";
- * const textOf = (m: AssistantMessage) =>
- *   m.content.map((c) => (c.type === "text" ? c.text : "")).join("");
- * ```
  */
 export interface AssistantMessage {
   /** Always `assistant`. */
@@ -205,15 +148,6 @@ export interface AssistantMessage {
 
 /**
  * The result of a tool call, sent back to the model.
- *
- * @example
- * ```ts
- * import type { ToolResultMessage } from "./types.ts";
- * const r: ToolResultMessage = {
- *   role: "tool_result", callId: "call_1", toolName: "read",
- *   content: [{ type: "text", text: "file contents" }], isError: false,
- * };
- * ```
  */
 export interface ToolResultMessage {
   /** Always `tool_result`. */
@@ -230,26 +164,11 @@ export interface ToolResultMessage {
 
 /**
  * Any message of a conversation.
- *
- * @example
- * ```ts
- * import type { Message } from "./types.ts";
- * const history: Message[] = [{ role: "user", content: "hi" }];
- * ```
  */
 export type Message = UserMessage | AssistantMessage | ToolResultMessage;
 
 /**
  * A tool the model may call.
- *
- * @example
- * ```ts
- * import type { Tool } from "./types.ts";
- * const read: Tool = {
- *   name: "read", description: "Read a file",
- *   parameters: { type: "object", properties: { path: { type: "string" } }, required: ["path"] },
- * };
- * ```
  */
 export interface Tool {
   /** Name. */
@@ -262,12 +181,6 @@ export interface Tool {
 
 /**
  * Everything a request sends.
- *
- * @example
- * ```ts
- * import type { Context } from "./types.ts";
- * const context: Context = { systemPrompt: "Be brief.", messages: [{ role: "user", content: "hi" }] };
- * ```
  */
 export interface Context {
   /** The system prompt (`instructions` for the Responses APIs). */
@@ -281,16 +194,6 @@ export interface Context {
 /**
  * What a provider stream yields. `index` is the position of the block in the final
  * {@link AssistantMessage.content}. A stream ends with exactly one `done` or `error`.
- *
- * @example
- * ```ts
- * import type { StreamEvent } from "./types.ts";
- * function render(ev: StreamEvent): string {
- *   if (ev.type === "text_delta") return ev.delta;
- *   if (ev.type === "error") return `\n${ev.error.message}\n`;
- *   return "";
- * }
- * ```
  */
 export type StreamEvent =
   | {
@@ -404,12 +307,6 @@ export type StreamEvent =
 
 /**
  * The latest rate-limit window reported by the Codex backend.
- *
- * @example
- * ```ts
- * import type { RateLimitWindow } from "./types.ts";
- * const w: RateLimitWindow = { usedPercent: 42, windowMinutes: 300, resetsAt: 1767225600000 };
- * ```
  */
 export interface RateLimitWindow {
   /** Percent of the window used, 0–100. */
@@ -422,12 +319,6 @@ export interface RateLimitWindow {
 
 /**
  * The subscription usage seen on the last response (`x-codex-*` headers).
- *
- * @example
- * ```ts
- * import type { UsageSnapshot } from "./types.ts";
- * const line = (s: UsageSnapshot) => `5h window: ${s.primary?.usedPercent ?? "?"}% used`;
- * ```
  */
 export interface UsageSnapshot {
   /** Provider id (`openai-codex`). */

@@ -138,10 +138,11 @@ export interface UsageSnapshotStoreOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UsageSnapshotStore } from "./usage.ts";
  * const store = new UsageSnapshotStore();
  * store.update({ provider: "openai-codex", primary: { usedPercent: 12 }, capturedAt: 0 });
- * console.log(store.latest("openai-codex")?.primary?.usedPercent); // 12
+ * assert.equal(store.latest("openai-codex")?.primary?.usedPercent, 12);
  * ```
  */
 export class UsageSnapshotStore {

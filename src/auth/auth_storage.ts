@@ -53,15 +53,6 @@ const JWT_KEY_PROVIDERS = new Set(["openai-codex"]);
 
 /**
  * Where a provider's key comes from (see {@link AuthStorage.keySource}).
- *
- * @example
- * ```ts
- * import { AuthStorage, type KeySourceKind } from "./auth_storage.ts";
- * const dir = await Deno.makeTempDir();
- * const storage = new AuthStorage(`${dir}/auth.json`);
- * storage.setRuntimeApiKey("anthropic", "sk-ant-example");
- * const source: KeySourceKind | undefined = storage.keySource("anthropic"); // "runtime"
- * ```
  */
 export type KeySourceKind = "runtime" | "oauth" | "api_key" | "env";
 
@@ -80,19 +71,6 @@ export interface LogoutResult {
 
 /**
  * Options of {@link AuthStorage}.
- *
- * @example
- * ```ts
- * import { AuthStorage, type AuthStorageOptions } from "./auth_storage.ts";
- * import { createDeps } from "../deps.ts";
- * const options: AuthStorageOptions = {
- *   deps: createDeps(),
- *   lockTimeoutMs: 10_000,
- *   onWarning: (message) => console.error(message),
- * };
- * const dir = await Deno.makeTempDir();
- * const storage = new AuthStorage(`${dir}/auth.json`, options);
- * ```
  */
 export interface AuthStorageOptions {
   /** The outside world (env, clock, fetch, agent dir). Default: {@link createDeps}. */
@@ -209,12 +187,13 @@ async function unknownProvider(provider: string): Promise<PiError> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AuthStorage } from "./auth_storage.ts";
  * const dir = await Deno.makeTempDir();
  * const storage = new AuthStorage(`${dir}/auth.json`); // default: <agent dir>/auth.json
  * await storage.set("anthropic", { type: "api_key", key: "sk-ant-example" });
- * console.log(storage.list()); // ["anthropic"]
- * console.log(await storage.getApiKey("anthropic")); // "sk-ant-example"
+ * assert.deepEqual(storage.list(), ["anthropic"]);
+ * assert.equal(await storage.getApiKey("anthropic"), "sk-ant-example");
  * // OAuth: await storage.login("openai-codex", { onAuth: ({ url }) => …, onPrompt: … });
  * ```
  */

@@ -41,10 +41,11 @@ export interface CallbackReply {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { handleCallbackRequest } from "./callback_server.ts";
  * const url = new URL("http://localhost:1455/auth/callback?code=abc&state=s1");
- * console.log(handleCallbackRequest({ method: "GET", url }, "s1").outcome); // { type: "code", code: "abc" }
- * console.log(handleCallbackRequest({ method: "GET", url }, "other").status); // 400
+ * assert.deepEqual(handleCallbackRequest({ method: "GET", url }, "s1").outcome, { type: "code", code: "abc" });
+ * assert.equal(handleCallbackRequest({ method: "GET", url }, "other").status, 400);
  * ```
  */
 export function handleCallbackRequest(

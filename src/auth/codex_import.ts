@@ -31,11 +31,13 @@ function nonEmpty(value: unknown): value is string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { credentialFromCodexAuth } from "./codex_import.ts";
  * const credential = credentialFromCodexAuth({
  *   tokens: { access_token: "not-a-jwt", refresh_token: "rt-example", account_id: "acct-1" },
  * }, { path: "/home/me/.codex/auth.json", now: 1767225600000 });
- * console.log(credential.accountId, credential.expires); // "acct-1" 1767225600000
+ * assert.equal(credential.accountId, "acct-1");
+ * assert.equal(credential.expires, 1767225600000); // not a JWT: refreshed before first use
  * ```
  */
 export function credentialFromCodexAuth(

@@ -38,9 +38,10 @@ export const DEVICE_TIMEOUT_MS = 15 * 60 * 1000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildDeviceCodeRequest } from "./device_login.ts";
  * const r = buildDeviceCodeRequest("https://auth.example.com/api/accounts/deviceauth/usercode", "my-client");
- * console.log(await r.json()); // { client_id: "my-client" }
+ * assert.deepEqual(await r.json(), { client_id: "my-client" });
  * ```
  */
 export function buildDeviceCodeRequest(endpoint: string, clientId: string): Request {

@@ -14,14 +14,6 @@ export const OPENAI_PROFILE_CLAIM = "https://api.openai.com/profile";
 
 /**
  * What pi reads from an OpenAI access or id token.
- *
- * @example
- * ```ts
- * import { getJwtClaims, type JwtClaims } from "./jwt.ts";
- * const payload = btoa(JSON.stringify({ email: "me@example.com" }));
- * const claims: JwtClaims = getJwtClaims(`e30.${payload}.sig`);
- * console.log(claims.email); // "me@example.com"
- * ```
  */
 export interface JwtClaims {
   /** `chatgpt_account_id` under {@link OPENAI_AUTH_CLAIM}. */
@@ -56,9 +48,10 @@ function decodeBase64Url(segment: string): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeJwtPayload } from "./jwt.ts";
  * const payload = btoa(JSON.stringify({ sub: "user-1", exp: 1767225600 }));
- * console.log(decodeJwtPayload(`e30.${payload}.sig`).sub); // "user-1"
+ * assert.equal(decodeJwtPayload(`e30.${payload}.sig`).sub, "user-1");
  * ```
  */
 export function decodeJwtPayload(token: string): Record<string, unknown> {
@@ -110,11 +103,12 @@ export function claimsFromPayload(payload: Record<string, unknown>): JwtClaims {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getJwtClaims } from "./jwt.ts";
  * const payload = btoa(JSON.stringify({
  *   "https://api.openai.com/auth": { chatgpt_account_id: "acc-1", chatgpt_plan_type: "pro" },
  * }));
- * console.log(getJwtClaims(`e30.${payload}.sig`)); // { accountId: "acc-1", planType: "pro" }
+ * assert.deepEqual(getJwtClaims(`e30.${payload}.sig`), { accountId: "acc-1", planType: "pro" });
  * ```
  */
 export function getJwtClaims(token: string): JwtClaims {
@@ -127,11 +121,12 @@ export function getJwtClaims(token: string): JwtClaims {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getAccountId } from "./jwt.ts";
  * const payload = btoa(JSON.stringify({
  *   "https://api.openai.com/auth": { chatgpt_account_id: "acc-1" },
  * }));
- * console.log(getAccountId(`e30.${payload}.sig`)); // "acc-1"
+ * assert.equal(getAccountId(`e30.${payload}.sig`), "acc-1");
  * ```
  */
 export function getAccountId(token: string): string | undefined {
@@ -143,9 +138,10 @@ export function getAccountId(token: string): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getJwtExpiry } from "./jwt.ts";
  * const payload = btoa(JSON.stringify({ exp: 1767225600 }));
- * console.log(getJwtExpiry(`e30.${payload}.sig`)); // 1767225600000
+ * assert.equal(getJwtExpiry(`e30.${payload}.sig`), 1767225600000);
  * ```
  */
 export function getJwtExpiry(token: string): number | undefined {

@@ -9,12 +9,6 @@ import { PiError } from "../errors.ts";
 
 /**
  * What a pasted text holds (see {@link parseManualInput}).
- *
- * @example
- * ```ts
- * import { type ManualInput, parseManualInput } from "./manual_input.ts";
- * const input: ManualInput = parseManualInput("abc#xyz"); // { code: "abc", state: "xyz" }
- * ```
  */
 export interface ManualInput {
   /** The authorization code, if one was found. */
@@ -46,11 +40,13 @@ function fromParams(params: URLSearchParams): ManualInput {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseManualInput } from "./manual_input.ts";
- * parseManualInput("http://localhost:1455/auth/callback?code=abc&state=xyz"); // { code: "abc", state: "xyz" }
- * parseManualInput("code=abc&state=xyz"); // { code: "abc", state: "xyz" }
- * parseManualInput("abc#xyz"); // { code: "abc", state: "xyz" }
- * parseManualInput("abc"); // { code: "abc" }
+ * const both = { code: "abc", state: "xyz" };
+ * assert.deepEqual(parseManualInput("http://localhost:1455/auth/callback?code=abc&state=xyz"), both);
+ * assert.deepEqual(parseManualInput("code=abc&state=xyz"), both);
+ * assert.deepEqual(parseManualInput("abc#xyz"), both);
+ * assert.deepEqual(parseManualInput("abc"), { code: "abc" });
  * ```
  */
 export function parseManualInput(input: string): ManualInput {
@@ -90,8 +86,9 @@ export function parseManualInput(input: string): ManualInput {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { codeFromManualInput } from "./manual_input.ts";
- * console.log(codeFromManualInput("abc#xyz", "xyz")); // "abc"
+ * assert.equal(codeFromManualInput("abc#xyz", "xyz"), "abc");
  * ```
  */
 export function codeFromManualInput(input: string, expectedState: string): string {

@@ -32,12 +32,6 @@ export const LOGIN_TIMEOUT_MS = 5 * 60 * 1000;
 
 /**
  * Endpoint paths below the issuer; each can be overridden for another OAuth server.
- *
- * @example
- * ```ts
- * import type { OpenAICodexPaths } from "./openai_codex_login.ts";
- * const paths: Partial<OpenAICodexPaths> = { authorize: "/auth", token: "/token" };
- * ```
  */
 export interface OpenAICodexPaths {
   /** Authorize endpoint (default `/oauth/authorize`). */
@@ -74,17 +68,6 @@ export const OPENAI_CODEX_AUTHORIZE_EXTRAS: Readonly<Record<string, string>> = {
 /**
  * Options of {@link loginOpenAICodex}; every default follows CONTRACT.md. Issuer, client
  * id and paths make the same flow work against any standard OAuth server.
- *
- * @example
- * ```ts
- * import type { OpenAICodexLoginOptions } from "./openai_codex_login.ts";
- * const options: OpenAICodexLoginOptions = {
- *   issuer: "http://127.0.0.1:3000",
- *   clientId: "my-client",
- *   paths: { authorize: "/auth", token: "/token" },
- *   callbackPort: 1455,
- * };
- * ```
  */
 export interface OpenAICodexLoginOptions extends LoginOptions {
   /** Issuer base URL (default `$PI_OPENAI_CODEX_ISSUER` or `https://auth.openai.com`). */

@@ -6,12 +6,6 @@
 
 /**
  * A PKCE verifier and its S256 challenge.
- *
- * @example
- * ```ts
- * import { generatePkce, type Pkce } from "./pkce.ts";
- * const pkce: Pkce = await generatePkce((n) => crypto.getRandomValues(new Uint8Array(n)));
- * ```
  */
 export interface Pkce {
   /** The secret sent with the token request (base64url of 32 random bytes: 43 chars). */
@@ -32,10 +26,11 @@ function base64Url(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pkceChallenge } from "./pkce.ts";
  * // The example of RFC 7636, appendix B:
  * const c = await pkceChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
- * console.log(c); // "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+ * assert.equal(c, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
  * ```
  */
 export async function pkceChallenge(verifier: string): Promise<string> {
@@ -48,9 +43,11 @@ export async function pkceChallenge(verifier: string): Promise<string> {
  *
  * @example
  * ```ts
- * import { generatePkce } from "./pkce.ts";
+ * import assert from "node:assert/strict";
+ * import { generatePkce, pkceChallenge } from "./pkce.ts";
  * const { verifier, challenge } = await generatePkce((n) => crypto.getRandomValues(new Uint8Array(n)));
- * console.log(verifier.length, challenge.length); // 43 43
+ * assert.equal(verifier.length, 43);
+ * assert.equal(challenge, await pkceChallenge(verifier));
  * ```
  */
 export async function generatePkce(randomBytes: (n: number) => Uint8Array): Promise<Pkce> {
@@ -65,9 +62,10 @@ export async function generatePkce(randomBytes: (n: number) => Uint8Array): Prom
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateState } from "./pkce.ts";
  * const state = generateState((n) => crypto.getRandomValues(new Uint8Array(n)));
- * console.log(state.length); // 43
+ * assert.equal(state.length, 43);
  * ```
  */
 export function generateState(randomBytes: (n: number) => Uint8Array): string {
@@ -78,19 +76,6 @@ export function generateState(randomBytes: (n: number) => Uint8Array): string {
 
 /**
  * What goes into an authorize URL (see {@link buildAuthorizeUrl}).
- *
- * @example
- * ```ts
- * import type { AuthorizeUrlParams } from "./pkce.ts";
- * const params: AuthorizeUrlParams = {
- *   authorizeEndpoint: "https://auth.example.com/oauth/authorize",
- *   clientId: "my-client",
- *   redirectUri: "http://localhost:1455/auth/callback",
- *   scope: "openid offline_access",
- *   codeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
- *   state: "xyz",
- * };
- * ```
  */
 export interface AuthorizeUrlParams {
   /** The full authorize endpoint, e.g. `https://auth.openai.com/oauth/authorize`. */
@@ -115,6 +100,7 @@ export interface AuthorizeUrlParams {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildAuthorizeUrl } from "./pkce.ts";
  * const url = buildAuthorizeUrl({
  *   authorizeEndpoint: "https://auth.example.com/oauth/authorize",
@@ -124,7 +110,7 @@ export interface AuthorizeUrlParams {
  *   codeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
  *   state: "xyz",
  * });
- * console.log(url.searchParams.get("code_challenge_method")); // "S256"
+ * assert.equal(url.searchParams.get("code_challenge_method"), "S256");
  * ```
  */
 export function buildAuthorizeUrl(params: AuthorizeUrlParams): URL {

@@ -16,13 +16,14 @@ import { trimTrailingSlashes } from "../atomic_file.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildRevokeRequest } from "./revoke.ts";
  * const r = buildRevokeRequest("https://auth.example.com/oauth/revoke", {
  *   token: "rt-example",
  *   tokenTypeHint: "refresh_token",
  *   clientId: "my-client",
  * });
- * console.log(r.method); // "POST"
+ * assert.equal(r.method, "POST");
  * ```
  */
 export function buildRevokeRequest(

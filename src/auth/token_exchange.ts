@@ -28,6 +28,7 @@ export interface CodeExchangeParams {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildCodeExchangeRequest } from "./token_exchange.ts";
  * const request = buildCodeExchangeRequest({
  *   tokenEndpoint: "https://auth.example.com/oauth/token",
@@ -36,8 +37,8 @@ export interface CodeExchangeParams {
  *   clientId: "my-client",
  *   codeVerifier: "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
  * });
- * console.log(request.method, new URLSearchParams(await request.text()).get("grant_type"));
- * // POST authorization_code
+ * assert.equal(request.method, "POST");
+ * assert.equal(new URLSearchParams(await request.text()).get("grant_type"), "authorization_code");
  * ```
  */
 export function buildCodeExchangeRequest(params: CodeExchangeParams): Request {
@@ -169,11 +170,12 @@ export interface TokenResponse {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { processTokenResponse } from "./token_exchange.ts";
  * const tokens = await processTokenResponse(
  *   Response.json({ access_token: "a", refresh_token: "r", expires_in: 3600 }),
  * );
- * console.log(tokens.expires_in); // 3600
+ * assert.equal(tokens.expires_in, 3600);
  * ```
  */
 export async function processTokenResponse(response: Response): Promise<TokenResponse> {

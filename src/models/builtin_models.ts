@@ -30,8 +30,9 @@ export const KNOWN_APIS: readonly ModelApi[] = [
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_MODEL } from "./builtin_models.ts";
- * console.log(`${DEFAULT_MODEL.provider}/${DEFAULT_MODEL.id}`); // "openai-codex/gpt-5.2-codex"
+ * assert.equal(`${DEFAULT_MODEL.provider}/${DEFAULT_MODEL.id}`, "openai-codex/gpt-5.2-codex");
  * ```
  */
 export const DEFAULT_MODEL: { readonly provider: string; readonly id: string } = {
@@ -108,9 +109,11 @@ function anthropic(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BUILTIN_MODELS } from "./builtin_models.ts";
  * const codex = BUILTIN_MODELS.filter((m) => m.provider === "openai-codex");
- * console.log(codex[0].id, codex[0].billed); // "gpt-5.2-codex" false
+ * assert.equal(codex[0].id, "gpt-5.2-codex");
+ * assert.equal(codex[0].billed, false); // the subscription, not per-token billing
  * ```
  */
 export const BUILTIN_MODELS: readonly Model[] = [

@@ -20,12 +20,6 @@ export const THINKING_SUFFIXES: readonly ReasoningLevel[] = [
 
 /**
  * One pattern of a `--models` list, split into the glob and its thinking level.
- *
- * @example
- * ```ts
- * import type { ModelPattern } from "./glob.ts";
- * const p: ModelPattern = { source: "gpt-5*:high", glob: "gpt-5*", thinking: "high" };
- * ```
  */
 export interface ModelPattern {
   /** The pattern as the user wrote it (trimmed), suffix included. */
@@ -38,12 +32,6 @@ export interface ModelPattern {
 
 /**
  * A model picked by a pattern, with the thinking level the pattern asked for.
- *
- * @example
- * ```ts
- * import type { ScopedModel } from "./glob.ts";
- * const show = (s: ScopedModel) => `${s.model.provider}/${s.model.id}:${s.thinking ?? "default"}`;
- * ```
  */
 export interface ScopedModel {
   /** The model. */
@@ -54,12 +42,6 @@ export interface ScopedModel {
 
 /**
  * The result of matching patterns: the models in order, and the patterns that matched none.
- *
- * @example
- * ```ts
- * import type { ScopeMatch } from "./glob.ts";
- * const empty: ScopeMatch = { models: [], unmatched: ["nope/*"] };
- * ```
  */
 export interface ScopeMatch {
   /** Matched models, in pattern order then listing order, without duplicates. */
@@ -88,9 +70,11 @@ export function splitThinking(spec: string): { base: string; thinking?: Reasonin
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePatterns } from "./glob.ts";
- * console.log(parsePatterns("openai-codex/*, claude-*:high").map((p) => p.glob));
- * // ["openai-codex/*", "claude-*"]
+ * const patterns = parsePatterns("openai-codex/*, claude-*:high");
+ * assert.deepEqual(patterns.map((p) => p.glob), ["openai-codex/*", "claude-*"]);
+ * assert.equal(patterns[1].thinking, "high");
  * ```
  */
 export function parsePatterns(input: string | readonly string[]): ModelPattern[] {
@@ -134,9 +118,11 @@ export function matchesModel(glob: string | RegExp, model: Model): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { matchPatterns, parsePatterns } from "./glob.ts";
  * const { models, unmatched } = matchPatterns(parsePatterns("openai-codex/*:high"), []);
- * console.log(models.length, unmatched); // 0 ["openai-codex/*:high"]
+ * assert.equal(models.length, 0);
+ * assert.deepEqual(unmatched, ["openai-codex/*:high"]);
  * ```
  */
 export function matchPatterns(

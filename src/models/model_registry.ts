@@ -26,26 +26,11 @@ import { editDistance } from "../did_you_mean.ts";
 
 /**
  * What the registry needs from the outside world (a subset of {@link Deps}).
- *
- * @example
- * ```ts
- * import type { RegistryDeps } from "./model_registry.ts";
- * const deps: RegistryDeps = {
- *   fetch, now: () => Date.now(), env: () => undefined, agentDir: "/tmp/pi-agent",
- *   randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
- * };
- * ```
  */
 export type RegistryDeps = Pick<Deps, "fetch" | "now" | "env" | "agentDir" | "randomBytes">;
 
 /**
  * Options of a {@link ModelRegistry}.
- *
- * @example
- * ```ts
- * import type { ModelRegistryOptions } from "./model_registry.ts";
- * const options: ModelRegistryOptions = { modelsPath: "/etc/pi/models.json", liveList: false };
- * ```
  */
 export interface ModelRegistryOptions {
   /** The Deps seam (default: the real one). */
@@ -62,12 +47,6 @@ export interface ModelRegistryOptions {
 
 /**
  * Options of {@link ModelRegistry.refresh}.
- *
- * @example
- * ```ts
- * import type { RefreshOptions } from "./model_registry.ts";
- * const options: RefreshOptions = { timeoutMs: 3000 };
- * ```
  */
 export interface RefreshOptions {
   /** Fetch even when the cache is fresh. */
@@ -80,12 +59,6 @@ export interface RefreshOptions {
 
 /**
  * What a refresh of the live list did.
- *
- * @example
- * ```ts
- * import type { RefreshResult } from "./model_registry.ts";
- * const result: RefreshResult = { status: "fresh" };
- * ```
  */
 export interface RefreshResult {
   /**
@@ -100,12 +73,6 @@ export interface RefreshResult {
 
 /**
  * Options of {@link ModelRegistry.resolve}.
- *
- * @example
- * ```ts
- * import type { ResolveOptions } from "./model_registry.ts";
- * const options: ResolveOptions = { provider: "openai" };
- * ```
  */
 export interface ResolveOptions {
   /** Only models of this provider (`--provider`). */
@@ -114,12 +81,6 @@ export interface ResolveOptions {
 
 /**
  * Options of {@link ModelRegistry.defaultModel}.
- *
- * @example
- * ```ts
- * import type { DefaultModelOptions } from "./model_registry.ts";
- * const options: DefaultModelOptions = { provider: "anthropic" };
- * ```
  */
 export interface DefaultModelOptions {
   /** The resolved `--models` scope; its first model is the default. */
@@ -139,6 +100,7 @@ const key = (m: Model) => `${m.provider}/${m.id}`;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ModelRegistry } from "./model_registry.ts";
  * const keys = {
  *   getApiKey: () => Promise.resolve(undefined),
@@ -146,8 +108,8 @@ const key = (m: Model) => `${m.provider}/${m.id}`;
  *   hasKey: (provider: string) => provider === "anthropic",
  * };
  * const registry = new ModelRegistry(keys, { liveList: false, modelsPath: "/nonexistent" });
- * console.log(registry.resolve("gpt-5.2-codex").provider); // "openai-codex"
- * console.log(registry.defaultModel().model.provider); // "anthropic"
+ * assert.equal(registry.resolve("gpt-5.2-codex").provider, "openai-codex");
+ * assert.equal(registry.defaultModel().model.provider, "anthropic");
  * ```
  */
 export class ModelRegistry {
