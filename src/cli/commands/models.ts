@@ -18,6 +18,7 @@ import { openModelRegistry } from "../model_selection.ts";
 import "../open_auth.ts";
 import "../../models/model_registry.ts";
 import "../../models/glob.ts";
+import "../../models/thinking.ts";
 import "../../auth/auth_storage.ts";
 import "../../models/builtin_models.ts";
 import "../../models/live_models.ts";

@@ -7,6 +7,7 @@
 
 import type { UsageSnapshot } from "../../ai/types.ts";
 import type { Model, ReasoningLevel } from "../../models/types.ts";
+import { resolveThinking } from "../../models/thinking.ts";
 import { formatCost, formatTokens, type Style } from "../render.ts";
 
 /** The slash commands, for /help and Tab completion. */
@@ -40,25 +41,17 @@ export function parseSlash(text: string): { name: string; arg: string } | undefi
   return m ? { name: m[1].toLowerCase(), arg: m[2].trim() } : undefined;
 }
 
-/** Thinking levels a model offers in the menu. */
-export function thinkingLevels(model: Model): ReasoningLevel[] {
-  return model.reasoning.length > 0 ? [...model.reasoning] : ["off"];
-}
+/** Thinking levels a model offers in the menu (see src/models/thinking.ts). */
+export { thinkingLevels } from "../../models/thinking.ts";
 
-/** The level a request will use: the chosen one clamped to the model, else its default. */
-export function effectiveThinking(
+/**
+ * The level a request will use: the chosen one (default `medium`) clamped to the model by
+ * the one rule of src/models/thinking.ts (nearest supported level, ties go up).
+ */
+export const effectiveThinking: (
   model: Model,
   chosen: ReasoningLevel | undefined,
-): ReasoningLevel {
-  const levels = thinkingLevels(model);
-  if (chosen && levels.includes(chosen)) return chosen;
-  if (chosen === "off" || levels.length === 1) return levels[0];
-  const order: ReasoningLevel[] = ["off", "minimal", "low", "medium", "high", "xhigh"];
-  const want = order.indexOf(chosen ?? "medium");
-  // The closest supported level at or below what was asked, else the lowest above.
-  const below = levels.filter((l) => order.indexOf(l) <= want);
-  return below.length > 0 ? below[below.length - 1] : levels[0];
-}
+) => ReasoningLevel = resolveThinking;
 
 /** A local time: `14:05` today, else `Nov 27 14:05`. */
 export function formatLocalTime(epochMs: number, now: number): string {
