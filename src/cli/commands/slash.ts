@@ -88,8 +88,10 @@ export interface SessionTotals {
   contextTokens: number;
 }
 
-function windowName(minutes: number | undefined): string {
-  if (minutes === undefined) return "";
+function windowName(value: number | undefined): string {
+  // usage.json is a file on disk: a number, or nothing is shown.
+  const minutes = Number(value);
+  if (value === undefined || !Number.isFinite(minutes)) return "";
   if (minutes >= 1440) return ` (${Math.round(minutes / 1440)}-day window)`;
   if (minutes >= 60) return ` (${Math.round(minutes / 60)}h window)`;
   return ` (${minutes}m window)`;
@@ -102,7 +104,7 @@ export function formatRateLimits(snapshot: UsageSnapshot, now: number, style: St
     const [name, w] of [["primary", snapshot.primary], ["secondary", snapshot.secondary]] as const
   ) {
     if (!w) continue;
-    const reset = w.resetsAt === undefined
+    const reset = w.resetsAt === undefined || !Number.isFinite(Number(w.resetsAt))
       ? ""
       : `, resets ${formatLocalTime(w.resetsAt, now)} (in ${formatRelative(w.resetsAt - now)})`;
     lines.push(
