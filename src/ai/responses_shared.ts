@@ -6,6 +6,7 @@
  */
 
 import type { Model, ReasoningLevel } from "../models/types.ts";
+import { resolveThinking } from "../models/thinking.ts";
 import type { PiError } from "../errors.ts";
 import { ApiFailure, usageLimitError } from "./retry.ts";
 import { parseToolArguments } from "./reduce.ts";
@@ -25,30 +26,19 @@ import { makeUsage } from "./usage.ts";
 /** A Responses API input item (message, reasoning, function_call, function_call_output). */
 export type ResponsesInputItem = Record<string, unknown>;
 
-const LEVELS: readonly ReasoningLevel[] = ["minimal", "low", "medium", "high", "xhigh"];
-
 /**
  * The `reasoning.effort` to send: the requested level (default `medium`) clamped to
- * what the model supports; `none` for `off` only when the model lists `off`;
- * undefined for a model that does not reason.
+ * what the model supports by the one rule of src/models/thinking.ts (nearest supported
+ * level, ties go up); `none` for `off` only when the model lists `off`; undefined for a
+ * model that does not reason.
  */
 export function clampEffort(
   model: Pick<Model, "reasoning">,
   requested: ReasoningLevel | undefined,
 ): string | undefined {
-  const supported: ReasoningLevel[] = model.reasoning.filter((l) => l !== "off");
-  if (supported.length === 0) return undefined;
-  const want = requested ?? "medium";
-  if (want === "off") return model.reasoning.includes("off") ? "none" : lowest(supported);
-  if (supported.includes(want)) return want;
-  const rank = LEVELS.indexOf(want);
-  const above = LEVELS.slice(rank + 1).find((l) => supported.includes(l));
-  if (above) return above;
-  return [...LEVELS.slice(0, rank)].reverse().find((l) => supported.includes(l));
-}
-
-function lowest(levels: ReasoningLevel[]): string {
-  return LEVELS.find((l) => levels.includes(l)) ?? levels[0];
+  if (!model.reasoning.some((l) => l !== "off")) return undefined;
+  const level = resolveThinking(model, requested);
+  return level === "off" ? "none" : level;
 }
 
 /** Tools in the Responses shape. */

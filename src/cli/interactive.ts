@@ -42,19 +42,25 @@ import {
 } from "./commands/slash.ts";
 import {
   createStyle,
+  flowLine,
   formatCost,
   formatStatus,
   formatThinking,
   formatTokens,
   formatToolLine,
+  LiveLines,
   MarkdownStream,
+  plainInline,
+  rowCount,
   sanitize,
   SPINNER_FRAMES,
   type Style,
+  supportsHyperlinks,
   truncate,
   wantsColor,
-  wrapText,
 } from "./render.ts";
+import { oneLine } from "../one_line.ts";
+import { THINKING_ORDER, thinkingNotice } from "../models/thinking.ts";
 import { type CursorPosition, Screen } from "./screen.ts";
 import { type MenuItem, SelectMenu } from "./select_menu.ts";
 import { Terminal, type TerminalHost } from "./terminal.ts";
@@ -80,7 +86,7 @@ interface Turn {
   controller: AbortController;
   markdown: MarkdownStream;
   thinking: string;
-  tools: Map<string, { name: string; args: Record<string, unknown>; last: string }>;
+  tools: Map<string, { name: string; args: Record<string, unknown>; output: LiveLines }>;
   status: string;
   done: Promise<void>;
   detached: boolean;
@@ -107,7 +113,12 @@ class App {
   readonly usageStore: UsageSnapshotStore;
   readonly cwd: string;
   model: Model;
+  /** The session's thinking level (`--thinking`, /thinking, Shift+Tab); undefined: default. */
   thinking: ReasoningLevel | undefined;
+  /** The level of the `--models` entry (`:level`) the model came from; for that model only. */
+  modelThinking: ReasoningLevel | undefined;
+  /** Whether `:level` suffixes apply (not when `--thinking` was given: it wins). */
+  readonly suffixes: boolean;
   scope: ScopedModel[];
   showThinking = false;
   lastThinking = "";
@@ -115,8 +126,18 @@ class App {
   turn: Turn | undefined;
   busy: string | undefined; // what runs outside a turn (login, …)
   busyAbort: AbortController | undefined;
-  hint = "";
+  /**
+   * The dim line under the editor. A hint goes at the next key unless it is `sticky`, and
+   * as soon as it no longer `applies` (checked at every redraw).
+   */
+  hint: { text: string; applies: () => boolean; sticky: boolean } | undefined;
+  /** The editor holds the offered `/login`: Enter takes it, typing replaces it. */
   suggested = false;
+  /**
+   * The editor holds a message whose send failed, as it was: Enter sends it again, typing
+   * or deleting starts afresh (↑ brings it back), moving the cursor edits it.
+   */
+  kept = false;
   closed = false;
   /** Committed lines, kept to redraw the screen after a resize. */
   transcript: string[] = [];
@@ -142,6 +163,10 @@ class App {
       usageStore: UsageSnapshotStore;
       model: Model;
       thinking?: ReasoningLevel;
+      /** The `:level` of the entry the first model came from. */
+      modelThinking?: ReasoningLevel;
+      /** Whether `:level` suffixes apply (not with `--thinking`). */
+      suffixes: boolean;
       scope: ScopedModel[];
       noSession: boolean;
       /** Hides the user's secrets in tool output (see src/cli/secrets.ts). */
@@ -151,12 +176,14 @@ class App {
     this.deps = deps;
     this.term = term;
     this.#redact = init.redact;
-    this.style = createStyle(wantsColor(deps.env));
+    this.style = createStyle(wantsColor(deps.env), supportsHyperlinks(deps.env));
     this.auth = init.auth;
     this.registry = init.registry;
     this.usageStore = init.usageStore;
     this.model = init.model;
     this.thinking = init.thinking;
+    this.modelThinking = init.modelThinking;
+    this.suffixes = init.suffixes;
     this.scope = init.scope;
     this.noSession = init.noSession;
     this.cwd = Deno.cwd();
@@ -172,7 +199,7 @@ class App {
       {
         provider: this.model.provider,
         model: this.model.id,
-        thinking: effectiveThinking(this.model, this.thinking),
+        thinking: this.level(),
         tokensIn: t.input,
         tokensOut: t.output,
         cost: t.cost,
@@ -195,14 +222,14 @@ class App {
     const turn = this.turn;
     if (turn && !turn.detached) {
       const partial = turn.markdown.partial();
-      if (partial !== "") rows.push(...wrapText(partial, width));
+      if (partial !== "") rows.push(...partial.split("\n"));
       if (turn.thinking !== "" && partial === "") {
-        const last = turn.thinking.trim().split("\n").pop() ?? "";
+        const last = plainInline(turn.thinking.trim().split("\n").pop() ?? "");
         rows.push(s.dim(s.italic(truncate(`Thinking… ${last}`, width))));
       }
       for (const tool of turn.tools.values()) {
         rows.push(formatToolLine(tool, undefined, width, s));
-        if (tool.last !== "") rows.push(s.dim(truncate(`  ${tool.last}`, width)));
+        for (const line of tool.output.rows()) rows.push(s.dim(truncate(`  ${line}`, width)));
       }
     }
     if (turn && !turn.detached || this.busy) {
@@ -222,9 +249,16 @@ class App {
     } else {
       const view = this.editor.render(width, "› ", "  ");
       cursor = { row: rows.length + view.cursorRow, col: view.cursorCol };
-      rows.push(...view.rows);
+      // An offered or kept text is dim until it is taken, replaced or edited.
+      const selected = this.suggested || this.kept;
+      rows.push(
+        ...view.rows.map((row, i) =>
+          selected && i === 0 ? "› " + s.dim(row.slice(2)) : selected ? s.dim(row) : row
+        ),
+      );
     }
-    if (this.hint !== "") rows.push(s.dim(this.hint));
+    if (this.hint && !this.hint.applies()) this.hint = undefined;
+    if (this.hint) rows.push(s.dim(truncate(this.hint.text, width)));
     rows.push(this.#statusLine(width));
     return { rows, cursor };
   }
@@ -249,12 +283,17 @@ class App {
     if (this.closed) return;
     const { columns, rows } = this.term.size();
     const live = this.#live();
-    const room = Math.max(0, rows - 1 - live.rows.length);
-    const tail: string[] = [];
-    for (let i = this.transcript.length - 1; i >= 0 && tail.length < room; i--) {
-      tail.unshift(...wrapText(this.transcript[i], columns));
+    const height = (lines: readonly string[]) =>
+      lines.flatMap((line) => flowLine(line, columns))
+        .reduce((sum, row) => sum + rowCount(row, columns), 0);
+    const room = Math.max(0, rows - 1 - height(live.rows));
+    // The newest lines that fit (counted in terminal rows; a line that wraps takes several).
+    const shown: string[] = [];
+    let used = 0;
+    for (let i = this.transcript.length - 1; i >= 0 && used < room; i--) {
+      shown.unshift(this.transcript[i]);
+      used += height([this.transcript[i]]);
     }
-    const shown = tail.slice(Math.max(0, tail.length - room));
     this.term.write(
       this.screen.reset() + this.screen.frame(shown, live.rows, live.cursor, columns, rows - 1),
     );
@@ -265,11 +304,21 @@ class App {
   }
 
   info(text: string): void {
-    this.print(...text.split("\n").map((l) => this.style.dim(l)));
+    this.print(...sanitize(text).split("\n").map((l) => this.style.dim(l)));
   }
 
   error(text: string): void {
-    this.print(this.style.red(`✗ ${sanitize(redact(text).replace(/\s*\n\s*/g, " "))}`));
+    this.print(this.style.red(`✗ ${oneLine(redact(text))}`));
+  }
+
+  /** Shows a hint under the editor (see {@link App.hint}). */
+  setHint(text: string, applies: () => boolean = () => true, sticky = false): void {
+    this.hint = { text, applies, sticky };
+  }
+
+  /** Whether a turn or other work (a login, …) is running. */
+  get working(): boolean {
+    return (this.turn !== undefined && !this.turn.detached) || this.busy !== undefined;
   }
 
   #spinner(on: boolean): void {
@@ -335,6 +384,7 @@ class App {
   onKey(key: KeyEvent): void {
     const isKey = (name: string) => key.type === "key" && key.name === name;
     if (!isKey("ctrl+c")) this.exitArmed = false;
+    if (this.hint && !this.hint.sticky) this.hint = undefined;
     const focus = this.focus;
     if (focus.kind === "menu") {
       const result = focus.menu.onKey(key);
@@ -372,7 +422,7 @@ class App {
           if (this.busyAbort) {
             this.busyAbort.abort(new PiError("interrupted", "Cancelled"));
           }
-          return;
+          return this.render();
         case "ctrl+d":
           // The offered "/login" is not the user's text: Ctrl+D still exits.
           if (this.editor.text === "" || this.suggested) return this.exit(0);
@@ -386,7 +436,7 @@ class App {
           return this.cycleThinking();
         case "ctrl+t":
           this.showThinking = !this.showThinking;
-          this.hint = this.showThinking ? "Thinking is shown" : "Thinking is collapsed";
+          this.setHint(this.showThinking ? "Thinking is shown" : "Thinking is collapsed");
           if (
             this.showThinking && this.lastThinking !== "" && !(this.turn && !this.turn.detached)
           ) {
@@ -403,25 +453,30 @@ class App {
           return this.#complete();
         case "enter":
           if (this.editor.text.endsWith("\\")) break;
-          if (this.turn && !this.turn.detached || this.busy) {
-            this.hint = "Still working: wait, or Ctrl+C to cancel";
+          if (this.working) {
+            this.setHint("Still working: wait, or Ctrl+C to cancel", () => this.working);
             return this.render();
           }
           break;
       }
     }
-    if (this.suggested) {
-      // "/login" was offered: Enter takes it, typing replaces it, moving keeps it.
+    if (this.suggested || this.kept) {
+      // An offered "/login" or a kept message: Enter takes it, typing (or deleting)
+      // replaces it, moving the cursor keeps it for editing.
       this.suggested = false;
-      if (key.type === "text" || key.type === "paste") this.editor.setText("");
+      this.kept = false;
+      const replace = key.type === "text" || key.type === "paste" ||
+        isKey("backspace") || isKey("delete") || isKey("ctrl+w") || isKey("word-backspace");
+      if (replace) {
+        this.editor.setText("");
+        if (key.type === "key") return this.render();
+      }
     }
     const result = this.editor.onKey(key);
     if (result.type === "submit") {
-      this.hint = "";
       this.submit(result.text);
       return;
     }
-    if (this.hint !== "" && result.type === "handled") this.hint = "";
     this.render();
   }
 
@@ -429,16 +484,17 @@ class App {
     if (this.turn && !this.turn.detached) return this.cancelTurn();
     if (this.busyAbort) {
       this.busyAbort.abort(new PiError("interrupted", "Cancelled"));
-      return;
+      return this.render();
     }
     if (this.editor.text !== "") {
       this.editor.setText("");
-      this.hint = "";
+      this.suggested = false;
+      this.kept = false;
       return this.render();
     }
     if (this.exitArmed) return this.exit(0);
     this.exitArmed = true;
-    this.hint = "Press Ctrl+C again to exit (or Ctrl+D)";
+    this.setHint("Press Ctrl+C again to exit (or Ctrl+D)", () => this.exitArmed);
     this.render();
   }
 
@@ -447,7 +503,7 @@ class App {
     if (!text.startsWith("/") || text.includes(" ")) return;
     const hits = SLASH_COMMANDS.map(([c]) => c).filter((c) => c.startsWith(text));
     if (hits.length === 1) this.editor.setText(hits[0] + " ");
-    else if (hits.length > 1) this.hint = hits.join("  ");
+    else if (hits.length > 1) this.setHint(hits.join("  "));
     this.render();
   }
 
@@ -469,10 +525,21 @@ class App {
       return;
     }
     if (!this.registry.hasKey(this.model.provider)) {
-      // Keep what was typed; say what to do.
+      // The message goes back into the editor as it was, kept (dim): Enter sends it again,
+      // the next thing typed starts a new input instead of joining it (↑ brings it back),
+      // and moving the cursor edits it. It is in the history already.
       this.editor.setText(text);
+      this.kept = true;
+      this.suggested = false;
+      this.setHint(
+        "Kept: Enter sends it again · typing starts anew (↑ recalls it) · ←/→ edit it",
+        () => this.kept,
+        true,
+      );
       this.error(
-        `No key for ${this.model.provider}: run /login first (or pick a model with /model)`,
+        `No key for ${
+          oneLine(this.model.provider)
+        }: run /login first (or pick a model with /model)`,
       );
       return;
     }
@@ -505,7 +572,7 @@ class App {
     const controller = new AbortController();
     const turn: Turn = {
       controller,
-      markdown: new MarkdownStream(s),
+      markdown: new MarkdownStream(s, { width: () => this.term.size().columns - 1 }),
       thinking: "",
       tools: new Map(),
       status: "Working…",
@@ -544,7 +611,7 @@ class App {
           });
       }
       const model = this.model;
-      const reasoning = effectiveThinking(model, this.thinking);
+      const reasoning = this.level();
       const events = runAgent(this.history, { role: "user", content: text }, {
         stream: (context, { signal }) =>
           stream(model, context, {
@@ -622,18 +689,17 @@ class App {
         return this.render();
       case "tool_call": {
         const commit = [...this.#flushThinking(turn), ...this.#flushText(turn)];
-        turn.tools.set(event.callId, { name: event.name, args: event.arguments, last: "" });
-        turn.status = `Running ${event.name}…`;
+        turn.tools.set(event.callId, {
+          name: event.name,
+          args: event.arguments,
+          output: new LiveLines(),
+        });
+        turn.status = `Running ${oneLine(event.name)}…`;
         return this.render(commit);
       }
       case "tool_output": {
-        const tool = turn.tools.get(event.callId);
-        if (tool) {
-          const lines = (tool.last + sanitize(event.delta)).split("\n").filter((l) =>
-            l.trim() !== ""
-          );
-          tool.last = (lines.pop() ?? "").slice(0, 500);
-        }
+        // Whole lines: a chunk never runs into the line before it.
+        turn.tools.get(event.callId)?.output.push(event.delta);
         return this.render();
       }
       case "tool_result": {
@@ -647,7 +713,7 @@ class App {
       }
       case "retry":
         turn.status = `Retrying in ${Math.ceil(event.delayMs / 1000)}s (${
-          event.reason.slice(0, 60)
+          oneLine(event.reason).slice(0, 60)
         })…`;
         return this.render();
       case "usage":
@@ -659,7 +725,7 @@ class App {
         }
         turn.tools.clear();
         if (event.reason === "error") {
-          const why = sanitize(redact(event.error ?? "The model failed").replace(/\s*\n\s*/g, " "));
+          const why = oneLine(redact(event.error ?? "The model failed"));
           commit.push(s.red(`✗ ${why}`));
         } else if (event.reason === "max_turns") {
           commit.push(s.yellow(`! ${event.error}`));
@@ -704,44 +770,77 @@ class App {
 
   // ---- models and thinking ----
 
+  /** The level asked for the current model: its entry's `:level`, else the session's. */
+  requestedThinking(): ReasoningLevel | undefined {
+    return this.modelThinking ?? this.thinking;
+  }
+
+  /** The level requests use now (src/models/thinking.ts: nearest supported, ties go up). */
+  level(): ReasoningLevel {
+    return effectiveThinking(this.model, this.requestedThinking());
+  }
+
+  /** Says when the level asked for is not one the model supports, as print mode does. */
+  #noticeThinking(): void {
+    const notice = thinkingNotice(this.model, this.requestedThinking());
+    if (notice !== undefined) this.print(this.style.yellow(notice));
+  }
+
   #cycleList(): ScopedModel[] {
     if (this.scope.length > 0) return this.scope;
     const available = this.registry.getAvailable();
     return (available.length > 0 ? available : this.registry.getAll()).map((model) => ({ model }));
   }
 
-  setModel(model: Model, thinking?: ReasoningLevel): void {
+  /**
+   * Switches to `model`. `entryThinking` is the `:level` of the `--models` entry it comes
+   * from (for this model only: a model without one gets the session's level).
+   */
+  setModel(model: Model, entryThinking?: ReasoningLevel): void {
     this.model = model;
-    if (thinking !== undefined) this.thinking = thinking;
-    const level = effectiveThinking(model, this.thinking);
-    this.print(
-      this.style.dim(`Model: ${model.provider}/${model.id} (${model.name}) · thinking ${level}`),
-    );
+    this.modelThinking = this.suffixes ? entryThinking : undefined;
+    const name = `${oneLine(model.provider)}/${oneLine(model.id)} (${oneLine(model.name)})`;
+    this.print(this.style.dim(`Model: ${name} · thinking ${this.level()}`));
+    this.#noticeThinking();
     if (!this.registry.hasKey(model.provider)) {
-      this.print(this.style.yellow(`No key for ${model.provider}: run /login`));
+      this.print(this.style.yellow(`No key for ${oneLine(model.provider)}: run /login`));
     }
   }
 
+  /**
+   * Ctrl+P / Shift+Ctrl+P: the next / previous model of the `--models` scope (else of the
+   * models with a key) that has a key; models without one are skipped.
+   */
   cycleModel(direction: 1 | -1): void {
     const list = this.#cycleList();
     if (list.length === 0) return;
+    const n = list.length;
     const at = list.findIndex((s) =>
       s.model.provider === this.model.provider && s.model.id === this.model.id
     );
-    const next = list[(at + direction + list.length) % list.length];
-    if (list.length === 1 && at === 0) {
-      this.hint = "Only one model to cycle through (see --models)";
-      return this.render();
+    const from = at !== -1 ? at : direction === 1 ? -1 : 0;
+    for (let step = 1; step <= n; step++) {
+      const i = (((from + direction * step) % n) + n) % n;
+      if (i === at) break;
+      if (this.registry.hasKey(list[i].model.provider)) {
+        return this.setModel(list[i].model, list[i].thinking);
+      }
     }
-    this.setModel(next.model, next.thinking);
+    this.setHint(
+      at !== -1 && this.registry.hasKey(this.model.provider)
+        ? "No other model with a key to cycle to (see --models, /login)"
+        : "No model to cycle to has a key: /login first",
+    );
+    this.render();
   }
 
   cycleThinking(): void {
     const levels = thinkingLevels(this.model);
-    const current = effectiveThinking(this.model, this.thinking);
+    const current = this.level();
     const next = levels[(levels.indexOf(current) + 1) % levels.length];
     this.thinking = next;
-    this.hint = `Thinking: ${next}`;
+    this.modelThinking = undefined;
+    this.setHint(`Thinking: ${next}`);
     this.render();
   }
 
@@ -814,7 +913,10 @@ class App {
     try {
       const credential = await this.auth.login(id, {
         onAuth: ({ url, instructions }) => {
-          this.print(s.bold("Open this URL to log in:"), s.cyan(url));
+          // The URL alone on its line, whole: the terminal wraps it, and it stays one
+          // link (OSC 8 where the terminal takes it).
+          const link = oneLine(url);
+          this.print(s.bold("Open this URL to log in:"), s.cyan(s.link(link, link)));
           if (instructions) this.info(instructions);
         },
         onPrompt: async ({ message, signal }) => {
@@ -822,8 +924,10 @@ class App {
           return text ?? "";
         },
         onProgress: (message) => this.info(message),
-        onDeviceCode: ({ userCode, verificationUrl }) =>
-          this.print(s.bold(`Enter the code ${userCode} at`), s.cyan(verificationUrl)),
+        onDeviceCode: ({ userCode, verificationUrl }) => {
+          const link = oneLine(verificationUrl);
+          this.print(s.bold(`Enter the code ${oneLine(userCode)} at`), s.cyan(s.link(link, link)));
+        },
         signal: controller.signal,
       });
       const { getJwtClaims } = await import("../auth/jwt.ts");
@@ -832,8 +936,8 @@ class App {
         const claims = getJwtClaims(credential.access);
         const account = claims.email ?? credential.accountId;
         who = [
-          account ? ` as ${account}` : "",
-          claims.planType ? ` (plan: ${claims.planType})` : "",
+          account ? ` as ${oneLine(account)}` : "",
+          claims.planType ? ` (plan: ${oneLine(claims.planType)})` : "",
         ].join("");
       } catch { /* not a JWT: nothing to name */ }
       this.print(s.green(`✓ Logged in to ${provider.name}${who}`));
@@ -887,7 +991,7 @@ class App {
       if (result.revocation === "revoked") revocation = " (token revoked)";
       if (result.revocation === "failed") {
         revocation = `; revoking the token failed (${
-          errorLine(new Error(result.revokeError))
+          oneLine(redact(errorLine(new Error(result.revokeError))))
         }), the local credential was removed anyway`;
       }
     } finally {
@@ -897,8 +1001,8 @@ class App {
     }
     const left = this.auth.list();
     this.print(
-      this.style.green(`✓ Logged out of ${label(id)}${revocation}`) +
-        this.style.dim(left.length > 0 ? ` (still saved: ${left.join(", ")})` : ""),
+      this.style.green(`✓ Logged out of ${oneLine(label(id))}${revocation}`) +
+        this.style.dim(left.length > 0 ? ` (still saved: ${oneLine(left.join(", "))})` : ""),
     );
     const { PROVIDER_ENV_KEYS } = await import("../auth/auth_storage.ts");
     const envName = PROVIDER_ENV_KEYS[id];
@@ -911,7 +1015,10 @@ class App {
     if (arg !== "") {
       const { splitThinking } = await import("../models/glob.ts");
       const { base, thinking } = splitThinking(arg);
-      return this.setModel(this.registry.resolve(base), thinking);
+      const model = this.registry.resolve(base);
+      // `/model id:level` sets the session's level too.
+      if (thinking !== undefined) this.thinking = thinking;
+      return this.setModel(model);
     }
     const available = this.registry.getAvailable();
     const list = available.length > 0 ? available : this.registry.getAll();
@@ -932,14 +1039,17 @@ class App {
     const levels = thinkingLevels(this.model);
     let level: ReasoningLevel | undefined;
     if (arg !== "") {
-      if (!levels.includes(arg as ReasoningLevel)) {
+      const asked = arg.toLowerCase();
+      if (!(THINKING_ORDER as readonly string[]).includes(asked)) {
         return this.error(
-          `${this.model.id} has no thinking level ${arg} (levels: ${levels.join(", ")})`,
+          `Unknown thinking level: ${arg} (known: ${THINKING_ORDER.join(", ")}; ${
+            oneLine(this.model.id)
+          } supports ${levels.join(", ")})`,
         );
       }
-      level = arg as ReasoningLevel;
+      level = asked as ReasoningLevel;
     } else {
-      const current = effectiveThinking(this.model, this.thinking);
+      const current = this.level();
       level = await this.menu(
         `Thinking level for ${this.model.id}`,
         levels.map((l) => ({ label: l, value: l, hint: l === current ? "current" : undefined })),
@@ -947,8 +1057,12 @@ class App {
       );
       if (level === undefined) return this.render();
     }
+    // The session's level; a level the model does not support is used as the nearest one
+    // it does, and said (the same line as print mode's).
     this.thinking = level;
-    this.print(this.style.dim(`Thinking: ${level}`));
+    this.modelThinking = undefined;
+    if (thinkingNotice(this.model, level) !== undefined) this.#noticeThinking();
+    else this.print(this.style.dim(`Thinking: ${level}`));
   }
 
   usage(): void {
@@ -963,15 +1077,16 @@ class App {
     this.print(
       this.style.bold("Session"),
       `  id: ${this.sessionId}`,
+      // The path whole on its line (the terminal wraps it): it can be copied as one.
       `  file: ${
         this.noSession
           ? "(not saved: --no-session)"
-          : this.session?.path ?? "(created on the first prompt)"
+          : oneLine(this.session?.path ?? "(created on the first prompt)")
       }`,
       `  messages: ${this.history.length}`,
-      `  model: ${this.model.provider}/${this.model.id} · thinking ${
-        effectiveThinking(this.model, this.thinking)
-      }`,
+      `  model: ${oneLine(this.model.provider)}/${
+        oneLine(this.model.id)
+      } · thinking ${this.level()}`,
       `  tokens: ↑${formatTokens(t.input)} ↓${formatTokens(t.output)} · ${
         this.model.billed ? formatCost(t.cost) : `would cost ${formatCost(t.listCost)}`
       }`,
@@ -998,12 +1113,16 @@ class App {
     if (resume) {
       this.history = resume.messages;
       this.resumePath = resume.path;
-      lines.push(s.dim(`Continuing ${resume.path} (${resume.messages.length} messages)`));
+      lines.push(
+        s.dim(`Continuing ${oneLine(resume.path)} (${resume.messages.length} messages)`),
+      );
     }
     if (!this.registry.hasKey(this.model.provider)) {
       lines.push(
         s.yellow(
-          `No key for ${this.model.provider}. Press Enter to /login (or /model to pick another).`,
+          `No key for ${
+            oneLine(this.model.provider)
+          }. Press Enter to /login (or /model to pick another).`,
         ),
       );
       this.editor.setText("/login");
@@ -1048,7 +1167,11 @@ export async function runInteractive(
     registry,
     usageStore: openUsageStore(deps),
     model: selection.model,
-    thinking: selection.thinking,
+    // `--thinking` is the session's level and wins over `:level` suffixes; without it, the
+    // first model's suffix (of --models or --model) is for that model only.
+    ...(typeof args.options.thinking === "string"
+      ? { thinking: selection.thinking, suffixes: false }
+      : { modelThinking: selection.thinking, suffixes: true }),
     scope: selection.scope,
     noSession: args.options["no-session"] === true,
     redact: secretRedactor(auth, deps, [args.options["api-key"] as string | undefined]),

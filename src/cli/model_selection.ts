@@ -12,6 +12,7 @@ import { PiError } from "../errors.ts";
 import { splitThinking } from "../models/glob.ts";
 import type { ScopedModel } from "../models/glob.ts";
 import { ModelRegistry } from "../models/model_registry.ts";
+import { thinkingNotice } from "../models/thinking.ts";
 import type { Model, ReasoningLevel } from "../models/types.ts";
 import type { OptionValues } from "./args.ts";
 
@@ -23,6 +24,11 @@ export interface ModelSelection {
   thinking?: ReasoningLevel;
   /** The resolved `--models` scope (empty without `--models`). */
   scope: ScopedModel[];
+  /**
+   * Said once when the chosen level is not one the model supports (src/models/thinking.ts):
+   * `gpt-5 does not support thinking level xhigh; using high`.
+   */
+  thinkingNotice?: string;
 }
 
 /** A registry (and the AuthStorage behind it) for this process's agent dir. */
@@ -76,9 +82,12 @@ export function selectModel(registry: ModelRegistry, options: OptionValues): Mod
     picked = registry.defaultModel({ scope, ...(provider === undefined ? {} : { provider }) });
   }
   const thinking = flag ?? picked.thinking;
-  return thinking === undefined
+  const selection: ModelSelection = thinking === undefined
     ? { model: picked.model, scope }
     : { model: picked.model, thinking, scope };
+  const notice = thinkingNotice(picked.model, thinking);
+  if (notice !== undefined) selection.thinkingNotice = notice;
+  return selection;
 }
 
 /** What a prompt-running command (print or interactive mode) works with. */
@@ -110,5 +119,11 @@ export function openRunContext(
     }
     authStorage.setRuntimeApiKey(provider ?? "openai-codex", key);
   }
-  return { ...selectModel(registry, options), registry, authStorage };
+  const selection = selectModel(registry, options);
+  // Said the same way by every mode: before print mode's answer and above the screen.
+  if (selection.thinkingNotice !== undefined) {
+    if (onWarning) onWarning(selection.thinkingNotice);
+    else deps.stderr.write(`pi: ${selection.thinkingNotice}\n`);
+  }
+  return { ...selection, registry, authStorage };
 }

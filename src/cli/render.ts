@@ -1,10 +1,14 @@
 /**
  * What the interactive screen shows, as plain functions from values to strings:
- * styles (none under `NO_COLOR`), display widths, ANSI-aware wrapping, a streaming
- * light-markdown renderer (code blocks, bold, inline code, headings, lists), tool call
- * lines, thinking, and the status line. No I/O.
+ * styles (none under `NO_COLOR`), hyperlinks (OSC 8, where the terminal is known to support
+ * them), display widths, ANSI-aware wrapping that never breaks a word (a URL or a path
+ * longer than the row is left whole for the terminal to wrap), a streaming light-markdown
+ * renderer (code blocks, bold, italic, inline code, links, headings, lists, quotes,
+ * tables), live tool output, tool call lines, thinking, and the status line. No I/O.
  * @module
  */
+
+import { oneLine } from "../one_line.ts";
 
 /** Text styles; every one is the identity when colour is off. */
 export interface Style {
@@ -26,14 +30,34 @@ export interface Style {
   cyan(s: string): string;
   /** Inverse (the selected menu row). */
   inverse(s: string): string;
+  /** Whether {@link Style.link} emits OSC 8 hyperlinks. */
+  readonly hyperlinks: boolean;
+  /** `text` as a hyperlink to `url` (OSC 8), or `text` alone when hyperlinks are off. */
+  link(text: string, url: string): string;
 }
 
 function sgr(open: number, close: number): (s: string) => string {
   return (s) => `\x1b[${open}m${s}\x1b[${close}m`;
 }
 
-/** Styles, with ANSI when `color` is true. */
-export function createStyle(color: boolean): Style {
+/** `text` as an OSC 8 hyperlink to `url` (bytes outside printable ASCII percent-encoded). */
+export function osc8(text: string, url: string): string {
+  const safe = url.replace(/[^\x21-\x7e]/gu, (c) => {
+    try {
+      return encodeURIComponent(c);
+    } catch {
+      return "%EF%BF%BD"; // a lone surrogate
+    }
+  });
+  return `\x1b]8;;${safe}\x1b\\${text}\x1b]8;;\x1b\\`;
+}
+
+/**
+ * Styles, with ANSI when `color` is true and OSC 8 hyperlinks when `hyperlinks` is true
+ * (see {@link supportsHyperlinks}).
+ */
+export function createStyle(color: boolean, hyperlinks = false): Style {
+  const link = hyperlinks ? osc8 : (text: string) => text;
   if (!color) {
     const id = (s: string) => s;
     return {
@@ -46,6 +70,8 @@ export function createStyle(color: boolean): Style {
       yellow: id,
       cyan: id,
       inverse: id,
+      hyperlinks,
+      link,
     };
   }
   return {
@@ -58,7 +84,20 @@ export function createStyle(color: boolean): Style {
     yellow: sgr(33, 39),
     cyan: sgr(36, 39),
     inverse: sgr(7, 27),
+    hyperlinks,
+    link,
   };
+}
+
+/**
+ * The styles for text that is dim and italic as a whole (thinking): bold ends with
+ * "normal intensity", which would end the dim too, so dim is turned on again after it;
+ * dim and italic inside are what the whole already is.
+ */
+function insideDimItalic(style: Style): Style {
+  if (!style.color) return style;
+  const same = (s: string) => s;
+  return { ...style, bold: (s) => `\x1b[1m${s}\x1b[22m\x1b[2m`, dim: same, italic: same };
 }
 
 /** Whether colour is wanted: `NO_COLOR` unset (or empty) and `TERM` not `dumb`. */
@@ -66,6 +105,42 @@ export function wantsColor(env: (name: string) => string | undefined): boolean {
   const noColor = env("NO_COLOR");
   if (noColor !== undefined && noColor !== "") return false;
   return env("TERM") !== "dumb";
+}
+
+function versionAtLeast(version: string, want: readonly number[]): boolean {
+  const have = version.split(/[.\-a-z]/i).map((n) => Number(n) || 0);
+  for (let i = 0; i < want.length; i++) {
+    if ((have[i] ?? 0) !== want[i]) return (have[i] ?? 0) > want[i];
+  }
+  return true;
+}
+
+/**
+ * Whether to print OSC 8 hyperlinks, decided conservatively from the environment: never
+ * under `NO_COLOR`, a `dumb` or missing `TERM`, GNU screen or CI; in tmux from 3.4 on
+ * (it passes links to terminals that support them and drops them otherwise); in
+ * terminals known to support them (Windows Terminal, kitty, Ghostty, WezTerm, iTerm2 3.1+,
+ * VS Code 1.72+, foot, Alacritty, VTE 0.50+: GNOME Terminal, Tilix, …). `FORCE_HYPERLINK`
+ * (`1` / `0`) decides when set. Elsewhere the URL itself is printed, unbroken.
+ */
+export function supportsHyperlinks(env: (name: string) => string | undefined): boolean {
+  const force = env("FORCE_HYPERLINK");
+  if (force !== undefined && force !== "") return !/^(0|false|no|off)$/i.test(force.trim());
+  if (!wantsColor(env)) return false;
+  const term = env("TERM") ?? "";
+  if (term === "" || (env("CI") ?? "") !== "") return false;
+  const program = env("TERM_PROGRAM") ?? "";
+  const version = env("TERM_PROGRAM_VERSION") ?? "";
+  if (program === "tmux") return versionAtLeast(version, [3, 4]);
+  if ((env("TMUX") ?? "") !== "" || term.startsWith("screen")) return false;
+  if ((env("WT_SESSION") ?? "") !== "") return true;
+  if ((env("KITTY_WINDOW_ID") ?? "") !== "" || term === "xterm-kitty") return true;
+  if (program === "ghostty" || term === "xterm-ghostty") return true;
+  if (program === "WezTerm") return true;
+  if (program === "iTerm.app") return versionAtLeast(version, [3, 1]);
+  if (program === "vscode") return versionAtLeast(version, [1, 72]);
+  if (term.startsWith("foot") || term === "alacritty") return true;
+  return Number(env("VTE_VERSION") ?? "0") >= 5000;
 }
 
 // deno-lint-ignore no-control-regex
@@ -77,13 +152,14 @@ export function stripAnsi(s: string): string {
 }
 
 // deno-lint-ignore no-control-regex
-const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
+const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Makes untrusted text (model output, tool output, server messages) safe to print:
- * control characters (escape sequences included) are dropped, except newlines; tabs
- * become spaces and `\r\n` becomes `\n`. Nothing a model or a command prints can move
- * the cursor or restyle the screen.
+ * control characters (escape sequences included) and bidirectional overrides are
+ * dropped, except newlines; tabs become spaces and `\r\n` becomes `\n`. Nothing a model
+ * or a command prints can move the cursor, restyle the screen or reorder what is shown.
+ * (For text that must stay on one line, see `oneLine` in src/one_line.ts.)
  */
 export function sanitize(text: string): string {
   return text.replace(ANSI, "").replace(/\r\n/g, "\n").replace(/\t/g, "    ").replace(CONTROL, "");
@@ -129,25 +205,33 @@ function tokens(s: string): string[] {
   return out;
 }
 
-/** Cuts a (styled) string to `width` columns, ending with `…` when cut. */
+/**
+ * Cuts a (styled) string to `width` columns, ending with `…` when cut. The escape
+ * sequences of the part cut off are kept (they take no room), so styles and hyperlinks
+ * opened before the cut are closed as they were.
+ */
 export function truncate(s: string, width: number): string {
   if (stringWidth(s) <= width) return s;
   if (width <= 0) return "";
   let out = "";
   let w = 0;
-  let styled = false;
+  let cut = false;
   for (const t of tokens(s)) {
     if (t.startsWith("\x1b")) {
       out += t;
-      styled = true;
       continue;
     }
+    if (cut) continue;
     const cw = charWidth(t.codePointAt(0)!);
-    if (w + cw > width - 1) break;
+    if (w + cw > width - 1) {
+      out += "…";
+      cut = true;
+      continue;
+    }
     out += t;
     w += cw;
   }
-  return out + "…" + (styled ? "\x1b[0m" : "");
+  return out;
 }
 
 /**
@@ -199,52 +283,447 @@ export function wrapLine(line: string, width: number, indent = ""): string[] {
   return rows;
 }
 
-/** Wraps multi-line text; see {@link wrapLine}. */
-export function wrapText(text: string, width: number, indent = ""): string[] {
-  return text.split("\n").flatMap((line) => wrapLine(line, width, indent));
+/**
+ * Flows one (styled) line into rows of at most `width` columns, breaking only at spaces:
+ * a word longer than a row (a URL, a path) is never broken but left whole on its own row,
+ * for the terminal to wrap, so that it can still be clicked, selected and copied as one.
+ * Such a row takes several rows on screen: see {@link rowCount}.
+ */
+export function flowLine(line: string, width: number): string[] {
+  const cols = Math.max(1, width);
+  if (stringWidth(line) <= cols) return [line];
+  const rows: string[] = [];
+  let row = "";
+  let w = 0;
+  let spaces = "";
+  let word = "";
+  let wordWidth = 0;
+  const place = () => {
+    if (wordWidth === 0) {
+      // Only escape sequences: they take no room (the spaces before them are dropped
+      // when they would not fit).
+      row += (w + spaces.length <= cols ? spaces : "") + word;
+      w += w + spaces.length <= cols ? spaces.length : 0;
+    } else if (w > 0 && w + spaces.length + wordWidth > cols) {
+      rows.push(row);
+      row = word;
+      w = wordWidth;
+    } else {
+      const lead = w === 0 && rows.length > 0 ? "" : spaces; // no blanks starting a row
+      row += lead + word;
+      w += lead.length + wordWidth;
+    }
+    spaces = "";
+    word = "";
+    wordWidth = 0;
+    if (w > cols) {
+      // A word wider than the row: alone on its row(s), as it is.
+      rows.push(row);
+      row = "";
+      w = 0;
+    }
+  };
+  for (const t of tokens(line)) {
+    if (t === " ") {
+      if (wordWidth > 0) place();
+      spaces += " ";
+      continue;
+    }
+    word += t;
+    if (!t.startsWith("\x1b")) wordWidth += charWidth(t.codePointAt(0)!);
+  }
+  place();
+  if (row !== "" || rows.length === 0) rows.push(row);
+  return rows;
 }
 
-/** Inline markdown: `**bold**`, `__bold__`, `` `code` `` (markers removed). */
+/**
+ * A line cut where a terminal `columns` wide wraps it (see {@link rowCount}); the escape
+ * sequences stay with the characters they precede.
+ */
+export function terminalRows(line: string, columns: number): string[] {
+  const cols = Math.max(1, columns);
+  const rows: string[] = [];
+  let row = "";
+  let col = 0;
+  for (const t of tokens(line)) {
+    if (!t.startsWith("\x1b")) {
+      const w = charWidth(t.codePointAt(0)!);
+      if (w > 0 && col + w > cols) {
+        rows.push(row);
+        row = "";
+        col = 0;
+      }
+      col += w;
+    }
+    row += t;
+  }
+  rows.push(row);
+  return rows;
+}
+
+/**
+ * The rows a line takes on a terminal `columns` wide that wraps it (auto-margin): a
+ * line exactly as wide as the terminal takes one row, and a wide character that does not
+ * fit at the end of a row moves to the next.
+ */
+export function rowCount(line: string, columns: number): number {
+  const cols = Math.max(1, columns);
+  let rows = 1;
+  let col = 0;
+  for (const ch of stripAnsi(line)) {
+    const w = charWidth(ch.codePointAt(0)!);
+    if (w === 0) continue;
+    if (col + w > cols) {
+      rows++;
+      col = 0;
+    }
+    col += w;
+  }
+  return rows;
+}
+
+const PUNCTUATION = /[!-/:-@[-`{-~]/;
+const WORD = /[\p{L}\p{N}]/u;
+// deno-lint-ignore no-control-regex
+const BARE_URL = /(?:https?:\/\/|file:\/\/\/?)[^\s<>"'`\x00-\x1f]+/y;
+const AUTOLINK = /<((?:https?|mailto|file):[^\s<>]+)>/y;
+const LINKABLE = /^(?:https?:|mailto:|file:)/i;
+
+/** A URL without the punctuation that ends the sentence around it (`.`, `,`, a lone `)`). */
+function trimUrl(url: string): string {
+  let end = url.length;
+  while (end > 0) {
+    const ch = url[end - 1];
+    if (".,;:!?*_~'\"".includes(ch)) {
+      end--;
+    } else if (ch === ")") {
+      const body = url.slice(0, end);
+      if (body.split("(").length >= body.split(")").length) break;
+      end--;
+    } else break;
+  }
+  return url.slice(0, end);
+}
+
+/**
+ * A link as the terminal shows it: an OSC 8 hyperlink on `label` when the terminal takes
+ * them (and the URL is http, https, mailto or file), else the label and the URL after it
+ * in parentheses (the URL alone when it is the label), unbroken.
+ */
+function renderLink(label: string, url: string, style: Style): string {
+  const plainLabel = stripAnsi(label).trim();
+  if (style.hyperlinks && LINKABLE.test(url)) {
+    return style.link(style.cyan(plainLabel === "" ? url : label), url);
+  }
+  if (plainLabel === "" || plainLabel === url || `mailto:${plainLabel}` === url) {
+    return style.cyan(url);
+  }
+  return `${label} (${style.cyan(url)})`;
+}
+
+/** `[label](url)` (or `![alt](url)`) at `i`: its end, label and URL; undefined if none. */
+function parseLink(
+  text: string,
+  i: number,
+): { end: number; label: string; url: string } | undefined {
+  const open = text[i] === "!" ? i + 1 : i;
+  if (text[open] !== "[") return undefined;
+  let depth = 0;
+  let close = -1;
+  for (let k = open; k < text.length; k++) {
+    const ch = text[k];
+    if (ch === "\\") {
+      k++;
+      continue;
+    }
+    if (ch === "[") depth++;
+    else if (ch === "]" && --depth === 0) {
+      close = k;
+      break;
+    }
+  }
+  if (close === -1 || text[close + 1] !== "(") return undefined;
+  let parens = 0;
+  let end = -1;
+  for (let k = close + 2; k < text.length; k++) {
+    const ch = text[k];
+    if (ch === "(") parens++;
+    else if (ch === ")") {
+      if (parens === 0) {
+        end = k;
+        break;
+      }
+      parens--;
+    }
+  }
+  if (end === -1) return undefined;
+  const target = text.slice(close + 2, end).trim();
+  const url = /^<([^>]*)>/.exec(target)?.[1] ?? target.split(/\s+/)[0] ?? "";
+  if (url === "") return undefined;
+  return { end: end + 1, label: text.slice(open + 1, close), url };
+}
+
+/** The end of the emphasis closed by `marker` that opens at `i`, or -1. */
+function emphasisEnd(text: string, i: number, marker: string): number {
+  const after = text[i + marker.length];
+  if (after === undefined || /\s/.test(after) || after === marker[0]) return -1;
+  // `_` and `__` do not open or close inside a word (snake_case stays as it is).
+  if (marker[0] === "_" && i > 0 && WORD.test(text[i - 1])) return -1;
+  for (let k = i + marker.length + 1; k <= text.length - marker.length; k++) {
+    if (text[k - 1] === "\\") continue;
+    if (text[k] === "`") {
+      const close = text.indexOf("`", k + 1);
+      if (close !== -1) {
+        k = close;
+        continue;
+      }
+    }
+    if (text.startsWith(marker, k) && !/\s/.test(text[k - 1])) {
+      const next = text[k + marker.length];
+      if (next === marker[0]) continue;
+      if (marker[0] === "_" && next !== undefined && WORD.test(next)) continue;
+      return k;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Inline markdown: `**bold**`, `__bold__`, `*italic*`, `_italic_`, `` `code` ``,
+ * `[text](url)` and `<url>` links (see {@link Style.link}), backslash escapes. Markers are
+ * removed; bare URLs are kept whole (and linked when hyperlinks are on).
+ */
 export function renderInline(text: string, style: Style): string {
   let out = "";
   let i = 0;
   while (i < text.length) {
-    if (text[i] === "`") {
-      const end = text.indexOf("`", i + 1);
-      if (end > i + 1) {
-        out += style.cyan(text.slice(i + 1, end));
+    const ch = text[i];
+    if (ch === "\\" && PUNCTUATION.test(text[i + 1] ?? "")) {
+      out += text[i + 1];
+      i += 2;
+      continue;
+    }
+    if (ch === "`") {
+      let run = 1;
+      while (text[i + run] === "`") run++;
+      const fence = "`".repeat(run);
+      let close = text.indexOf(fence, i + run);
+      while (close !== -1 && text[close + run] === "`") {
+        close = text.indexOf(fence, close + run + 1);
+      }
+      if (close > i + run - 1 && close !== -1) {
+        const code = text.slice(i + run, close);
+        const trimmed = /^ .* $/.test(code) && code.trim() !== "" ? code.slice(1, -1) : code;
+        out += style.cyan(trimmed);
+        i = close + run;
+        continue;
+      }
+      out += fence;
+      i += run;
+      continue;
+    }
+    if (ch === "[" || (ch === "!" && text[i + 1] === "[")) {
+      const link = parseLink(text, i);
+      if (link) {
+        out += renderLink(renderInline(link.label, style), link.url, style);
+        i = link.end;
+        continue;
+      }
+    }
+    if (ch === "<") {
+      AUTOLINK.lastIndex = i;
+      const m = AUTOLINK.exec(text);
+      if (m) {
+        out += renderLink(m[1], m[1], style);
+        i += m[0].length;
+        continue;
+      }
+    }
+    if ((ch === "h" || ch === "f") && (i === 0 || !WORD.test(text[i - 1]))) {
+      BARE_URL.lastIndex = i;
+      const m = BARE_URL.exec(text);
+      if (m) {
+        // A URL is never read as markdown; it is linked as a whole when hyperlinks are on.
+        const url = trimUrl(m[0]);
+        out += style.hyperlinks ? style.link(url, url) : url;
+        i += url.length;
+        continue;
+      }
+    }
+    if (ch === "*" || ch === "_") {
+      const two = text.slice(i, i + 2);
+      if (two === "**" || two === "__") {
+        const end = emphasisEnd(text, i, two);
+        if (end !== -1) {
+          out += style.bold(renderInline(text.slice(i + 2, end), style));
+          i = end + 2;
+          continue;
+        }
+      }
+      const end = emphasisEnd(text, i, ch);
+      if (end !== -1) {
+        out += style.italic(renderInline(text.slice(i + 1, end), style));
         i = end + 1;
         continue;
       }
+      // An unmatched run of markers is text.
+      let run = 1;
+      while (text[i + run] === ch) run++;
+      out += text.slice(i, i + run);
+      i += run;
+      continue;
     }
-    const two = text.slice(i, i + 2);
-    if (two === "**" || two === "__") {
-      const end = text.indexOf(two, i + 2);
-      if (end > i + 2) {
-        out += style.bold(text.slice(i + 2, end));
-        i = end + 2;
-        continue;
-      }
-    }
-    out += text[i];
+    out += ch;
     i++;
   }
   return out;
 }
 
+/** How a table column is aligned (from its delimiter row: `:--`, `:-:`, `--:`). */
+export type TableAlign = "left" | "center" | "right";
+
+/** The cells of a table row (`| a | b |` or `a | b`); `\|` is a literal `|`. */
+export function splitTableRow(line: string): string[] {
+  let row = line.trim();
+  if (row.startsWith("|")) row = row.slice(1);
+  if (row.endsWith("|") && !row.endsWith("\\|")) row = row.slice(0, -1);
+  const cells: string[] = [];
+  let cell = "";
+  let code = false;
+  for (let i = 0; i < row.length; i++) {
+    const ch = row[i];
+    if (ch === "\\" && row[i + 1] === "|") {
+      cell += "|";
+      i++;
+    } else if (ch === "`") {
+      code = !code;
+      cell += ch;
+    } else if (ch === "|" && !code) {
+      cells.push(cell.trim());
+      cell = "";
+    } else cell += ch;
+  }
+  cells.push(cell.trim());
+  return cells;
+}
+
+/** The alignments of a delimiter row (`|---|:-:|`), or undefined if `line` is not one. */
+export function tableDelimiter(line: string): TableAlign[] | undefined {
+  if (!line.includes("-")) return undefined;
+  const cells = splitTableRow(line);
+  if (!cells.every((c) => /^:?-+:?$/.test(c))) return undefined;
+  return cells.map((c) =>
+    c.startsWith(":") && c.endsWith(":") ? "center" : c.endsWith(":") ? "right" : "left"
+  );
+}
+
+function pad(text: string, width: number, align: TableAlign): string {
+  const room = Math.max(0, width - stringWidth(text));
+  if (align === "right") return " ".repeat(room) + text;
+  if (align === "center") {
+    const left = Math.floor(room / 2);
+    return " ".repeat(left) + text + " ".repeat(room - left);
+  }
+  return text + " ".repeat(room);
+}
+
+function longestWord(text: string): number {
+  return Math.max(0, ...stripAnsi(text).split(" ").map(stringWidth));
+}
+
+/**
+ * A markdown table (header row first) as rows that fit `width`: columns aligned and
+ * separated by `│`, the header bold and underlined by `─┼─`; too wide, the columns share
+ * the width and their cells wrap at spaces; when even that cannot fit (a column narrower
+ * than 4, or a word such as a URL wider than its column), each row becomes a block of
+ * `header: value` lines, so nothing is cut or broken.
+ */
+export function renderTable(
+  rows: readonly (readonly string[])[],
+  aligns: readonly TableAlign[],
+  width: number,
+  style: Style,
+): string[] {
+  const n = Math.max(aligns.length, 1);
+  const cells = rows.map((row) =>
+    Array.from({ length: n }, (_, c) => renderInline(row[c] ?? "", style))
+  );
+  const natural = Array.from(
+    { length: n },
+    (_, c) => Math.max(...cells.map((r) => stringWidth(r[c]))),
+  );
+  const gaps = 3 * (n - 1);
+  const room = width - gaps;
+  let widths = natural;
+  if (natural.reduce((a, b) => a + b, 0) > room) {
+    // Share the room: narrow columns keep their width, the rest split what is left.
+    widths = [...natural];
+    const order = [...widths.keys()].sort((a, b) => natural[a] - natural[b]);
+    let left = room;
+    order.forEach((c, k) => {
+      const share = Math.floor(left / (order.length - k));
+      widths[c] = Math.min(natural[c], share);
+      left -= widths[c];
+    });
+  }
+  const fits = widths.every((w, c) =>
+    w >= Math.min(4, natural[c]) && cells.every((r) => longestWord(r[c]) <= w)
+  );
+  if (!fits) {
+    const header = cells[0];
+    const out: string[] = [];
+    cells.slice(1).forEach((row, r) => {
+      if (r > 0) out.push(style.dim("─".repeat(Math.min(20, width))));
+      row.forEach((cell, c) => out.push(`${style.bold(header[c])}: ${cell}`));
+    });
+    return out.length > 0 ? out : [header.map((h) => style.bold(h)).join(" │ ")];
+  }
+  const out: string[] = [];
+  cells.forEach((row, r) => {
+    const wrapped = row.map((cell, c) => flowLine(cell, widths[c]));
+    const height = Math.max(...wrapped.map((w) => w.length));
+    for (let k = 0; k < height; k++) {
+      const line = wrapped.map((w, c) => {
+        const cell = pad(w[k] ?? "", widths[c], aligns[c] ?? "left");
+        return r === 0 ? style.bold(cell) : cell;
+      }).join(style.dim(" │ "));
+      out.push(line.replace(/ +$/, ""));
+    }
+    if (r === 0) out.push(style.dim(widths.map((w) => "─".repeat(w)).join("─┼─")));
+  });
+  return out;
+}
+
+function isTableRow(line: string): boolean {
+  return line.includes("|") && line.trim() !== "";
+}
+
+/** Options of {@link MarkdownStream}. */
+export interface MarkdownOptions {
+  /** The width tables are fitted to (default 80 columns). */
+  width?: () => number;
+}
+
 /**
  * Streaming light markdown. Text arrives in arbitrary pieces; each complete line is
  * rendered once and never changes, so it can go to the scrollback at once, while the
- * incomplete last line is shown live by {@link MarkdownStream.partial}.
+ * incomplete last line is shown live by {@link MarkdownStream.partial}. A line that may
+ * start a table (it has a `|`) waits for the next one; a table is rendered, aligned to
+ * the width, once its last row has come.
  */
 export class MarkdownStream {
   #style: Style;
+  #width: () => number;
   #pending = "";
   #inCode = false;
+  #held: string | undefined;
+  #table: { rows: string[][]; aligns: TableAlign[] } | undefined;
 
   /** Creates a renderer with the given styles. */
-  constructor(style: Style) {
+  constructor(style: Style, options: MarkdownOptions = {}) {
     this.#style = style;
+    this.#width = options.width ?? (() => 80);
   }
 
   /** Adds text; returns the rendered lines it completed. */
@@ -253,24 +732,69 @@ export class MarkdownStream {
     const out: string[] = [];
     let nl: number;
     while ((nl = this.#pending.indexOf("\n")) !== -1) {
-      out.push(this.#renderLine(this.#pending.slice(0, nl), true));
+      const line = this.#pending.slice(0, nl);
       this.#pending = this.#pending.slice(nl + 1);
+      this.#line(line, out);
     }
     return out;
   }
 
-  /** The incomplete last line, rendered (without changing state). */
+  /** What is not complete yet (the last line, a table so far), rendered, without changing state. */
   partial(): string {
-    return this.#pending === "" ? "" : this.#renderLine(this.#pending, false);
+    const parts: string[] = [];
+    if (this.#table) {
+      parts.push(
+        ...renderTable(this.#table.rows, this.#table.aligns, this.#width(), this.#style),
+      );
+    }
+    if (this.#held !== undefined) parts.push(this.#renderLine(this.#held, false));
+    if (this.#pending !== "") parts.push(this.#renderLine(this.#pending, false));
+    return parts.join("\n");
   }
 
   /** Ends the text: the last line, if any, is returned as complete. */
   end(): string[] {
+    const out: string[] = [];
     const rest = this.#pending;
     this.#pending = "";
-    const out = rest === "" ? [] : [this.#renderLine(rest, true)];
+    if (rest !== "") this.#line(rest, out);
+    if (this.#held !== undefined) out.push(this.#renderLine(this.#held, true));
+    this.#held = undefined;
+    out.push(...this.#flushTable());
     this.#inCode = false;
     return out;
+  }
+
+  #line(line: string, out: string[]): void {
+    if (this.#table) {
+      if (isTableRow(line)) {
+        this.#table.rows.push(splitTableRow(line));
+        return;
+      }
+      out.push(...this.#flushTable());
+    }
+    if (this.#held !== undefined) {
+      const held = this.#held;
+      this.#held = undefined;
+      const header = splitTableRow(held);
+      const aligns = tableDelimiter(line);
+      if (aligns && aligns.length === header.length) {
+        this.#table = { rows: [header], aligns };
+        return;
+      }
+      out.push(this.#renderLine(held, true));
+    }
+    if (!this.#inCode && isTableRow(line)) {
+      this.#held = line;
+      return;
+    }
+    out.push(this.#renderLine(line, true));
+  }
+
+  #flushTable(): string[] {
+    const table = this.#table;
+    this.#table = undefined;
+    return table ? renderTable(table.rows, table.aligns, this.#width(), this.#style) : [];
   }
 
   #renderLine(line: string, commit: boolean): string {
@@ -293,6 +817,68 @@ export class MarkdownStream {
     const quote = /^>\s?(.*)$/.exec(line);
     if (quote) return s.dim("│ ") + s.italic(renderInline(quote[1], s));
     return renderInline(line, s);
+  }
+}
+
+/**
+ * The end of a command's output as it arrives, as whole lines: chunks are joined at their
+ * line breaks (a chunk never runs into the line before it), `\r` alone starts the line
+ * again (progress bars), blank lines are skipped, and only the last `keep` lines are held.
+ */
+export class LiveLines {
+  #keep: number;
+  #lines: string[] = [];
+  #partial = "";
+  #carriageReturn = false;
+
+  /** Keeps the last `keep` lines (default 3). */
+  constructor(keep = 3) {
+    this.#keep = keep;
+  }
+
+  /** Adds a chunk of output. */
+  push(chunk: string): void {
+    let text = chunk;
+    if (this.#carriageReturn && text !== "") {
+      this.#carriageReturn = false;
+      if (text.startsWith("\n")) {
+        this.#commit();
+        text = text.slice(1);
+      } else {
+        this.#partial = "";
+      }
+    }
+    const parts = text.split(/(\r\n|\n|\r)/);
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i];
+      if (i % 2 === 0) {
+        // Enough of a line that never ends to fill a row.
+        if (this.#partial.length < 1000) {
+          this.#partial += part.slice(0, 1000 - this.#partial.length);
+        }
+      } else if (part === "\r") {
+        // At the end of a chunk, `\r` may be the first half of `\r\n`.
+        if (i === parts.length - 2 && parts[i + 1] === "") this.#carriageReturn = true;
+        else this.#partial = "";
+      } else {
+        this.#commit();
+      }
+    }
+  }
+
+  #commit(): void {
+    const line = sanitize(this.#partial);
+    this.#partial = "";
+    if (line.trim() === "") return;
+    this.#lines.push(line);
+    if (this.#lines.length > this.#keep) this.#lines.shift();
+  }
+
+  /** The last lines (the one still being written last), sanitized, at most `keep`. */
+  rows(): string[] {
+    const partial = sanitize(this.#partial);
+    const rows = partial.trim() === "" ? [...this.#lines] : [...this.#lines, partial];
+    return rows.slice(-this.#keep);
   }
 }
 
@@ -343,7 +929,8 @@ export interface StatusInfo {
 
 /** The status line, fitted to `width` (least important parts dropped first). */
 export function formatStatus(info: StatusInfo, width: number, style: Style): string {
-  const parts: string[] = [`${info.provider}/${info.model}`];
+  // Names may come from models.json or the live list: one line, no escapes.
+  const parts: string[] = [`${oneLine(info.provider)}/${oneLine(info.model)}`];
   if (info.noKey) parts.push("not logged in: /login");
   parts.push(`thinking ${info.thinking}`);
   parts.push(`↑${formatTokens(info.tokensIn)} ↓${formatTokens(info.tokensOut)}`);
@@ -389,7 +976,7 @@ export function formatToolLine(
   style: Style,
 ): string {
   const mark = result === undefined ? "•" : result.isError ? style.red("✗") : style.green("✓");
-  const head = `${mark} ${style.bold(call.name)} ${summarizeArgs(call.name, call.args)}`;
+  const head = `${mark} ${style.bold(oneLine(call.name))} ${summarizeArgs(call.name, call.args)}`;
   const tail = result === undefined ? "" : style.dim(` → ${summarizeResult(result.text)}`);
   const headWidth = stringWidth(head);
   if (headWidth + stringWidth(tail) <= width) return head + tail;
@@ -397,7 +984,11 @@ export function formatToolLine(
   return truncate(head, room) + truncate(tail, width - Math.min(headWidth, room));
 }
 
-/** Thinking, collapsed to one dim line, or shown whole (dim) when expanded. */
+/**
+ * Thinking, collapsed to one dim line, or shown whole when expanded: its markdown
+ * rendered (a reasoning summary starts with a `**title**`), dim and italic. The lines are
+ * logical lines; the screen flows them to its width.
+ */
 export function formatThinking(
   text: string,
   expanded: boolean,
@@ -410,5 +1001,13 @@ export function formatThinking(
     const words = clean.split(/\s+/).length;
     return [style.dim(truncate(`▸ Thought (${words} words; Ctrl+T shows it)`, width))];
   }
-  return wrapText(clean, width).map((l) => style.dim(style.italic(l)));
+  const md = new MarkdownStream(insideDimItalic(style), { width: () => width });
+  return [...md.push(clean), ...md.end()].map((l) => style.dim(style.italic(l)));
+}
+
+const PLAIN = createStyle(false);
+
+/** Inline markdown reduced to its text (markers removed, no styles): for one-line previews. */
+export function plainInline(text: string): string {
+  return renderInline(text, PLAIN);
 }

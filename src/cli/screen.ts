@@ -4,11 +4,16 @@
  * line, the spinner, the editor or a menu, the status line) is erased and redrawn in
  * place. {@link Screen.frame} returns the bytes of one update, so it is tested as a
  * plain function; nothing here writes.
+ *
+ * Lines are broken only at spaces ({@link flowLine}): a word wider than the terminal (a
+ * URL, a path) is printed whole and the terminal wraps it, so it stays one piece to click
+ * or copy. Such a line takes several rows, and every cursor movement counts them
+ * ({@link rowCount}).
  * @module
  */
 
 import { HIDE_CURSOR, SHOW_CURSOR } from "./terminal.ts";
-import { stringWidth, wrapLine } from "./render.ts";
+import { flowLine, rowCount, terminalRows } from "./render.ts";
 
 /** Where the cursor goes in the live region; undefined hides it. */
 export interface CursorPosition {
@@ -23,15 +28,15 @@ export class Screen {
   #cursorRow = 0;
   #height = 0;
 
-  /** Rows the live region took at the last update. */
+  /** Terminal rows the live region took at the last update. */
   get height(): number {
     return this.#height;
   }
 
   /**
    * The bytes that print `commit` lines above the live region (permanently) and redraw
-   * the live region as `live`, each row fitted to `columns`, at most `maxRows` live
-   * rows (the top ones are dropped first).
+   * the live region as `live`, flowed to `columns`, at most `maxRows` terminal rows (the
+   * top ones are dropped first).
    */
   frame(
     commit: readonly string[],
@@ -44,33 +49,50 @@ export class Screen {
     if (this.#cursorRow > 0) out += `\x1b[${this.#cursorRow}A`;
     out += "\r\x1b[J";
     for (const line of commit) {
-      for (const row of wrapLine(line, columns)) out += row + "\r\n";
+      for (const row of flowLine(line, columns)) out += row + "\r\n";
     }
-    // Fit the live rows: wrap, then keep the bottom `maxRows`.
-    const rows: string[] = [];
-    let cursorRow = -1;
+    // The live rows, each with the terminal rows it takes.
+    const rows: { text: string; height: number }[] = [];
+    let cursorRow = -1; // in terminal rows from the top of the live region
     live.forEach((line, i) => {
-      const wrapped = stringWidth(line) <= columns ? [line] : wrapLine(line, columns);
-      if (cursor && i === cursor.row) cursorRow = rows.length;
-      rows.push(...wrapped);
+      if (cursor && i === cursor.row) {
+        cursorRow = rows.reduce((sum, r) => sum + r.height, 0) +
+          Math.floor(Math.max(0, cursor.col) / columns);
+      }
+      for (const text of flowLine(line, columns)) {
+        rows.push({ text, height: rowCount(text, columns) });
+      }
     });
-    const drop = Math.max(0, rows.length - Math.max(1, maxRows));
-    const shown = rows.slice(drop);
+    // Keep the bottom `maxRows` terminal rows: whole rows go from the top, and a row
+    // taller than what is left to drop is cut where the terminal would wrap it.
+    const total = rows.reduce((sum, r) => sum + r.height, 0);
+    const drop = Math.max(0, total - Math.max(1, maxRows));
+    let dropped = 0;
+    let start = 0;
+    while (start < rows.length && dropped + rows[start].height <= drop) {
+      dropped += rows[start].height;
+      start++;
+    }
+    const shown = rows.slice(start).map((r) => r.text);
+    if (dropped < drop && shown.length > 0) {
+      shown.splice(0, 1, ...terminalRows(shown[0], columns).slice(drop - dropped));
+    }
     cursorRow -= drop;
     out += shown.join("\r\n");
-    const last = shown.length - 1;
-    if (cursor && cursorRow >= 0 && last >= 0) {
+    const height = total - drop;
+    const last = height - 1; // the terminal row the output ends on
+    if (cursor && cursorRow >= 0 && cursorRow <= last) {
       const up = last - cursorRow;
       if (up > 0) out += `\x1b[${up}A`;
       out += "\r";
-      const col = Math.min(cursor.col, columns - 1);
+      const col = Math.max(0, cursor.col) % columns;
       if (col > 0) out += `\x1b[${col}C`;
       out += SHOW_CURSOR;
       this.#cursorRow = cursorRow;
     } else {
       this.#cursorRow = Math.max(0, last);
     }
-    this.#height = shown.length;
+    this.#height = height;
     return out;
   }
 

@@ -7,6 +7,7 @@
  */
 
 import type { KeyEvent } from "./keys.ts";
+import { oneLine } from "../one_line.ts";
 import { type Style, truncate } from "./render.ts";
 
 /** One choice. */
@@ -126,9 +127,13 @@ export class SelectMenu<T> {
     return handled;
   }
 
-  /** Draws the menu into rows of at most `width` columns. */
+  /**
+   * Draws the menu into rows of at most `width` columns. Titles, labels and hints may
+   * hold text from outside (model names from models.json or the live list): each is
+   * shown as one line without escape sequences.
+   */
   render(width: number, style: Style): string[] {
-    const rows: string[] = [style.bold(truncate(this.title, width))];
+    const rows: string[] = [style.bold(truncate(oneLine(this.title), width))];
     if (this.#filterable && (this.filter !== "" || this.items.length > 5)) {
       rows.push(truncate(`${style.dim("filter:")} ${this.filter}`, width));
     }
@@ -143,8 +148,8 @@ export class SelectMenu<T> {
     for (let i = start; i < end; i++) {
       const item = visible[i];
       const selected = i === this.index;
-      const hint = item.hint ? ` ${style.dim(`(${item.hint})`)}` : "";
-      const text = `${selected ? "❯" : " "} ${item.label}${hint}`;
+      const hint = item.hint ? ` ${style.dim(`(${oneLine(item.hint)})`)}` : "";
+      const text = `${selected ? "❯" : " "} ${oneLine(item.label)}${hint}`;
       const line = truncate(text, width);
       rows.push(selected ? style.cyan(line) : line);
     }

@@ -7,6 +7,7 @@
 
 import type { UsageSnapshot } from "../../ai/types.ts";
 import type { Model, ReasoningLevel } from "../../models/types.ts";
+import { resolveThinking } from "../../models/thinking.ts";
 import { formatCost, formatTokens, type Style } from "../render.ts";
 
 /** The slash commands, for /help and Tab completion. */
@@ -40,25 +41,17 @@ export function parseSlash(text: string): { name: string; arg: string } | undefi
   return m ? { name: m[1].toLowerCase(), arg: m[2].trim() } : undefined;
 }
 
-/** Thinking levels a model offers in the menu. */
-export function thinkingLevels(model: Model): ReasoningLevel[] {
-  return model.reasoning.length > 0 ? [...model.reasoning] : ["off"];
-}
+/** Thinking levels a model offers in the menu (see src/models/thinking.ts). */
+export { thinkingLevels } from "../../models/thinking.ts";
 
-/** The level a request will use: the chosen one clamped to the model, else its default. */
-export function effectiveThinking(
+/**
+ * The level a request will use: the chosen one (default `medium`) clamped to the model by
+ * the one rule of src/models/thinking.ts (nearest supported level, ties go up).
+ */
+export const effectiveThinking: (
   model: Model,
   chosen: ReasoningLevel | undefined,
-): ReasoningLevel {
-  const levels = thinkingLevels(model);
-  if (chosen && levels.includes(chosen)) return chosen;
-  if (chosen === "off" || levels.length === 1) return levels[0];
-  const order: ReasoningLevel[] = ["off", "minimal", "low", "medium", "high", "xhigh"];
-  const want = order.indexOf(chosen ?? "medium");
-  // The closest supported level at or below what was asked, else the lowest above.
-  const below = levels.filter((l) => order.indexOf(l) <= want);
-  return below.length > 0 ? below[below.length - 1] : levels[0];
-}
+) => ReasoningLevel = resolveThinking;
 
 /** A local time: `14:05` today, else `Nov 27 14:05`. */
 export function formatLocalTime(epochMs: number, now: number): string {
@@ -95,8 +88,10 @@ export interface SessionTotals {
   contextTokens: number;
 }
 
-function windowName(minutes: number | undefined): string {
-  if (minutes === undefined) return "";
+function windowName(value: number | undefined): string {
+  // usage.json is a file on disk: a number, or nothing is shown.
+  const minutes = Number(value);
+  if (value === undefined || !Number.isFinite(minutes)) return "";
   if (minutes >= 1440) return ` (${Math.round(minutes / 1440)}-day window)`;
   if (minutes >= 60) return ` (${Math.round(minutes / 60)}h window)`;
   return ` (${minutes}m window)`;
@@ -109,7 +104,7 @@ export function formatRateLimits(snapshot: UsageSnapshot, now: number, style: St
     const [name, w] of [["primary", snapshot.primary], ["secondary", snapshot.secondary]] as const
   ) {
     if (!w) continue;
-    const reset = w.resetsAt === undefined
+    const reset = w.resetsAt === undefined || !Number.isFinite(Number(w.resetsAt))
       ? ""
       : `, resets ${formatLocalTime(w.resetsAt, now)} (in ${formatRelative(w.resetsAt - now)})`;
     lines.push(
