@@ -27,6 +27,7 @@ import { secretRedactor } from "./secrets.ts";
 import { createStyle, formatToolLine, wantsColor } from "./render.ts";
 // Modules needed further down, listed so that Deno loads them in one round (see
 // tests/module_graph_test.ts, which keeps the list complete).
+import "../auth/codex_import.ts";
 import "../agent/tools/bash.ts";
 import "../agent/tools/edit.ts";
 import "../agent/tools/read.ts";
