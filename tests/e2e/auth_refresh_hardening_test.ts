@@ -136,6 +136,24 @@ Deno.test({
           "auth.json",
           "auth.json.lck",
         ]);
+
+        // Without the lock file (never written here before), taking the lock says why.
+        await Deno.remove(`${agent}/auth.json.lck`);
+        await Deno.chmod(agent, 0o500);
+        const noLock = await runPiUnprivileged(
+          ["-p", "--no-session", "hi"],
+          env(dir, { PI_OPENAI_CODEX_ISSUER: issuer.url }),
+          { cwd: dir },
+        );
+        await Deno.chmod(agent, 0o700);
+        assertOneLineError(noLock, 1);
+        assert.ok(
+          noLock.stderr.includes(
+            `Cannot open the lock file ${agent}/auth.json.lck: permission denied`,
+          ),
+          noLock.stderr,
+        );
+        assert.equal(issuer.refreshRequests, 0);
       } finally {
         await issuer.close();
       }
