@@ -6,6 +6,8 @@
  * @module
  */
 
+import { NotRegularFileError } from "./errors.ts";
+
 /** The directory part of a path (`/` and `\` both separate). */
 export function dirname(path: string): string {
   const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
@@ -34,19 +36,42 @@ export function readTextFileIfPresent(path: string): string | undefined {
   const dir = dirname(path);
   const name = path.slice(dir.length + 1);
   try {
-    let found = false;
+    let found: Deno.DirEntry | undefined;
     for (const entry of Deno.readDirSync(dir)) {
       if (entry.name === name) {
-        found = true;
+        found = entry;
         break;
       }
     }
     if (!found) return undefined;
+    // Reading a FIFO would wait for a writer forever, a device could never end: only a
+    // regular file (or a link to one) is read.
+    if (!found.isFile) checkRegularFile(path);
     return Deno.readTextFileSync(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return undefined;
     throw err;
   }
+}
+
+/**
+ * Throws unless `path` (following links) is a regular file: `Deno.errors.IsADirectory`
+ * for a directory, {@link NotRegularFileError} for a FIFO, socket or device, NotFound as is.
+ */
+export function checkRegularFile(path: string): void {
+  const info = Deno.statSync(path);
+  if (info.isFile) return;
+  if (info.isDirectory) throw new Deno.errors.IsADirectory(`${path} is a directory`);
+  throw new NotRegularFileError(path, fileKind(info));
+}
+
+/** What a file that is not a regular file is: `a FIFO`, `a socket`, `a device`. */
+export function fileKind(info: Deno.FileInfo): string {
+  if (info.isFifo) return "a FIFO";
+  if (info.isSocket) return "a socket";
+  if (info.isCharDevice || info.isBlockDevice) return "a device";
+  if (info.isDirectory) return "a directory";
+  return "not a regular file";
 }
 
 /** Options of {@link writeFileAtomic} and {@link writeFileAtomicSync}. */
@@ -97,6 +122,18 @@ function syncDir(path: string): void {
   } catch {
     // ignore
   }
+}
+
+/**
+ * Checks that an atomic write of `link` (or the file it links to) can begin: creates its
+ * temp file in the same directory and removes it again. Call it before something that
+ * cannot be undone (a refresh request that spends a refresh token). Throws the file
+ * system's error (`PermissionDenied` for a read-only directory).
+ */
+export function checkWritableSync(link: string): void {
+  const temp = tempPath(writeTarget(link));
+  Deno.openSync(temp, { write: true, createNew: true, mode: 0o600 }).close();
+  Deno.removeSync(temp);
 }
 
 /**

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { PiError } from "./errors.ts";
+
 /** A place text is written to (stdout, stderr). */
 export interface Output {
   /** Writes all of `text`, synchronously. */
@@ -57,6 +59,38 @@ export function resolveAgentDir(env: (name: string) => string | undefined, home:
   const fromEnv = env("PI_CODING_AGENT_DIR");
   if (fromEnv) return expandHome(fromEnv, home);
   return `${home}/.pi/agent`;
+}
+
+/**
+ * `value`, the value of the environment variable `name`, as a base URL without trailing
+ * slashes. Throws `PiError("config")` naming `name` unless it is an absolute http(s) URL.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { baseUrlFromEnv } from "./deps.ts";
+ * assert.equal(baseUrlFromEnv("http://127.0.0.1:8080/", "MY_URL"), "http://127.0.0.1:8080");
+ * assert.throws(() => baseUrlFromEnv("auth.example.com", "MY_URL"), /MY_URL is not/);
+ * ```
+ */
+export function baseUrlFromEnv(value: string, name: string, fallback?: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    const shown = value.length > 80 ? `${value.slice(0, 80)}…` : value;
+    throw new PiError("config", `${name} is not a valid http(s) URL: ${JSON.stringify(shown)}`, {
+      hint: fallback === undefined
+        ? `set it to a base URL such as https://…, or unset it`
+        : `set it to a base URL such as ${fallback}, or unset it to use that`,
+    });
+  }
+  let end = value.length;
+  while (end > 0 && value[end - 1] === "/") end--;
+  return value.slice(0, end);
 }
 
 function fileOutput(file: typeof Deno.stdout): Output {

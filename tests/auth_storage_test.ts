@@ -433,13 +433,10 @@ Deno.test("writes keep unknown providers and fields; get/has/list/remove", async
       openai: { type: "api_key", key: "sk-openai-0123456789" },
     });
     assert.deepEqual(storage.get("openai-codex"), original["openai-codex"]);
-    assert.equal(storage.has("some-future-provider"), true);
-    assert.deepEqual(storage.list(), [
-      "anthropic",
-      "openai-codex",
-      "some-future-provider",
-      "openai",
-    ]);
+    // Another tool's entry (not a credential) is kept in the file but is not one of pi's.
+    assert.equal(storage.has("some-future-provider"), false);
+    assert.equal(storage.get("some-future-provider"), undefined);
+    assert.deepEqual(storage.list(), ["anthropic", "openai-codex", "openai"]);
     // get returns a copy
     (storage.get("anthropic") as { key: string }).key = "changed";
     assert.equal(await storage.getApiKey("anthropic"), "sk-ant-keep-me-1234567890");

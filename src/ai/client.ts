@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Deps } from "../deps.ts";
+import { baseUrlFromEnv, type Deps } from "../deps.ts";
 import type { Model, ReasoningLevel } from "../models/types.ts";
 import type { SSEEvent } from "./sse.ts";
 import type { Context, StopReason, StreamEvent } from "./types.ts";
@@ -54,7 +54,8 @@ export interface ProviderClient {
 
 /**
  * The base URL: `$<envName>` when set (CONTRACT.md: endpoints are built from these
- * bases), else the model's own `baseUrl`, else `fallback`; no trailing slash.
+ * bases), else the model's own `baseUrl`, else `fallback`; no trailing slash. A variable
+ * that is not an http(s) URL is `PiError("config")` naming it.
  */
 export function baseUrl(
   model: Pick<Model, "baseUrl">,
@@ -62,5 +63,7 @@ export function baseUrl(
   envName: string,
   fallback: string,
 ): string {
-  return trimTrailingSlashes(env(envName) || model.baseUrl || fallback);
+  const fromEnv = env(envName);
+  if (fromEnv) return baseUrlFromEnv(fromEnv, envName, fallback);
+  return trimTrailingSlashes(model.baseUrl || fallback);
 }

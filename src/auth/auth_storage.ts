@@ -9,17 +9,24 @@
  *   process share one promise per provider. Processes that find the lock taken wait for
  *   it together (a shared lock) and re-read, rather than taking it one after another.
  * - A failed read or refresh never writes: auth.json stays byte for byte as it was.
+ *   A refresh refused with `invalid_grant` re-reads the file under the lock first: a token
+ *   that another tool rotated meanwhile (outside pi's lock) is used, not reported.
+ * - Before a refresh request is sent, a temp file is created (and removed) beside auth.json:
+ *   a directory that cannot be written fails while the refresh token is still unspent.
+ * - The entries pi reads (`openai-codex`, `openai-codex:<name>`, `anthropic`, `openai`) must
+ *   be valid; every other entry (another tool's, any shape) is kept as it is and ignored.
  * @module
  */
 
 import {
+  checkWritableSync,
   dirname,
   readTextFileIfPresent,
   trimTrailingSlashes,
   writeFileAtomicSync,
 } from "../atomic_file.ts";
 import { createDeps, type Deps } from "../deps.ts";
-import { PiError } from "../errors.ts";
+import { fsErrorReason, isPiError, PiError } from "../errors.ts";
 import { deadlineSignal } from "../sleep.ts";
 import type { FileLock, FileLockOptions } from "./file_lock.ts";
 import { isJwt } from "./jwt.ts";
@@ -34,6 +41,12 @@ import type {
 
 /** The fields of an OAuth entry pi writes; any other field is someone else's and is kept. */
 const OAUTH_FIELDS = new Set(["type", "access", "refresh", "expires", "accountId", "key"]);
+
+/**
+ * How many refresh requests one refresh may make: a refused one is tried again only with
+ * a token that another tool rotated meanwhile (see the module doc).
+ */
+const MAX_REFRESH_ATTEMPTS = 3;
 
 /** An OAuth token this close to `expires` (ms) is refreshed before use. */
 export const REFRESH_MARGIN_MS = 60_000;
@@ -50,6 +63,27 @@ export const PROVIDER_ENV_KEYS: Readonly<Record<string, string>> = {
 
 /** Providers whose key (from the environment or `--api-key`) must be an access token (JWT). */
 const JWT_KEY_PROVIDERS = new Set(["openai-codex"]);
+
+/**
+ * Refreshes in flight in this process. A refresh request that was sent has spent the old
+ * refresh token: the process must not end before the new one is saved.
+ */
+const inFlight = new Set<Promise<unknown>>();
+
+/**
+ * Resolves once no refresh of any AuthStorage in this process is in flight (including ones
+ * started while waiting). Never rejects. main.ts waits for it before it exits on a signal.
+ */
+export async function refreshesSettled(): Promise<void> {
+  while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+}
+
+function trackRefresh<T>(work: Promise<T>): Promise<T> {
+  inFlight.add(work);
+  const done = () => inFlight.delete(work);
+  work.then(done, done);
+  return work;
+}
 
 /**
  * Where a provider's key comes from (see {@link AuthStorage.keySource}).
@@ -97,11 +131,46 @@ function invalidFile(path: string, detail: string): PiError {
   });
 }
 
+/** The name of an account entry `openai-codex:<name>` (CONTRACT.md: Accounts). */
+const ACCOUNT_NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/;
+const ACCOUNT_PREFIX = "openai-codex:";
+
+/**
+ * Whether `name` is a top-level entry of auth.json that pi reads: `openai-codex`,
+ * `openai-codex:<account>`, `anthropic`, `openai`. Such an entry must be a valid credential;
+ * every other entry is someone else's (another tool's, a newer pi's): kept, never an error.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isPiEntry } from "./auth_storage.ts";
+ * assert.equal(isPiEntry("openai-codex:work"), true);
+ * assert.equal(isPiEntry("x-custom"), false);
+ * ```
+ */
+export function isPiEntry(name: string): boolean {
+  if (name === "openai-codex" || name === "anthropic" || name === "openai") return true;
+  return name.startsWith(ACCOUNT_PREFIX) && ACCOUNT_NAME.test(name.slice(ACCOUNT_PREFIX.length));
+}
+
+/** The command that logs in again: `pi login openai-codex [--account <name>]`. */
+function loginCommand(provider: string): string {
+  if (provider.startsWith(ACCOUNT_PREFIX)) {
+    return `pi login openai-codex --account ${provider.slice(ACCOUNT_PREFIX.length)}`;
+  }
+  return `pi login ${provider}`;
+}
+
 /** Checks the shape of one entry; returns a problem description or undefined. */
 function entryProblem(provider: string, entry: unknown): string | undefined {
   const at = JSON.stringify(provider);
   if (!isObject(entry)) return `${at} must be an object`;
   if (typeof entry.type !== "string") return `${at}.type must be a string`;
+  if (entry.type !== "oauth" && entry.type !== "api_key") {
+    // Shown only when it is a short plain word: the file's text may hold anything.
+    const shown = /^[\w.:-]{1,32}$/.test(entry.type) ? ` (it is "${entry.type}")` : "";
+    return `${at}.type must be "oauth" or "api_key"${shown}`;
+  }
   if (entry.type === "oauth") {
     for (const field of ["access", "refresh"]) {
       if (typeof entry[field] !== "string" || entry[field] === "") {
@@ -136,10 +205,31 @@ export function parseAuthFile(text: string, path: string): Data {
   }
   if (!isObject(json)) throw invalidFile(path, "the top level must be a JSON object");
   for (const [provider, entry] of Object.entries(json)) {
+    if (!isPiEntry(provider)) continue; // someone else's: kept as it is, never checked
     const problem = entryProblem(provider, entry);
     if (problem) throw invalidFile(path, problem);
   }
   return json;
+}
+
+/**
+ * The credential stored under `provider`, or undefined. An entry pi reads was checked when
+ * the file was read; any other counts only when it is a valid credential (a library user's
+ * own provider), else it is someone else's data and invisible here.
+ */
+function credentialIn(data: Data, provider: string): Credential | undefined {
+  if (!Object.hasOwn(data, provider)) return undefined;
+  const entry = data[provider];
+  if (!isPiEntry(provider) && entryProblem(provider, entry) !== undefined) return undefined;
+  return entry as Credential;
+}
+
+/** `credential` with the fields of `previous` that pi does not know (another tool's) kept. */
+function withKeptFields(previous: unknown, credential: Credential): Credential {
+  const kept = isObject(previous)
+    ? Object.fromEntries(Object.entries(previous).filter(([k]) => !OAUTH_FIELDS.has(k)))
+    : {};
+  return { ...kept, ...structuredClone(credential) } as Credential;
 }
 
 function isOAuth(entry: unknown): entry is OAuthCredential {
@@ -225,18 +315,22 @@ export class AuthStorage implements KeySource {
 
   /** The stored credential of a provider (a copy), or undefined. */
   get(provider: string): Credential | undefined {
-    const entry = this.#load()[provider];
-    return entry === undefined ? undefined : structuredClone(entry) as Credential;
+    const entry = credentialIn(this.#load(), provider);
+    return entry === undefined ? undefined : structuredClone(entry);
   }
 
-  /** Whether auth.json holds an entry for the provider. */
+  /** Whether auth.json holds a credential for the provider. */
   has(provider: string): boolean {
-    return Object.hasOwn(this.#load(), provider);
+    return credentialIn(this.#load(), provider) !== undefined;
   }
 
-  /** The providers with an entry in auth.json, in file order. */
+  /**
+   * The providers with a credential in auth.json, in file order. Entries that are not
+   * credentials (another tool's data) are kept in the file but not listed.
+   */
   list(): string[] {
-    return Object.keys(this.#load());
+    const data = this.#load();
+    return Object.keys(data).filter((provider) => credentialIn(data, provider) !== undefined);
   }
 
   /** Drops the cached contents; the next read goes to the file. Throws on a corrupt file. */
@@ -247,24 +341,21 @@ export class AuthStorage implements KeySource {
 
   // ---- writing ----
 
-  /** Stores a credential for a provider (other entries and unknown fields are kept). */
+  /**
+   * Stores a credential for a provider. Other entries are kept, and so are the fields of
+   * the provider's old entry that pi does not know (written by another tool).
+   */
   async set(provider: string, credential: Credential): Promise<void> {
     const problem = entryProblem(provider, credential);
     if (problem) throw new PiError("auth.invalid_token", `Cannot store credential: ${problem}`);
     await this.#mutate((data) => {
-      data[provider] = structuredClone(credential);
+      data[provider] = withKeptFields(data[provider], credential);
     });
   }
 
-  /** Removes a provider's entry; true if there was one. */
+  /** Removes a provider's credential; true if there was one. */
   async remove(provider: string): Promise<boolean> {
-    let removed = false;
-    await this.#mutate((data) => {
-      removed = Object.hasOwn(data, provider);
-      delete data[provider];
-      return removed;
-    });
-    return removed;
+    return (await this.#take(provider)) !== undefined;
   }
 
   /** Sets a key that wins over everything stored (`--api-key`); kept in memory only. */
@@ -292,14 +383,14 @@ export class AuthStorage implements KeySource {
   ): Promise<string | undefined> {
     const runtime = this.#runtime.get(provider);
     if (runtime !== undefined) return this.#checkKey(provider, runtime, "--api-key");
-    const entry = this.#load()[provider];
+    const entry = credentialIn(this.#load(), provider);
     if (isOAuth(entry)) {
       const oauth = await oauthProvider(provider);
       if (!oauth) return entry.access;
       if (!this.#isStale(entry)) return oauth.getApiKey(entry);
       return oauth.getApiKey(await this.#refreshShared(provider, false, options.signal));
     }
-    if (isObject(entry) && entry.type === "api_key") return entry.key as string;
+    if (entry?.type === "api_key") return entry.key;
     const envName = PROVIDER_ENV_KEYS[provider];
     const fromEnv = envName ? this.#deps.env(envName) : undefined;
     if (fromEnv) return this.#checkKey(provider, fromEnv, envName);
@@ -318,9 +409,9 @@ export class AuthStorage implements KeySource {
   /** Where the provider's key would come from (`runtime`, `oauth`, `api_key`, `env`), or undefined. */
   keySource(provider: string): KeySourceKind | undefined {
     if (this.#runtime.has(provider)) return "runtime";
-    const entry = this.#load()[provider];
+    const entry = credentialIn(this.#load(), provider);
     if (isOAuth(entry)) return "oauth";
-    if (isObject(entry) && entry.type === "api_key") return "api_key";
+    if (entry?.type === "api_key") return "api_key";
     const envName = PROVIDER_ENV_KEYS[provider];
     const fromEnv = envName ? this.#deps.env(envName) : undefined;
     if (!fromEnv) return undefined;
@@ -338,7 +429,7 @@ export class AuthStorage implements KeySource {
     provider: string,
     options: { force?: boolean; signal?: AbortSignal } = {},
   ): Promise<string | undefined> {
-    const entry = this.#load()[provider];
+    const entry = credentialIn(this.#load(), provider);
     const oauth = await oauthProvider(provider);
     if (!isOAuth(entry) || !oauth || this.#runtime.has(provider)) {
       return await this.getApiKey(provider, { signal: options.signal });
@@ -365,29 +456,27 @@ export class AuthStorage implements KeySource {
     if (problem) throw new PiError("auth.invalid_token", `Cannot store credential: ${problem}`);
     await this.#mutate((data) => {
       // Fields pi does not know (written by another tool) survive a new login.
-      const previous = data[provider];
-      const kept = isObject(previous)
-        ? Object.fromEntries(Object.entries(previous).filter(([k]) => !OAUTH_FIELDS.has(k)))
-        : {};
-      data[provider] = { ...kept, ...structuredClone(credential) };
+      data[provider] = withKeptFields(data[provider], credential);
     });
     return credential;
   }
 
   /**
-   * Logs out: revokes an OAuth token at the issuer first (best effort, at most
-   * `revokeTimeoutMs`, default 5 s), then removes the stored credential whether or not
-   * revocation worked. A provider that is neither stored nor an OAuth provider is
+   * Logs out: removes the stored credential (under the lock), then revokes the removed
+   * OAuth token at the issuer (best effort, at most `revokeTimeoutMs`, default 5 s). A file
+   * that cannot be written fails before anything is revoked, so auth.json never keeps a
+   * revoked token. A provider that is neither stored nor an OAuth provider is
    * `auth.unknown_provider`.
    */
   async logout(
     provider: string,
     options: { signal?: AbortSignal; revokeTimeoutMs?: number } = {},
   ): Promise<LogoutResult> {
-    const entry = this.#readFile()[provider];
+    const stored = credentialIn(this.#readFile(), provider);
     const oauth = await oauthProvider(provider);
-    if (entry === undefined && !oauth) throw await unknownProvider(provider);
-    const result: LogoutResult = { removed: false, revocation: "none" };
+    if (stored === undefined && !oauth) throw await unknownProvider(provider);
+    const entry = stored === undefined ? undefined : await this.#take(provider);
+    const result: LogoutResult = { removed: entry !== undefined, revocation: "none" };
     if (isOAuth(entry) && oauth?.revoke) {
       const timeout = deadlineSignal(options.revokeTimeoutMs ?? REVOKE_TIMEOUT_MS);
       const signals = [options.signal, timeout].filter((s) => s !== undefined);
@@ -401,7 +490,6 @@ export class AuthStorage implements KeySource {
         result.revokeError = err instanceof Error ? err.message : String(err);
       }
     }
-    result.removed = await this.remove(provider);
     return result;
   }
 
@@ -466,7 +554,9 @@ export class AuthStorage implements KeySource {
     try {
       Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
     } catch (err) {
-      throw new PiError("io", `Cannot create the directory ${dir}`, { cause: err });
+      throw new PiError("io", `Cannot create the directory ${dir}: ${fsErrorReason(err)}`, {
+        cause: err,
+      });
     }
     this.#tightenDir();
   }
@@ -477,7 +567,7 @@ export class AuthStorage implements KeySource {
     try {
       text = readTextFileIfPresent(this.path);
     } catch (err) {
-      throw new PiError("io", `Cannot read ${this.path}`, { cause: err });
+      throw new PiError("io", `Cannot read ${this.path}: ${fsErrorReason(err)}`, { cause: err });
     }
     if (text === undefined) return {};
     const data = parseAuthFile(text, this.path);
@@ -500,8 +590,20 @@ export class AuthStorage implements KeySource {
     try {
       writeFileAtomicSync(this.path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
     } catch (err) {
-      throw new PiError("io", `Cannot write ${this.path}`, { cause: err });
+      throw new PiError("io", `Cannot write ${this.path}: ${fsErrorReason(err)}`, { cause: err });
     }
+  }
+
+  /** Removes a provider's credential under the lock; returns the removed entry. */
+  async #take(provider: string): Promise<Credential | undefined> {
+    let removed: Credential | undefined;
+    await this.#mutate((data) => {
+      removed = credentialIn(data, provider);
+      if (removed === undefined) return false;
+      delete data[provider];
+      return true;
+    });
+    return removed;
   }
 
   /** Read-modify-write under the lock. `change` returning false skips the write. */
@@ -525,11 +627,13 @@ export class AuthStorage implements KeySource {
   ): Promise<OAuthCredential> {
     const running = this.#refreshing.get(provider);
     if (running) return running;
-    const seen = this.#load()[provider];
+    const seen = credentialIn(this.#load(), provider);
     const seenAccess = isOAuth(seen) ? seen.access : undefined;
-    const promise = this.#refreshLocked(provider, force, seenAccess, signal).finally(() => {
-      this.#refreshing.delete(provider);
-    });
+    // Tracked until settled: a process ending on a signal waits for it (see refreshesSettled).
+    const promise = trackRefresh(this.#refreshLocked(provider, force, seenAccess, signal))
+      .finally(() => {
+        this.#refreshing.delete(provider);
+      });
     this.#refreshing.set(provider, promise);
     return promise;
   }
@@ -547,7 +651,7 @@ export class AuthStorage implements KeySource {
     // Writes are atomic renames, so a token another process already refreshed can be
     // taken without the lock. The decision to refresh is only ever made under it.
     const peek = this.#readFile();
-    const peeked = peek[provider];
+    const peeked = credentialIn(peek, provider);
     if (isOAuth(peeked) && alreadyDone(peeked)) {
       this.#data = peek;
       return peeked;
@@ -563,7 +667,7 @@ export class AuthStorage implements KeySource {
       const started = performance.now();
       await locks.waitForFileLock(this.lockPath, { timeoutMs, signal });
       const after = this.#readFile();
-      const entry = after[provider];
+      const entry = credentialIn(after, provider);
       if (isOAuth(entry) && alreadyDone(entry)) {
         this.#data = after;
         return entry;
@@ -572,26 +676,105 @@ export class AuthStorage implements KeySource {
       lock = await locks.acquireFileLock(this.lockPath, { timeoutMs: remaining, signal });
     }
     try {
-      const data = this.#readFile();
-      const current = data[provider];
-      if (!isOAuth(current)) {
+      let data = this.#readFile();
+      const stored = credentialIn(data, provider);
+      if (!isOAuth(stored)) {
         this.#data = data;
         throw new PiError("auth.not_logged_in", `Not logged in to ${provider}`, {
           hint: `run /login (or pi login ${provider})`,
         });
       }
+      let current: OAuthCredential = stored;
       if (alreadyDone(current)) {
         this.#data = data;
         return current;
       }
-      // A failure here throws before anything is written: the file stays as it was.
-      const refreshed = await oauth.refresh(current, this.#deps);
-      data[provider] = refreshed;
-      this.#write(data);
-      this.#data = data;
-      return refreshed;
+      this.#checkWritable(provider);
+      for (let attempt = 1;; attempt++) {
+        let refreshed: OAuthCredential;
+        try {
+          // A failure here throws before anything is written: the file stays as it was.
+          refreshed = await oauth.refresh(current, this.#deps);
+        } catch (err) {
+          // Refused (invalid_grant: reused, expired, …): another tool may have rotated
+          // the token outside pi's lock. Only an entry that did not change fails.
+          if (!isPiError(err, "auth.refresh_failed") || attempt >= MAX_REFRESH_ATTEMPTS) {
+            throw err;
+          }
+          const changed = this.#changedSince(provider, current);
+          if (changed === undefined) throw err;
+          data = changed.data;
+          current = changed.entry;
+          if (alreadyDone(current)) {
+            this.#data = data;
+            return current;
+          }
+          continue; // stale still: refresh the new token
+        }
+        this.#commitRefresh(provider, refreshed);
+        return refreshed;
+      }
     } finally {
       lock.release();
     }
+  }
+
+  /**
+   * Checks, before a refresh request is sent, that a temp file can be created beside
+   * auth.json: a directory that cannot take it fails now, while the login is still valid.
+   */
+  #checkWritable(provider: string): void {
+    try {
+      checkWritableSync(this.path);
+    } catch (err) {
+      throw new PiError(
+        "io",
+        `Cannot refresh the ${provider} login: cannot write ${this.path} (${fsErrorReason(err)})`,
+        {
+          hint:
+            "make its directory writable, then try again (nothing was sent: the login is still valid)",
+          cause: err,
+        },
+      );
+    }
+  }
+
+  /**
+   * Saves a refreshed credential. The file is read again first (a tool that does not take
+   * pi's lock may have changed another entry). The old refresh token is spent by now, so a
+   * failure says plainly that the login is lost.
+   */
+  #commitRefresh(provider: string, refreshed: OAuthCredential): void {
+    let data: Data;
+    try {
+      data = this.#readFile();
+      data[provider] = refreshed;
+      writeFileAtomicSync(this.path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+    } catch (err) {
+      throw new PiError(
+        "auth.refresh_failed",
+        `Refreshed the ${provider} login but could not save it to ${this.path} (${
+          fsErrorReason(err)
+        }); the old login is no longer valid: run ${loginCommand(provider)}`,
+        { cause: err },
+      );
+    }
+    this.#data = data;
+  }
+
+  /** The entry on disk now, if its refresh token is no longer `sent.refresh`. Never throws. */
+  #changedSince(
+    provider: string,
+    sent: OAuthCredential,
+  ): { data: Data; entry: OAuthCredential } | undefined {
+    let data: Data;
+    try {
+      data = this.#readFile();
+    } catch {
+      return undefined;
+    }
+    const entry = credentialIn(data, provider);
+    if (!isOAuth(entry) || entry.refresh === sent.refresh) return undefined;
+    return { data, entry };
   }
 }

@@ -6,7 +6,8 @@
  */
 
 import type { Deps } from "../deps.ts";
-import { PiError } from "../errors.ts";
+import { checkRegularFile } from "../atomic_file.ts";
+import { fsErrorReason, PiError } from "../errors.ts";
 import { getAccountId, getJwtExpiry, isJwt } from "./jwt.ts";
 import type { OAuthCredential } from "./types.ts";
 
@@ -103,6 +104,7 @@ export async function importCodexAuth(
   const path = codexAuthPath(deps);
   let text: string;
   try {
+    checkRegularFile(path); // a FIFO would never end the read
     text = await Deno.readTextFile(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
@@ -111,7 +113,7 @@ export async function importCodexAuth(
         cause: err,
       });
     }
-    throw new PiError("io", `Cannot read ${path}: ${(err as Error).message}`, { cause: err });
+    throw new PiError("io", `Cannot read ${path}: ${fsErrorReason(err)}`, { cause: err });
   }
   let json: unknown;
   try {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { PiError } from "../errors.ts";
+import { fsErrorReason, PiError } from "../errors.ts";
 import { deadlineSignal } from "../sleep.ts";
 
 /** The default bound on waiting for the lock. */
@@ -155,7 +155,9 @@ async function takeLock(
     file = Deno.openSync(path, { read: true, write: true, create: true, mode: 0o600 });
   } catch (err) {
     releaseMutex();
-    throw new PiError("io", `Cannot open the lock file ${path}`, { cause: err });
+    throw new PiError("io", `Cannot open the lock file ${path}: ${fsErrorReason(err)}`, {
+      cause: err,
+    });
   }
 
   if (!wait) {
@@ -165,7 +167,7 @@ async function takeLock(
     } catch (err) {
       file.close();
       releaseMutex();
-      throw new PiError("io", `Cannot lock ${path}`, { cause: err });
+      throw new PiError("io", `Cannot lock ${path}: ${fsErrorReason(err)}`, { cause: err });
     }
     if (!locked) {
       file.close();
@@ -200,7 +202,7 @@ async function takeLock(
     stopWaiting();
     file.close();
     releaseMutex();
-    throw new PiError("io", `Cannot lock ${path}`, { cause: err });
+    throw new PiError("io", `Cannot lock ${path}: ${fsErrorReason(err)}`, { cause: err });
   }
   stopWaiting();
   if (outcome !== "locked") {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Deps } from "../deps.ts";
+import { baseUrlFromEnv, type Deps } from "../deps.ts";
 import { PiError, type PiErrorCode } from "../errors.ts";
 import { getAccountId, getJwtExpiry } from "./jwt.ts";
 import {
@@ -14,7 +14,6 @@ import {
   readTokenEndpointError,
 } from "./token_exchange.ts";
 import type { LoginCallbacks, LoginOptions, OAuthCredential, OAuthProvider } from "./types.ts";
-import { trimTrailingSlashes } from "../atomic_file.ts";
 
 /** The OAuth client id of the Codex CLI, which pi uses too. */
 export const OPENAI_CODEX_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann";
@@ -23,9 +22,14 @@ export const OPENAI_CODEX_DEFAULT_ISSUER = "https://auth.openai.com";
 /** The scopes pi asks for. */
 export const OPENAI_CODEX_SCOPE = "openid profile email offline_access";
 
-/** The issuer base URL: `$PI_OPENAI_CODEX_ISSUER` or auth.openai.com, without a trailing slash. */
+/**
+ * The issuer base URL: `$PI_OPENAI_CODEX_ISSUER` or auth.openai.com, without a trailing
+ * slash. A value that is not an http(s) URL is `PiError("config")` naming the variable.
+ */
 export function codexIssuer(deps: Pick<Deps, "env">): string {
-  return trimTrailingSlashes(deps.env("PI_OPENAI_CODEX_ISSUER") || OPENAI_CODEX_DEFAULT_ISSUER);
+  const fromEnv = deps.env("PI_OPENAI_CODEX_ISSUER");
+  if (!fromEnv) return OPENAI_CODEX_DEFAULT_ISSUER;
+  return baseUrlFromEnv(fromEnv, "PI_OPENAI_CODEX_ISSUER", OPENAI_CODEX_DEFAULT_ISSUER);
 }
 
 /** How long a token request may take before it counts as a network failure. */

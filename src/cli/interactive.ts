@@ -16,7 +16,7 @@
 
 import type { AuthStorage } from "../auth/auth_storage.ts";
 import type { Deps } from "../deps.ts";
-import { PiError } from "../errors.ts";
+import { exitCodeFor, PiError } from "../errors.ts";
 import { redact } from "../redact.ts";
 import type { ScopedModel } from "../models/glob.ts";
 import type { ModelRegistry } from "../models/model_registry.ts";
@@ -1176,9 +1176,10 @@ export async function runInteractive(
     noSession: args.options["no-session"] === true,
     redact: secretRedactor(auth, deps, [args.options["api-key"] as string | undefined]),
   });
-  const onAbort = () => app.exit(130);
+  // Ctrl+C, SIGTERM and SIGHUP (main.ts) end the app in order: 130, 143, 129.
+  const onAbort = () => app.exit(exitCodeFor(signal.reason));
   signal.addEventListener("abort", onAbort, { once: true });
-  term.enter({ onResize: () => app.onResize() });
+  term.enter({ onResize: () => app.onResize(), exitOnSignal: false });
   try {
     const input = term.readKeys((key) => {
       try {

@@ -89,15 +89,20 @@ export class Terminal {
 
   /**
    * Raw mode on, bracketed paste on. Termination signals restore the terminal and end
-   * the process (129 for SIGHUP, 143 for SIGTERM); `onResize` runs on SIGWINCH.
+   * the process (129 for SIGHUP, 143 for SIGTERM) unless `exitOnSignal` is false (the
+   * caller ends the process in order, as main.ts does for the interactive mode);
+   * `onResize` runs on SIGWINCH.
    */
-  enter(options: { onResize?: () => void } = {}): void {
+  enter(options: { onResize?: () => void; exitOnSignal?: boolean } = {}): void {
     if (this.#raw) return;
     this.#host.setRaw(true);
     this.#raw = true;
     this.write(PASTE_ON);
     globalThis.addEventListener("unload", this.#onUnload);
-    for (const [signal, code] of [["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+    const signals = options.exitOnSignal === false
+      ? []
+      : [["SIGTERM", 143], ["SIGHUP", 129]] as const;
+    for (const [signal, code] of signals) {
       this.#cleanups.push(this.#host.onSignal(signal, () => {
         this.restore();
         Deno.exit(code);

@@ -1,6 +1,7 @@
 /**
- * `pi logout [provider] [--all]`: `AuthStorage.logout` revokes an OAuth token at the issuer
- * (best effort, 5 s), then removes the local entry. Other providers' entries are untouched.
+ * `pi logout [provider] [--all]`: `AuthStorage.logout` removes the local entry, then revokes
+ * the removed OAuth token at the issuer (best effort, 5 s): a file that cannot be written
+ * fails before anything is revoked. Other entries (other providers', other tools') stay.
  * @module
  */
 
