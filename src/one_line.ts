@@ -7,10 +7,9 @@
  * @module
  */
 
-// deno-lint-ignore no-control-regex
 const ESCAPES =
+  // deno-lint-ignore no-control-regex
   /\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[PX^_][^\x1b]*(?:\x1b\\)?|[ -/]*[0-~])?|\x9b[0-?]*[ -/]*[@-~]/g;
-// deno-lint-ignore no-control-regex
 const LINE_BREAKS = /[\t ]*(?:\r\n|[\n\r\v\f\u0085\u2028\u2029])[\s]*/g;
 // deno-lint-ignore no-control-regex
 const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
