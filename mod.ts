@@ -98,6 +98,7 @@ import "./src/models/live_models.ts";
 import "./src/models/models_file.ts";
 import "./src/did_you_mean.ts";
 import "./src/redact.ts";
+import "./src/one_line.ts";
 import "./src/sleep.ts";
 import "./src/ai/retry.ts";
 import "./src/auth/token_exchange.ts";

@@ -226,7 +226,7 @@ Deno.test("pi login: a waiting login is cancelled by a second one, which complet
   });
 });
 
-Deno.test("pi login: a pasted URL with the wrong state is refused and nothing is written", async () => {
+Deno.test("pi login: a pasted URL with the wrong state is said and asked again; stdin ending then exits 1, nothing written", async () => {
   const held = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (held.addr as Deno.NetAddr).port;
   try {
@@ -239,9 +239,11 @@ Deno.test("pi login: a pasted URL with the wrong state is refused and nothing is
       try {
         await pi.waitStderr(new RegExp(`Port ${port} already in use`));
         await pi.write(`http://localhost:${port}/auth/callback?code=stolen&state=not-this-login\n`);
+        await pi.waitStderr(/^State mismatch: the pasted URL is not from this login; /m);
+        await pi.closeStdin(); // nothing else can complete this login now
         const result = await pi.done;
         assert.equal(result.code, 1);
-        assert.match(result.stderr, /^pi: State mismatch/m);
+        assert.match(result.stderr, /^pi: stdin ended without a redirect URL or code/m);
         assert.equal(issuer.tokenCalls.length, 0);
         assert.equal(await exists(authFile), false);
       } finally {

@@ -113,9 +113,10 @@ async function callbacksFor(
       if (line === null) {
         throw new PiError(
           "auth.login_failed",
-          "stdin ended before a redirect URL or code was entered",
+          "stdin ended without a redirect URL or code that logs in",
           {
-            hint: "pipe the redirect URL into pi login, or run it in a terminal",
+            hint:
+              "pipe the redirect URL into pi login, run it in a terminal, or use pi login --device",
           },
         );
       }
