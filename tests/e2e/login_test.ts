@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { REPO, spawnPi } from "./run_pi.ts";
 import { HAS_TMUX, TmuxPane } from "./tmux.ts";
+import { assertWhole, authorizeUrl, recordedPane } from "./raw_output.ts";
 import {
   type FakeIssuer,
   freePort,
@@ -521,5 +522,42 @@ Deno.test({
         await pane.kill();
       }
     });
+  },
+});
+
+Deno.test({
+  name:
+    "pi login at 80 columns with 1455 and 1457 held: 'Port 1455 already in use' and the URL unbroken",
+  ignore: !HAS_TMUX,
+  fn: async () => {
+    const a = Deno.listen({ hostname: "127.0.0.1", port: 1455 });
+    const b = Deno.listen({ hostname: "127.0.0.1", port: 1457 });
+    try {
+      await withSetup(async ({ dir, env }) => {
+        const { pane, raw } = await recordedPane(dir, { ...env, BROWSER: "true" }, [
+          "login",
+          "openai-codex",
+        ]);
+        try {
+          await pane.waitFor(/^> $/m);
+          const out = await raw();
+          assertWhole(
+            out,
+            "Port 1455 already in use (and 1457): finish the login by pasting the URL the browser ends on",
+            "the busy-port line",
+          );
+          const url = authorizeUrl(out);
+          assertWhole(out, `  ${url}`, "the URL");
+          assert.match(await pane.screen(), new RegExp(`^  ${RegExp.escape(url)}$`, "m"));
+          await pane.keys("C-c");
+          assert.equal(await pane.exitCode(), 130);
+        } finally {
+          await pane.kill();
+        }
+      });
+    } finally {
+      a.close();
+      b.close();
+    }
   },
 });
