@@ -53,6 +53,9 @@ async function redirectOf(url: string): Promise<string> {
   return hops.at(-1)!.url;
 }
 
+/** A login that hangs fails in 20 s rather than at the 5-minute limit. */
+const LIMIT = { timeoutMs: 20_000 };
+
 Deno.test("paste with a callback server waiting: empty, a typo and another login's URL are each asked again; the browser then completes", async () => {
   const issuer = startFakeIssuer();
   const port = freePort();
@@ -62,18 +65,22 @@ Deno.test("paste with a callback server waiting: empty, a typo and another login
   let browsing: Promise<unknown> = Promise.resolve();
   const answers = ["", "   ", "hello world", otherLogin(port)];
   try {
-    const credential = await loginOpenAICodex({
-      onAuth: (info) => url = info.url,
-      onProgress: (m) => progress.push(m),
-      onPrompt(prompt) {
-        prompts.push(prompt.message);
-        const answer = answers.shift();
-        if (answer !== undefined) return Promise.resolve(answer);
-        // Every answer so far was unusable: the callback server still waits for the browser.
-        browsing = follow(url);
-        return pending(prompt);
+    const credential = await loginOpenAICodex(
+      {
+        onAuth: (info) => url = info.url,
+        onProgress: (m) => progress.push(m),
+        onPrompt(prompt) {
+          prompts.push(prompt.message);
+          const answer = answers.shift();
+          if (answer !== undefined) return Promise.resolve(answer);
+          // Every answer so far was unusable: the callback server still waits for the browser.
+          browsing = follow(url);
+          return pending(prompt);
+        },
       },
-    }, testDeps(issuer, port));
+      testDeps(issuer, port),
+      LIMIT,
+    );
     await browsing;
     assert.equal(credential.accountId, TEST_ACCOUNT_ID);
     assert.equal(prompts.length, 5);
