@@ -142,6 +142,23 @@ Deno.test("promptText: typing, Backspace and a bracketed paste (its line break d
   assert.equal(stripAnsi(last), ""); // nothing drawn after the erase
 });
 
+Deno.test("promptText: Enter on an empty (or blank) line is no answer; the prompt stays", async () => {
+  const f = fakeTerminal();
+  const answer = promptText({ message: "Paste the URL", terminal: f.term });
+  await drawn(f.written, "Paste the URL");
+  let settled = false;
+  answer.then(() => settled = true, () => settled = true);
+  f.push("\r");
+  f.push("  \r");
+  f.push("\x7f\x7fcode#state");
+  await drawn(f.written, "> code#state");
+  assert.equal(settled, false, "an empty Enter answered the prompt");
+  assert.deepEqual(f.raw, [true]); // still the one prompt, still in raw mode
+  f.push("\r");
+  assert.equal(await answer, "code#state");
+  assert.deepEqual(f.raw, [true, false]);
+});
+
 Deno.test("promptText: when its signal aborts, the prompt is erased and raw mode is off at once", async () => {
   const f = fakeTerminal();
   const controller = new AbortController();
@@ -264,9 +281,11 @@ Deno.test({
       await t.type(`http://localhost:${port}/auth/callback?code=x&state=not-this-login`);
       await t.waitFor(/state=not-this-login/);
       await t.keys("Enter");
+      // Another login's URL is said in one line and asked again (the login goes on).
+      await t.waitFor(/^State mismatch: the pasted URL is not from this login;.*\n.*\n> $/m);
+      await t.keys("C-c");
       const r = await result(t);
-      assert.equal(r.exit, 1, r.screen);
-      assert.match(r.screen, /^pi: State mismatch/m);
+      assert.equal(r.exit, 130, r.screen);
       assert.match(r.screen, /^Log in to ChatGPT Plus\/Pro \(Codex Subscription\)/m);
       // The menu's erase and summary left the login's own lines whole.
       assert.match(r.screen, /^Opening the browser at:$/m);

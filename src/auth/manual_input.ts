@@ -6,6 +6,8 @@
  */
 
 import { PiError } from "../errors.ts";
+import { oneLine } from "../one_line.ts";
+import { redact } from "../redact.ts";
 
 /**
  * What a pasted text holds (see {@link parseManualInput}).
@@ -79,10 +81,84 @@ export function parseManualInput(input: string): ManualInput {
   return { code: text };
 }
 
+/** How much of a pasted text an error quotes back. */
+const QUOTE_LIMIT = 60;
+
+/** A pasted text quoted in one line: no escape sequences or controls, tokens redacted, cut short. */
+function quote(input: string): string {
+  const text = redact(oneLine(input));
+  return JSON.stringify(text.length > QUOTE_LIMIT ? `${text.slice(0, QUOTE_LIMIT - 1)}…` : text);
+}
+
+/**
+ * What a pasted text is worth to the login waiting for it (see {@link checkManualInput}):
+ * its code; or an error, with `retry` when the user can simply paste again (no code in
+ * the text, or a `state` from another login) rather than the issuer having refused.
+ */
+export type ManualInputCheck =
+  | { ok: true; code: string }
+  | { ok: false; retry: boolean; error: PiError };
+
+/**
+ * Checks a pasted text against the state this login sent. A present state that differs
+ * is `auth.state_mismatch` and a text without a code `auth.login_failed`, both with
+ * `retry: true` (ask again); an `error=` from the issuer is `auth.login_failed` with
+ * `retry: false`. Error messages are one line; the pasted text they quote is cleaned
+ * with `oneLine`, redacted and cut short. Never throws.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkManualInput } from "./manual_input.ts";
+ * assert.deepEqual(checkManualInput("abc#xyz", "xyz"), { ok: true, code: "abc" });
+ * const typo = checkManualInput("hello world", "xyz");
+ * assert.ok(!typo.ok && typo.retry);
+ * ```
+ */
+export function checkManualInput(input: string, expectedState: string): ManualInputCheck {
+  const parsed = parseManualInput(input);
+  if (parsed.state !== undefined && parsed.state !== expectedState) {
+    return {
+      ok: false,
+      retry: true,
+      error: new PiError(
+        "auth.state_mismatch",
+        "State mismatch: the pasted URL is not from this login",
+        { hint: "paste the redirect URL of the login you just started (the newest browser tab)" },
+      ),
+    };
+  }
+  if (parsed.error) {
+    return {
+      ok: false,
+      retry: false,
+      error: new PiError("auth.login_failed", `The issuer refused the login: ${parsed.error}`, {
+        hint: parsed.errorDescription ?? "run pi login again",
+      }),
+    };
+  }
+  if (!parsed.code) {
+    return {
+      ok: false,
+      retry: true,
+      error: new PiError(
+        "auth.login_failed",
+        `No authorization code in the pasted text ${quote(input)}`,
+        {
+          hint:
+            "paste the whole URL the browser ends on (http://localhost:…/auth/callback?code=…&state=…)",
+        },
+      ),
+    };
+  }
+  return { ok: true, code: parsed.code };
+}
+
 /**
  * The code from a pasted text, checked against the state this login sent. Throws
  * `PiError("auth.state_mismatch")` when a state is present and differs, and
- * `PiError("auth.login_failed")` when there is no code or the issuer reported an error.
+ * `PiError("auth.login_failed")` when there is no code or the issuer reported an error
+ * (see {@link checkManualInput}, which says which of these to ask again for).
  *
  * @example
  * ```ts
@@ -92,25 +168,7 @@ export function parseManualInput(input: string): ManualInput {
  * ```
  */
 export function codeFromManualInput(input: string, expectedState: string): string {
-  const parsed = parseManualInput(input);
-  if (parsed.state !== undefined && parsed.state !== expectedState) {
-    throw new PiError(
-      "auth.state_mismatch",
-      "State mismatch: the pasted URL is not from this login",
-      {
-        hint: "paste the redirect URL of the login you just started, or run pi login again",
-      },
-    );
-  }
-  if (parsed.error) {
-    throw new PiError("auth.login_failed", `The issuer refused the login: ${parsed.error}`, {
-      hint: parsed.errorDescription ?? "run pi login again",
-    });
-  }
-  if (!parsed.code) {
-    throw new PiError("auth.login_failed", "No authorization code in the pasted text", {
-      hint: "paste the full URL the browser was sent to (http://localhost:…/auth/callback?code=…)",
-    });
-  }
-  return parsed.code;
+  const checked = checkManualInput(input, expectedState);
+  if (!checked.ok) throw checked.error;
+  return checked.code;
 }

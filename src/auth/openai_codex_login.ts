@@ -15,7 +15,7 @@ import {
   pollDeviceAuthorization,
   processDeviceCodeResponse,
 } from "./device_login.ts";
-import { codeFromManualInput } from "./manual_input.ts";
+import { checkManualInput } from "./manual_input.ts";
 import {
   codexIssuer,
   credentialFromTokenResponse,
@@ -26,6 +26,7 @@ import { buildAuthorizeUrl, generatePkce, generateState } from "./pkce.ts";
 import { exchangeCode } from "./token_exchange.ts";
 import type { LoginCallbacks, LoginOptions, OAuthCredential } from "./types.ts";
 import { trimTrailingSlashes } from "../atomic_file.ts";
+import { oneLine } from "../one_line.ts";
 
 /** The browser login gives up after 5 minutes. */
 export const LOGIN_TIMEOUT_MS = 5 * 60 * 1000;
@@ -138,39 +139,97 @@ function minutes(ms: number): string {
 const never = new Promise<never>(() => {});
 
 /**
- * Waits for the user to paste the redirect URL (or code). With a callback server also
- * waiting, a prompt that fails (stdin closed) just stops prompting: the browser can still
- * finish the login. An interruption always ends the login.
+ * How many answers in a row may bring no code before the paste prompt gives up: far more
+ * than anyone types, but an `onPrompt` that answers at once without asking anyone (a
+ * closed stdin read as `""`) must not spin until the time limit.
  */
-async function manualCode(
-  callbacks: LoginCallbacks,
-  expected: { state: string; redirectUri: string },
-  racing: boolean,
-  signal: AbortSignal,
-): Promise<string> {
-  const message = racing
+export const MAX_PASTE_ATTEMPTS = 50;
+
+/** What the paste prompt needs of the login it belongs to. */
+interface PasteContext {
+  callbacks: LoginCallbacks;
+  state: string;
+  redirectUri: string;
+  /** Whether a callback server is listening too (the browser can still finish the login). */
+  racing: boolean;
+  /** Aborts when the login is over (callback won, time limit, Ctrl+C). */
+  signal: AbortSignal;
+  /** Exchanges a code for the credential. */
+  exchange(code: string, signal: AbortSignal): Promise<OAuthCredential>;
+}
+
+/** `error` as the one line a user reads: message and hint, no escape sequences. */
+function problemLine(err: unknown): string {
+  if (isPiError(err)) return oneLine(err.hint ? `${err.message}; ${err.hint}` : err.message);
+  return oneLine(err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Asks for the redirect URL (or code) until a pasted one logs in. An empty answer is asked
+ * again; a text without a code, a `state` from another login or a code the issuer does not
+ * take is reported in one line (`onProgress`, else in front of the next question) and asked
+ * again, while the callback server (if any) keeps waiting. A prompt that fails (stdin
+ * closed) stops the pasting when a callback server can still finish the login, and ends the
+ * login when nothing else can. An interruption always ends the login.
+ */
+async function pasteLogin(ctx: PasteContext): Promise<OAuthCredential> {
+  const { callbacks, signal } = ctx;
+  const question = ctx.racing
     ? "Or paste the redirect URL (or code) here"
     : "Paste the URL the browser ends on (or the code)";
-  let text: string;
-  try {
-    text = await callbacks.onPrompt({
-      message,
-      placeholder: `${expected.redirectUri}?code=…&state=…`,
-      signal,
-    });
-  } catch (err) {
+  let problem: string | undefined;
+  for (let attempt = 1;; attempt++) {
+    let text: string;
+    try {
+      text = await callbacks.onPrompt({
+        message: problem !== undefined && !callbacks.onProgress
+          ? `${problem}. ${question}`
+          : question,
+        placeholder: `${ctx.redirectUri}?code=…&state=…`,
+        signal,
+      });
+    } catch (err) {
+      if (signal.aborted) return never;
+      if (!ctx.racing || isPiError(err, "interrupted")) throw err;
+      // The prompt cannot ask any more (stdin ended), but the browser can still finish.
+      const why = oneLine(err instanceof Error ? err.message : String(err));
+      callbacks.onProgress?.(`${why}: still waiting for the browser (Ctrl+C cancels)`);
+      return never;
+    }
     if (signal.aborted) return never;
-    if (racing && !isPiError(err, "interrupted")) return never;
-    throw err;
+    let error: PiError | undefined; // undefined: an empty answer, simply asked again
+    if (text.trim() !== "") {
+      const checked = checkManualInput(text, ctx.state);
+      if (!checked.ok && !checked.retry) throw checked.error;
+      if (checked.ok) {
+        callbacks.onProgress?.("Exchanging the authorization code for tokens…");
+        try {
+          return await ctx.exchange(checked.code, signal);
+        } catch (err) {
+          if (signal.aborted) return never;
+          error = new PiError(
+            "auth.login_failed",
+            `The pasted code did not log in: ${
+              oneLine(err instanceof Error ? err.message : String(err))
+            }`,
+            { hint: "check it, or paste the whole redirect URL again", cause: err },
+          );
+        }
+      } else {
+        error = checked.error;
+      }
+    }
+    if (attempt >= MAX_PASTE_ATTEMPTS) {
+      if (ctx.racing) return never; // stop asking; the browser can still finish
+      throw error ?? new PiError("auth.login_failed", "No code was entered", {
+        hint: "paste the redirect URL the browser ends on, or run pi login --device",
+      });
+    }
+    if (error !== undefined) {
+      problem = problemLine(error);
+      callbacks.onProgress?.(problem);
+    }
   }
-  if (signal.aborted) return never;
-  if (text.trim() === "") {
-    if (racing) return never;
-    throw new PiError("auth.login_failed", "No code was entered", {
-      hint: "paste the redirect URL the browser ends on, or run pi login --device",
-    });
-  }
-  return codeFromManualInput(text, expected.state);
 }
 
 async function browserLogin(
@@ -213,6 +272,20 @@ async function browserLogin(
       state,
       extraParams: cfg.extras,
     }).href;
+    const exchange = async (code: string, signal?: AbortSignal) =>
+      credentialFromTokenResponse(
+        await exchangeCode(
+          {
+            tokenEndpoint: cfg.issuer + cfg.paths.token,
+            code,
+            redirectUri,
+            clientId: cfg.clientId,
+            codeVerifier: pkce.verifier,
+          },
+          { fetch: deps.fetch, signal },
+        ),
+        deps,
+      );
 
     const stopped = new Promise<never>((_, reject) => {
       inner.signal.addEventListener("abort", () => reject(inner.signal.reason), { once: true });
@@ -225,10 +298,8 @@ async function browserLogin(
       }, cfg.timeoutMs);
     });
     stopped.catch(() => {});
-    const contenders: Promise<string>[] = [stopped];
-    if (server) contenders.push(server.code);
-    const waiting = Promise.race(contenders);
-    waiting.catch(() => {});
+    const contenders: Promise<{ code: string } | { credential: OAuthCredential }>[] = [stopped];
+    if (server) contenders.push(server.code.then((code) => ({ code })));
 
     callbacks.onAuth({
       url,
@@ -244,24 +315,22 @@ async function browserLogin(
         );
       }
     }
-    // The paste prompt races the callback; whichever comes first wins.
-    const code = await Promise.race([
-      waiting,
-      manualCode(callbacks, { state, redirectUri }, !!server, inner.signal),
-    ]);
-    inner.abort(new PiError("auth.login_cancelled", "Login finished"));
-    callbacks.onProgress?.("Exchanging the authorization code for tokens…");
-    const tokens = await exchangeCode(
-      {
-        tokenEndpoint: cfg.issuer + cfg.paths.token,
-        code,
+    // The paste prompt races the callback; whichever brings a working code first wins.
+    contenders.push(
+      pasteLogin({
+        callbacks,
+        state,
         redirectUri,
-        clientId: cfg.clientId,
-        codeVerifier: pkce.verifier,
-      },
-      { fetch: deps.fetch, signal: outer },
+        racing: !!server,
+        signal: inner.signal,
+        exchange,
+      }).then((credential) => ({ credential })),
     );
-    return credentialFromTokenResponse(tokens, deps);
+    const won = await Promise.race(contenders);
+    inner.abort(new PiError("auth.login_cancelled", "Login finished"));
+    if ("credential" in won) return won.credential;
+    callbacks.onProgress?.("Exchanging the authorization code for tokens…");
+    return await exchange(won.code, outer);
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener("abort", onOuterAbort);

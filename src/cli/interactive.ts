@@ -405,7 +405,8 @@ class App {
         focus.resolve(undefined);
       } else {
         const result = focus.editor.onKey(key);
-        if (result.type === "submit") {
+        // An empty line is no answer: the prompt stays (keys typed next still reach it).
+        if (result.type === "submit" && result.text.trim() !== "") {
           this.focus = { kind: "editor" };
           focus.resolve(result.text);
         }
@@ -921,7 +922,13 @@ class App {
         },
         onPrompt: async ({ message, signal }) => {
           const text = await this.ask(message, signal);
-          return text ?? "";
+          // Escape: no more pasting (a waiting browser login goes on); "" is asked again.
+          if (text === undefined) {
+            throw new PiError("auth.login_cancelled", "The paste prompt was closed", {
+              hint: "run /login again",
+            });
+          }
+          return text;
         },
         onProgress: (message) => this.info(message),
         onDeviceCode: ({ userCode, verificationUrl }) => {

@@ -6,11 +6,16 @@
 
 import { AuthStorage } from "../auth/auth_storage.ts";
 import type { Deps } from "../deps.ts";
+import { oneLine } from "../one_line.ts";
 
-/** The AuthStorage of this process's agent dir; warnings go to stderr unless `onWarning` takes them. */
+/**
+ * The AuthStorage of this process's agent dir; warnings go to stderr (as one line, like every
+ * error) unless `onWarning` takes them.
+ */
 export function openAuthStorage(
   deps: Deps,
-  onWarning: (message: string) => void = (message) => deps.stderr.write(`pi: ${message}\n`),
+  onWarning: (message: string) => void = (message) =>
+    deps.stderr.write(`pi: ${oneLine(message)}\n`),
 ): AuthStorage {
   return new AuthStorage(undefined, { deps, onWarning });
 }

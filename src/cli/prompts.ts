@@ -185,8 +185,9 @@ async function interact<T>(
 
 /**
  * Asks for one line of text in the terminal (on stderr, so stdout stays clean). Enter
- * answers; a paste's line breaks are dropped; the prompt is erased afterwards, and at once
- * when `signal` aborts (the answer is no longer needed), which rejects with its reason.
+ * answers, except on an empty line, which is ignored (the prompt stays); a paste's line
+ * breaks are dropped; the prompt is erased afterwards, and at once when `signal` aborts
+ * (the answer is no longer needed), which rejects with its reason.
  */
 export async function promptText(
   options: { message: string; signal?: AbortSignal; terminal?: PromptTerminal },
@@ -203,7 +204,10 @@ export async function promptText(
   }, (key) => {
     if (key.type === "key") {
       if (key.name === "ctrl+c") throw interrupted();
-      if (key.name === "enter" || key.name === "newline") return { value: editor.text };
+      if (key.name === "enter" || key.name === "newline") {
+        // An empty line is no answer: the prompt stays and asks again.
+        return editor.text.trim() === "" ? undefined : { value: editor.text };
+      }
     }
     editor.onKey(key.type === "paste" ? { ...key, text: key.text.replace(/\s*\n\s*/g, "") } : key);
     return undefined;

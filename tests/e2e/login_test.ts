@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { REPO, spawnPi } from "./run_pi.ts";
 import { HAS_TMUX, TmuxPane } from "./tmux.ts";
+import { assertWhole, authorizeUrl, recordedPane } from "./raw_output.ts";
 import {
   type FakeIssuer,
   freePort,
@@ -226,7 +227,7 @@ Deno.test("pi login: a waiting login is cancelled by a second one, which complet
   });
 });
 
-Deno.test("pi login: a pasted URL with the wrong state is refused and nothing is written", async () => {
+Deno.test("pi login: a pasted URL with the wrong state is said and asked again; stdin ending then exits 1, nothing written", async () => {
   const held = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (held.addr as Deno.NetAddr).port;
   try {
@@ -239,9 +240,11 @@ Deno.test("pi login: a pasted URL with the wrong state is refused and nothing is
       try {
         await pi.waitStderr(new RegExp(`Port ${port} already in use`));
         await pi.write(`http://localhost:${port}/auth/callback?code=stolen&state=not-this-login\n`);
+        await pi.waitStderr(/^State mismatch: the pasted URL is not from this login; /m);
+        await pi.closeStdin(); // nothing else can complete this login now
         const result = await pi.done;
         assert.equal(result.code, 1);
-        assert.match(result.stderr, /^pi: State mismatch/m);
+        assert.match(result.stderr, /^pi: stdin ended without a redirect URL or code/m);
         assert.equal(issuer.tokenCalls.length, 0);
         assert.equal(await exists(authFile), false);
       } finally {
@@ -519,5 +522,42 @@ Deno.test({
         await pane.kill();
       }
     });
+  },
+});
+
+Deno.test({
+  name:
+    "pi login at 80 columns with 1455 and 1457 held: 'Port 1455 already in use' and the URL unbroken",
+  ignore: !HAS_TMUX,
+  fn: async () => {
+    const a = Deno.listen({ hostname: "127.0.0.1", port: 1455 });
+    const b = Deno.listen({ hostname: "127.0.0.1", port: 1457 });
+    try {
+      await withSetup(async ({ dir, env }) => {
+        const { pane, raw } = await recordedPane(dir, { ...env, BROWSER: "true" }, [
+          "login",
+          "openai-codex",
+        ]);
+        try {
+          await pane.waitFor(/^> $/m);
+          const out = await raw();
+          assertWhole(
+            out,
+            "Port 1455 already in use (and 1457): finish the login by pasting the URL the browser ends on",
+            "the busy-port line",
+          );
+          const url = authorizeUrl(out);
+          assertWhole(out, `  ${url}`, "the URL");
+          assert.match(await pane.screen(), new RegExp(`^  ${RegExp.escape(url)}$`, "m"));
+          await pane.keys("C-c");
+          assert.equal(await pane.exitCode(), 130);
+        } finally {
+          await pane.kill();
+        }
+      });
+    } finally {
+      a.close();
+      b.close();
+    }
   },
 });

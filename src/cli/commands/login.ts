@@ -7,12 +7,16 @@
 import type { Deps } from "../../deps.ts";
 import { PiError } from "../../errors.ts";
 import { openAuthStorage } from "../open_auth.ts";
+import { oneLine } from "../../one_line.ts";
 import { getJwtClaims } from "../../auth/jwt.ts";
 import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers.ts";
 import type { LoginCallbacks, OAuthCredential, OAuthProvider } from "../../auth/types.ts";
 import type { ParsedArgs } from "../args.ts";
 
-/** Who a credential belongs to: `as ada@example.com (plan pro)`, as far as the token says. */
+/**
+ * Who a credential belongs to: `ada@example.com (plan pro)`, as far as the token says; one
+ * line without escape sequences, whatever the token holds.
+ */
 export function describeAccount(credential: OAuthCredential): string {
   let claims: { email?: string; planType?: string; accountId?: string } = {};
   try {
@@ -24,7 +28,8 @@ export function describeAccount(credential: OAuthCredential): string {
     (credential.accountId ?? claims.accountId
       ? `account ${credential.accountId ?? claims.accountId}`
       : "an unknown account");
-  return claims.planType ? `${who} (plan ${claims.planType})` : who;
+  // Claims come from the issuer: one line, no escape sequences.
+  return oneLine(claims.planType ? `${who} (plan ${claims.planType})` : who);
 }
 
 /**
@@ -85,37 +90,47 @@ async function callbacksFor(
   const prompts = await import("../prompts.ts");
   const lines = terminal ? undefined : new prompts.StdinLines(deps.stdin.readable);
   let asked = false;
+  // Everything shown comes from the issuer or the flow (URLs, the device code, its error
+  // texts): printed as one line each, without escape sequences. URLs stay on a line of
+  // their own, never wrapped by pi (the terminal wraps them, so they stay clickable).
   return {
     signal,
     onAuth({ url, instructions }) {
       err.write(
-        `\n${noBrowser ? "Open this URL in a browser" : "Opening the browser at"}:\n\n  ${url}\n\n`,
+        `\n${noBrowser ? "Open this URL in a browser" : "Opening the browser at"}:\n\n  ${
+          oneLine(url)
+        }\n\n`,
       );
-      if (instructions) err.write(`${instructions}\n`);
+      if (instructions) err.write(`${oneLine(instructions)}\n`);
     },
     onProgress(message) {
-      err.write(`${message}\n`);
+      err.write(`${oneLine(message)}\n`);
     },
     onDeviceCode({ userCode, verificationUrl }) {
       err.write(
-        `\nOn any device, open\n\n  ${verificationUrl}\n\nand enter the code\n\n    ${userCode}\n\n` +
+        `\nOn any device, open\n\n  ${oneLine(verificationUrl)}\n\nand enter the code\n\n    ${
+          oneLine(userCode)
+        }\n\n` +
           "Waiting for you to finish (up to 15 minutes; Ctrl+C cancels)…\n",
       );
     },
     async onPrompt({ message, signal: promptSignal }) {
       const both = promptSignal ? AbortSignal.any([signal, promptSignal]) : signal;
-      if (lines === undefined) return await prompts.promptText({ message, signal: both });
+      if (lines === undefined) {
+        return await prompts.promptText({ message: oneLine(message), signal: both });
+      }
       if (!asked) {
-        err.write(`${message} (reading stdin):\n`);
+        err.write(`${oneLine(message)} (reading stdin):\n`);
         asked = true;
       }
       const line = await lines.nextNonEmpty(both);
       if (line === null) {
         throw new PiError(
           "auth.login_failed",
-          "stdin ended before a redirect URL or code was entered",
+          "stdin ended without a redirect URL or code that logs in",
           {
-            hint: "pipe the redirect URL into pi login, or run it in a terminal",
+            hint:
+              "pipe the redirect URL into pi login, run it in a terminal, or use pi login --device",
           },
         );
       }

@@ -10,6 +10,7 @@ import type { Deps } from "../../deps.ts";
 import type { Model } from "../../models/types.ts";
 import type { ParsedArgs } from "../args.ts";
 import { openModelRegistry } from "../model_selection.ts";
+import { oneLine } from "../../one_line.ts";
 
 /** How long `pi models` waits for the live list. */
 export const LIVE_LIST_WAIT_MS = 3000;
@@ -21,16 +22,20 @@ export function formatTokens(n: number): string {
   return String(n);
 }
 
-/** The table `pi models` prints. */
+/**
+ * The table `pi models` prints. Provider, id, name and levels come from models.json or the
+ * live list: each cell is one line without escape sequences (`oneLine`), so no model can
+ * break the table or restyle the terminal (`--json` keeps them as they are, JSON-escaped).
+ */
 export function modelsTable(models: readonly Model[], loggedIn: (provider: string) => boolean) {
   const rows = [
     ["PROVIDER", "ID", "NAME", "CONTEXT", "REASONING", "LOGGED IN"],
     ...models.map((m) => [
-      m.provider,
-      m.id,
-      m.name,
+      oneLine(m.provider),
+      oneLine(m.id),
+      oneLine(m.name),
       formatTokens(m.contextWindow),
-      m.reasoning.length > 0 ? m.reasoning.join(",") : "-",
+      m.reasoning.length > 0 ? oneLine(m.reasoning.join(",")) : "-",
       loggedIn(m.provider) ? "yes" : "no",
     ]),
   ];

@@ -11,6 +11,7 @@ import { openUsageStore } from "../usage_store.ts";
 import type { UsageSnapshot } from "../../ai/types.ts";
 import type { UsageSnapshotStore } from "../../ai/usage.ts";
 import { createStyle } from "../render.ts";
+import { oneLine } from "../../one_line.ts";
 import { formatRateLimits } from "./slash.ts";
 import { getJwtClaims, type JwtClaims } from "../../auth/jwt.ts";
 import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers.ts";
@@ -142,9 +143,10 @@ function line(s: ProviderStatus): string {
     ? `key from ${s.env}`
     : `key from ${s.source}`;
   const parts = [from];
-  if (s.email) parts.push(s.email);
-  if (s.plan) parts.push(`plan ${s.plan}`);
-  if (s.accountId) parts.push(`account ${s.accountId}`);
+  // Email, plan and account come from the issuer's token or auth.json: one line each.
+  if (s.email) parts.push(oneLine(s.email));
+  if (s.plan) parts.push(`plan ${oneLine(s.plan)}`);
+  if (s.accountId) parts.push(`account ${oneLine(s.accountId)}`);
   if (s.expiresIn) {
     parts.push(
       s.expired ? `expired ${s.expiresIn} (refreshed on next use)` : `expires ${s.expiresIn}`,
@@ -161,11 +163,12 @@ export function runStatus(args: ParsedArgs, deps: Deps): number {
     deps.stdout.write(JSON.stringify({ authFile: storage.path, providers }, null, 2) + "\n");
     return 0;
   }
-  const width = Math.max(...providers.map((p) => p.id.length));
+  const ids = providers.map((p) => oneLine(p.id)); // auth.json's entry names, as one line
+  const width = Math.max(...ids.map((id) => id.length));
   deps.stdout.write(`Credentials: ${storage.path}\n`);
   const style = createStyle(false);
-  for (const p of providers) {
-    deps.stdout.write(`  ${p.id.padEnd(width)}  ${line(p)}\n`);
+  for (const [i, p] of providers.entries()) {
+    deps.stdout.write(`  ${ids[i].padEnd(width)}  ${line(p)}\n`);
     if (p.usage) {
       const indent = " ".repeat(width + 2);
       for (const l of formatRateLimits(p.usage, deps.now(), style)) {
