@@ -201,9 +201,55 @@ export function httpFailure(
   });
 }
 
+/**
+ * What went wrong with a connection, in a few words: Deno's fetch says only "fetch failed"
+ * and keeps the reason (refused, no such host, timed out, a certificate) in its causes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { networkDetail } from "./retry.ts";
+ * const err = new TypeError("fetch failed", {
+ *   cause: new Error(
+ *     "error sending request for url (http://127.0.0.1:9/v1): client error (Connect): tcp connect error: Connection refused (os error 111)",
+ *   ),
+ * });
+ * assert.equal(networkDetail(err), "connection refused by 127.0.0.1:9");
+ * ```
+ */
+export function networkDetail(err: unknown): string {
+  const messages: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; e !== undefined && depth < 8; depth++) {
+    messages.push(e instanceof Error ? e.message : String(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  const all = messages.join(" · ");
+  const url = /url \((https?:\/\/[^)\s]+)\)/.exec(all)?.[1];
+  let host = "";
+  try {
+    if (url) host = new URL(url).host;
+  } catch {
+    // no host to name
+  }
+  const at = (text: string, prep: string) => host ? `${text} ${prep} ${host}` : text;
+  if (/connection refused/i.test(all)) return at("connection refused", "by");
+  if (/dns error|failed to lookup|name or service not known|no address associated/i.test(all)) {
+    return at("could not resolve the host", "for");
+  }
+  if (/timed? ?out/i.test(all)) return at("connection timed out", "to");
+  if (/connection reset|broken pipe|unexpected eof|connection closed/i.test(all)) {
+    return at("the connection was closed", "by");
+  }
+  if (/certificate|tls|ssl/i.test(all)) {
+    return at(`TLS failed (${messages.at(-1)})`, "with");
+  }
+  return messages.at(-1) ?? "unknown error";
+}
+
 /** A connection failure (fetch threw, the body broke). */
 export function networkFailure(provider: string, cause: unknown): ApiFailure {
-  const detail = cause instanceof Error ? cause.message : String(cause);
+  const detail = networkDetail(cause);
   return new ApiFailure("api.network", `Could not reach ${provider}: ${redact(detail)}`, {
     cause,
     retryable: true,

@@ -726,7 +726,9 @@ class App {
         }
         turn.tools.clear();
         if (event.reason === "error") {
-          const why = oneLine(redact(event.error ?? "The model failed"));
+          const why = oneLine(
+            redact(`${event.error ?? "The model failed"}${event.hint ? `; ${event.hint}` : ""}`),
+          );
           commit.push(s.red(`✗ ${why}`));
         } else if (event.reason === "max_turns") {
           commit.push(s.yellow(`! ${event.error}`));
