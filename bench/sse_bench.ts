@@ -1,14 +1,18 @@
 /**
  * SSE decoding throughput: pi's SSEDecoder (bytes → events → parsed JSON Responses
  * events) against the `openai` SDK's `Stream.fromSSEResponse` on the same 20 MB
- * synthetic Responses stream, delivered in 16 KiB chunks.
+ * synthetic Responses stream, delivered in 16 KiB chunks. `pi-neutral` adds the
+ * Responses parser as an async generator per event (parseResponsesStream); `pi-batched`
+ * is how the stream client reads: the events of each chunk through the synchronous parser.
  *
  *   deno bench -A bench/sse_bench.ts
+ *   deno run -A bench/sse_bench.ts --report
  */
 
 import { Stream } from "npm:openai@7.57.0/streaming";
-import { parseResponsesStream } from "../src/ai/responses_shared.ts";
-import { iterateSSE, SSEDecoder } from "../src/ai/sse.ts";
+import { parseResponsesStream, ResponsesParser } from "../src/ai/responses_shared.ts";
+import { iterateSSE, readSSE, SSEDecoder } from "../src/ai/sse.ts";
+import type { StopReason, StreamEvent } from "../src/ai/types.ts";
 
 const CHUNK = 16 * 1024;
 const ENC = new TextEncoder();
@@ -150,6 +154,34 @@ export async function decodePiNeutral(): Promise<number> {
   return n;
 }
 
+/**
+ * pi as the stream client reads: each read's SSE events (readSSE) through the synchronous
+ * ResponsesParser in one go, as stream.ts does.
+ */
+export async function decodePiBatched(): Promise<number> {
+  const parser = new ResponsesParser({
+    provider: "openai",
+    billed: true,
+    cost: { input: 1, output: 1, cacheRead: 0, cacheWrite: 0 },
+  });
+  const out: StreamEvent[] = [];
+  let n = 0;
+  let text = 0;
+  let stop: StopReason | undefined;
+  for await (const batch of readSSE(readable())) {
+    for (let i = 0; i < batch.length && stop === undefined; i++) stop = parser.push(batch[i], out);
+    for (let i = 0; i < out.length; i++) {
+      const ev = out[i];
+      if (ev.type === "text_delta") text += ev.delta.length;
+      n++;
+    }
+    out.length = 0;
+    if (stop !== undefined) break;
+  }
+  if (text === 0 || stop !== "stop") throw new Error("bad stream");
+  return n;
+}
+
 // Sanity: both see every event.
 const [a, b] = [await decodePi(), await decodeSdk()];
 if (a !== EVENTS || b !== EVENTS) {
@@ -184,8 +216,22 @@ Deno.bench({
   },
 });
 
+Deno.bench({
+  name: `pi bytes → neutral StreamEvents, a read at a time (${MB.toFixed(1)} MB)`,
+  group: "sse",
+  n: 5,
+  async fn() {
+    await decodePiBatched();
+  },
+});
+
 if (import.meta.main && Deno.args.includes("--report")) {
-  const fns = [["sdk", decodeSdk], ["pi", decodePi], ["pi-neutral", decodePiNeutral]] as const;
+  const fns = [
+    ["sdk", decodeSdk],
+    ["pi", decodePi],
+    ["pi-neutral", decodePiNeutral],
+    ["pi-batched", decodePiBatched],
+  ] as const;
   for (const [name, fn] of fns) {
     const runs: number[] = [];
     for (let i = 0; i < 5; i++) {

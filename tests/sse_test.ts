@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { iterateSSE, SSEDecoder, type SSEEvent } from "../src/ai/sse.ts";
+import {
+  iterateSSE,
+  MAX_EVENT_LENGTH,
+  readSSE,
+  SSEDecoder,
+  type SSEEvent,
+  SSEEventTooLarge,
+} from "../src/ai/sse.ts";
 
 const enc = new TextEncoder();
 
@@ -182,4 +189,57 @@ Deno.test("sse: iterateSSE over a Response body", async () => {
   const viaIter: SSEEvent[] = [];
   for await (const e of iterateSSE(make())) viaIter.push(e);
   assert.deepEqual(viaIter, EXPECTED);
+});
+
+Deno.test("sse: a line or an event's data longer than the limit throws SSEEventTooLarge", () => {
+  const tooLarge = (e: unknown) => e instanceof SSEEventTooLarge && e.limit === 100;
+  // A line that never ends, arriving in pieces: stops at the limit, not at the end of input.
+  const d = new SSEDecoder({ maxEventLength: 100 });
+  const piece = enc.encode("x".repeat(30));
+  assert.deepEqual(d.decode(enc.encode("data: ")), []);
+  assert.deepEqual(d.decode(piece), []);
+  assert.deepEqual(d.decode(piece), []);
+  assert.deepEqual(d.decode(piece), []);
+  assert.throws(() => d.decode(piece), tooLarge);
+  // One long line in one chunk.
+  assert.throws(
+    () => new SSEDecoder({ maxEventLength: 100 }).decode(enc.encode(`data: ${"y".repeat(101)}\n`)),
+    tooLarge,
+  );
+  // Many short data lines of one event.
+  const lines = enc.encode("data: 0123456789\n".repeat(10));
+  assert.throws(() => new SSEDecoder({ maxEventLength: 100 }).decode(lines), tooLarge);
+  // At the limit: fine, split anywhere.
+  const atLimit = enc.encode(`data:${"z".repeat(95)}\n\n`);
+  for (const cut of [1, 50, 99, 100]) {
+    const events = decodeWith(new SSEDecoder({ maxEventLength: 100 }), splitAt(atLimit, [cut]));
+    assert.equal(events[0].data.length, 95);
+  }
+  assert.equal(
+    new SSEEventTooLarge(16 * 1024 * 1024).message,
+    "The server sent an event larger than 16 MiB",
+  );
+  assert.equal(MAX_EVENT_LENGTH, 16 * 1024 * 1024);
+});
+
+function decodeWith(d: SSEDecoder, chunks: Uint8Array[]): SSEEvent[] {
+  const out: SSEEvent[] = [];
+  for (const c of chunks) out.push(...d.decode(c));
+  out.push(...d.flush());
+  return out;
+}
+
+Deno.test("sse: readSSE yields each chunk's events together", async () => {
+  const text = "data: a\n\ndata: b\n\ndata: c";
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      c.enqueue(enc.encode(text.slice(0, 18))); // a, b and the start of c
+      c.enqueue(enc.encode(": a comment\n")); // no event
+      c.enqueue(enc.encode(text.slice(18))); // the rest of c, delivered at the end
+      c.close();
+    },
+  });
+  const batches: string[][] = [];
+  for await (const events of readSSE(body)) batches.push(events.map((e) => e.data));
+  assert.deepEqual(batches, [["a", "b"], ["c"]]);
 });

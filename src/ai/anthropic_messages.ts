@@ -5,7 +5,7 @@
  */
 
 import type { Model } from "../models/types.ts";
-import { baseUrl, type ProviderClient } from "./client.ts";
+import { baseUrl, type EventParser, parseEvents, type ProviderClient } from "./client.ts";
 import { parseToolArguments } from "./reduce.ts";
 import { clampEffort } from "./responses_shared.ts";
 import { ApiFailure } from "./retry.ts";
@@ -160,12 +160,11 @@ function failure(error: Json | undefined): ApiFailure {
   );
 }
 
-/** Messages API SSE → neutral events; returns the stop reason. */
-export async function* parseAnthropicStream(
-  events: AsyncIterable<SSEEvent>,
+/** A parser of one Messages API reply (SSE → neutral events). */
+export function anthropicParser(
   model: Pick<Model, "provider" | "cost" | "billed">,
   onResponseId?: (id: string) => void,
-): AsyncGenerator<StreamEvent, StopReason> {
+): EventParser {
   interface Open {
     index: number;
     kind: "text" | "thinking" | "redacted" | "tool";
@@ -188,7 +187,7 @@ export async function* parseAnthropicStream(
     }
     if (typeof u.output_tokens === "number") tokens.output = u.output_tokens;
   };
-  for await (const sse of events) {
+  const push = (sse: SSEEvent, out: StreamEvent[]): StopReason | undefined => {
     let ev: Json;
     try {
       ev = JSON.parse(sse.data);
@@ -216,18 +215,18 @@ export async function* parseAnthropicStream(
         if (kind === "text") {
           open.set(at, o);
           next++;
-          yield { type: "text_start", index: o.index };
+          out.push({ type: "text_start", index: o.index });
           const text = str(block.text);
           if (text) {
             o.text = text;
-            yield { type: "text_delta", index: o.index, delta: text };
+            out.push({ type: "text_delta", index: o.index, delta: text });
           }
         } else if (kind === "thinking" || kind === "redacted_thinking") {
           o.kind = kind === "thinking" ? "thinking" : "redacted";
           if (kind === "redacted_thinking") o.signature = str(block.data);
           open.set(at, o);
           next++;
-          yield { type: "thinking_start", index: o.index };
+          out.push({ type: "thinking_start", index: o.index });
         } else if (kind === "tool_use") {
           o.kind = "tool";
           o.id = str(block.id);
@@ -235,7 +234,13 @@ export async function* parseAnthropicStream(
           open.set(at, o);
           next++;
           sawToolUse = true;
-          yield { type: "tool_call_start", index: o.index, id: o.id, callId: o.id, name: o.name };
+          out.push({
+            type: "tool_call_start",
+            index: o.index,
+            id: o.id,
+            callId: o.id,
+            name: o.name,
+          });
         }
         break;
       }
@@ -247,13 +252,13 @@ export async function* parseAnthropicStream(
           case "text_delta": {
             const text = str(delta.text);
             o.text += text;
-            if (text) yield { type: "text_delta", index: o.index, delta: text };
+            if (text) out.push({ type: "text_delta", index: o.index, delta: text });
             break;
           }
           case "thinking_delta": {
             const text = str(delta.thinking);
             o.text += text;
-            if (text) yield { type: "thinking_delta", index: o.index, delta: text };
+            if (text) out.push({ type: "thinking_delta", index: o.index, delta: text });
             break;
           }
           case "signature_delta":
@@ -262,7 +267,7 @@ export async function* parseAnthropicStream(
           case "input_json_delta": {
             const json = str(delta.partial_json);
             o.text += json;
-            if (json) yield { type: "tool_call_delta", index: o.index, delta: json };
+            if (json) out.push({ type: "tool_call_delta", index: o.index, delta: json });
             break;
           }
           default:
@@ -275,12 +280,12 @@ export async function* parseAnthropicStream(
         const o = open.get(at);
         if (!o) break;
         open.delete(at);
-        if (o.kind === "text") yield { type: "text_end", index: o.index, text: o.text };
+        if (o.kind === "text") out.push({ type: "text_end", index: o.index, text: o.text });
         else if (o.kind === "thinking" || o.kind === "redacted") {
           const end: StreamEvent = { type: "thinking_end", index: o.index, thinking: o.text };
           if (o.signature) end.signature = o.signature;
           if (o.kind === "redacted") end.redacted = true;
-          yield end;
+          out.push(end);
         } else {
           const parsed = parseToolArguments(o.text);
           const call: ToolCall = {
@@ -291,7 +296,7 @@ export async function* parseAnthropicStream(
             arguments: parsed.arguments,
           };
           if (parsed.rawArguments !== undefined) call.rawArguments = parsed.rawArguments;
-          yield { type: "tool_call_end", index: o.index, toolCall: call };
+          out.push({ type: "tool_call_end", index: o.index, toolCall: call });
         }
         break;
       }
@@ -302,18 +307,30 @@ export async function* parseAnthropicStream(
         break;
       }
       case "message_stop":
-        yield { type: "usage", usage: makeUsage(tokens, model) };
+        out.push({ type: "usage", usage: makeUsage(tokens, model) });
         return stopReason(reason, sawToolUse);
       case "error":
         throw failure(ev.error as Json | undefined);
       default:
         break;
     }
-  }
-  throw new ApiFailure("api.stream", "The anthropic stream ended before the answer was complete", {
-    retryable: true,
-    broken: true,
-  });
+    return undefined;
+  };
+  const incomplete = () =>
+    new ApiFailure("api.stream", "The anthropic stream ended before the answer was complete", {
+      retryable: true,
+      broken: true,
+    });
+  return { push, incomplete };
+}
+
+/** Messages API SSE → neutral events; returns the stop reason. */
+export function parseAnthropicStream(
+  events: AsyncIterable<SSEEvent>,
+  model: Pick<Model, "provider" | "cost" | "billed">,
+  onResponseId?: (id: string) => void,
+): AsyncGenerator<StreamEvent, StopReason> {
+  return parseEvents(anthropicParser(model, onResponseId), events);
 }
 
 /** The Anthropic Messages client. */
@@ -333,7 +350,7 @@ export const anthropicMessagesClient: ProviderClient = {
       body: JSON.stringify(anthropicBody(model, context, input)),
     };
   },
-  parse(events, model, onResponseId) {
-    return parseAnthropicStream(events, model, onResponseId);
+  parser(model, onResponseId) {
+    return anthropicParser(model, onResponseId);
   },
 };

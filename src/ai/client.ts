@@ -6,6 +6,7 @@
  */
 
 import { baseUrlFromEnv, type Deps } from "../deps.ts";
+import type { PiError } from "../errors.ts";
 import type { Model, ReasoningLevel } from "../models/types.ts";
 import type { SSEEvent } from "./sse.ts";
 import type { Context, StopReason, StreamEvent } from "./types.ts";
@@ -35,17 +36,27 @@ export interface RequestInput {
   env: Deps["env"];
 }
 
+/**
+ * One answer's SSE events → neutral events, one event at a time and synchronously: the
+ * driver feeds it every event of a network read in one go.
+ */
+export interface EventParser {
+  /**
+   * Takes one SSE event and appends the neutral events it means to `out`. Returns the
+   * stop reason once the answer is complete (the driver then stops reading). Throws an
+   * ApiFailure for a failure the server reports or an event it cannot read.
+   */
+  push(event: SSEEvent, out: StreamEvent[]): StopReason | undefined;
+  /** The failure to throw when the stream ends before the answer is complete. */
+  incomplete(): PiError;
+}
+
 /** One wire API. */
 export interface ProviderClient {
   /** Builds the request; throws PiError when the key cannot be used. */
   request(model: Model, context: Context, input: RequestInput): ClientRequest;
-  /** SSE events → neutral events; returns the stop reason; throws ApiFailure. */
-  parse(
-    events: AsyncIterable<SSEEvent>,
-    model: Model,
-    onResponseId: (id: string) => void,
-    now: number,
-  ): AsyncGenerator<StreamEvent, StopReason>;
+  /** A parser for one reply. */
+  parser(model: Model, onResponseId: (id: string) => void, now: number): EventParser;
   /** Whether a 401 should force a token refresh and one retry. */
   refreshOnUnauthorized: boolean;
   /** Whether the reply carries `x-codex-*` rate-limit headers. */
@@ -66,4 +77,22 @@ export function baseUrl(
   const fromEnv = env(envName);
   if (fromEnv) return baseUrlFromEnv(fromEnv, envName, fallback);
   return trimTrailingSlashes(model.baseUrl || fallback);
+}
+
+/**
+ * Runs `parser` over `events` as an async generator of neutral events that returns the
+ * stop reason (for tests and benches; the driver feeds the parser itself).
+ */
+export async function* parseEvents(
+  parser: EventParser,
+  events: AsyncIterable<SSEEvent>,
+): AsyncGenerator<StreamEvent, StopReason> {
+  const out: StreamEvent[] = [];
+  for await (const event of events) {
+    const stop = parser.push(event, out);
+    for (let i = 0; i < out.length; i++) yield out[i];
+    out.length = 0;
+    if (stop !== undefined) return stop;
+  }
+  throw parser.incomplete();
 }

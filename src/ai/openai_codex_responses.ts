@@ -7,7 +7,7 @@
 import { getAccountId } from "../auth/jwt.ts";
 import { PiError } from "../errors.ts";
 import { baseUrl, type ProviderClient } from "./client.ts";
-import { parseResponsesStream, responsesBody } from "./responses_shared.ts";
+import { responsesBody, ResponsesParser } from "./responses_shared.ts";
 
 /** The default ChatGPT backend base URL. */
 export const CODEX_DEFAULT_BASE_URL = "https://chatgpt.com/backend-api";
@@ -49,7 +49,7 @@ export const openaiCodexResponses: ProviderClient = {
       body: JSON.stringify(responsesBody(model, context, input)),
     };
   },
-  parse(events, model, onResponseId, now) {
-    return parseResponsesStream(events, model, { onResponseId, now });
+  parser(model, onResponseId, now) {
+    return new ResponsesParser(model, { onResponseId, now });
   },
 };

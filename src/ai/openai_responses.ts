@@ -5,7 +5,7 @@
  */
 
 import { baseUrl, type ProviderClient } from "./client.ts";
-import { parseResponsesStream, responsesBody } from "./responses_shared.ts";
+import { responsesBody, ResponsesParser } from "./responses_shared.ts";
 
 /** The default OpenAI API base URL. */
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
@@ -28,7 +28,7 @@ export const openaiResponses: ProviderClient = {
       body: JSON.stringify(body),
     };
   },
-  parse(events, model, onResponseId, now) {
-    return parseResponsesStream(events, model, { onResponseId, now });
+  parser(model, onResponseId, now) {
+    return new ResponsesParser(model, { onResponseId, now });
   },
 };

@@ -8,8 +8,9 @@
 import type { Model, ReasoningLevel } from "../models/types.ts";
 import { resolveThinking } from "../models/thinking.ts";
 import type { PiError } from "../errors.ts";
+import { type EventParser, parseEvents } from "./client.ts";
 import { ApiFailure, usageLimitError } from "./retry.ts";
-import { parseToolArguments } from "./reduce.ts";
+import { parseToolArguments, TextBuffer } from "./reduce.ts";
 import type { SSEEvent } from "./sse.ts";
 import type {
   Context,
@@ -198,174 +199,378 @@ function failureFrom(
   );
 }
 
+type BlockKind = "text" | "thinking" | "tool";
+
+/** One output item of the reply, as a block of the message. */
+interface Block {
+  /** Its position in the message's content. */
+  index: number;
+  kind: BlockKind;
+  /** The Responses `output_index`, once known. */
+  outputIndex: number | undefined;
+  /** The item id, once known. */
+  itemId: string;
+  /** The delta text so far (text, thinking, or argument JSON): what consumers have seen. */
+  seen: TextBuffer;
+  /** Reasoning summary parts begun. */
+  parts: number;
+  /** The function call's ids and name, as far as known. */
+  callId: string;
+  name: string;
+  /** Its finished item (or the end of the reply) has been applied. */
+  ended: boolean;
+}
+
+function kindOf(type: unknown): BlockKind | undefined {
+  return type === "message"
+    ? "text"
+    : type === "reasoning"
+    ? "thinking"
+    : type === "function_call"
+    ? "tool"
+    : undefined;
+}
+
+/** The text of a finished message item; undefined when it carries no text parts. */
+function messageText(item: Json): string | undefined {
+  if (!Array.isArray(item.content)) return undefined;
+  let text: string | undefined;
+  for (const part of item.content as Json[]) {
+    const t = typeof part?.text === "string"
+      ? part.text
+      : typeof part?.refusal === "string"
+      ? part.refusal
+      : undefined;
+    if (t !== undefined) text = (text ?? "") + t;
+  }
+  return text;
+}
+
 /**
- * Turns a Responses SSE stream into neutral events; returns the stop reason.
- * Throws an {@link ApiFailure} on `response.failed` / `error`, and a broken-stream
- * failure when the stream ends before `response.completed`.
+ * The readable thinking of a finished reasoning item: its summary parts (joined by a blank
+ * line, as the deltas are), else its reasoning text; undefined when it has neither.
  */
-export async function* parseResponsesStream(
-  events: AsyncIterable<SSEEvent>,
-  model: Pick<Model, "provider" | "cost" | "billed">,
-  options: { onResponseId?: (id: string) => void; now?: number } = {},
-): AsyncGenerator<StreamEvent, StopReason> {
-  const { onResponseId, now = 0 } = options;
-  // Our block index for each Responses output_index.
-  const indexOf = new Map<number, number>();
-  const summaryParts = new Map<number, number>();
-  let next = 0;
-  let sawToolCall = false;
-  for await (const sse of events) {
-    if (sse.data === "[DONE]") continue;
+function reasoningText(item: Json): string | undefined {
+  for (const key of ["summary", "content"]) {
+    const parts = item[key];
+    if (!Array.isArray(parts) || parts.length === 0) continue;
+    const texts = (parts as Json[]).map((p) => p?.text).filter((t) => typeof t === "string");
+    if (texts.length > 0) return texts.join("\n\n");
+  }
+  return undefined;
+}
+
+/**
+ * The Responses reply → neutral events. The finished item (`response.output_item.done`,
+ * or an item of `response.completed`'s `output`) is the source of truth: it is reconciled
+ * with whatever deltas came before it — with or without `output_item.added`, with
+ * `output_index`, `item_id` or neither. Text it adds beyond the deltas is sent as one more
+ * delta (so consumers of deltas see a whole-item answer), and its text wins where the two
+ * differ. Blocks still open when the reply completes are ended with what their deltas said.
+ */
+export class ResponsesParser implements EventParser {
+  readonly #model: Pick<Model, "provider" | "cost" | "billed">;
+  readonly #onResponseId: ((id: string) => void) | undefined;
+  readonly #now: number;
+  readonly #blocks: Block[] = [];
+  readonly #byOutput = new Map<number, Block>();
+  readonly #byItem = new Map<string, Block>();
+
+  /** A parser for one reply of `model`; `now` dates a usage-limit reset. */
+  constructor(
+    model: Pick<Model, "provider" | "cost" | "billed">,
+    options: { onResponseId?: (id: string) => void; now?: number } = {},
+  ) {
+    this.#model = model;
+    this.#onResponseId = options.onResponseId;
+    this.#now = options.now ?? 0;
+  }
+
+  /** See {@link EventParser.push}. */
+  push(sse: SSEEvent, out: StreamEvent[]): StopReason | undefined {
+    if (sse.data === "[DONE]") return undefined;
     let ev: Json;
     try {
       ev = JSON.parse(sse.data);
     } catch (cause) {
-      throw new ApiFailure("api.stream", `${model.provider} sent an unreadable event`, {
+      throw new ApiFailure("api.stream", `${this.#model.provider} sent an unreadable event`, {
         cause,
         retryable: true,
         broken: true,
       });
     }
+    if (ev === null || typeof ev !== "object") return undefined;
     const type = str(ev.type) || sse.event;
     switch (type) {
+      case "response.output_text.delta":
+      case "response.refusal.delta":
+        this.#delta("text", ev, out);
+        break;
+      case "response.reasoning_summary_text.delta":
+      case "response.reasoning_text.delta":
+        this.#delta("thinking", ev, out);
+        break;
+      case "response.function_call_arguments.delta":
+        this.#delta("tool", ev, out);
+        break;
       case "response.created": {
         const id = str((ev.response as Json | undefined)?.id);
-        if (id && onResponseId) onResponseId(id);
+        if (id && this.#onResponseId) this.#onResponseId(id);
         break;
       }
       case "response.output_item.added": {
-        const item = ev.item as Json;
-        const out = ev.output_index as number;
-        const kind = str(item?.type);
-        if (kind === "reasoning") {
-          indexOf.set(out, next);
-          yield { type: "thinking_start", index: next++ };
-        } else if (kind === "message") {
-          indexOf.set(out, next);
-          yield { type: "text_start", index: next++ };
-        } else if (kind === "function_call") {
-          indexOf.set(out, next);
-          sawToolCall = true;
-          yield {
-            type: "tool_call_start",
-            index: next++,
-            id: str(item.id),
-            callId: str(item.call_id),
-            name: str(item.name),
-          };
-        }
+        const item = ev.item as Json | undefined;
+        const kind = kindOf(item?.type);
+        if (item && kind) this.#block(kind, ev.output_index, str(item.id), out, item);
         break;
       }
       case "response.reasoning_summary_part.added": {
-        const index = indexOf.get(ev.output_index as number);
-        if (index === undefined) break;
-        const parts = summaryParts.get(index) ?? 0;
-        summaryParts.set(index, parts + 1);
-        if (parts > 0) yield { type: "thinking_delta", index, delta: "\n\n" };
-        break;
-      }
-      case "response.reasoning_summary_text.delta":
-      case "response.reasoning_text.delta": {
-        const index = indexOf.get(ev.output_index as number);
-        const delta = str(ev.delta);
-        if (index !== undefined && delta) yield { type: "thinking_delta", index, delta };
-        break;
-      }
-      case "response.output_text.delta":
-      case "response.refusal.delta": {
-        const index = indexOf.get(ev.output_index as number);
-        const delta = str(ev.delta);
-        if (index !== undefined && delta) yield { type: "text_delta", index, delta };
-        break;
-      }
-      case "response.function_call_arguments.delta": {
-        const index = indexOf.get(ev.output_index as number);
-        const delta = str(ev.delta);
-        if (index !== undefined && delta) yield { type: "tool_call_delta", index, delta };
+        const b = this.#block("thinking", ev.output_index, str(ev.item_id), out);
+        if (b.parts++ > 0) this.#append(b, "\n\n", out);
         break;
       }
       case "response.output_item.done": {
-        const item = ev.item as Json;
-        const index = indexOf.get(ev.output_index as number);
-        if (index === undefined || !item) break;
-        const kind = str(item.type);
-        if (kind === "reasoning") {
-          const summary = Array.isArray(item.summary) ? item.summary as Json[] : [];
-          yield {
-            type: "thinking_end",
-            index,
-            thinking: summary.map((s) => str(s.text)).join("\n\n"),
-            signature: JSON.stringify(item),
-          };
-        } else if (kind === "message") {
-          const content = Array.isArray(item.content) ? item.content as Json[] : [];
-          const text = content.map((c) => str(c.text) || str(c.refusal)).join("");
-          yield { type: "text_end", index, text };
-        } else if (kind === "function_call") {
-          const parsed = parseToolArguments(str(item.arguments));
-          const call: ToolCall = {
-            type: "tool_call",
-            id: str(item.id),
-            callId: str(item.call_id),
-            name: str(item.name),
-            arguments: parsed.arguments,
-          };
-          if (parsed.rawArguments !== undefined) call.rawArguments = parsed.rawArguments;
-          yield { type: "tool_call_end", index, toolCall: call };
-        }
+        const item = ev.item as Json | undefined;
+        if (item && typeof item === "object") this.#done(item, ev.output_index, out);
         break;
       }
       case "response.completed":
       case "response.done":
-      case "response.incomplete": {
-        const response = (ev.response ?? {}) as Json;
-        const usage = response.usage as Json | undefined;
-        if (usage) {
-          const inputTotal = Number(usage.input_tokens) || 0;
-          const cached = Number((usage.input_tokens_details as Json | undefined)?.cached_tokens) ||
-            0;
-          yield {
-            type: "usage",
-            usage: makeUsage({
-              input: Math.max(0, inputTotal - cached),
-              cacheRead: cached,
-              cacheWrite: 0,
-              output: Number(usage.output_tokens) || 0,
-              reasoning:
-                Number((usage.output_tokens_details as Json | undefined)?.reasoning_tokens) || 0,
-            }, model),
-          };
-        }
-        const status = str(response.status);
-        if (type === "response.incomplete" || status === "incomplete") {
-          const reason = str((response.incomplete_details as Json | undefined)?.reason);
-          if (reason === "max_output_tokens") return "length";
-        }
-        return sawToolCall ? "tool_use" : "stop";
-      }
+      case "response.incomplete":
+        return this.#complete(type, (ev.response ?? {}) as Json, out);
       case "response.failed": {
         const response = (ev.response ?? {}) as Json;
         throw failureFrom(
-          model.provider,
+          this.#model.provider,
           response.error as Json | undefined,
           "the response failed",
-          now,
+          this.#now,
         );
       }
       case "error":
         throw failureFrom(
-          model.provider,
+          this.#model.provider,
           (ev.error as Json | undefined) ?? ev,
           "the stream reported an error",
-          now,
+          this.#now,
         );
       default:
         break;
     }
+    return undefined;
   }
-  throw new ApiFailure(
-    "api.stream",
-    `The ${model.provider} stream ended before the answer was complete`,
-    { retryable: true, broken: true },
-  );
+
+  /** See {@link EventParser.incomplete}. */
+  incomplete(): PiError {
+    return new ApiFailure(
+      "api.stream",
+      `The ${this.#model.provider} stream ended before the answer was complete`,
+      { retryable: true, broken: true },
+    );
+  }
+
+  #delta(kind: BlockKind, ev: Json, out: StreamEvent[]): void {
+    const delta = ev.delta;
+    if (typeof delta !== "string" || delta === "") return;
+    this.#append(this.#block(kind, ev.output_index, str(ev.item_id), out), delta, out);
+  }
+
+  #append(b: Block, delta: string, out: StreamEvent[]): void {
+    if (b.ended) return;
+    b.seen.append(delta);
+    const type = b.kind === "text"
+      ? "text_delta"
+      : b.kind === "thinking"
+      ? "thinking_delta"
+      : "tool_call_delta";
+    out.push({ type, index: b.index, delta });
+  }
+
+  /**
+   * The block an event is about: by `output_index`, else by item id, else the last open
+   * block of that kind whose identity does not contradict the event's.
+   */
+  #find(kind: BlockKind, at: number | undefined, itemId: string): Block | undefined {
+    let b = at !== undefined ? this.#byOutput.get(at) : undefined;
+    if (b?.kind === kind) return b;
+    b = itemId !== "" ? this.#byItem.get(itemId) : undefined;
+    if (b?.kind === kind) return b;
+    for (let i = this.#blocks.length - 1; i >= 0; i--) {
+      const o = this.#blocks[i];
+      if (
+        o.kind === kind && !o.ended &&
+        (at === undefined || o.outputIndex === undefined || o.outputIndex === at) &&
+        (itemId === "" || o.itemId === "" || o.itemId === itemId)
+      ) {
+        return o;
+      }
+    }
+    return undefined;
+  }
+
+  /** {@link ResponsesParser.#find}, or a new block (and its start event); learns its ids. */
+  #block(
+    kind: BlockKind,
+    outputIndex: unknown,
+    itemId: string,
+    out: StreamEvent[],
+    item?: Json,
+  ): Block {
+    const at = typeof outputIndex === "number" ? outputIndex : undefined;
+    let b = this.#find(kind, at, itemId);
+    if (b === undefined) {
+      b = {
+        index: this.#blocks.length,
+        kind,
+        outputIndex: undefined,
+        itemId: "",
+        seen: new TextBuffer(),
+        parts: 0,
+        callId: str(item?.call_id),
+        name: str(item?.name),
+        ended: false,
+      };
+      this.#blocks.push(b);
+      if (kind === "text") out.push({ type: "text_start", index: b.index });
+      else if (kind === "thinking") out.push({ type: "thinking_start", index: b.index });
+      else {
+        out.push({
+          type: "tool_call_start",
+          index: b.index,
+          id: itemId,
+          callId: b.callId,
+          name: b.name,
+        });
+      }
+    }
+    if (at !== undefined && b.outputIndex === undefined) {
+      b.outputIndex = at;
+      this.#byOutput.set(at, b);
+    }
+    if (itemId !== "" && b.itemId === "") {
+      b.itemId = itemId;
+      this.#byItem.set(itemId, b);
+    }
+    return b;
+  }
+
+  /** A finished item: reconciled with its block's deltas, then the block ends. */
+  #done(item: Json, outputIndex: unknown, out: StreamEvent[]): void {
+    const kind = kindOf(item.type);
+    if (kind === undefined) return;
+    const b = this.#block(kind, outputIndex, str(item.id), out, item);
+    if (b.ended) return;
+    if (kind === "text") {
+      const text = this.#catchUp(b, messageText(item), out);
+      out.push({ type: "text_end", index: b.index, text });
+    } else if (kind === "thinking") {
+      const thinking = this.#catchUp(b, reasoningText(item), out);
+      out.push({ type: "thinking_end", index: b.index, thinking, signature: JSON.stringify(item) });
+    } else {
+      const args = typeof item.arguments === "string" ? item.arguments : b.seen.toString();
+      out.push({
+        type: "tool_call_end",
+        index: b.index,
+        toolCall: toolCall(str(item.id) || b.itemId, str(item.call_id) || b.callId, {
+          name: str(item.name) || b.name,
+          args,
+        }),
+      });
+    }
+    b.ended = true;
+    b.seen = new TextBuffer();
+  }
+
+  /**
+   * The block's final text: the item's when it has one (sending what it adds beyond the
+   * deltas as one more delta), else the deltas'.
+   */
+  #catchUp(b: Block, full: string | undefined, out: StreamEvent[]): string {
+    const seen = b.seen.toString();
+    if (full === undefined) return seen;
+    if (full.length > seen.length && full.startsWith(seen)) {
+      this.#append(b, full.slice(seen.length), out);
+    }
+    return full;
+  }
+
+  /** `response.completed` (or `done`, `incomplete`): its items, open blocks, usage, stop. */
+  #complete(type: string, response: Json, out: StreamEvent[]): StopReason {
+    // Items only in the final output: reconciled with blocks already seen; new blocks
+    // from it only when the stream itself sent none (a reply of nothing but this event).
+    if (Array.isArray(response.output)) {
+      const seenAny = this.#blocks.length > 0;
+      (response.output as Json[]).forEach((item, k) => {
+        if (!item || typeof item !== "object") return;
+        const kind = kindOf(item.type);
+        if (kind === undefined) return;
+        if (seenAny && this.#find(kind, k, str(item.id)) === undefined) return;
+        this.#done(item, k, out);
+      });
+    }
+    for (const b of this.#blocks) {
+      if (b.ended) continue;
+      const seen = b.seen.toString();
+      if (b.kind === "text") out.push({ type: "text_end", index: b.index, text: seen });
+      else if (b.kind === "thinking") {
+        out.push({ type: "thinking_end", index: b.index, thinking: seen });
+      } else {
+        out.push({
+          type: "tool_call_end",
+          index: b.index,
+          toolCall: toolCall(b.itemId, b.callId, { name: b.name, args: seen }),
+        });
+      }
+      b.ended = true;
+      b.seen = new TextBuffer();
+    }
+    const usage = response.usage as Json | undefined;
+    if (usage) {
+      const inputTotal = Number(usage.input_tokens) || 0;
+      const cached = Number((usage.input_tokens_details as Json | undefined)?.cached_tokens) || 0;
+      out.push({
+        type: "usage",
+        usage: makeUsage({
+          input: Math.max(0, inputTotal - cached),
+          cacheRead: cached,
+          cacheWrite: 0,
+          output: Number(usage.output_tokens) || 0,
+          reasoning: Number((usage.output_tokens_details as Json | undefined)?.reasoning_tokens) ||
+            0,
+        }, this.#model),
+      });
+    }
+    if (type === "response.incomplete" || str(response.status) === "incomplete") {
+      const reason = str((response.incomplete_details as Json | undefined)?.reason);
+      if (reason === "max_output_tokens") return "length";
+    }
+    return this.#blocks.some((b) => b.kind === "tool") ? "tool_use" : "stop";
+  }
+}
+
+function toolCall(id: string, callId: string, call: { name: string; args: string }): ToolCall {
+  const parsed = parseToolArguments(call.args);
+  const out: ToolCall = {
+    type: "tool_call",
+    id,
+    callId,
+    name: call.name,
+    arguments: parsed.arguments,
+  };
+  if (parsed.rawArguments !== undefined) out.rawArguments = parsed.rawArguments;
+  return out;
+}
+
+/**
+ * Turns a Responses SSE stream into neutral events; returns the stop reason.
+ * Throws an {@link ApiFailure} on `response.failed` / `error`, and a broken-stream
+ * failure when the stream ends before `response.completed`. (The stream client feeds a
+ * {@link ResponsesParser} directly; this is the same as an async generator.)
+ */
+export function parseResponsesStream(
+  events: AsyncIterable<SSEEvent>,
+  model: Pick<Model, "provider" | "cost" | "billed">,
+  options: { onResponseId?: (id: string) => void; now?: number } = {},
+): AsyncGenerator<StreamEvent, StopReason> {
+  return parseEvents(new ResponsesParser(model, options), events);
 }

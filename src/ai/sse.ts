@@ -7,10 +7,13 @@
  * also when the `\r` and the `\n` arrive in different chunks. Lines are found
  * with `String.prototype.indexOf` on whole decoded chunks, so nothing is
  * allocated per byte: one string per chunk, one slice per field line, one object
- * per event. Parsing follows the WHATWG `EventSource` rules (comments, field
- * without colon, one optional space after the colon, multi-line `data`, an event
- * with no `data` is not dispatched) and, like openai-node, delivers a last event
- * that the server did not close with a blank line.
+ * per event. A line that spans chunks is kept as pieces and joined once when it
+ * ends (not copied again with every chunk), and no line or event `data` may grow
+ * beyond {@link MAX_EVENT_LENGTH}: a server that never ends its line gets an
+ * error, not unbounded buffering. Parsing follows the WHATWG `EventSource` rules
+ * (comments, field without colon, one optional space after the colon, multi-line
+ * `data`, an event with no `data` is not dispatched) and, like openai-node,
+ * delivers a last event that the server did not close with a blank line.
  * @module
  */
 
@@ -24,6 +27,47 @@ export interface SSEEvent {
   data: string;
   /** The last `id:` field seen, if any. */
   id?: string;
+}
+
+/** The longest line or event `data` an {@link SSEDecoder} accepts by default: 16 MiB (of text). */
+export const MAX_EVENT_LENGTH = 16 * 1024 * 1024;
+
+/**
+ * Thrown by {@link SSEDecoder.decode} when one line or one event's `data` grows beyond the
+ * limit: a stream that never ends its line would otherwise be buffered without end.
+ *
+ * @example
+ * ```ts
+ * import { SSEDecoder, SSEEventTooLarge } from "./sse.ts";
+ * const decoder = new SSEDecoder({ maxEventLength: 8 });
+ * try {
+ *   decoder.decode(new TextEncoder().encode("data: 0123456789"));
+ * } catch (e) {
+ *   console.log(e instanceof SSEEventTooLarge); // true
+ * }
+ * ```
+ */
+export class SSEEventTooLarge extends Error {
+  /** The limit that was passed, in UTF-16 code units. */
+  readonly limit: number;
+  /** The limit for people: `16 MiB`. */
+  readonly size: string;
+
+  /** Creates the error for `limit`. */
+  constructor(limit: number) {
+    const size = sizeText(limit);
+    super(`The server sent an event larger than ${size}`);
+    this.name = "SSEEventTooLarge";
+    this.limit = limit;
+    this.size = size;
+  }
+}
+
+/** `16 MiB`, `512 KiB` or `100 characters`. */
+function sizeText(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} characters`;
 }
 
 const LF = 10;
@@ -46,14 +90,25 @@ const SPACE = 32;
  */
 export class SSEDecoder {
   #text = new TextDecoder("utf-8");
-  /** The unfinished last line. */
-  #pending = "";
+  /** The unfinished last line, in pieces (joined once, when the line ends). */
+  #pending: string[] = [];
+  #pendingLength = 0;
   /** A chunk ended in `\r`: drop a `\n` that starts the next one. */
   #skipLF = false;
   #event: string | undefined = undefined;
   #data: string | undefined = undefined;
   #id: string | undefined = undefined;
   #out: SSEEvent[] = [];
+  readonly #limit: number;
+
+  /**
+   * `maxEventLength`: the longest line or event `data` accepted, in UTF-16 code units
+   * (default {@link MAX_EVENT_LENGTH}); beyond it {@link SSEDecoder.decode} throws an
+   * {@link SSEEventTooLarge} instead of buffering without end.
+   */
+  constructor(options: { maxEventLength?: number } = {}) {
+    this.#limit = options.maxEventLength ?? MAX_EVENT_LENGTH;
+  }
 
   /** Decodes one chunk and returns the events it completed (often none). */
   decode(chunk: Uint8Array): SSEEvent[] {
@@ -72,9 +127,8 @@ export class SSEDecoder {
   flush(): SSEEvent[] {
     const rest = this.#text.decode();
     if (rest.length > 0) this.#lines(rest);
-    if (this.#pending.length > 0) {
-      const line = this.#pending;
-      this.#pending = "";
+    if (this.#pendingLength > 0) {
+      const line = this.#takePending("");
       this.#field(line, 0, line.length);
     }
     this.#skipLF = false;
@@ -89,17 +143,19 @@ export class SSEDecoder {
     return out;
   }
 
-  #lines(text: string): void {
-    let s = text;
+  /** The pending pieces and `tail` as one line. */
+  #takePending(tail: string): string {
+    const line = this.#pending.join("") + tail;
+    this.#pending = [];
+    this.#pendingLength = 0;
+    return line;
+  }
+
+  #lines(s: string): void {
     let pos = 0;
     if (this.#skipLF) {
       this.#skipLF = false;
       if (s.charCodeAt(0) === LF) pos = 1;
-    }
-    if (this.#pending.length > 0) {
-      s = this.#pending + (pos === 0 ? s : s.slice(pos));
-      pos = 0;
-      this.#pending = "";
     }
     const n = s.length;
     let cr = s.indexOf("\r", pos);
@@ -124,15 +180,32 @@ export class SSEDecoder {
       } else {
         break;
       }
-      if (end === pos) this.#dispatch();
+      if (this.#pendingLength > 0) {
+        // The line began in an earlier chunk (only the first line of a chunk can).
+        const line = this.#takePending(s.slice(pos, end));
+        this.#field(line, 0, line.length);
+      } else if (end === pos) this.#dispatch();
       else this.#field(s, pos, end);
       pos = next;
     }
-    if (pos < n) this.#pending = pos === 0 ? s : s.slice(pos);
+    if (pos < n) {
+      // Kept as a piece: a long line is joined once, not copied again with every chunk.
+      this.#pending.push(pos === 0 ? s : s.slice(pos));
+      this.#pendingLength += n - pos;
+      if (this.#pendingLength > this.#limit) this.#tooLarge();
+    }
+  }
+
+  #tooLarge(): never {
+    this.#pending = [];
+    this.#pendingLength = 0;
+    this.#data = undefined;
+    throw new SSEEventTooLarge(this.#limit);
   }
 
   /** One non-empty line `s[start, end)`. */
   #field(s: string, start: number, end: number): void {
+    if (end - start > this.#limit) this.#tooLarge();
     const first = s.charCodeAt(start);
     if (first === COLON) return; // comment
     let name: string;
@@ -165,7 +238,9 @@ export class SSEDecoder {
     const value = s.slice(valueStart, end);
     switch (name) {
       case "data":
-        this.#data = this.#data === undefined ? value : this.#data + "\n" + value;
+        if (this.#data === undefined) this.#data = value;
+        else if (this.#data.length + 1 + value.length > this.#limit) this.#tooLarge();
+        else this.#data = this.#data + "\n" + value;
         break;
       case "event":
         this.#event = value;
@@ -194,17 +269,17 @@ const EMPTY: SSEEvent[] = [];
 Object.freeze(EMPTY);
 
 /**
- * Reads a byte stream and yields its events. `read` takes each chunk (default
- * `reader.read()`; the stream client races it with its idle and abort watch). When
- * iteration stops early the stream is cancelled, without waiting for that to settle, and
- * the reader released.
+ * Reads a byte stream and yields its events, the events of each chunk together (one array
+ * a chunk that completed any). `read` takes each chunk (default `reader.read()`; the
+ * stream client wraps it with its idle and abort watch). When iteration stops early the
+ * stream is cancelled, without waiting for that to settle, and the reader released.
  */
-export async function* iterateSSE(
+export async function* readSSE(
   body: ReadableStream<Uint8Array>,
   read: (
     reader: ReadableStreamDefaultReader<Uint8Array>,
   ) => Promise<ReadableStreamReadResult<Uint8Array>> = (reader) => reader.read(),
-): AsyncGenerator<SSEEvent> {
+): AsyncGenerator<SSEEvent[]> {
   const reader = body.getReader();
   const decoder = new SSEDecoder();
   let done = false;
@@ -216,10 +291,10 @@ export async function* iterateSSE(
         break;
       }
       const events = decoder.decode(r.value);
-      for (let i = 0; i < events.length; i++) yield events[i];
+      if (events.length > 0) yield events;
     }
     const events = decoder.flush();
-    for (let i = 0; i < events.length; i++) yield events[i];
+    if (events.length > 0) yield events;
   } finally {
     if (!done) reader.cancel().catch(() => {});
     try {
@@ -227,5 +302,17 @@ export async function* iterateSSE(
     } catch {
       // a read may still be settling; the stream is cancelled anyway
     }
+  }
+}
+
+/** {@link readSSE}, one event at a time. */
+export async function* iterateSSE(
+  body: ReadableStream<Uint8Array>,
+  read?: (
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+  ) => Promise<ReadableStreamReadResult<Uint8Array>>,
+): AsyncGenerator<SSEEvent> {
+  for await (const events of readSSE(body, read)) {
+    for (let i = 0; i < events.length; i++) yield events[i];
   }
 }

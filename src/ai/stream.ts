@@ -2,8 +2,15 @@
  * The one entry point: `stream(model, context, options)` picks the client by
  * `model.api` and yields provider-neutral events. Around every client it does the
  * same things: key from the KeySource, fetch with the AbortSignal, rate-limit
- * headers, HTTP errors, retries before any output, one refresh after a 401
- * (openai-codex), the idle timeout, and the final message through the reducer.
+ * headers, HTTP errors (and a 200 that is a web page), retries before any output,
+ * one refresh after a 401 (openai-codex), the idle timeout, and the final message
+ * through the reducer.
+ *
+ * A long answer is tens of thousands of small events, so the path is built per network
+ * read, not per event: the SSE events of one read go through the client's synchronous
+ * parser and the reducer in one go and reach the {@link AssistantStream} as one batch,
+ * which hands them on with waiting deltas joined. Nothing holds a read's bytes after it
+ * is decoded, and the text is kept compactly (reduce.ts: TextBuffer).
  * @module
  */
 
@@ -17,7 +24,7 @@ import { redact } from "../redact.ts";
 import { MessageBuilder } from "./reduce.ts";
 import { abortableSleep, deadlineSignal } from "../sleep.ts";
 import { ApiFailure, httpFailure, networkFailure, retryDelay, type RetryOptions } from "./retry.ts";
-import { iterateSSE, type SSEEvent } from "./sse.ts";
+import { readSSE, type SSEEvent, SSEEventTooLarge } from "./sse.ts";
 import type { AssistantMessage, Context, StopReason, StreamEvent } from "./types.ts";
 import { parseCodexRateLimitHeaders, type UsageSnapshotStore } from "./usage.ts";
 
@@ -95,64 +102,98 @@ export function missingKeyError(provider: string): PiError {
 }
 
 /**
- * Rejects when a read stays unanswered for `idleMs` (time spent by the consumer between
- * reads does not count), or when `signal` aborts. One timer at a time for the whole
- * stream, re-armed only when it fires early: a timer per chunk would be wasteful, and the
- * first setTimeout in a Deno process loads Node-style timers (~4 ms before the first
- * text). An infinite `idleMs` means no limit.
+ * Watches one reply for silence and for the abort signal. Silence is the time spent
+ * waiting for the network since the last *event*: chunks that complete no event (keep-alive
+ * comments, a slowly arriving event) do not count as activity, and the consumer's own time
+ * between reads does not count as silence. When the limit passes or the signal aborts,
+ * the reader is cancelled (its pending read settles at once) and {@link StreamWatch.error}
+ * says why. One timer at a time for the whole stream, re-armed only when it fires early: a
+ * timer per chunk would be wasteful, and the first setTimeout in a Deno process loads
+ * Node-style timers (~4 ms before the first text). An infinite `idleMs` means no limit.
  */
 class StreamWatch {
-  #last = performance.now();
-  #reading = false;
+  /** Time spent waiting in reads since the last event, finished reads only. */
+  #quiet = 0;
+  /** When the pending read began, or -1. */
+  #since = -1;
+  /** Bytes arrived since the last event. */
+  #bytes = false;
   #stopped = false;
   #idleMs: number;
+  #provider: string;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined;
+  #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   /** The pending timer and its listener: a timer with a listener keeps the process alive. */
   #timer: { signal: AbortSignal; fire: () => void } | undefined;
-  /** Never resolves; rejects on silence or abort. */
-  readonly failed: Promise<never>;
+  /** Why the watch ended the stream, once it has. */
+  error: unknown = undefined;
 
   constructor(idleMs: number, signal: AbortSignal | undefined, provider: string) {
     this.#idleMs = idleMs;
     this.#signal = signal;
-    this.failed = new Promise<never>((_, reject) => {
-      const fire = () => {
-        if (this.#stopped) return;
-        const quiet = this.#reading ? performance.now() - this.#last : 0;
-        if (quiet < this.#idleMs) return this.#arm(this.#idleMs - quiet, fire);
-        this.stop();
-        const seconds = Math.round(idleMs / 100) / 10;
-        reject(
-          new ApiFailure("api.stream", `No data from ${provider} for ${seconds} s`, {
-            retryable: true,
-            broken: true,
-            hint: "try again; if it keeps happening, check the network",
-          }),
-        );
-      };
-      this.#onAbort = () => {
-        this.stop();
-        reject(signal!.reason);
-      };
-      if (signal?.aborted) return this.#onAbort();
-      signal?.addEventListener("abort", this.#onAbort, { once: true });
-      this.#arm(idleMs, fire);
-    });
-    this.failed.catch(() => {}); // raced by every read; a late rejection is not unhandled
+    this.#provider = provider;
+    if (signal) {
+      this.#onAbort = () => this.#fail(signal.reason);
+      if (signal.aborted) this.#onAbort();
+      else signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
+    this.#arm(idleMs);
   }
 
-  #arm(ms: number, fire: () => void): void {
+  #fire = () => {
+    this.#timer = undefined;
+    if (this.#stopped) return;
+    const quiet = this.#quiet + (this.#since >= 0 ? performance.now() - this.#since : 0);
+    if (quiet < this.#idleMs) return this.#arm(this.#idleMs - quiet);
+    const seconds = Math.round(this.#idleMs / 100) / 10;
+    this.#fail(
+      new ApiFailure(
+        "api.stream",
+        `No data from ${this.#provider} for ${seconds} s${
+          this.#bytes ? " (only keep-alive pings)" : ""
+        }`,
+        {
+          retryable: true,
+          broken: true,
+          hint: "try again; if it keeps happening, check the network",
+        },
+      ),
+    );
+  };
+
+  #arm(ms: number): void {
+    if (this.#stopped) return;
     const signal = deadlineSignal(Math.max(1, ms));
     if (!signal) return;
-    signal.addEventListener("abort", fire, { once: true });
-    this.#timer = { signal, fire };
+    signal.addEventListener("abort", this.#fire, { once: true });
+    this.#timer = { signal, fire: this.#fire };
   }
 
-  /** A read starts (true) or has its answer (false). */
-  reading(waiting: boolean): void {
-    this.#reading = waiting;
-    this.#last = performance.now();
+  #fail(error: unknown): void {
+    if (this.#stopped) return;
+    this.error = error;
+    this.stop();
+    this.#reader?.cancel(error).catch(() => {});
+  }
+
+  /** A read of `reader` begins. */
+  reading(reader: ReadableStreamDefaultReader<Uint8Array>): void {
+    this.#reader = reader;
+    this.#since = performance.now();
+  }
+
+  /** The read has its answer (`bytes` long). */
+  read(bytes: number): void {
+    if (this.#since >= 0) this.#quiet += performance.now() - this.#since;
+    this.#since = -1;
+    if (bytes > 0) this.#bytes = true;
+  }
+
+  /** Events arrived: the silence ends. */
+  event(): void {
+    this.#quiet = 0;
+    this.#bytes = false;
   }
 
   /** Stops watching; the pending timer no longer keeps the process alive. */
@@ -164,45 +205,99 @@ class StreamWatch {
   }
 }
 
-/** Reads SSE events from a body, failing when it stays silent for `idleMs`. */
+/** A body that begins with `<` (after a BOM and white space) is a web page, not events. */
+class HtmlSniffer {
+  #decided = false;
+
+  /** Whether `chunk` shows the body to be HTML; false once anything else was seen. */
+  isHtml(chunk: Uint8Array): boolean {
+    if (this.#decided) return false;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      // BOM bytes, space, tab, CR, LF
+      if (b === 0xef || b === 0xbb || b === 0xbf || b === 32 || b === 9 || b === 13 || b === 10) {
+        continue;
+      }
+      this.#decided = true;
+      return b === 0x3c;
+    }
+    return false;
+  }
+}
+
+/** The error for a 200 reply that is a web page (a proxy's, or a network login page). */
+function htmlFailure(provider: string, why: string): ApiFailure {
+  return new ApiFailure(
+    "api.http",
+    `${provider} answered with a web page (${why}), not an event stream: probably a proxy or a network login page`,
+    {
+      hint:
+        "check HTTPS_PROXY and the base URL, or open a web page in a browser to log in to the network, then try again",
+    },
+  );
+}
+
+/**
+ * Reads SSE events from a body, the events of each network read together. Fails when it
+ * stays without events for `idleMs`, when one event grows beyond the SSE limit, and when
+ * the body turns out to be a web page.
+ */
 async function* readEvents(
   body: ReadableStream<Uint8Array>,
   idleMs: number,
   signal: AbortSignal | undefined,
   provider: string,
-): AsyncGenerator<SSEEvent> {
+): AsyncGenerator<SSEEvent[]> {
   const watch = new StreamWatch(idleMs, signal, provider);
+  const html = new HtmlSniffer();
   const read = async (reader: ReadableStreamDefaultReader<Uint8Array>) => {
-    watch.reading(true);
+    watch.reading(reader);
+    let r: ReadableStreamReadResult<Uint8Array>;
     try {
-      return await Promise.race([reader.read(), watch.failed]);
+      r = await reader.read();
     } catch (e) {
+      watch.read(0);
+      if (watch.error !== undefined) throw watch.error;
       if (isPiError(e) || signal?.aborted) throw e;
       throw new ApiFailure("api.network", `Lost the connection to ${provider} (${errorText(e)})`, {
         cause: e,
         retryable: true,
         broken: true,
       });
-    } finally {
-      watch.reading(false);
     }
+    watch.read(r.done ? 0 : r.value.length);
+    if (watch.error !== undefined) throw watch.error;
+    if (!r.done && html.isHtml(r.value)) throw htmlFailure(provider, "its body is HTML");
+    return r;
   };
   try {
-    yield* iterateSSE(body, read);
+    for await (const events of readSSE(body, read)) {
+      watch.event();
+      yield events;
+    }
+  } catch (e) {
+    if (e instanceof SSEEventTooLarge) {
+      throw new ApiFailure(
+        "api.stream",
+        `${provider} sent an event larger than ${e.size}`,
+        { cause: e, hint: "this is not a normal answer; check the base URL or the proxy" },
+      );
+    }
+    throw e;
   } finally {
     watch.stop();
   }
 }
 
 /**
- * Runs the request with retries and yields events ending in one `done` or `error`.
- * Never throws.
+ * Runs the request with retries and yields events ending in one `done` or `error` (the
+ * events of one network read as one array). Never throws.
  */
 async function* run(
   model: Model,
   context: Context,
   options: StreamOptions,
-): AsyncGenerator<StreamEvent> {
+): AsyncGenerator<StreamEvent | StreamEvent[]> {
   const { deps, signal } = options;
   // Loads while the key is looked up.
   const clientLoading = CLIENTS[model.api]?.();
@@ -273,32 +368,45 @@ async function* run(
         }
         throw httpFailure(model.provider, response.status, text, response.headers, deps.now());
       }
-      const events = readEvents(response.body, idleMs, signal, model.provider);
-      const parser = client.parse(events, model, (id) => builder.setResponseId(id), deps.now());
-      let r = await parser.next();
-      while (!r.done) {
-        const ev = r.value;
-        if (!shown && !isVisible(ev)) {
-          held.push(ev);
-        } else {
-          if (!shown) {
-            shown = true;
-            for (const h of held) {
-              builder.apply(h);
-              yield h;
-            }
-            held.length = 0;
-          }
-          builder.apply(ev);
-          yield ev;
+      if (/^\s*text\/html/i.test(response.headers.get("content-type") ?? "")) {
+        throw htmlFailure(model.provider, "text/html");
+      }
+      // Each network read's events go through the parser and the builder together, and on
+      // to the consumer as one batch.
+      const parser = client.parser(model, (id) => builder.setResponseId(id), deps.now());
+      const parsed: StreamEvent[] = [];
+      let stopReason: StopReason | undefined;
+      for await (const batch of readEvents(response.body, idleMs, signal, model.provider)) {
+        for (let i = 0; i < batch.length && stopReason === undefined; i++) {
+          stopReason = parser.push(batch[i], parsed);
         }
-        r = await parser.next();
+        if (parsed.length > 0) {
+          const out: StreamEvent[] = [];
+          for (let i = 0; i < parsed.length; i++) {
+            const ev = parsed[i];
+            if (!shown && !isVisible(ev)) {
+              held.push(ev);
+              continue;
+            }
+            if (!shown) {
+              shown = true;
+              for (const h of held) {
+                builder.apply(h);
+                out.push(h);
+              }
+              held.length = 0;
+            }
+            builder.apply(ev);
+            out.push(ev);
+          }
+          parsed.length = 0;
+          if (out.length > 0) yield out;
+        }
+        if (stopReason !== undefined) break;
       }
-      for (const h of held) {
-        builder.apply(h);
-        yield h;
-      }
-      const stopReason: StopReason = r.value;
+      if (stopReason === undefined) throw parser.incomplete();
+      for (const h of held) builder.apply(h);
+      if (held.length > 0) yield held;
       yield { type: "done", stopReason, message: builder.finish(stopReason) };
       return;
     } catch (e) {
@@ -356,9 +464,26 @@ async function* run(
   }
 }
 
+type DeltaEvent = Extract<
+  StreamEvent,
+  { type: "text_delta" | "thinking_delta" | "tool_call_delta" }
+>;
+
+/** `a` and `b` joined when `b` adds to the same block as the delta `a`, else undefined. */
+function joinDeltas(a: StreamEvent, b: StreamEvent): DeltaEvent | undefined {
+  if (a.type !== "text_delta" && a.type !== "thinking_delta" && a.type !== "tool_call_delta") {
+    return undefined;
+  }
+  if (b.type !== a.type || b.index !== a.index) return undefined;
+  return { type: a.type, index: a.index, delta: a.delta + b.delta };
+}
+
 /**
  * A running answer: iterate it for events (once), or await {@link AssistantStream.result}.
- * The request starts when the stream is created.
+ * The request starts when the stream is created, and the answer is read as fast as it
+ * arrives, whatever the consumer's pace: deltas of one block that are waiting for the
+ * consumer travel as one delta (their text joined), so a slow consumer — or none, for
+ * {@link complete} — holds the text once rather than an event per delta.
  *
  * @example
  * ```ts ignore
@@ -369,8 +494,10 @@ async function* run(
  * ```
  */
 export class AssistantStream implements AsyncIterable<StreamEvent> {
+  /** Events not yet taken, from `#head` on. */
   #queue: StreamEvent[] = [];
-  #wake: (() => void) | undefined;
+  #head = 0;
+  #waiting: ((r: IteratorResult<StreamEvent>) => void) | undefined;
   #ended = false;
   #iterated = false;
   #result: Promise<AssistantMessage>;
@@ -378,10 +505,14 @@ export class AssistantStream implements AsyncIterable<StreamEvent> {
   #stop: AbortController | undefined;
 
   /**
-   * Starts pumping `source` (which must end with a `done` or `error` event).
-   * `stop` is aborted when a consumer stops iterating before the end.
+   * Starts pumping `source` (which must end with a `done` or `error` event; an array is
+   * events that arrived together). `stop` is aborted when a consumer stops iterating
+   * before the end.
    */
-  constructor(source: AsyncGenerator<StreamEvent>, stop?: AbortController) {
+  constructor(
+    source: AsyncIterable<StreamEvent | readonly StreamEvent[]>,
+    stop?: AbortController,
+  ) {
     this.#stop = stop;
     let resolve!: (m: AssistantMessage) => void;
     let reject!: (e: unknown) => void;
@@ -393,20 +524,59 @@ export class AssistantStream implements AsyncIterable<StreamEvent> {
     (async () => {
       let final: StreamEvent | undefined;
       try {
-        for await (const ev of source) {
-          if (ev.type === "done" || ev.type === "error") final = ev;
-          this.#queue.push(ev);
-          this.#wake?.();
+        for await (const item of source) {
+          if (Array.isArray(item)) {
+            for (let i = 0; i < item.length; i++) this.#push(item[i]);
+            final = item.at(-1) ?? final;
+          } else {
+            this.#push(item as StreamEvent);
+            final = item as StreamEvent;
+          }
+          this.#wake();
         }
       } catch (e) {
         reject(e);
       }
       this.#ended = true;
-      this.#wake?.();
+      this.#wake();
       if (final?.type === "done") resolve(final.message);
       else if (final?.type === "error") reject(final.error);
       else reject(new PiError("api.stream", "The stream ended without a result"));
     })();
+  }
+
+  #push(ev: StreamEvent): void {
+    const last = this.#queue.length - 1;
+    const joined = last >= this.#head ? joinDeltas(this.#queue[last], ev) : undefined;
+    if (joined) this.#queue[last] = joined;
+    else this.#queue.push(ev);
+  }
+
+  /** Hands the next event (or the end) to a waiting consumer. */
+  #wake(): void {
+    const waiting = this.#waiting;
+    if (!waiting) return;
+    const r = this.#take();
+    if (r === undefined) return;
+    this.#waiting = undefined;
+    waiting(r);
+  }
+
+  #take(): IteratorResult<StreamEvent> | undefined {
+    if (this.#head < this.#queue.length) {
+      const value = this.#queue[this.#head];
+      this.#queue[this.#head++] = undefined as unknown as StreamEvent;
+      if (this.#head === this.#queue.length) {
+        this.#queue = [];
+        this.#head = 0;
+      } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#head);
+        this.#head = 0;
+      }
+      return { value, done: false };
+    }
+    if (this.#ended) return { value: undefined, done: true };
+    return undefined;
   }
 
   /** The final message; rejects with the PiError of an `error` event. */
@@ -415,33 +585,33 @@ export class AssistantStream implements AsyncIterable<StreamEvent> {
   }
 
   /** The events, once. Leaving the loop early (`break`) aborts the request. */
-  async *[Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
-    if (this.#iterated) throw new PiError("api.stream", "An AssistantStream can be iterated once");
-    this.#iterated = true;
-    try {
-      yield* this.#drain();
-    } finally {
-      if (!this.#ended) this.#stop?.abort();
-    }
-  }
-
-  async *#drain(): AsyncGenerator<StreamEvent> {
-    let i = 0;
-    while (true) {
-      if (i < this.#queue.length) {
-        const ev = this.#queue[i];
-        this.#queue[i++] = undefined as unknown as StreamEvent;
-        if (i > 1024 && i * 2 > this.#queue.length) {
-          this.#queue = this.#queue.slice(i);
-          i = 0;
+  [Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
+    let first = true;
+    let finished = false;
+    return {
+      next: () => {
+        if (first) {
+          first = false;
+          if (this.#iterated) {
+            return Promise.reject(
+              new PiError("api.stream", "An AssistantStream can be iterated once"),
+            );
+          }
+          this.#iterated = true;
         }
-        yield ev;
-        continue;
-      }
-      if (this.#ended) return;
-      await new Promise<void>((r) => this.#wake = r);
-      this.#wake = undefined;
-    }
+        const r = finished ? { value: undefined, done: true as const } : this.#take();
+        if (r !== undefined) {
+          if (r.done) finished = true;
+          return Promise.resolve(r);
+        }
+        return new Promise((resolve) => this.#waiting = resolve);
+      },
+      return: () => {
+        finished = true;
+        if (!this.#ended) this.#stop?.abort();
+        return Promise.resolve({ value: undefined, done: true as const });
+      },
+    };
   }
 }
 
