@@ -379,6 +379,14 @@ Deno.test("planCompaction: a conversation that is all one turn is split; one mes
   const alone = planCompaction([user("x".repeat(100_000))], { contextWindow: 10_000 });
   assert.equal(alone.toSummarize.length, 0);
   assert.equal(alone.kept.length, 1);
+
+  // Nothing that can start the kept part (no user or assistant message after the summary):
+  // nothing is summarised, so the runner never gets an entry id past the end.
+  const orphan = planCompaction([compactionSummaryMessage("s"), result(call("read", {}), "x")], {
+    contextWindow: 10,
+  });
+  assert.equal(orphan.toSummarize.length, 0);
+  assert.equal(orphan.firstKeptIndex, 1);
 });
 
 Deno.test("planCompaction: an earlier summary at the head is summarised again, not kept", () => {

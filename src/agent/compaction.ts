@@ -259,7 +259,8 @@ export interface PlanOptions {
 export interface CompactionPlan {
   /**
    * The index in the given messages of the first message kept verbatim (the runner's
-   * `firstKeptEntryId`); `messages.length` when nothing can be kept apart.
+   * `firstKeptEntryId`). At least 1 when the messages start with a previous summary (index 0
+   * is that summary, which has no entry of its own).
    */
   firstKeptIndex: number;
   /** The messages to summarise (after a previous summary at the head, before the cut). */
@@ -385,6 +386,9 @@ export function planCompaction(
       if (turnStart?.role === "user") turnRequest = plainText(turnStart.content);
     }
   }
+
+  // Something must stay after the summary: it is where the runner's firstKeptEntryId points.
+  if (cut >= n) cut = first;
 
   const plan: CompactionPlan = {
     firstKeptIndex: cut,
