@@ -31,7 +31,9 @@ export type PiErrorCode =
   | "api.network"
   | "api.stream"
   | "api.aborted"
-  | "agent.failed";
+  | "api.context_overflow"
+  | "agent.failed"
+  | "agent.compaction_failed";
 
 /** Options of a {@link PiError}. */
 export interface PiErrorOptions {

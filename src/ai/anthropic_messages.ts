@@ -8,7 +8,7 @@ import type { Model } from "../models/types.ts";
 import { baseUrl, type EventParser, parseEvents, type ProviderClient } from "./client.ts";
 import { parseToolArguments } from "./reduce.ts";
 import { clampEffort } from "./responses_shared.ts";
-import { ApiFailure } from "./retry.ts";
+import { ApiFailure, contextOverflowFailure, isContextOverflow } from "./retry.ts";
 import type { SSEEvent } from "./sse.ts";
 import type {
   Context,
@@ -151,6 +151,7 @@ function stopReason(reason: string, sawToolUse: boolean): StopReason {
 function failure(error: Json | undefined): ApiFailure {
   const type = str(error?.type);
   const message = str(error?.message) || "the stream reported an error";
+  if (error && isContextOverflow(error)) return contextOverflowFailure("anthropic", message);
   return new ApiFailure(
     "api.http",
     `anthropic reported an error${type ? ` (${type})` : ""}: ${message}`,

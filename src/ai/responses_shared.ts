@@ -9,7 +9,7 @@ import type { Model, ReasoningLevel } from "../models/types.ts";
 import { resolveThinking } from "../models/thinking.ts";
 import type { PiError } from "../errors.ts";
 import { type EventParser, parseEvents } from "./client.ts";
-import { ApiFailure, usageLimitError } from "./retry.ts";
+import { ApiFailure, contextOverflowFailure, isContextOverflow, usageLimitError } from "./retry.ts";
 import { parseToolArguments, TextBuffer } from "./reduce.ts";
 import type { SSEEvent } from "./sse.ts";
 import type {
@@ -179,7 +179,8 @@ function str(v: unknown): string {
   return typeof v === "string" ? v : "";
 }
 
-function failureFrom(
+/** The failure for a `response.failed` / `error` event whose error object is `source`. */
+export function failureFrom(
   provider: string,
   source: Json | undefined,
   fallback: string,
@@ -190,6 +191,7 @@ function failureFrom(
   const limit = usageLimitError(JSON.stringify({ error: source ?? {} }), now);
   if (limit) return limit;
   const message = str(source?.message) || fallback;
+  if (source && isContextOverflow(source)) return contextOverflowFailure(provider, message);
   const retryable = code === "server_error" || code === "rate_limit_exceeded" ||
     code === "overloaded" || code === "server_is_overloaded" || code === "slow_down";
   return new ApiFailure(

@@ -169,6 +169,45 @@ export function usageLimitError(body: string, now: number): PiError | undefined 
   );
 }
 
+/**
+ * Whether a server error says the input is longer than the model's context window: the
+ * `code` (or `type`) `context_length_exceeded` of OpenAI and the Codex backend, or the
+ * message of Anthropic (`prompt is too long: … tokens > … maximum`) and OpenAI (`Your input
+ * exceeds the context window of this model`, `maximum context length is … tokens`).
+ */
+export function isContextOverflow(
+  error: { code?: unknown; type?: unknown; message?: unknown },
+): boolean {
+  if (error.code === "context_length_exceeded" || error.type === "context_length_exceeded") {
+    return true;
+  }
+  const message = typeof error.message === "string" ? error.message : "";
+  return /prompt is too long|exceeds the context window|maximum context length is \d+|context[_ ]length[_ ]exceeded/i
+    .test(message);
+}
+
+/**
+ * The failure for a context overflow: code `api.context_overflow`, never retried as it is
+ * (the session runner compacts and sends once more).
+ */
+export function contextOverflowFailure(provider: string, detail: string): ApiFailure {
+  return new ApiFailure(
+    "api.context_overflow",
+    `The conversation is too long for the model's context window (${provider}: ${detail})`,
+    { hint: "compact it (/compact) or start a new session" },
+  );
+}
+
+function errorObject(body: string): Record<string, unknown> | undefined {
+  try {
+    const json = JSON.parse(body);
+    if (json?.error && typeof json.error === "object") return json.error;
+    return json && typeof json === "object" ? json : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The failure for a non-2xx response (body already read). */
 export function httpFailure(
   provider: string,
@@ -182,6 +221,10 @@ export function httpFailure(
     if (limit) return limit;
   }
   const message = serverMessage(body) || `HTTP ${status}`;
+  if (status === 400 || status === 413) {
+    const error = errorObject(body);
+    if (error && isContextOverflow(error)) return contextOverflowFailure(provider, message);
+  }
   if (status === 401 || status === 403) {
     return new ApiFailure(
       "api.http",
