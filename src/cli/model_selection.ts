@@ -127,3 +127,63 @@ export function openRunContext(
   }
   return { ...selection, registry, authStorage };
 }
+
+/** Which of the model and the thinking level the flags chose (not defaults). */
+export interface ExplicitChoice {
+  /** `--model`, `--provider` or `--models` was given. */
+  model: boolean;
+  /** `--thinking`, or a `:level` on the model the flags chose. */
+  thinking: boolean;
+}
+
+/**
+ * What the flags chose explicitly: a continued session keeps its own model and thinking level
+ * for whatever the flags left to the default.
+ */
+export function explicitChoice(options: OptionValues, selection: ModelSelection): ExplicitChoice {
+  const model = ["model", "provider", "models"].some((n) => stringOption(options, n) !== undefined);
+  const thinking = stringOption(options, "thinking") !== undefined ||
+    (model && selection.thinking !== undefined);
+  return { model, thinking };
+}
+
+/** The model and thinking level a continued session runs with, and what to say about it. */
+export interface ContinuedSelection {
+  /** The model. */
+  model: Model;
+  /** The thinking level (undefined: the model's default). */
+  thinking?: ReasoningLevel;
+  /** Whether the thinking level came from the session. */
+  thinkingFromSession: boolean;
+  /** One line when the session's model is not known here (the selected one is used). */
+  notice?: string;
+}
+
+/**
+ * The model and thinking level for a continued session: the session's own (`restored`),
+ * unless the flags chose them (`explicit`); a session model the registry does not know
+ * falls back to the selected one, and says so.
+ */
+export function continuedSelection(
+  registry: Pick<ModelRegistry, "find">,
+  selection: ModelSelection,
+  explicit: ExplicitChoice,
+  restored: { model?: { provider: string; modelId: string }; thinking?: ReasoningLevel },
+): ContinuedSelection {
+  let model = selection.model;
+  let notice: string | undefined;
+  if (!explicit.model && restored.model) {
+    const found = registry.find(restored.model.provider, restored.model.modelId);
+    if (found) model = found;
+    else {
+      notice =
+        `The session's model ${restored.model.provider}/${restored.model.modelId} is not known here; using ${model.provider}/${model.id}`;
+    }
+  }
+  const fromSession = !explicit.thinking && restored.thinking !== undefined;
+  const thinking = fromSession ? restored.thinking : selection.thinking;
+  const out: ContinuedSelection = { model, thinkingFromSession: fromSession };
+  if (thinking !== undefined) out.thinking = thinking;
+  if (notice !== undefined) out.notice = notice;
+  return out;
+}
