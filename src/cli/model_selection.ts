@@ -161,11 +161,12 @@ export interface ContinuedSelection {
 
 /**
  * The model and thinking level for a continued session: the session's own (`restored`),
- * unless the flags chose them (`explicit`); a session model the registry does not know
- * falls back to the selected one, and says so.
+ * unless the flags chose them (`explicit`); a session model the registry does not know, or
+ * whose provider has no key while the selected one's has, falls back to the selected one, and
+ * says so (one line).
  */
 export function continuedSelection(
-  registry: Pick<ModelRegistry, "find">,
+  registry: Pick<ModelRegistry, "find" | "hasKey">,
   selection: ModelSelection,
   explicit: ExplicitChoice,
   restored: { model?: { provider: string; modelId: string }; thinking?: ReasoningLevel },
@@ -173,12 +174,14 @@ export function continuedSelection(
   let model = selection.model;
   let notice: string | undefined;
   if (!explicit.model && restored.model) {
-    const found = registry.find(restored.model.provider, restored.model.modelId);
-    if (found) model = found;
-    else {
-      notice =
-        `The session's model ${restored.model.provider}/${restored.model.modelId} is not known here; using ${model.provider}/${model.id}`;
-    }
+    const { provider, modelId } = restored.model;
+    const found = registry.find(provider, modelId);
+    const using = `using ${model.provider}/${model.id}`;
+    if (!found) {
+      notice = `The session's model ${provider}/${modelId} is not known here; ${using}`;
+    } else if (!registry.hasKey(found.provider) && registry.hasKey(model.provider)) {
+      notice = `No key for ${provider}, the session's provider; ${using}`;
+    } else model = found;
   }
   const fromSession = !explicit.thinking && restored.thinking !== undefined;
   const thinking = fromSession ? restored.thinking : selection.thinking;

@@ -21,6 +21,7 @@ import type { OptionValues } from "./args.ts";
 import { continuedSelection, explicitChoice, type RunContext } from "./model_selection.ts";
 import { openUsageStore } from "./usage_store.ts";
 import { secretRedactor } from "./secrets.ts";
+import { oneLine } from "../one_line.ts";
 import { createStyle, formatToolLine, wantsColor } from "./render.ts";
 
 /** Version of the `--mode json` line format (README: "JSON output"). */
@@ -110,7 +111,7 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
     if (runner === undefined) {
       deps.stderr.write(`pi: no earlier session in ${cwd}; starting a new one\n`);
     } else {
-      if (runner.warning !== undefined) deps.stderr.write(`pi: ${runner.warning}\n`);
+      if (runner.warning !== undefined) deps.stderr.write(`pi: ${oneLine(runner.warning)}\n`);
       // The session keeps its model and thinking level unless the flags chose them.
       const chosen = continuedSelection(
         registry,
@@ -120,7 +121,7 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
       );
       model = chosen.model;
       thinking = chosen.thinking;
-      if (chosen.notice !== undefined) deps.stderr.write(`pi: ${chosen.notice}\n`);
+      if (chosen.notice !== undefined) deps.stderr.write(`pi: ${oneLine(chosen.notice)}\n`);
     }
   }
   // No key (or a refused one): say so before anything is written.
