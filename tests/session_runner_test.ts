@@ -6,7 +6,6 @@ import {
   SessionRunner,
   type SessionRunnerOptions,
 } from "../src/agent/session_runner.ts";
-import { readSessionFile } from "../src/agent/session_store.ts";
 import type { Tool } from "../src/agent/tools/types.ts";
 import type { AssistantMessage, Context, Message, ToolCall, Usage } from "../src/ai/types.ts";
 import type { Deps } from "../src/deps.ts";
