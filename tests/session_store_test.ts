@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import {
   findLatestSession,
-  readSession,
+  legacySessionDirName,
+  readSessionFile,
   sessionDir,
   sessionDirName,
-  SessionWriter,
+  sessionDirs,
+  SessionFile,
   uuidFromBytes,
 } from "../src/agent/session_store.ts";
+import { buildSessionContext } from "../src/agent/session_format.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "pi_sessions_" });
@@ -17,95 +20,173 @@ async function withDir(fn: (dir: string) => Promise<void>) {
   }
 }
 
-Deno.test("sessionDirName makes one safe directory name of a cwd", () => {
-  assert.equal(sessionDirName("/home/me/my proj"), "--home-me-my-proj--");
+let seed = 0;
+const deps = {
+  now: () => Date.UTC(2026, 10, 25, 12, 0, 0, 123),
+  randomBytes: (n: number) => crypto.getRandomValues(new Uint8Array(n)),
+};
+
+Deno.test("sessions go where pi-mono puts them; pi's earlier directory name is looked at too", () => {
+  assert.equal(sessionDirName("/tmp/x"), "--tmp-x--");
+  assert.equal(sessionDirName("/home/me/my proj"), "--home-me-my proj--");
+  assert.equal(sessionDirName("C:\\work\\a"), "--C--work-a--");
   assert.equal(sessionDirName("/"), "----");
-  assert.equal(sessionDirName("/a/../b:c"), "--a-..-b-c--");
-  assert.doesNotMatch(sessionDirName("/x/y/z"), /\//);
+  assert.equal(legacySessionDirName("/home/me/my proj"), "--home-me-my-proj--");
+  assert.deepEqual(sessionDirs("/agent", "/tmp/x"), ["/agent/sessions/--tmp-x--"]);
+  assert.deepEqual(sessionDirs("/agent/", "/a b/ü"), [
+    "/agent/sessions/--a b-ü--",
+    "/agent/sessions/--a-b----",
+  ]);
 });
 
-Deno.test("a session is a private JSONL file: header, then entries as they happen", async () => {
+Deno.test("a session is a private JSONL file: header, then entries with ids as they happen", async () => {
   await withDir(async (agentDir) => {
-    const now = Date.UTC(2026, 10, 25, 12, 0, 0, 123);
     const id = uuidFromBytes(new Uint8Array(16).fill(7));
     assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    const writer = await SessionWriter.create({
-      agentDir: `${agentDir}/agent`,
-      cwd: "/home/me/proj",
-      model: "openai-codex/gpt-5.2-codex",
-      id,
-      now,
-    });
+    const file = await SessionFile.create(
+      { agentDir: `${agentDir}/agent`, cwd: "/home/me/proj", id },
+      deps,
+    );
     const dir = sessionDir(`${agentDir}/agent`, "/home/me/proj");
-    assert.equal(writer.path, `${dir}/2026-11-25T12-00-00-123Z_${id}.jsonl`);
-    writer.appendMessage({ role: "user", content: "hi" }, now);
-    // Written as it goes: readable before close.
-    const mid = await readSession(writer.path);
-    assert.deepEqual(mid.messages, [{ role: "user", content: "hi" }]);
-    writer.append({ type: "usage", timestamp: "t", model: "m", usage: { input: 1 } });
-    writer.close();
-    const lines = (await Deno.readTextFile(writer.path)).trimEnd().split("\n");
-    assert.equal(lines.length, 3);
-    const header = JSON.parse(lines[0]);
-    assert.deepEqual(header, {
-      type: "session",
-      version: 1,
-      id,
-      cwd: "/home/me/proj",
-      model: "openai-codex/gpt-5.2-codex",
-      timestamp: "2026-11-25T12:00:00.123Z",
+    assert.equal(file.path, `${dir}/2026-11-25T12-00-00-123Z_${id}.jsonl`);
+    const first = file.append({ type: "model_change", provider: "openai-codex", modelId: "m" });
+    const second = file.append({
+      type: "message",
+      message: { role: "user", content: "hi", timestamp: 1 },
     });
-    assert.equal((await Deno.stat(writer.path)).mode! & 0o777, 0o600);
+    assert.match(first.id, /^[0-9a-f]{8}$/);
+    assert.equal(first.parentId, null);
+    assert.equal(second.parentId, first.id);
+    assert.notEqual(first.id, second.id);
+    // Written as it goes: readable before close.
+    const mid = await readSessionFile(file.path);
+    assert.deepEqual(mid.lines.map((l) => l.entry.id), [first.id, second.id]);
+    // A branch: an explicit parent.
+    const branch = file.append(
+      { type: "custom", customType: "rewind", data: { toUserMessage: 1 } },
+      {
+        parentId: first.id,
+      },
+    );
+    assert.equal(branch.parentId, first.id);
+    assert.equal(file.leafId, branch.id);
+    file.close();
+    const lines = (await Deno.readTextFile(file.path)).trimEnd().split("\n").map((l) =>
+      JSON.parse(l)
+    );
+    assert.deepEqual(lines[0], {
+      type: "session",
+      version: 3,
+      id,
+      timestamp: "2026-11-25T12:00:00.123Z",
+      cwd: "/home/me/proj",
+    });
+    assert.deepEqual(Object.keys(lines[1]), [
+      "type",
+      "id",
+      "parentId",
+      "timestamp",
+      "provider",
+      "modelId",
+    ]);
+    assert.equal(lines[1].timestamp, "2026-11-25T12:00:00.123Z");
+    assert.equal((await Deno.stat(file.path)).mode! & 0o777, 0o600);
     assert.equal((await Deno.stat(dir)).mode! & 0o777, 0o700);
     assert.equal((await Deno.stat(`${agentDir}/agent/sessions`)).mode! & 0o777, 0o700);
     assert.equal((await Deno.stat(`${agentDir}/agent`)).mode! & 0o777, 0o700);
   });
 });
 
-Deno.test("a torn last line is skipped on read and does not swallow the next entry", async () => {
+Deno.test("entry ids stay unique in the file, even when the random bytes repeat", async () => {
   await withDir(async (agentDir) => {
-    const writer = await SessionWriter.create({
-      agentDir,
-      cwd: "/p",
-      model: "x/y",
-      id: "s1",
-      now: 0,
-    });
-    writer.appendMessage({ n: 1 }, 0);
-    writer.close();
-    await Deno.writeTextFile(writer.path, '{"type":"message","timest', { append: true });
-    const torn = await readSession(writer.path);
-    assert.equal(torn.skippedLines, 1);
-    assert.deepEqual(torn.messages, [{ n: 1 }]);
-    const resumed = await SessionWriter.resume(torn);
-    resumed.appendMessage({ n: 2 }, 0);
-    resumed.close();
-    const again = await readSession(writer.path);
-    assert.deepEqual(again.messages, [{ n: 1 }, { n: 2 }]);
+    // Two calls give the same 4 bytes, then fresh ones.
+    const bytes = [[1, 2, 3, 4], [1, 2, 3, 4], [5, 6, 7, 8]];
+    const stuck = {
+      now: deps.now,
+      randomBytes: (n: number) =>
+        n === 4 ? Uint8Array.from(bytes.shift() ?? [9, 9, 9, seed++]) : new Uint8Array(n),
+    };
+    const file = await SessionFile.create({ agentDir, cwd: "/p", id: "s" }, stuck);
+    const a = file.append({ type: "session_info", name: "a" });
+    const b = file.append({ type: "session_info", name: "b" });
+    file.close();
+    assert.equal(a.id, "01020304");
+    assert.equal(b.id, "05060708");
   });
 });
 
-Deno.test("findLatestSession picks the newest session of the cwd only", async () => {
+Deno.test("after a torn last line the next entry starts on its own line; nothing else is lost", async () => {
   await withDir(async (agentDir) => {
-    assert.equal(await findLatestSession(agentDir, "/p"), undefined);
-    const a = await SessionWriter.create({ agentDir, cwd: "/p", model: "m", id: "a", now: 1000 });
-    a.close();
-    const b = await SessionWriter.create({ agentDir, cwd: "/p", model: "m", id: "b", now: 2000 });
-    b.close();
-    const other = await SessionWriter.create({
-      agentDir,
-      cwd: "/q",
-      model: "m",
-      id: "c",
-      now: 3000,
+    const file = await SessionFile.create({ agentDir, cwd: "/p", id: "s1" }, deps);
+    const first = file.append({
+      type: "message",
+      message: { role: "user", content: "one", timestamp: 1 },
     });
+    file.close();
+    await Deno.writeTextFile(file.path, '{"type":"message","id":"zz","parentId":"', {
+      append: true,
+    });
+    const torn = await readSessionFile(file.path);
+    assert.deepEqual(torn.skipped, [3]);
+    assert.match(torn.warning!, new RegExp(`line 3 of ${file.path}`));
+    assert.equal(torn.leafId, first.id);
+    const resumed = await SessionFile.open(torn, deps);
+    const next = resumed.append({
+      type: "message",
+      message: { role: "user", content: "two", timestamp: 2 },
+    });
+    resumed.close();
+    assert.equal(next.parentId, first.id);
+    const again = await readSessionFile(file.path);
+    assert.deepEqual(again.skipped, [3], "the torn line stays, alone on its line");
+    const texts = buildSessionContext(again).messages.map((m) =>
+      m.message.role === "user" && m.message.content
+    );
+    assert.deepEqual(texts, ["one", "two"]);
+  });
+});
+
+Deno.test("findLatestSession: the newest session of the cwd, in either directory name", async () => {
+  await withDir(async (agentDir) => {
+    const cwd = "/p q";
+    assert.equal(await findLatestSession(agentDir, cwd), undefined);
+    const make = async (id: string) => {
+      const f = await SessionFile.create({ agentDir, cwd, id }, deps);
+      f.close();
+      return f.path;
+    };
+    const a = await make("a");
+    const b = await make("b");
+    const other = await SessionFile.create({ agentDir, cwd: "/q", id: "c" }, deps);
     other.close();
-    await Deno.utime(a.path, 100, 100);
-    await Deno.utime(b.path, 200, 200);
-    assert.equal(await findLatestSession(agentDir, "/p"), b.path);
+    // A session of an earlier pi, in its directory name.
+    const legacyDir = `${agentDir}/sessions/${legacySessionDirName(cwd)}`;
+    await Deno.mkdir(legacyDir, { recursive: true });
+    const legacy = `${legacyDir}/2025-01-01T00-00-00-000Z_old.jsonl`;
+    await Deno.writeTextFile(
+      legacy,
+      JSON.stringify({
+        type: "session",
+        version: 1,
+        id: "old",
+        cwd,
+        model: "x/y",
+        timestamp: "t",
+      }) + "\n",
+    );
+    // Not a session: passed over even when newest.
+    const junk = `${sessionDir(agentDir, cwd)}/junk.jsonl`;
+    await Deno.writeTextFile(junk, "not json\n");
+    await Deno.utime(a, 100, 100);
+    await Deno.utime(b, 200, 200);
+    await Deno.utime(legacy, 150, 150);
+    await Deno.utime(junk, 900, 900);
+    assert.equal(await findLatestSession(agentDir, cwd), b);
+    await Deno.utime(legacy, 300, 300);
+    assert.equal(await findLatestSession(agentDir, cwd), legacy);
     // Continuing an older session makes it the newest.
-    await Deno.utime(a.path, 300, 300);
-    assert.equal(await findLatestSession(agentDir, "/p"), a.path);
+    await Deno.utime(a, 400, 400);
+    assert.equal(await findLatestSession(agentDir, cwd), a);
     assert.equal(await findLatestSession(agentDir, "/q"), other.path);
   });
 });

@@ -140,6 +140,19 @@ export type AgentEvent =
     message: Message;
   }
   | {
+    /**
+     * The context was compacted before a request (CONTRACT.md: Context and compaction):
+     * emitted by the {@link AgentLoopOptions.beforeRequest} seam.
+     */
+    type: "compaction";
+    /** Turn number. */
+    turn: number;
+    /** Estimated context tokens before. */
+    tokensBefore: number;
+    /** Estimated context tokens after. */
+    tokensAfter: number;
+  }
+  | {
     /** The run ended. Always the last event. */
     type: "end";
     /** Why. */
@@ -180,6 +193,32 @@ export interface AgentLoopOptions {
    * Streamed output is passed through it a whole line at a time.
    */
   redact?: (text: string) => string;
+  /**
+   * The one seam where the context is transformed before each request (compaction plugs in
+   * here). It gets the conversation as the next request would send it and returns the one to
+   * send; what it returns is also what later turns of this run build on. Events it `emit`s
+   * (a `compaction`) are yielded before the request's `turn_start`. A throw ends the run
+   * with an `error` end (the request is not sent).
+   */
+  beforeRequest?: (messages: readonly Message[], info: BeforeRequestInfo) => Promise<Message[]>;
+  /**
+   * Whether a failed request failed because the context is too long. Such a failure is
+   * answered once per turn by calling {@link beforeRequest} again (with `overflow`) and
+   * sending the request once more; a second failure ends the run as usual.
+   */
+  isContextOverflow?: (error: Error) => boolean;
+}
+
+/** What {@link AgentLoopOptions.beforeRequest} is told about the request. */
+export interface BeforeRequestInfo {
+  /** The turn the request is for (1-based). */
+  turn: number;
+  /** The run's abort signal. */
+  signal?: AbortSignal;
+  /** Adds an event to the run's events (yielded while the transform runs). */
+  emit(event: AgentEvent): void;
+  /** Set when the request was just refused as too long (the second try of the turn). */
+  overflow?: Error;
 }
 
 /** A tool result with `redact` applied to its text. */
@@ -378,10 +417,205 @@ export function batchCalls(calls: readonly ToolCall[], tools: readonly Tool[]): 
   return batches;
 }
 
+/** What the loop knows while a prompt runs. */
+interface RunState {
+  /** The conversation as the next request sends it. */
+  messages: Message[];
+  /** Model turns taken. */
+  turn: number;
+  /** The text of the last assistant message. */
+  lastText: string;
+  /** Token totals so far. */
+  totals: AgentUsageTotals;
+}
+
+type EndEvent = Extract<AgentEvent, { type: "end" }>;
+
+/** The last event of a run. */
+function endEvent(
+  state: RunState,
+  reason: AgentEndReason,
+  failure: { error?: string; errorCode?: string; hint?: string } = {},
+): EndEvent {
+  return {
+    type: "end",
+    reason,
+    turns: state.turn,
+    text: state.lastText,
+    usage: state.totals,
+    ...(failure.error !== undefined ? { error: failure.error } : {}),
+    ...(failure.errorCode !== undefined ? { errorCode: failure.errorCode } : {}),
+    ...(failure.hint !== undefined ? { hint: failure.hint } : {}),
+  };
+}
+
+/**
+ * Runs `work` while yielding the events it emits as they come (the tools' live output, a
+ * context transform's events); returns what `work` returned.
+ */
+async function* withEmitter<T>(
+  work: (emit: (event: AgentEvent) => void) => Promise<T>,
+): AsyncGenerator<AgentEvent, T, undefined> {
+  const queue = new EventQueue<AgentEvent>();
+  const running = work((event) => queue.push(event));
+  let done = false;
+  running.then(() => done = true, () => done = true);
+  while (!done) {
+    await queue.wait(running);
+    yield* queue.drain();
+  }
+  yield* queue.drain();
+  return await running;
+}
+
+/**
+ * The seam before each request: the context as {@link AgentLoopOptions.beforeRequest}
+ * transforms it (unchanged without one). Its events are yielded as they come.
+ */
+async function* transformContext(
+  state: RunState,
+  options: AgentLoopOptions,
+  overflow?: Error,
+): AsyncGenerator<AgentEvent, void, undefined> {
+  const before = options.beforeRequest;
+  if (!before) return;
+  const messages = yield* withEmitter((emit) =>
+    before(state.messages, {
+      turn: state.turn,
+      signal: options.signal,
+      emit,
+      ...(overflow ? { overflow } : {}),
+    })
+  );
+  state.messages = [...messages];
+}
+
+/** How one streamed model turn ended: the message (when one arrived) and the failure. */
+interface TurnOutcome {
+  final?: AssistantMessage;
+  failure?: Error;
+}
+
+/** Streams one model turn: its deltas and tool calls as events; returns how it ended. */
+async function* streamTurn(
+  state: RunState,
+  options: AgentLoopOptions,
+): AsyncGenerator<AgentEvent, TurnOutcome, undefined> {
+  const turn = state.turn;
+  let final: AssistantMessage | undefined;
+  let failure: Error | undefined;
+  try {
+    const context: Context = {
+      systemPrompt: options.systemPrompt,
+      messages: [...state.messages],
+      tools: toModelTools(options.tools),
+    };
+    for await (const event of options.stream(context, { signal: options.signal })) {
+      switch (event.type) {
+        case "text_delta":
+          yield { type: "text_delta", turn, delta: event.delta };
+          break;
+        case "thinking_delta":
+          yield { type: "thinking_delta", turn, delta: event.delta };
+          break;
+        case "tool_call_end":
+          yield {
+            type: "tool_call",
+            turn,
+            callId: event.toolCall.callId,
+            name: event.toolCall.name,
+            arguments: event.toolCall.arguments,
+          };
+          break;
+        case "retry":
+          yield {
+            type: "retry",
+            turn,
+            attempt: event.attempt,
+            delayMs: event.delayMs,
+            reason: event.reason,
+          };
+          break;
+        case "done":
+          final = event.message;
+          break;
+        case "error":
+          final = event.message;
+          failure = event.error;
+          break;
+      }
+      if (final) break;
+    }
+    if (!final) failure = new PiError("api.stream", "The model's answer ended without a result");
+  } catch (err) {
+    failure = err instanceof Error ? err : new Error(String(err));
+  }
+  return final ? { final, ...(failure ? { failure } : {}) } : { failure };
+}
+
+/**
+ * Runs one batch of tool calls (one call, or consecutive read-only calls at once): their
+ * live output and results as events; returns the result messages, in call order. Every call
+ * gets a result, even after an abort, so the conversation stays valid.
+ */
+async function* runToolBatch(
+  batch: readonly ToolCall[],
+  turn: number,
+  options: AgentLoopOptions,
+): AsyncGenerator<AgentEvent, ToolResultMessage[], undefined> {
+  const redact = options.redact;
+  // With redact, streamed output goes out by whole lines (a secret never spans two).
+  const partial = new Map<string, string>();
+  const results = yield* withEmitter(async (emit) => {
+    const output = (call: ToolCall, delta: string) => {
+      if (delta !== "") {
+        emit({ type: "tool_output", turn, callId: call.callId, name: call.name, delta });
+      }
+    };
+    const results = await Promise.all(batch.map((call) =>
+      runTool(options.tools, call, {
+        cwd: options.cwd,
+        signal: options.signal,
+        supportsImages: options.supportsImages,
+        onUpdate: (delta) => {
+          if (!redact) return output(call, delta);
+          const text = (partial.get(call.callId) ?? "") + delta;
+          const end = text.lastIndexOf("\n") + 1;
+          partial.set(call.callId, text.slice(end));
+          output(call, redact(text.slice(0, end)));
+        },
+      }).then((result) => redact ? redactResult(result, redact) : result)
+    ));
+    if (redact) {
+      for (const call of batch) output(call, redact(partial.get(call.callId) ?? ""));
+    }
+    return results;
+  });
+  const messages: ToolResultMessage[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    const message = resultMessage(batch[i], results[i]);
+    messages.push(message);
+    yield {
+      type: "tool_result",
+      turn,
+      callId: batch[i].callId,
+      name: batch[i].name,
+      isError: results[i].isError,
+      output: resultOutput(results[i]),
+    };
+    yield { type: "message", message };
+  }
+  return messages;
+}
+
 /**
  * Runs one prompt to its end: yields events, ending with exactly one `end`. Never throws for
  * a model or tool failure (that is an `end` with reason `error`); `history` is not changed —
  * the messages that join the conversation come as `message` events.
+ *
+ * Each turn: the context goes through {@link AgentLoopOptions.beforeRequest}, one model turn
+ * is streamed ({@link streamTurn}), and its tool calls run batch by batch
+ * ({@link runToolBatch}); a turn without tool calls ends the run.
  */
 export async function* runAgent(
   history: readonly Message[],
@@ -390,178 +624,89 @@ export async function* runAgent(
 ): AsyncGenerator<AgentEvent, void, undefined> {
   const maxTurns = options.maxTurns ?? DEFAULT_MAX_TURNS;
   const signal = options.signal;
-  const messages: Message[] = [...closeDanglingToolCalls(history), prompt];
-  const totals = emptyTotals();
-  const modelTools = toModelTools(options.tools);
-  let turn = 0;
-  let lastText = "";
+  const state: RunState = {
+    messages: [...closeDanglingToolCalls(history), prompt],
+    turn: 0,
+    lastText: "",
+    totals: emptyTotals(),
+  };
   yield { type: "message", message: prompt };
-
-  const end = (
-    reason: AgentEndReason,
-    error?: string,
-    errorCode?: string,
-    hint?: string,
-  ): AgentEvent => ({
-    type: "end",
-    reason,
-    turns: turn,
-    text: lastText,
-    usage: totals,
-    ...(error !== undefined ? { error } : {}),
-    ...(errorCode !== undefined ? { errorCode } : {}),
-    ...(hint !== undefined ? { hint } : {}),
-  });
 
   while (true) {
     if (signal?.aborted) {
-      yield end("aborted", "Interrupted");
+      yield endEvent(state, "aborted", { error: "Interrupted" });
       return;
     }
-    if (turn >= maxTurns) {
-      yield end(
-        "max_turns",
-        `Stopped after ${maxTurns} model turns without a final answer (the limit per prompt)`,
-        "agent.max_turns",
-      );
+    if (state.turn >= maxTurns) {
+      yield endEvent(state, "max_turns", {
+        error:
+          `Stopped after ${maxTurns} model turns without a final answer (the limit per prompt)`,
+        errorCode: "agent.max_turns",
+      });
       return;
     }
-    turn++;
-    yield { type: "turn_start", turn };
+    state.turn++;
+    const turn = state.turn;
 
-    let final: AssistantMessage | undefined;
-    let failure: PiError | Error | undefined;
+    let outcome: TurnOutcome;
     try {
-      const context: Context = {
-        systemPrompt: options.systemPrompt,
-        messages: [...messages],
-        tools: modelTools,
-      };
-      for await (const event of options.stream(context, { signal })) {
-        switch (event.type) {
-          case "text_delta":
-            yield { type: "text_delta", turn, delta: event.delta };
-            break;
-          case "thinking_delta":
-            yield { type: "thinking_delta", turn, delta: event.delta };
-            break;
-          case "tool_call_end":
-            yield {
-              type: "tool_call",
-              turn,
-              callId: event.toolCall.callId,
-              name: event.toolCall.name,
-              arguments: event.toolCall.arguments,
-            };
-            break;
-          case "retry":
-            yield {
-              type: "retry",
-              turn,
-              attempt: event.attempt,
-              delayMs: event.delayMs,
-              reason: event.reason,
-            };
-            break;
-          case "done":
-            final = event.message;
-            break;
-          case "error":
-            final = event.message;
-            failure = event.error;
-            break;
-        }
-        if (final) break;
+      yield* transformContext(state, options);
+      yield { type: "turn_start", turn };
+      outcome = yield* streamTurn(state, options);
+      // A context overflow: transform the context once more (compaction) and send again.
+      const overflow = outcome.failure;
+      if (
+        overflow && !isAbort(overflow, signal) && options.beforeRequest &&
+        options.isContextOverflow?.(overflow)
+      ) {
+        if (outcome.final) addUsage(state.totals, outcome.final.usage);
+        yield* transformContext(state, options, overflow);
+        outcome = yield* streamTurn(state, options);
       }
-      if (!final) failure = new PiError("api.stream", "The model's answer ended without a result");
     } catch (err) {
-      failure = err instanceof Error ? err : new Error(String(err));
+      // A context transform failed (the turn was not sent).
+      outcome = { failure: err instanceof Error ? err : new Error(String(err)) };
     }
+    const { final, failure } = outcome;
 
     if (final) {
-      addUsage(totals, final.usage);
+      addUsage(state.totals, final.usage);
       yield { type: "usage", turn, usage: final.usage };
     }
 
     if (failure || !final) {
-      const aborted = isAbort(failure, signal);
       if (final) {
         const kept = withoutToolCalls(final);
         if (kept.content.length > 0) {
-          messages.push(kept);
-          lastText = messageText(kept);
+          state.messages.push(kept);
+          state.lastText = messageText(kept);
           yield { type: "message", message: kept };
         }
       }
-      if (aborted) {
-        yield end("aborted", "Interrupted");
+      if (isAbort(failure, signal)) {
+        yield endEvent(state, "aborted", { error: "Interrupted" });
       } else {
-        const code = failure instanceof PiError ? failure.code : "agent.failed";
-        const hint = failure instanceof PiError ? failure.hint : undefined;
-        yield end("error", failure?.message ?? "The model failed", code, hint);
+        yield endEvent(state, "error", {
+          error: failure?.message ?? "The model failed",
+          errorCode: failure instanceof PiError ? failure.code : "agent.failed",
+          hint: failure instanceof PiError ? failure.hint : undefined,
+        });
       }
       return;
     }
 
-    messages.push(final);
-    lastText = messageText(final);
+    state.messages.push(final);
+    state.lastText = messageText(final);
     yield { type: "message", message: final };
 
     const calls = final.content.filter((c): c is ToolCall => c.type === "tool_call");
     if (calls.length === 0) {
-      yield end("stop");
+      yield endEvent(state, "stop");
       return;
     }
-
-    // Run the calls: in order, consecutive read-only ones in parallel. Every call gets a
-    // result, even after an abort, so the conversation stays valid.
+    // In order; consecutive read-only calls in parallel.
     for (const batch of batchCalls(calls, options.tools)) {
-      const queue = new EventQueue<AgentEvent>();
-      const redact = options.redact;
-      // With redact, streamed output goes out by whole lines (a secret never spans two).
-      const partial = new Map<string, string>();
-      const output = (call: ToolCall, delta: string) => {
-        if (delta !== "") {
-          queue.push({ type: "tool_output", turn, callId: call.callId, name: call.name, delta });
-        }
-      };
-      const running = Promise.all(batch.map((call) =>
-        runTool(options.tools, call, {
-          cwd: options.cwd,
-          signal,
-          supportsImages: options.supportsImages,
-          onUpdate: (delta) => {
-            if (!redact) return output(call, delta);
-            const text = (partial.get(call.callId) ?? "") + delta;
-            const end = text.lastIndexOf("\n") + 1;
-            partial.set(call.callId, text.slice(end));
-            output(call, redact(text.slice(0, end)));
-          },
-        }).then((result) => redact ? redactResult(result, redact) : result)
-      ));
-      let results: ToolResult[] | undefined;
-      running.then((r) => results = r, () => {});
-      while (results === undefined) {
-        await queue.wait(running);
-        yield* queue.drain();
-      }
-      if (redact) {
-        for (const call of batch) output(call, redact(partial.get(call.callId) ?? ""));
-      }
-      yield* queue.drain();
-      for (let i = 0; i < batch.length; i++) {
-        const message = resultMessage(batch[i], results[i]);
-        messages.push(message);
-        yield {
-          type: "tool_result",
-          turn,
-          callId: batch[i].callId,
-          name: batch[i].name,
-          isError: results[i].isError,
-          output: resultOutput(results[i]),
-        };
-        yield { type: "message", message };
-      }
+      state.messages.push(...yield* runToolBatch(batch, turn, options));
     }
   }
 }

@@ -1,91 +1,42 @@
 /**
- * Sessions as JSONL: `<agent dir>/sessions/<cwd as a safe dir name>/<timestamp>_<id>.jsonl`.
- * The first line is a header (`{type: "session", version, id, cwd, model, timestamp}`); then
- * one line per event (messages, usage) appended as it happens, one write per line, so a crash
- * loses at most the event being written. Files are `0600`, their directories `0700`.
- * Credentials are never part of an entry.
+ * Session files on disk: `<agent dir>/sessions/--<cwd>--/<ISO time>_<id>.jsonl`, in
+ * pi-mono's format (session_format.ts). Files are `0600`, their directories `0700`; the
+ * header is written when the file is created, then every entry is appended as it happens,
+ * one write of one line, so a kill loses at most the entry being written. An existing file
+ * is only ever appended to, never rewritten. Credentials are never part of an entry.
  * @module
  */
 
-/** The session file format version. */
-export const SESSION_VERSION = 1;
+import {
+  type NewSessionEntry,
+  type ParsedSession,
+  parseSession,
+  SESSION_VERSION,
+  type SessionEntry,
+  type SessionHeader,
+} from "./session_format.ts";
 
-/** The first line of a session file. */
-export interface SessionHeader {
-  /** Always `session`. */
-  type: "session";
-  /** {@link SESSION_VERSION}. */
-  version: number;
-  /** Session id (also used as the prompt cache key). */
-  id: string;
-  /** Working directory of the conversation. */
-  cwd: string;
-  /** `provider/model` at the start. */
-  model: string;
-  /** ISO time the session started. */
-  timestamp: string;
-}
-
-/** A message of the conversation (the streaming layer's message, stored as is). */
-export interface SessionMessageEntry<M = unknown> {
-  /** Always `message`. */
-  type: "message";
-  /** ISO time. */
-  timestamp: string;
-  /** The message. */
-  message: M;
-}
-
-/** Token usage of one model turn. */
-export interface SessionUsageEntry {
-  /** Always `usage`. */
-  type: "usage";
-  /** ISO time. */
-  timestamp: string;
-  /** `provider/model` that was used. */
-  model: string;
-  /** The usage, as the streaming layer reports it. */
-  usage: unknown;
-}
-
-/** The model changed within a session (`--continue` with another model). */
-export interface SessionModelEntry {
-  /** Always `model`. */
-  type: "model";
-  /** ISO time. */
-  timestamp: string;
-  /** `provider/model` from now on. */
-  model: string;
-}
-
-/** One line after the header. */
-export type SessionEntry<M = unknown> =
-  | SessionMessageEntry<M>
-  | SessionUsageEntry
-  | SessionModelEntry;
-
-/** A session read back from disk. */
-export interface LoadedSession<M = unknown> {
-  /** Its file. */
-  path: string;
-  /** The header. */
-  header: SessionHeader;
-  /** Every readable entry after the header, in order. */
-  entries: SessionEntry<M>[];
-  /** Just the messages, in order. */
-  messages: M[];
-  /** The model last used (`provider/model`). */
-  model: string;
-  /** Lines that could not be parsed (a torn last line after a crash). */
-  skippedLines: number;
+/**
+ * The directory name of a cwd's sessions, as pi-mono names it: the cwd without its leading
+ * slash, with `/`, `\` and `:` each as `-`, between `--` and `--`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sessionDirName } from "./session_store.ts";
+ * assert.equal(sessionDirName("/tmp/x"), "--tmp-x--");
+ * assert.equal(sessionDirName("/home/me/my proj"), "--home-me-my proj--");
+ * ```
+ */
+export function sessionDirName(cwd: string): string {
+  return `--${cwd.replace(/^[/\\]/, "").replace(/[/\\:]/g, "-")}--`;
 }
 
 /**
- * The cwd as one safe directory name: `/home/me/proj` → `--home-me-proj--`.
- *
- * Characters other than letters, digits, `.`, `_` and `-` become `-`.
+ * The directory name earlier pi versions used: every character other than letters, digits,
+ * `.`, `_` and `-` as `-` (the same as {@link sessionDirName} for most paths).
  */
-export function sessionDirName(cwd: string): string {
+export function legacySessionDirName(cwd: string): string {
   const trimmed = cwd.replace(/^[/\\]+/, "").replace(/[/\\]+$/, "");
   return `--${trimmed.replace(/[^A-Za-z0-9._-]/g, "-")}--`;
 }
@@ -95,10 +46,28 @@ export function sessionDir(agentDir: string, cwd: string): string {
   return `${agentDir.replace(/\/$/, "")}/sessions/${sessionDirName(cwd)}`;
 }
 
+/** Where sessions of `cwd` may be: pi-mono's directory, then pi's earlier one if it differs. */
+export function sessionDirs(agentDir: string, cwd: string): string[] {
+  const dirs = [sessionDir(agentDir, cwd)];
+  const legacy = `${agentDir.replace(/\/$/, "")}/sessions/${legacySessionDirName(cwd)}`;
+  if (legacy !== dirs[0]) dirs.push(legacy);
+  return dirs;
+}
+
 /** The file name of a session: `<ISO time with - for : and .>_<id>.jsonl`. */
 export function sessionFileName(epochMs: number, id: string): string {
   const stamp = new Date(epochMs).toISOString().replace(/[:.]/g, "-");
   return `${stamp}_${id}.jsonl`;
+}
+
+/** The path of a new session's file. */
+export function sessionFilePath(
+  agentDir: string,
+  cwd: string,
+  epochMs: number,
+  id: string,
+): string {
+  return `${sessionDir(agentDir, cwd)}/${sessionFileName(epochMs, id)}`;
 }
 
 /** A random v4 UUID from 16 random bytes. */
@@ -124,64 +93,152 @@ async function ensurePrivateDir(path: string): Promise<void> {
   if (!existed && Deno.build.os !== "windows") await Deno.chmod(path, 0o700);
 }
 
-/** Appends entries to one session file, one write per line. */
-export class SessionWriter<M = unknown> {
+/** Reads a session file (see {@link parseSession}). */
+export async function readSessionFile(path: string): Promise<ParsedSession> {
+  return parseSession(await Deno.readTextFile(path), path);
+}
+
+/** Whether the file starts with a session header (pi-mono's check, on its first line). */
+async function hasHeader(path: string): Promise<boolean> {
+  try {
+    using file = await Deno.open(path, { read: true });
+    const buf = new Uint8Array(4096);
+    const n = await file.read(buf);
+    if (!n) return false;
+    const first = new TextDecoder().decode(buf.subarray(0, n)).split("\n")[0];
+    const header = JSON.parse(first);
+    return header?.type === "session" && typeof header.id === "string";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The newest session of `cwd` (most recently written, in pi-mono's directory or pi's earlier
+ * one), or undefined when there is none. Files without a session header are passed over.
+ */
+export async function findLatestSession(
+  agentDir: string,
+  cwd: string,
+): Promise<string | undefined> {
+  const found: { path: string; mtime: number; name: string }[] = [];
+  for (const dir of sessionDirs(agentDir, cwd)) {
+    try {
+      for await (const entry of Deno.readDir(dir)) {
+        if (!entry.isFile || !entry.name.endsWith(".jsonl")) continue;
+        const path = `${dir}/${entry.name}`;
+        const mtime = (await Deno.stat(path)).mtime?.getTime() ?? 0;
+        found.push({ path, mtime, name: entry.name });
+      }
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+  }
+  found.sort((a, b) => b.mtime - a.mtime || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
+  for (const f of found) if (await hasHeader(f.path)) return f.path;
+  return undefined;
+}
+
+/** What {@link SessionFile} needs from the outside world. */
+export interface SessionFileDeps {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Random bytes (entry ids). */
+  randomBytes(n: number): Uint8Array;
+}
+
+/** Appends entries to one session file: one write of one line per entry. */
+export class SessionFile {
   /** The session file. */
   readonly path: string;
   /** The session id. */
   readonly id: string;
+  /** The entry the next one follows (`parentId`); null before the first. */
+  leafId: string | null;
+  readonly #ids: Set<string>;
+  readonly #deps: SessionFileDeps;
   #file: Deno.FsFile | undefined;
   readonly #encoder = new TextEncoder();
 
-  private constructor(path: string, id: string, file: Deno.FsFile) {
+  private constructor(
+    path: string,
+    id: string,
+    file: Deno.FsFile,
+    state: { leafId: string | null; ids: Set<string> },
+    deps: SessionFileDeps,
+  ) {
     this.path = path;
     this.id = id;
     this.#file = file;
+    this.leafId = state.leafId;
+    this.#ids = new Set(state.ids);
+    this.#deps = deps;
   }
 
-  /** Creates a new session file for `cwd` and writes its header. */
-  static async create<M = unknown>(options: {
-    agentDir: string;
-    cwd: string;
-    model: string;
-    id: string;
-    now: number;
-  }): Promise<SessionWriter<M>> {
+  /**
+   * Creates `<sessions dir of cwd>/<time>_<id>.jsonl` ({@link sessionFilePath}) and writes
+   * its header. `createdAt` (default: now) is the session's start.
+   */
+  static async create(
+    options: {
+      agentDir: string;
+      cwd: string;
+      id: string;
+      createdAt?: number;
+      parentSession?: string;
+    },
+    deps: SessionFileDeps,
+  ): Promise<SessionFile> {
+    const now = options.createdAt ?? deps.now();
     await ensurePrivateDir(options.agentDir);
     await ensurePrivateDir(`${options.agentDir.replace(/\/$/, "")}/sessions`);
-    const dir = sessionDir(options.agentDir, options.cwd);
-    await ensurePrivateDir(dir);
-    const path = `${dir}/${sessionFileName(options.now, options.id)}`;
+    await ensurePrivateDir(sessionDir(options.agentDir, options.cwd));
+    const path = sessionFilePath(options.agentDir, options.cwd, now, options.id);
     const file = await Deno.open(path, { append: true, createNew: true, mode: 0o600 });
     if (Deno.build.os !== "windows") await Deno.chmod(path, 0o600);
-    const writer = new SessionWriter<M>(path, options.id, file);
+    const session = new SessionFile(path, options.id, file, { leafId: null, ids: new Set() }, deps);
     const header: SessionHeader = {
       type: "session",
       version: SESSION_VERSION,
       id: options.id,
+      timestamp: new Date(now).toISOString(),
       cwd: options.cwd,
-      model: options.model,
-      timestamp: new Date(options.now).toISOString(),
     };
-    writer.#writeLine(header);
-    return writer;
+    if (options.parentSession !== undefined) header.parentSession = options.parentSession;
+    session.#writeLine(header);
+    return session;
   }
 
-  /** Opens an existing session file to append to it (`--continue`). */
-  static async resume<M = unknown>(session: LoadedSession<M>): Promise<SessionWriter<M>> {
+  /**
+   * Opens a session file read with {@link readSessionFile} to append to it. After a torn last
+   * line (a kill mid-write) the next entry starts on a new line.
+   */
+  static async open(session: ParsedSession, deps: SessionFileDeps): Promise<SessionFile> {
     const file = await Deno.open(session.path, { append: true });
-    if (Deno.build.os !== "windows") await Deno.chmod(session.path, 0o600);
-    const writer = new SessionWriter<M>(session.path, session.header.id, file);
-    // A torn last line (crash mid-write) must not swallow the next entry.
-    const stat = await file.stat();
-    if (stat.size > 0) {
-      const tail = new Uint8Array(1);
-      using reader = await Deno.open(session.path, { read: true });
-      await reader.seek(stat.size - 1, Deno.SeekMode.Start);
-      await reader.read(tail);
-      if (tail[0] !== 0x0a) writer.#writeRaw("\n");
+    try {
+      if (Deno.build.os !== "windows") await Deno.chmod(session.path, 0o600);
+      const stat = await file.stat();
+      const out = new SessionFile(session.path, session.header.id, file, session, deps);
+      if (stat.size > 0) {
+        const tail = new Uint8Array(1);
+        using reader = await Deno.open(session.path, { read: true });
+        await reader.seek(stat.size - 1, Deno.SeekMode.Start);
+        await reader.read(tail);
+        if (tail[0] !== 0x0a) out.#writeRaw("\n");
+      }
+      return out;
+    } catch (err) {
+      file.close();
+      throw err;
     }
-    return writer;
+  }
+
+  #newId(): string {
+    for (let i = 0; i < 100; i++) {
+      const id = this.#deps.randomBytes(4).toHex();
+      if (!this.#ids.has(id)) return id;
+    }
+    return uuidFromBytes(this.#deps.randomBytes(16));
   }
 
   #writeRaw(text: string): void {
@@ -194,14 +251,26 @@ export class SessionWriter<M = unknown> {
     this.#writeRaw(JSON.stringify(value) + "\n");
   }
 
-  /** Appends one entry (a single write of one line). */
-  append(entry: SessionEntry<M>): void {
-    this.#writeLine(entry);
-  }
-
-  /** Appends a message, stamped with `now`. */
-  appendMessage(message: M, now: number): void {
-    this.append({ type: "message", timestamp: new Date(now).toISOString(), message });
+  /**
+   * Appends one entry after the current leaf (or after `parentId` when given) with a new id
+   * and the time; the entry becomes the leaf. Returns the entry as written.
+   */
+  append<E extends NewSessionEntry>(
+    entry: E,
+    options: { parentId?: string | null } = {},
+  ): E & SessionEntry {
+    const { type, ...fields } = entry;
+    const full = {
+      type,
+      id: this.#newId(),
+      parentId: options.parentId === undefined ? this.leafId : options.parentId,
+      timestamp: new Date(this.#deps.now()).toISOString(),
+      ...fields,
+    } as unknown as E & SessionEntry;
+    this.#writeLine(full);
+    this.#ids.add(full.id);
+    this.leafId = full.id;
+    return full;
   }
 
   /** Closes the file (idempotent). */
@@ -214,82 +283,4 @@ export class SessionWriter<M = unknown> {
   [Symbol.dispose](): void {
     this.close();
   }
-}
-
-/** Parses a session file's text; tolerates a torn or garbled line (counted, skipped). */
-export function parseSession<M = unknown>(text: string, path = "session"): LoadedSession<M> {
-  const lines = text.split("\n");
-  let header: SessionHeader | undefined;
-  const entries: SessionEntry<M>[] = [];
-  let skippedLines = 0;
-  for (const line of lines) {
-    if (line.trim() === "") continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      skippedLines++;
-      continue;
-    }
-    if (!value || typeof value !== "object") {
-      skippedLines++;
-      continue;
-    }
-    const record = value as { type?: unknown };
-    if (header === undefined) {
-      if (record.type !== "session") break;
-      header = value as SessionHeader;
-      continue;
-    }
-    if (record.type === "message" || record.type === "usage" || record.type === "model") {
-      entries.push(value as SessionEntry<M>);
-    } else {
-      skippedLines++;
-    }
-  }
-  if (header === undefined) {
-    throw new Error(`${path} is not a pi session file (no header line)`);
-  }
-  let model = header.model;
-  for (const e of entries) if (e.type === "model") model = e.model;
-  return {
-    path,
-    header,
-    entries,
-    messages: entries.filter((e): e is SessionMessageEntry<M> => e.type === "message").map((
-      e,
-    ) => e.message),
-    model,
-    skippedLines,
-  };
-}
-
-/** Reads a session file. */
-export async function readSession<M = unknown>(path: string): Promise<LoadedSession<M>> {
-  return parseSession<M>(await Deno.readTextFile(path), path);
-}
-
-/** The newest session of `cwd` (most recently written), or undefined when there is none. */
-export async function findLatestSession(
-  agentDir: string,
-  cwd: string,
-): Promise<string | undefined> {
-  const dir = sessionDir(agentDir, cwd);
-  let best: { path: string; mtime: number; name: string } | undefined;
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      if (!entry.isFile || !entry.name.endsWith(".jsonl")) continue;
-      const path = `${dir}/${entry.name}`;
-      const mtime = (await Deno.stat(path)).mtime?.getTime() ?? 0;
-      if (
-        !best || mtime > best.mtime || (mtime === best.mtime && entry.name > best.name)
-      ) {
-        best = { path, mtime, name: entry.name };
-      }
-    }
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return undefined;
-    throw err;
-  }
-  return best?.path;
 }

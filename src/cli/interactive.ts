@@ -21,12 +21,11 @@ import { redact } from "../redact.ts";
 import type { ScopedModel } from "../models/glob.ts";
 import type { ModelRegistry } from "../models/model_registry.ts";
 import type { Model, ReasoningLevel } from "../models/types.ts";
-import type { AgentEvent } from "../agent/agent_loop.ts";
+import type { RunnerEvent, SessionRunner, SessionRunnerOptions } from "../agent/session_runner.ts";
 import type { Message, Usage } from "../ai/types.ts";
 import type { UsageSnapshotStore } from "../ai/usage.ts";
-import type { SessionWriter } from "../agent/session_store.ts";
 import type { ParsedArgs } from "./args.ts";
-import type { RunContext } from "./model_selection.ts";
+import { continuedSelection, explicitChoice, type RunContext } from "./model_selection.ts";
 import { openUsageStore } from "./usage_store.ts";
 import { secretRedactor } from "./secrets.ts";
 import type { KeyEvent } from "./keys.ts";
@@ -60,6 +59,7 @@ import {
   wantsColor,
 } from "./render.ts";
 import { oneLine } from "../one_line.ts";
+import { COMPACTION_SUMMARY_PREFIX } from "../agent/session_messages.ts";
 import { THINKING_ORDER, thinkingNotice } from "../models/thinking.ts";
 import { type CursorPosition, Screen } from "./screen.ts";
 import { type MenuItem, SelectMenu } from "./select_menu.ts";
@@ -144,12 +144,14 @@ class App {
   exitArmed = false;
   spinnerFrame = 0;
   spinnerTimer: ReturnType<typeof setInterval> | undefined;
-  history: Message[] = [];
   totals: Totals = { input: 0, output: 0, cost: 0, listCost: 0, contextTokens: 0 };
+  /** The id of the session (the runner's once there is one). */
   sessionId: string;
-  session: SessionWriter<Message> | undefined;
+  /** The session: opened at the start with --continue, else on the first prompt. */
+  runner: SessionRunner | undefined;
   noSession: boolean;
-  resumePath: string | undefined;
+  /** Lines said once at the start (a continued session's model not known here, …). */
+  notices: string[] = [];
   #exit: (code: number) => void = () => {};
   readonly exited: Promise<number>;
   #lastWork: Promise<void> = Promise.resolve();
@@ -171,6 +173,8 @@ class App {
       noSession: boolean;
       /** Hides the user's secrets in tool output (see src/cli/secrets.ts). */
       redact?: (text: string) => string;
+      /** The continued session (--continue). */
+      runner?: SessionRunner;
     },
   ) {
     this.deps = deps;
@@ -187,7 +191,8 @@ class App {
     this.scope = init.scope;
     this.noSession = init.noSession;
     this.cwd = Deno.cwd();
-    this.sessionId = crypto.randomUUID();
+    this.runner = init.runner;
+    this.sessionId = init.runner?.id ?? crypto.randomUUID();
     this.exited = new Promise((resolve) => this.#exit = resolve);
   }
 
@@ -586,51 +591,14 @@ class App {
     let finish!: () => void;
     turn.done = new Promise((r) => finish = r);
     try {
-      const [{ runAgent }, { stream }, { BUILTIN_TOOLS }, sp, store] = await Promise.all([
-        import("../agent/agent_loop.ts"),
-        import("../ai/stream.ts"),
-        import("../agent/tools/mod.ts"),
-        import("../agent/system_prompt.ts"),
-        import("../agent/session_store.ts"),
-      ]);
-      const contextFiles = await sp.loadContextFiles(this.deps.agentDir, this.cwd);
-      const systemPrompt = sp.buildSystemPrompt({
-        cwd: this.cwd,
-        now: this.deps.now(),
-        tools: BUILTIN_TOOLS,
-        contextFiles,
-      });
-      if (!this.noSession && !this.session) {
-        this.session = this.resumePath
-          ? await store.SessionWriter.resume<Message>(await store.readSession(this.resumePath))
-          : await store.SessionWriter.create<Message>({
-            agentDir: this.deps.agentDir,
-            cwd: this.cwd,
-            model: `${this.model.provider}/${this.model.id}`,
-            id: this.sessionId,
-            now: this.deps.now(),
-          });
-      }
-      const model = this.model;
-      const reasoning = this.level();
-      const events = runAgent(this.history, { role: "user", content: text }, {
-        stream: (context, { signal }) =>
-          stream(model, context, {
-            keys: this.auth,
-            deps: this.deps,
-            signal,
-            sessionId: this.sessionId,
-            reasoning,
-            usageStore: this.usageStore,
-          }),
-        systemPrompt,
-        tools: BUILTIN_TOOLS,
-        cwd: this.cwd,
+      const { SessionRunner } = await import("../agent/session_runner.ts");
+      this.runner ??= SessionRunner.create(this.runnerOptions(), { id: this.sessionId });
+      const events = this.runner.prompt(text, {
+        model: this.model,
+        thinking: this.requestedThinking(),
         signal: controller.signal,
-        supportsImages: model.inputs.includes("image"),
-        redact: this.#redact,
       });
-      for await (const event of events) this.#onAgentEvent(turn, event, model);
+      for await (const event of events) this.#onAgentEvent(turn, event);
     } catch (err) {
       if (!turn.detached) this.error(errorLine(err));
     } finally {
@@ -655,22 +623,22 @@ class App {
     return lines;
   }
 
-  #onAgentEvent(turn: Turn, event: AgentEvent, model: Model): void {
-    // Messages are kept even after the turn was cancelled on screen.
-    if (event.type === "message") {
-      this.history.push(event.message);
-      this.session?.appendMessage(event.message, this.deps.now());
-      return;
-    }
-    if (event.type === "usage") {
-      this.#addUsage(event.usage);
-      this.session?.append({
-        type: "usage",
-        timestamp: new Date(this.deps.now()).toISOString(),
-        model: `${model.provider}/${model.id}`,
-        usage: event.usage,
-      });
-    }
+  /** What the session runner needs (the session itself is saved by the runner). */
+  runnerOptions(): SessionRunnerOptions {
+    return {
+      deps: this.deps,
+      cwd: this.cwd,
+      keys: this.auth,
+      usageStore: this.usageStore,
+      persist: !this.noSession,
+      ...(this.#redact ? { redact: this.#redact } : {}),
+    };
+  }
+
+  #onAgentEvent(turn: Turn, event: RunnerEvent): void {
+    // The runner keeps and saves the messages, even after the turn was cancelled on screen.
+    if (event.type === "message") return;
+    if (event.type === "usage") this.#addUsage(event.usage);
     if (turn.detached) return;
     const s = this.style;
     const width = this.term.size().columns - 1;
@@ -802,6 +770,7 @@ class App {
   setModel(model: Model, entryThinking?: ReasoningLevel): void {
     this.model = model;
     this.modelThinking = this.suffixes ? entryThinking : undefined;
+    this.runner?.recordSettings(model, this.level());
     const name = `${oneLine(model.provider)}/${oneLine(model.id)} (${oneLine(model.name)})`;
     this.print(this.style.dim(`Model: ${name} · thinking ${this.level()}`));
     this.#noticeThinking();
@@ -843,6 +812,7 @@ class App {
     const next = levels[(levels.indexOf(current) + 1) % levels.length];
     this.thinking = next;
     this.modelThinking = undefined;
+    this.runner?.recordSettings(this.model, this.level());
     this.setHint(`Thinking: ${next}`);
     this.render();
   }
@@ -1070,6 +1040,7 @@ class App {
     // it does, and said (the same line as print mode's).
     this.thinking = level;
     this.modelThinking = undefined;
+    this.runner?.recordSettings(this.model, this.level());
     if (thinkingNotice(this.model, level) !== undefined) this.#noticeThinking();
     else this.print(this.style.dim(`Thinking: ${level}`));
   }
@@ -1090,9 +1061,9 @@ class App {
       `  file: ${
         this.noSession
           ? "(not saved: --no-session)"
-          : oneLine(this.session?.path ?? "(created on the first prompt)")
+          : oneLine(this.runner?.path ?? "(created on the first prompt)")
       }`,
-      `  messages: ${this.history.length}`,
+      `  messages: ${this.runner?.messages.length ?? 0}`,
       `  model: ${oneLine(this.model.provider)}/${
         oneLine(this.model.id)
       } · thinking ${this.level()}`,
@@ -1103,10 +1074,8 @@ class App {
   }
 
   newSession(): void {
-    this.session?.close();
-    this.session = undefined;
-    this.resumePath = undefined;
-    this.history = [];
+    this.runner?.close();
+    this.runner = undefined;
     this.totals = { input: 0, output: 0, cost: 0, listCost: 0, contextTokens: 0 };
     this.sessionId = crypto.randomUUID();
     this.print(this.style.dim("New session"));
@@ -1114,17 +1083,81 @@ class App {
 
   // ---- lifecycle ----
 
-  async start(resume: { path: string; messages: Message[] } | undefined): Promise<void> {
+  /**
+   * The end of a continued conversation, as it looked: the last `exchanges` user messages and
+   * what followed them (answers rendered, tool calls one line each, thinking collapsed).
+   */
+  recentLines(messages: readonly Message[], exchanges = 3): string[] {
+    const s = this.style;
+    const width = this.term.size().columns - 1;
+    let from = messages.length;
+    for (let seen = 0; from > 0 && seen < exchanges;) {
+      from--;
+      if (messages[from].role === "user") seen++;
+    }
+    const lines: string[] = [];
+    if (from > 0) lines.push(s.dim(`… ${from} earlier messages`));
+    const results = new Map<string, { text: string; isError: boolean }>();
+    for (const m of messages) {
+      if (m.role !== "tool_result") continue;
+      const text = m.content.map((c) => c.type === "text" ? c.text : `[image ${c.mimeType}]`)
+        .join("\n");
+      results.set(m.callId, { text, isError: m.isError });
+    }
+    for (const m of messages.slice(from)) {
+      if (m.role === "user") {
+        const text = typeof m.content === "string"
+          ? m.content
+          : m.content.map((c) => c.type === "text" ? c.text : `[image ${c.mimeType}]`).join("\n");
+        if (text.startsWith(COMPACTION_SUMMARY_PREFIX)) {
+          lines.push(s.dim("(earlier messages were compacted into a summary)"));
+          continue;
+        }
+        lines.push(
+          ...sanitize(text).split("\n").map((l, i) => s.bold(`${i === 0 ? "›" : " "} ${l}`)),
+        );
+      } else if (m.role === "assistant") {
+        for (const block of m.content) {
+          if (block.type === "thinking") {
+            lines.push(...formatThinking(sanitize(block.thinking), false, width, s));
+          } else if (block.type === "text") {
+            const md = new MarkdownStream(s, { width: () => width });
+            lines.push(...md.push(sanitize(block.text)), ...md.end());
+          } else {
+            lines.push(formatToolLine(
+              { name: block.name, args: block.arguments },
+              results.get(block.callId) ?? { text: "(no result)", isError: true },
+              width,
+              s,
+            ));
+          }
+        }
+      }
+    }
+    return lines;
+  }
+
+  async start(): Promise<void> {
     const s = this.style;
     const lines = [
       s.bold("pi") + s.dim(" — /help for commands, Ctrl+D to exit"),
+      ...this.notices.map((n) => s.yellow(`! ${oneLine(n)}`)),
     ];
-    if (resume) {
-      this.history = resume.messages;
-      this.resumePath = resume.path;
+    const runner = this.runner;
+    if (runner) {
+      if (runner.warning !== undefined) lines.push(s.yellow(`! ${oneLine(runner.warning)}`));
       lines.push(
-        s.dim(`Continuing ${oneLine(resume.path)} (${resume.messages.length} messages)`),
+        s.dim(
+          `Continuing ${oneLine(runner.path ?? runner.id)} (${runner.messages.length} messages)`,
+        ),
+        ...this.recentLines(runner.messages),
+        s.dim(
+          `Model: ${oneLine(this.model.provider)}/${
+            oneLine(this.model.id)
+          } · thinking ${this.level()}`,
+        ),
       );
+      this.totals = runner.totals();
     }
     if (!this.registry.hasKey(this.model.provider)) {
       lines.push(
@@ -1145,7 +1178,7 @@ class App {
     this.closed = true;
     if (this.spinnerTimer) clearInterval(this.spinnerTimer);
     this.spinnerTimer = undefined;
-    this.session?.close();
+    this.runner?.close();
     this.term.write(this.screen.clear());
   }
 }
@@ -1164,27 +1197,54 @@ export async function runInteractive(
   options: InteractiveOptions,
 ): Promise<number> {
   const { authStorage: auth, registry, ...selection } = options.context;
-  let resume: { path: string; messages: Message[] } | undefined;
+  const usageStore = openUsageStore(deps);
+  const noSession = args.options["no-session"] === true;
+  const redactSecrets = secretRedactor(auth, deps, [args.options["api-key"] as string | undefined]);
+  // `--thinking` is the session's level and wins over `:level` suffixes; without it, the
+  // first model's suffix (of --models or --model) is for that model only.
+  let model = selection.model;
+  let levels: { thinking?: ReasoningLevel; modelThinking?: ReasoningLevel; suffixes: boolean } =
+    typeof args.options.thinking === "string"
+      ? { thinking: selection.thinking, suffixes: false }
+      : { modelThinking: selection.thinking, suffixes: true };
+  let runner: SessionRunner | undefined;
+  let notice: string | undefined;
   if (args.options.continue) {
-    const store = await import("../agent/session_store.ts");
-    const path = await store.findLatestSession(deps.agentDir, Deno.cwd());
-    if (path) resume = { path, messages: (await store.readSession<Message>(path)).messages };
+    const { SessionRunner } = await import("../agent/session_runner.ts");
+    runner = await SessionRunner.continueLatest({
+      deps,
+      cwd: Deno.cwd(),
+      keys: auth,
+      usageStore,
+      persist: !noSession,
+      redact: redactSecrets,
+    });
+    if (runner) {
+      // The session keeps its model and thinking level unless the flags chose them.
+      const chosen = continuedSelection(
+        registry,
+        selection,
+        explicitChoice(args.options, selection),
+        runner.restored,
+      );
+      model = chosen.model;
+      notice = chosen.notice;
+      if (chosen.thinkingFromSession) levels = { thinking: chosen.thinking, suffixes: true };
+    }
   }
   const term = new Terminal(deps, options.host);
   const app = new App(deps, term, {
     auth,
     registry,
-    usageStore: openUsageStore(deps),
-    model: selection.model,
-    // `--thinking` is the session's level and wins over `:level` suffixes; without it, the
-    // first model's suffix (of --models or --model) is for that model only.
-    ...(typeof args.options.thinking === "string"
-      ? { thinking: selection.thinking, suffixes: false }
-      : { modelThinking: selection.thinking, suffixes: true }),
+    usageStore,
+    model,
+    ...levels,
     scope: selection.scope,
-    noSession: args.options["no-session"] === true,
-    redact: secretRedactor(auth, deps, [args.options["api-key"] as string | undefined]),
+    noSession,
+    redact: redactSecrets,
+    ...(runner ? { runner } : {}),
   });
+  if (notice !== undefined) app.notices.push(notice);
   // Ctrl+C, SIGTERM and SIGHUP (main.ts) end the app in order: 130, 143, 129.
   const onAbort = () => app.exit(exitCodeFor(signal.reason));
   signal.addEventListener("abort", onAbort, { once: true });
@@ -1199,7 +1259,7 @@ export async function runInteractive(
     }).then(() => app.exit(0), () => app.exit(0));
     // A message on the command line is sent as the first prompt.
     const first = args.positionals.join(" ").trim();
-    const started = app.start(resume);
+    const started = app.start();
     if (first !== "") app.submit(first);
     // The live Codex model list refreshes in the background (cached for 24 h).
     if (registry.hasKey("openai-codex")) registry.refresh({ timeoutMs: 3000 }).catch(() => {});

@@ -127,3 +127,66 @@ export function openRunContext(
   }
   return { ...selection, registry, authStorage };
 }
+
+/** Which of the model and the thinking level the flags chose (not defaults). */
+export interface ExplicitChoice {
+  /** `--model`, `--provider` or `--models` was given. */
+  model: boolean;
+  /** `--thinking`, or a `:level` on the model the flags chose. */
+  thinking: boolean;
+}
+
+/**
+ * What the flags chose explicitly: a continued session keeps its own model and thinking level
+ * for whatever the flags left to the default.
+ */
+export function explicitChoice(options: OptionValues, selection: ModelSelection): ExplicitChoice {
+  const model = ["model", "provider", "models"].some((n) => stringOption(options, n) !== undefined);
+  const thinking = stringOption(options, "thinking") !== undefined ||
+    (model && selection.thinking !== undefined);
+  return { model, thinking };
+}
+
+/** The model and thinking level a continued session runs with, and what to say about it. */
+export interface ContinuedSelection {
+  /** The model. */
+  model: Model;
+  /** The thinking level (undefined: the model's default). */
+  thinking?: ReasoningLevel;
+  /** Whether the thinking level came from the session. */
+  thinkingFromSession: boolean;
+  /** One line when the session's model is not known here (the selected one is used). */
+  notice?: string;
+}
+
+/**
+ * The model and thinking level for a continued session: the session's own (`restored`),
+ * unless the flags chose them (`explicit`); a session model the registry does not know, or
+ * whose provider has no key while the selected one's has, falls back to the selected one, and
+ * says so (one line).
+ */
+export function continuedSelection(
+  registry: Pick<ModelRegistry, "find" | "hasKey">,
+  selection: ModelSelection,
+  explicit: ExplicitChoice,
+  restored: { model?: { provider: string; modelId: string }; thinking?: ReasoningLevel },
+): ContinuedSelection {
+  let model = selection.model;
+  let notice: string | undefined;
+  if (!explicit.model && restored.model) {
+    const { provider, modelId } = restored.model;
+    const found = registry.find(provider, modelId);
+    const using = `using ${model.provider}/${model.id}`;
+    if (!found) {
+      notice = `The session's model ${provider}/${modelId} is not known here; ${using}`;
+    } else if (!registry.hasKey(found.provider) && registry.hasKey(model.provider)) {
+      notice = `No key for ${provider}, the session's provider; ${using}`;
+    } else model = found;
+  }
+  const fromSession = !explicit.thinking && restored.thinking !== undefined;
+  const thinking = fromSession ? restored.thinking : selection.thinking;
+  const out: ContinuedSelection = { model, thinkingFromSession: fromSession };
+  if (thinking !== undefined) out.thinking = thinking;
+  if (notice !== undefined) out.notice = notice;
+  return out;
+}

@@ -3,27 +3,25 @@
  * one prompt, tools included, then exit. Text mode writes the final answer to stdout and,
  * only when stderr is a terminal, tool activity to stderr. `--mode json` writes every agent
  * event as one JSON object per line (README: "JSON output"). The conversation is saved as a
- * session unless `--no-session`; `--continue` resumes the newest session of the cwd.
+ * session (src/agent/session_runner.ts) unless `--no-session`; `--continue` resumes the newest
+ * session of the cwd with its model and thinking level, unless the flags choose them.
  * @module
  */
 
-import { type AgentEvent, DEFAULT_MAX_TURNS, runAgent } from "../agent/agent_loop.ts";
+import { DEFAULT_MAX_TURNS } from "../agent/agent_loop.ts";
 import {
-  findLatestSession,
-  readSession,
-  SessionWriter,
-  uuidFromBytes,
-} from "../agent/session_store.ts";
-import { buildSystemPrompt, loadContextFiles } from "../agent/system_prompt.ts";
-import { BUILTIN_TOOLS } from "../agent/tools/mod.ts";
-import { missingKeyError, stream } from "../ai/stream.ts";
-import type { Message } from "../ai/types.ts";
+  type RunnerEvent,
+  SessionRunner,
+  type SessionRunnerOptions,
+} from "../agent/session_runner.ts";
+import { missingKeyError } from "../ai/stream.ts";
 import type { Deps } from "../deps.ts";
 import { PiError, type PiErrorCode } from "../errors.ts";
 import type { OptionValues } from "./args.ts";
-import type { RunContext } from "./model_selection.ts";
+import { continuedSelection, explicitChoice, type RunContext } from "./model_selection.ts";
 import { openUsageStore } from "./usage_store.ts";
 import { secretRedactor } from "./secrets.ts";
+import { oneLine } from "../one_line.ts";
 import { createStyle, formatToolLine, wantsColor } from "./render.ts";
 
 /** Version of the `--mode json` line format (README: "JSON output"). */
@@ -46,7 +44,7 @@ export interface PrintModeOptions {
 }
 
 /** Renders tool activity on stderr (only used when stderr is a terminal). */
-function progressRenderer(deps: Deps): (event: AgentEvent) => void {
+function progressRenderer(deps: Deps): (event: RunnerEvent) => void {
   const style = createStyle(wantsColor(deps.env));
   const width = Math.max(40, Math.min(160, terminalColumns() ?? 100));
   const calls = new Map<string, { name: string; args: Record<string, unknown> }>();
@@ -93,101 +91,65 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
   const { signal } = options;
   const json = options.options.mode === "json";
   const cwd = options.cwd ?? Deno.cwd();
-  const { authStorage: auth, model } = options.context;
-  const usageStore = openUsageStore(deps);
-  const modelName = `${model.provider}/${model.id}`;
+  const { authStorage: auth, registry } = options.context;
+  let model = options.context.model;
+  let thinking = options.context.thinking;
 
+  const runnerOptions: SessionRunnerOptions = {
+    deps,
+    cwd,
+    keys: auth,
+    usageStore: openUsageStore(deps),
+    persist: options.options["no-session"] !== true,
+    redact: secretRedactor(auth, deps, [options.options["api-key"] as string | undefined]),
+    maxTurns: options.maxTurns ?? DEFAULT_MAX_TURNS,
+  };
   // The session: continue the newest one of this cwd, or start a new one.
-  let history: Message[] = [];
-  let sessionId: string | undefined;
-  let writer: SessionWriter<Message> | undefined;
+  let runner: SessionRunner | undefined;
+  if (options.options.continue === true) {
+    runner = await SessionRunner.continueLatest(runnerOptions);
+    if (runner === undefined) {
+      deps.stderr.write(`pi: no earlier session in ${cwd}; starting a new one\n`);
+    } else {
+      if (runner.warning !== undefined) deps.stderr.write(`pi: ${oneLine(runner.warning)}\n`);
+      // The session keeps its model and thinking level unless the flags chose them.
+      const chosen = continuedSelection(
+        registry,
+        options.context,
+        explicitChoice(options.options, options.context),
+        runner.restored,
+      );
+      model = chosen.model;
+      thinking = chosen.thinking;
+      if (chosen.notice !== undefined) deps.stderr.write(`pi: ${oneLine(chosen.notice)}\n`);
+    }
+  }
   // No key (or a refused one): say so before anything is written.
   if (await auth.getApiKey(model.provider, { signal }) === undefined) {
     throw missingKeyError(model.provider);
   }
-  const noSession = options.options["no-session"] === true;
-  if (options.options.continue === true) {
-    const latest = await findLatestSession(deps.agentDir, cwd);
-    if (latest === undefined) {
-      deps.stderr.write(`pi: no earlier session in ${cwd}; starting a new one\n`);
-    } else {
-      const loaded = await readSession<Message>(latest);
-      history = loaded.messages;
-      sessionId = loaded.header.id;
-      if (!noSession) {
-        writer = await SessionWriter.resume(loaded);
-        if (loaded.model !== modelName) {
-          writer.append({
-            type: "model",
-            timestamp: new Date(deps.now()).toISOString(),
-            model: modelName,
-          });
-        }
-      }
-    }
-  }
-  sessionId ??= uuidFromBytes(deps.randomBytes(16));
-  if (!noSession && writer === undefined) {
-    writer = await SessionWriter.create<Message>({
-      agentDir: deps.agentDir,
-      cwd,
-      model: modelName,
-      id: sessionId,
-      now: deps.now(),
-    });
-  }
+  runner ??= SessionRunner.create(runnerOptions);
+  const modelName = `${model.provider}/${model.id}`;
 
   try {
-    const contextFiles = await loadContextFiles(deps.agentDir, cwd);
-    const systemPrompt = buildSystemPrompt({
-      cwd,
-      now: deps.now(),
-      tools: BUILTIN_TOOLS,
-      contextFiles,
-    });
     const progress = !json && deps.stderr.isTerminal() ? progressRenderer(deps) : undefined;
     if (json) {
       deps.stdout.write(
         JSON.stringify({
           type: "session",
           version: JSON_FORMAT_VERSION,
-          id: sessionId,
+          id: runner.id,
           model: modelName,
           cwd,
-          continued: history.length > 0,
-          path: writer?.path ?? null,
+          continued: runner.continued,
+          path: runner.path ?? null,
         }) + "\n",
       );
     }
-    let end: Extract<AgentEvent, { type: "end" }> | undefined;
-    const events = runAgent(history, { role: "user", content: options.message }, {
-      stream: (context, { signal }) =>
-        stream(model, context, {
-          keys: auth,
-          deps,
-          signal,
-          sessionId,
-          reasoning: options.context.thinking,
-          usageStore,
-        }),
-      systemPrompt,
-      tools: BUILTIN_TOOLS,
-      cwd,
-      redact: secretRedactor(auth, deps, [options.options["api-key"] as string | undefined]),
-      signal,
-      maxTurns: options.maxTurns ?? DEFAULT_MAX_TURNS,
-      supportsImages: model.inputs.includes("image"),
-    });
+    let end: Extract<RunnerEvent, { type: "end" }> | undefined;
+    const events = runner.prompt(options.message, { model, thinking, signal });
     for await (const event of events) {
-      if (event.type === "message") writer?.appendMessage(event.message, deps.now());
-      else if (event.type === "usage") {
-        writer?.append({
-          type: "usage",
-          timestamp: new Date(deps.now()).toISOString(),
-          model: modelName,
-          usage: event.usage,
-        });
-      } else if (event.type === "end") end = event;
+      if (event.type === "end") end = event;
       if (json) deps.stdout.write(JSON.stringify(event) + "\n");
       else progress?.(event);
     }
@@ -214,6 +176,6 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
     }
     return 0;
   } finally {
-    writer?.close();
+    runner.close();
   }
 }

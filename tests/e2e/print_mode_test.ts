@@ -181,24 +181,33 @@ Deno.test("a scripted conversation: write, bash, edit, read, final answer", asyn
     assert.ok(!text.includes("rt_fake_refresh"), "no refresh token in the session");
     const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l));
     assert.equal(lines[0].type, "session");
-    assert.equal(lines[0].version, 1);
+    assert.equal(lines[0].version, 3);
     assert.equal(lines[0].cwd, `${env.dir}/work`);
-    assert.equal(lines[0].model, "openai-codex/gpt-5.2-codex");
     assert.equal(lines[0].id, requests[0].headers["session_id"]);
+    assert.deepEqual(
+      lines.slice(1, 3).map((l) => [l.type, l.provider ?? l.thinkingLevel, l.modelId]),
+      [["model_change", "openai-codex", "gpt-5.2-codex"], [
+        "thinking_level_change",
+        "medium",
+        undefined,
+      ]],
+    );
     const roles = lines.filter((l) => l.type === "message").map((l) => l.message.role);
     assert.deepEqual(roles, [
       "user",
       "assistant",
-      "tool_result",
+      "toolResult",
       "assistant",
-      "tool_result",
+      "toolResult",
       "assistant",
-      "tool_result",
+      "toolResult",
       "assistant",
-      "tool_result",
+      "toolResult",
       "assistant",
     ]);
-    assert.equal(lines.filter((l) => l.type === "usage").length, 5);
+    // Usage is on each assistant message (no separate lines).
+    const assistants = lines.filter((l) => l.type === "message" && l.message.role === "assistant");
+    assert.ok(assistants.every((l) => l.message.usage.totalTokens === 110));
   });
 });
 
@@ -351,7 +360,7 @@ Deno.test("the session file is valid JSONL after the process is killed mid-strea
     const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l));
     assert.equal(lines[0].type, "session");
     const roles = lines.filter((l) => l.type === "message").map((l) => l.message.role);
-    assert.deepEqual(roles, ["user", "assistant", "tool_result"]);
+    assert.deepEqual(roles, ["user", "assistant", "toolResult"]);
   });
 });
 
@@ -385,7 +394,7 @@ Deno.test("Ctrl+C during a long bash ends with exit 130 and no leftover child", 
     const [file] = await sessionFiles(env.agentDir);
     const lines = (await Deno.readTextFile(file)).trimEnd().split("\n").map((l) => JSON.parse(l));
     const last = lines.filter((l) => l.type === "message").at(-1);
-    assert.equal(last.message.role, "tool_result");
+    assert.equal(last.message.role, "toolResult");
     assert.match(last.message.content[0].text, /aborted/);
   });
 });

@@ -1,0 +1,103 @@
+/**
+ * `pi --continue` in a terminal (tmux) shows where the conversation was: the last messages
+ * (tool calls one line each), the session's model and thinking level, and its token counters
+ * (ctx % from the last answer), and goes on under the session's id.
+ */
+
+import assert from "node:assert/strict";
+import { startFakeCodex, writeFakeAuth } from "../fixtures/fake_codex_backend.ts";
+import { inputShape, pi } from "./session_env.ts";
+import { HAS_TMUX, TmuxPane } from "./tmux.ts";
+
+Deno.test({
+  name:
+    "interactive --continue: the last messages, the session's model and thinking, ctx % from the session, the same session id",
+  ignore: !HAS_TMUX,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pi-continue-tmux-" }));
+    const agentDir = `${dir}/agent`;
+    const work = `${dir}/work`;
+    await Deno.mkdir(work);
+    const token = await writeFakeAuth(agentDir);
+    // A small window, so that the 110 tokens of an answer show as a ctx percentage.
+    await Deno.writeTextFile(
+      `${agentDir}/models.json`,
+      JSON.stringify({
+        providers: { "openai-codex": { models: { "gpt-5.2": { contextWindow: 1000 } } } },
+      }),
+    );
+    const fake = startFakeCodex([
+      { calls: [{ name: "bash", arguments: { command: "echo tool-ran-here" } }] },
+      { text: "The first answer." },
+      { text: "The second answer." },
+      { text: "The third answer." },
+    ], { token });
+    let pane: TmuxPane | undefined;
+    try {
+      const env = { dir, work, agentDir, fake };
+      const first = await pi(env, [
+        "-p",
+        "--model",
+        "openai-codex/gpt-5.2",
+        "--thinking",
+        "high",
+        "first question",
+      ]);
+      assert.equal(first.code, 0, first.stderr);
+      const second = await pi(env, ["-p", "-c", "second question"]);
+      assert.equal(second.code, 0, second.stderr);
+
+      pane = await TmuxPane.start(
+        dir,
+        {
+          HOME: dir,
+          PI_CODING_AGENT_DIR: agentDir,
+          PI_OPENAI_CODEX_BASE_URL: fake.url,
+          NO_COLOR: "1",
+        },
+        ["--continue"],
+        { width: 100, height: 30, cwd: work },
+      );
+      const screen = await pane.waitFor((s) => /^›( |$)/m.test(s) && s.includes("ctx "));
+      assert.match(screen, /Continuing\s+[\s\S]+?\.jsonl\s+\(6 messages\)/);
+      assert.match(screen, /› first question/);
+      assert.match(screen, /✓ bash echo tool-ran-here.*tool-ran-here/);
+      assert.match(screen, /The first answer\./);
+      assert.match(screen, /› second question/);
+      assert.match(screen, /The second answer\./);
+      assert.match(screen, /Model: openai-codex\/gpt-5\.2 · thinking high/);
+      const status = screen.trimEnd().split("\n").at(-1)!;
+      assert.match(status, /openai-codex\/gpt-5\.2 · thinking high/);
+      // The three answers' tokens (100 in, 10 out each), and the last one's context: 110 of 1000.
+      assert.match(status, /↑300 ↓30/);
+      assert.match(status, /ctx 11%/);
+
+      await pane.type("third question");
+      await pane.keys("Enter");
+      await pane.waitFor("The third answer.");
+      const [r0, , , r3] = fake.requests;
+      assert.equal(r3.headers["session_id"], r0.headers["session_id"]);
+      assert.equal(r3.body.prompt_cache_key, r0.headers["session_id"]);
+      assert.equal(r3.body.model, "gpt-5.2");
+      assert.deepEqual(r3.body.reasoning, { effort: "high", summary: "auto" });
+      assert.deepEqual(inputShape(r3), [
+        "user:first question",
+        "call:bash",
+        "output:tool-ran-here",
+        "assistant:The first answer.",
+        "user:second question",
+        "assistant:The second answer.",
+        "user:third question",
+      ]);
+      await pane.keys("C-d");
+      assert.equal(await pane.exitCode(), 0);
+      assert.deepEqual(fake.problems, []);
+    } finally {
+      await pane?.kill();
+      await fake.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
