@@ -346,7 +346,7 @@ Deno.test("planCompaction: a single tool result bigger than the keep budget in a
   assert.deepEqual(plan.kept, messages.slice(3));
 });
 
-Deno.test("planCompaction: a current turn over half the window is split at a tool-call boundary", () => {
+Deno.test("planCompaction: a current turn over 70 % of the window is split at a tool-call boundary (and one under it is kept whole)", () => {
   const a1 = call("bash", { command: "cat huge.log" });
   const a2 = call("read", { path: "src/parser.ts" });
   const messages: Message[] = [
@@ -358,7 +358,12 @@ Deno.test("planCompaction: a current turn over half the window is split at a too
     result(a2, "export function parse() {}\n"),
     assistant([text("found it")]),
   ];
-  const plan = planCompaction(messages, { contextWindow: 60_000 });
+  // 40k tokens of a 60k window: kept whole, the current user message first.
+  const whole = planCompaction(messages, { contextWindow: 60_000 });
+  assert.equal(whole.splitTurn, false);
+  assert.equal(whole.kept[0], messages[messages.length - 6]);
+  // Of a 52k window (77 %): kept whole it could not get under the threshold: split.
+  const plan = planCompaction(messages, { contextWindow: 52_000 });
   assert.equal(plan.splitTurn, true);
   assert.equal(plan.turnRequest, "fix the parser; the log is in huge.log");
   assert.equal(plan.kept[0], messages[messages.length - 3]); // the assistant calling read

@@ -87,6 +87,9 @@ Deno.test("render: status line shows model, thinking, tokens, subscription, cont
     assert.ok(stringWidth(narrow) <= w, `fits in ${w}: ${narrow}`);
     assert.ok(narrow.startsWith("openai-codex/"));
   }
+  // At 80 columns with a long conversation the context share stays; the cost goes first.
+  const long = stripAnsi(formatStatus({ ...info, tokensIn: 5_400, tokensOut: 60 }, 72, plain));
+  assert.equal(long, "openai-codex/gpt-5.2-codex · thinking high · ↑5.4k ↓60 · ctx 10%");
 });
 
 Deno.test("render: a tool call is one line with its result summarised", () => {

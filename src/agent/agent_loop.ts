@@ -662,6 +662,17 @@ export async function* runAgent(
         if (outcome.final) addUsage(state.totals, outcome.final.usage);
         yield* transformContext(state, options, overflow);
         outcome = yield* streamTurn(state, options);
+        const again = outcome.failure;
+        if (again && !isAbort(again, signal) && options.isContextOverflow(again)) {
+          outcome = {
+            ...outcome,
+            failure: new PiError(
+              "api.context_overflow",
+              "Context window exceeded even after compaction",
+              { cause: again, hint: "start a new session (/new), or send a shorter message" },
+            ),
+          };
+        }
       }
     } catch (err) {
       // A context transform failed (the turn was not sent).

@@ -17,6 +17,11 @@
 import type { AssistantMessage, Context, Message, UserMessage } from "../ai/types.ts";
 import { isPiError, PiError } from "../errors.ts";
 import {
+  COMPACTION_SUMMARY_PREFIX,
+  COMPACTION_SUMMARY_SUFFIX,
+  compactionSummaryMessage,
+} from "./session_messages.ts";
+import {
   type FileLists,
   fileLists,
   formatFileLists,
@@ -33,7 +38,7 @@ export const KEEP_RATIO = 0.25;
  * leave the conversation compacting again at once (or overflowing): the turn is split
  * at a tool-call boundary instead (see {@link planCompaction}).
  */
-export const SPLIT_TURN_RATIO = 0.5;
+export const SPLIT_TURN_RATIO = 0.7;
 /** The conversation text of the summary request is cut to this share of the window. */
 export const SUMMARY_INPUT_RATIO = 0.5;
 /** Characters per token of the estimate. */
@@ -45,43 +50,13 @@ export const IMAGE_TOKENS = 1_200;
 // The summary message (shared with pi-mono)
 // ---------------------------------------------------------------------------------------------
 
-/**
- * The text before the summary in the message that starts a compacted conversation:
- * pi-mono's `COMPACTION_SUMMARY_PREFIX` (packages/coding-agent/src/core/messages.ts).
- */
-export const COMPACTION_SUMMARY_PREFIX =
-  "The conversation history before this point was compacted into the following summary:\n\n<summary>\n";
-/** The text after the summary: pi-mono's `COMPACTION_SUMMARY_SUFFIX`. */
-export const COMPACTION_SUMMARY_SUFFIX = "\n</summary>";
-
-/**
- * The user message that stands for the compacted history, as pi-mono sends its
- * `compactionSummary` message to the model (`convertToLlm`): one text block,
- * prefix + summary + suffix.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { compactionSummaryMessage } from "./compaction.ts";
- * assert.deepEqual(compactionSummaryMessage("## Goal\nFix it"), {
- *   role: "user",
- *   content: [{
- *     type: "text",
- *     text: "The conversation history before this point was compacted into the following " +
- *       "summary:\n\n<summary>\n## Goal\nFix it\n</summary>",
- *   }],
- * });
- * ```
- */
-export function compactionSummaryMessage(summary: string): UserMessage {
-  return {
-    role: "user",
-    content: [{
-      type: "text",
-      text: COMPACTION_SUMMARY_PREFIX + summary + COMPACTION_SUMMARY_SUFFIX,
-    }],
-  };
-}
+// The message itself lives with the session format (session_messages.ts): the session file
+// and the compaction both rebuild it, and it must read exactly as pi-mono's.
+export {
+  COMPACTION_SUMMARY_PREFIX,
+  COMPACTION_SUMMARY_SUFFIX,
+  compactionSummaryMessage,
+} from "./session_messages.ts";
 
 /** The summary inside a {@link compactionSummaryMessage}; undefined for any other message. */
 export function compactionSummaryOf(message: Message | undefined): string | undefined {

@@ -52,6 +52,8 @@ import {
   sessionFilePath,
   uuidFromBytes,
 } from "./session_store.ts";
+import { type CompactionDone, compactionTransformer, compactSession } from "./auto_compaction.ts";
+import { isContextOverflowError } from "./compaction.ts";
 import { buildSystemPrompt, loadContextFiles } from "./system_prompt.ts";
 import { BUILTIN_TOOLS } from "./tools/mod.ts";
 import type { Tool } from "./tools/types.ts";
@@ -135,9 +137,12 @@ export interface SessionRunnerOptions {
   maxTurns?: number;
   /** The tools (default: the built-in ones). */
   tools?: readonly Tool[];
-  /** The context transform before each request (compaction). */
-  transformContext?: ContextTransformer;
-  /** Whether a failed request failed because its context is too long. */
+  /**
+   * The context transform before each request: default, compaction above 80 % of the
+   * model's window and after an overflow ({@link compactionTransformer}); false: none.
+   */
+  transformContext?: ContextTransformer | false;
+  /** Whether a failed request failed because its context is too long (default: `api.context_overflow`). */
   isContextOverflow?: (error: Error) => boolean;
   /** The model stream (default: src/ai/stream.ts). */
   stream?: ModelStream;
@@ -346,6 +351,70 @@ export class SessionRunner {
     throw new PiError("api.stream", "The model's answer ended without a result");
   }
 
+  /** Appends a `compaction` entry; returns its id and the summary message standing for it. */
+  #appendCompaction(
+    c: Pick<CompactionEntry, "summary" | "firstKeptEntryId" | "tokensBefore"> & {
+      details?: unknown;
+    },
+  ): { id: string | undefined; message: UserMessage } {
+    const message = compactionSummaryMessage(c.summary);
+    const entry = this.#file?.append({
+      type: "compaction",
+      summary: c.summary,
+      firstKeptEntryId: c.firstKeptEntryId,
+      tokensBefore: c.tokensBefore,
+      ...(c.details !== undefined ? { details: c.details } : {}),
+    });
+    if (entry) this.#entryIds.set(message, entry.id);
+    // The usage reported so far measured the context before the compaction.
+    this.#lastUsage = undefined;
+    return { id: entry?.id, message };
+  }
+
+  async #systemPrompt(tools: readonly Tool[]): Promise<string> {
+    const o = this.#options;
+    const contextFiles = await loadContextFiles(o.deps.agentDir, o.cwd);
+    return buildSystemPrompt({ cwd: o.cwd, now: o.deps.now(), tools, contextFiles });
+  }
+
+  /**
+   * Compacts the conversation now (`/compact [instructions]`): one summary request to
+   * `model` (no tools, the session's cache key), steered by `instructions`; the `compaction`
+   * entry is appended and the conversation goes on from the summary and the kept messages.
+   * Throws a PiError when there is nothing to compact or the request fails.
+   */
+  async compact(
+    options: {
+      model: Model;
+      thinking?: ReasoningLevel;
+      instructions?: string;
+      signal?: AbortSignal;
+    },
+  ): Promise<CompactionDone> {
+    const { model, signal } = options;
+    const level = resolveThinking(model, options.thinking);
+    const tools = this.#options.tools ?? BUILTIN_TOOLS;
+    await this.#ensureFile();
+    this.recordSettings(model, level);
+    const result = await compactSession(
+      {
+        messages: this.#messages,
+        model,
+        systemPrompt: await this.#systemPrompt(tools),
+        tools,
+        entryId: (m) => this.#entryIds.get(m),
+        lastUsage: this.#lastUsage,
+        complete: (context, s) => this.#complete(model, level, context, s ?? signal),
+        appendCompaction: (c) => this.#appendCompaction(c),
+        ...(signal ? { signal } : {}),
+      },
+      this.id,
+      options.instructions,
+    );
+    this.#messages = result.messages;
+    return result;
+  }
+
   /** Saves a message that joined the conversation; returns it as the file holds it. */
   #persist(message: Message): SessionMessage {
     rememberToolCalls(this.#toolCallIds, message);
@@ -385,20 +454,7 @@ export class SessionRunner {
       lastUsage: this.#lastUsage,
       complete: (context, signal) =>
         this.#complete(request.model, request.thinking, context, signal ?? info.signal),
-      appendCompaction: (c) => {
-        const message = compactionSummaryMessage(c.summary);
-        const entry = this.#file?.append({
-          type: "compaction",
-          summary: c.summary,
-          firstKeptEntryId: c.firstKeptEntryId,
-          tokensBefore: c.tokensBefore,
-          ...(c.details !== undefined ? { details: c.details } : {}),
-        });
-        if (entry) this.#entryIds.set(message, entry.id);
-        // The usage reported so far measured the context before the compaction.
-        this.#lastUsage = undefined;
-        return { id: entry?.id, message };
-      },
+      appendCompaction: (c) => this.#appendCompaction(c),
       emit: info.emit,
     });
     this.#messages = [...result];
@@ -420,14 +476,10 @@ export class SessionRunner {
     const tools = o.tools ?? BUILTIN_TOOLS;
     await this.#ensureFile();
     this.recordSettings(model, level);
-    const contextFiles = await loadContextFiles(o.deps.agentDir, o.cwd);
-    const systemPrompt = buildSystemPrompt({
-      cwd: o.cwd,
-      now: o.deps.now(),
-      tools,
-      contextFiles,
-    });
-    const transform = o.transformContext;
+    const systemPrompt = await this.#systemPrompt(tools);
+    const transform = o.transformContext === false
+      ? undefined
+      : o.transformContext ?? compactionTransformer(() => this.id);
     const events = runAgent(this.#messages, { role: "user", content: text }, {
       stream: (context, { signal }) => this.#stream(model, context, signal, level),
       systemPrompt,
@@ -448,7 +500,7 @@ export class SessionRunner {
             }),
         }
         : {}),
-      ...(o.isContextOverflow ? { isContextOverflow: o.isContextOverflow } : {}),
+      isContextOverflow: o.isContextOverflow ?? isContextOverflowError,
     });
     for await (const event of events) {
       if (event.type === "message") {

@@ -687,6 +687,11 @@ class App {
         return this.render();
       case "usage":
         return this.render();
+      case "compaction":
+        this.totals.contextTokens = event.tokensAfter;
+        return this.render([
+          s.dim(compactedLine(event.tokensBefore, event.tokensAfter)),
+        ]);
       case "end": {
         const commit = [...this.#flushThinking(turn), ...this.#flushText(turn)];
         for (const tool of turn.tools.values()) {
@@ -836,6 +841,8 @@ class App {
         return this.sessionInfo();
       case "new":
         return this.newSession();
+      case "compact":
+        return await this.compactNow(arg);
       case "help":
         return this.help();
       case "quit":
@@ -1073,6 +1080,35 @@ class App {
     );
   }
 
+  /** `/compact [instructions]`: compacts the conversation now, steered by the instructions. */
+  async compactNow(instructions: string): Promise<void> {
+    const runner = this.runner;
+    if (!runner || runner.messages.length === 0) {
+      return this.info("Nothing to compact yet: the conversation is empty");
+    }
+    const controller = new AbortController();
+    this.busy = "Compacting the conversation…";
+    this.busyAbort = controller;
+    this.#spinner(true);
+    try {
+      const done = await runner.compact({
+        model: this.model,
+        thinking: this.requestedThinking(),
+        ...(instructions !== "" ? { instructions } : {}),
+        signal: controller.signal,
+      });
+      this.totals.contextTokens = done.tokensAfter;
+      this.print(this.style.dim(compactedLine(done.tokensBefore, done.tokensAfter)));
+    } catch (err) {
+      if (controller.signal.aborted) this.info("Compaction cancelled");
+      else this.error(errorLine(err));
+    } finally {
+      this.busy = undefined;
+      this.busyAbort = undefined;
+      this.#spinner(false);
+    }
+  }
+
   newSession(): void {
     this.runner?.close();
     this.runner = undefined;
@@ -1181,6 +1217,11 @@ class App {
     this.runner?.close();
     this.term.write(this.screen.clear());
   }
+}
+
+/** `Compacted: 212k → 31k tokens`. */
+function compactedLine(before: number, after: number): string {
+  return `Compacted: ${formatTokens(before)} → ${formatTokens(after)} tokens`;
 }
 
 function errorLine(err: unknown): string {

@@ -22,7 +22,7 @@ import { continuedSelection, explicitChoice, type RunContext } from "./model_sel
 import { openUsageStore } from "./usage_store.ts";
 import { secretRedactor } from "./secrets.ts";
 import { oneLine } from "../one_line.ts";
-import { createStyle, formatToolLine, wantsColor } from "./render.ts";
+import { createStyle, formatTokens, formatToolLine, wantsColor } from "./render.ts";
 
 /** Version of the `--mode json` line format (README: "JSON output"). */
 export const JSON_FORMAT_VERSION = 1;
@@ -65,6 +65,15 @@ function progressRenderer(deps: Deps): (event: RunnerEvent) => void {
         );
         break;
       }
+      case "compaction":
+        deps.stderr.write(
+          style.dim(
+            `Compacted: ${formatTokens(event.tokensBefore)} → ${
+              formatTokens(event.tokensAfter)
+            } tokens`,
+          ) + "\n",
+        );
+        break;
       case "retry":
         deps.stderr.write(
           style.yellow(

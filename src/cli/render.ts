@@ -930,20 +930,32 @@ export interface StatusInfo {
 /** The status line, fitted to `width` (least important parts dropped first). */
 export function formatStatus(info: StatusInfo, width: number, style: Style): string {
   // Names may come from models.json or the live list: one line, no escapes.
-  const parts: string[] = [`${oneLine(info.provider)}/${oneLine(info.model)}`];
-  if (info.noKey) parts.push("not logged in: /login");
-  parts.push(`thinking ${info.thinking}`);
-  parts.push(`↑${formatTokens(info.tokensIn)} ↓${formatTokens(info.tokensOut)}`);
-  parts.push(info.billed ? formatCost(info.cost) : "subscription");
+  // Each part with its rank: the highest rank is dropped first on a narrow terminal.
+  const parts: { text: string; rank: number }[] = [
+    { text: `${oneLine(info.provider)}/${oneLine(info.model)}`, rank: 0 },
+  ];
+  if (info.noKey) parts.push({ text: "not logged in: /login", rank: 0 });
+  parts.push({ text: `thinking ${info.thinking}`, rank: 3 });
+  parts.push({
+    text: `↑${formatTokens(info.tokensIn)} ↓${formatTokens(info.tokensOut)}`,
+    rank: 4,
+  });
+  parts.push({ text: info.billed ? formatCost(info.cost) : "subscription", rank: 5 });
   if (info.contextWindow > 0) {
     const pct = Math.min(100, Math.round(info.contextTokens / info.contextWindow * 100));
-    parts.push(`ctx ${pct}%`);
+    // How full the context is matters most once a conversation is long: kept longest.
+    parts.push({ text: `ctx ${pct}%`, rank: 1 });
   }
-  let line = parts.join(" · ");
-  // Narrow terminals: drop from the least important end, then truncate.
-  while (stringWidth(line) > width && parts.length > 2) {
-    parts.splice(parts.length - 1, 1);
-    line = parts.join(" · ");
+  const join = () => parts.map((p) => p.text).join(" · ");
+  let line = join();
+  while (stringWidth(line) > width) {
+    let drop = -1;
+    for (let i = 0; i < parts.length; i++) {
+      if (parts[i].rank > 0 && (drop === -1 || parts[i].rank > parts[drop].rank)) drop = i;
+    }
+    if (drop === -1) break;
+    parts.splice(drop, 1);
+    line = join();
   }
   return style.dim(truncate(line, width));
 }

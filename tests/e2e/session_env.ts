@@ -22,7 +22,7 @@ export interface SessionEnv {
 }
 
 export async function withFake(
-  script: FakeTurn[],
+  script: FakeTurn[] | ((request: RecordedRequest, index: number) => FakeTurn),
   fn: (env: SessionEnv) => Promise<void>,
   workName = "work",
 ): Promise<void> {

@@ -19,6 +19,7 @@ export const SLASH_COMMANDS: readonly [string, string][] = [
   ["/usage", "subscription limits, and this session's tokens and cost"],
   ["/session", "this session: file, id, messages, tokens"],
   ["/new", "start a new session"],
+  ["/compact", "summarise the conversation now; /compact <instructions> steers the summary"],
   ["/help", "this help"],
   ["/quit", "exit (also Ctrl+D)"],
 ];
