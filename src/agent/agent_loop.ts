@@ -21,6 +21,7 @@ import type {
   UserMessage,
 } from "../ai/types.ts";
 import { PiError } from "../errors.ts";
+import { ApprovalGate, type Approver } from "./approval.ts";
 import type { Tool, ToolResult } from "./tools/types.ts";
 
 /** Turns per prompt when none is configured. */
@@ -98,6 +99,18 @@ export type AgentEvent =
     name: string;
     /** The new output. */
     delta: string;
+  }
+  | {
+    /** A tool call was not run: `--ask` and no terminal, or the user said no. */
+    type: "tool_declined";
+    /** Turn number. */
+    turn: number;
+    /** Call id; a tool_result with the decline follows. */
+    callId: string;
+    /** Tool name. */
+    name: string;
+    /** Why, one line. */
+    reason: string;
   }
   | {
     /** A tool finished; this is what the model receives. */
@@ -180,6 +193,8 @@ export interface AgentLoopOptions {
    * Streamed output is passed through it a whole line at a time.
    */
   redact?: (text: string) => string;
+  /** Asked before each tool call runs (src/agent/approval.ts); without it every call runs. */
+  approve?: Approver;
 }
 
 /** A tool result with `redact` applied to its text. */
@@ -280,6 +295,7 @@ async function runTool(
     signal?: AbortSignal;
     supportsImages?: boolean;
     onUpdate: (delta: string) => void;
+    gate?: ApprovalGate;
   },
 ): Promise<ToolResult> {
   const tool = tools.find((t) => t.name === call.name);
@@ -303,6 +319,8 @@ async function runTool(
       isError: true,
     };
   }
+  const refused = await context.gate?.check(call);
+  if (refused) return refused;
   if (context.signal?.aborted) {
     return { content: [{ type: "text", text: "Not run: aborted by the user" }], isError: true };
   }
@@ -395,6 +413,7 @@ export async function* runAgent(
   const modelTools = toModelTools(options.tools);
   let turn = 0;
   let lastText = "";
+  const gate = new ApprovalGate(options.approve, signal);
   yield { type: "message", message: prompt };
 
   const end = (
@@ -530,6 +549,7 @@ export async function* runAgent(
           cwd: options.cwd,
           signal,
           supportsImages: options.supportsImages,
+          gate,
           onUpdate: (delta) => {
             if (!redact) return output(call, delta);
             const text = (partial.get(call.callId) ?? "") + delta;
@@ -550,6 +570,16 @@ export async function* runAgent(
       }
       yield* queue.drain();
       for (let i = 0; i < batch.length; i++) {
+        const reason = gate.declined(batch[i].callId);
+        if (reason !== undefined) {
+          yield {
+            type: "tool_declined",
+            turn,
+            callId: batch[i].callId,
+            name: batch[i].name,
+            reason,
+          };
+        }
         const message = resultMessage(batch[i], results[i]);
         messages.push(message);
         yield {
@@ -562,6 +592,10 @@ export async function* runAgent(
         };
         yield { type: "message", message };
       }
+    }
+    if (gate.stopped !== undefined) {
+      yield end("aborted", `Stopped: ${gate.stopped}`);
+      return;
     }
   }
 }
