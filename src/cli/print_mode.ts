@@ -15,7 +15,6 @@ import {
   uuidFromBytes,
 } from "../agent/session_store.ts";
 import { buildSystemPrompt, loadContextFiles } from "../agent/system_prompt.ts";
-import { BUILTIN_TOOLS } from "../agent/tools/mod.ts";
 import { missingKeyError, stream } from "../ai/stream.ts";
 import type { Message } from "../ai/types.ts";
 import type { Deps } from "../deps.ts";
@@ -25,6 +24,7 @@ import type { RunContext } from "./model_selection.ts";
 import { openUsageStore } from "./usage_store.ts";
 import { secretRedactor } from "./secrets.ts";
 import { createStyle, formatToolLine, wantsColor } from "./render.ts";
+import { ToolControl, toolModes } from "./tool_control.ts";
 
 /** Version of the `--mode json` line format (README: "JSON output"). */
 export const JSON_FORMAT_VERSION = 1;
@@ -138,11 +138,12 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
   }
 
   try {
+    const control = new ToolControl(deps, toolModes(options.options, options.context.settings));
     const contextFiles = await loadContextFiles(deps.agentDir, cwd);
     const systemPrompt = buildSystemPrompt({
       cwd,
       now: deps.now(),
-      tools: BUILTIN_TOOLS,
+      tools: control.tools,
       contextFiles,
     });
     const progress = !json && deps.stderr.isTerminal() ? progressRenderer(deps) : undefined;
@@ -171,7 +172,8 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
           usageStore,
         }),
       systemPrompt,
-      tools: BUILTIN_TOOLS,
+      tools: control.tools,
+      approve: control.headlessApprover({ json }),
       cwd,
       redact: secretRedactor(auth, deps, [options.options["api-key"] as string | undefined]),
       signal,
