@@ -55,6 +55,7 @@ async function withCalls(
   } finally {
     await fake.close();
     await Deno.remove(dir, { recursive: true });
+    await Deno.remove(base).catch(() => {}); // Another test's tree may still be there.
   }
 }
 
