@@ -96,17 +96,21 @@ export class ToolControl {
   readonly tools: readonly Tool[];
   readonly #deps: Deps;
 
-  /** Tools for `modes`; a sandbox that cannot run is said once on stderr. */
-  constructor(deps: Deps, modes: ToolModes) {
+  /**
+   * Tools for `modes`. A sandbox that cannot run is said once, in one line: to `say` (the
+   * interactive screen's), else on stderr as `pi: …`.
+   */
+  constructor(deps: Deps, modes: ToolModes, options: { say?: (line: string) => void } = {}) {
     this.#deps = deps;
     this.modes = { ...modes };
+    const say = options.say ?? ((line: string) => deps.stderr.write(`pi: ${line}\n`));
     this.tools = sandboxTools(BUILTIN_TOOLS, {
       settings: () => this.sandbox(),
       onUnavailable: (status, settings) => {
-        deps.stderr.write(
-          `pi: ${
+        say(
+          `${
             oneLine(status.reason)
-          }; every tool call is refused (--sandbox ${settings.mode}). To fix: ${status.hint}, or run pi with --sandbox off\n`,
+          }; every tool call is refused (--sandbox ${settings.mode}). To fix: ${status.hint}, or run pi with --sandbox off`,
         );
       },
     });
