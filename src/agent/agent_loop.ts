@@ -21,6 +21,7 @@ import type {
   UserMessage,
 } from "../ai/types.ts";
 import { PiError } from "../errors.ts";
+import { ApprovalGate, type Approver } from "./approval.ts";
 import type { Tool, ToolResult } from "./tools/types.ts";
 
 /** Turns per prompt when none is configured. */
@@ -98,6 +99,18 @@ export type AgentEvent =
     name: string;
     /** The new output. */
     delta: string;
+  }
+  | {
+    /** A tool call was not run: `--ask` and no terminal, or the user said no. */
+    type: "tool_declined";
+    /** Turn number. */
+    turn: number;
+    /** Call id; a tool_result with the decline follows. */
+    callId: string;
+    /** Tool name. */
+    name: string;
+    /** Why, one line. */
+    reason: string;
   }
   | {
     /** A tool finished; this is what the model receives. */
@@ -207,6 +220,8 @@ export interface AgentLoopOptions {
    * sending the request once more; a second failure ends the run as usual.
    */
   isContextOverflow?: (error: Error) => boolean;
+  /** Asked before each tool call runs (src/agent/approval.ts); without it every call runs. */
+  approve?: Approver;
 }
 
 /** What {@link AgentLoopOptions.beforeRequest} is told about the request. */
@@ -319,6 +334,7 @@ async function runTool(
     signal?: AbortSignal;
     supportsImages?: boolean;
     onUpdate: (delta: string) => void;
+    gate?: ApprovalGate;
   },
 ): Promise<ToolResult> {
   const tool = tools.find((t) => t.name === call.name);
@@ -342,6 +358,8 @@ async function runTool(
       isError: true,
     };
   }
+  const refused = await context.gate?.check(call);
+  if (refused) return refused;
   if (context.signal?.aborted) {
     return { content: [{ type: "text", text: "Not run: aborted by the user" }], isError: true };
   }
@@ -562,6 +580,7 @@ async function* runToolBatch(
   batch: readonly ToolCall[],
   turn: number,
   options: AgentLoopOptions,
+  gate: ApprovalGate,
 ): AsyncGenerator<AgentEvent, ToolResultMessage[], undefined> {
   const redact = options.redact;
   // With redact, streamed output goes out by whole lines (a secret never spans two).
@@ -577,6 +596,7 @@ async function* runToolBatch(
         cwd: options.cwd,
         signal: options.signal,
         supportsImages: options.supportsImages,
+        gate,
         onUpdate: (delta) => {
           if (!redact) return output(call, delta);
           const text = (partial.get(call.callId) ?? "") + delta;
@@ -593,6 +613,10 @@ async function* runToolBatch(
   });
   const messages: ToolResultMessage[] = [];
   for (let i = 0; i < batch.length; i++) {
+    const reason = gate.declined(batch[i].callId);
+    if (reason !== undefined) {
+      yield { type: "tool_declined", turn, callId: batch[i].callId, name: batch[i].name, reason };
+    }
     const message = resultMessage(batch[i], results[i]);
     messages.push(message);
     yield {
@@ -630,6 +654,7 @@ export async function* runAgent(
     lastText: "",
     totals: emptyTotals(),
   };
+  const gate = new ApprovalGate(options.approve, signal);
   yield { type: "message", message: prompt };
 
   while (true) {
@@ -717,7 +742,11 @@ export async function* runAgent(
     }
     // In order; consecutive read-only calls in parallel.
     for (const batch of batchCalls(calls, options.tools)) {
-      state.messages.push(...yield* runToolBatch(batch, turn, options));
+      state.messages.push(...yield* runToolBatch(batch, turn, options, gate));
+    }
+    if (gate.stopped !== undefined) {
+      yield endEvent(state, "aborted", { error: `Stopped: ${gate.stopped}` });
+      return;
     }
   }
 }

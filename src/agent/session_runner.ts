@@ -27,6 +27,7 @@ import type { Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
 import { resolveThinking, THINKING_ORDER } from "../models/thinking.ts";
 import type { Model, ReasoningLevel } from "../models/types.ts";
+import type { Approver } from "./approval.ts";
 import {
   type AgentEvent,
   type BeforeRequestInfo,
@@ -137,6 +138,8 @@ export interface SessionRunnerOptions {
   maxTurns?: number;
   /** The tools (default: the built-in ones). */
   tools?: readonly Tool[];
+  /** Asked before each tool call runs (src/agent/approval.ts); without it every call runs. */
+  approve?: Approver;
   /**
    * The context transform before each request: default, compaction above 80 % of the
    * model's window and after an overflow ({@link compactionTransformer}); false: none.
@@ -489,6 +492,7 @@ export class SessionRunner {
       maxTurns: o.maxTurns ?? DEFAULT_MAX_TURNS,
       supportsImages: model.inputs.includes("image"),
       ...(o.redact ? { redact: o.redact } : {}),
+      ...(o.approve ? { approve: o.approve } : {}),
       ...(transform
         ? {
           beforeRequest: (messages: readonly Message[], info: BeforeRequestInfo) =>

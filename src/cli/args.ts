@@ -7,6 +7,8 @@
 
 import { PiError } from "../errors.ts";
 import { closest } from "../did_you_mean.ts";
+import { SANDBOX_MODES } from "../agent/sandbox.ts";
+import { ASK_MODES } from "../agent/approval.ts";
 
 export { closest, editDistance } from "../did_you_mean.ts";
 
@@ -109,6 +111,25 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: "Continue the newest session here",
       },
       { name: "no-session", type: "boolean", description: "Do not save this session" },
+      {
+        name: "sandbox",
+        type: "string",
+        value: "<mode>",
+        choices: SANDBOX_MODES,
+        description: "Where tools may write: off, workspace (the cwd; bash in bwrap), read-only",
+      },
+      {
+        name: "ask",
+        type: "string",
+        value: "<mode>",
+        choices: ASK_MODES,
+        description: "Ask before tools run: never, writes (bash, write, edit), all",
+      },
+      {
+        name: "allow-network",
+        type: "boolean",
+        description: "Let sandboxed bash reach the network",
+      },
       { name: "version", short: "v", type: "boolean", description: "Print the version" },
     ],
   },

@@ -15,6 +15,7 @@ import { ModelRegistry } from "../models/model_registry.ts";
 import { thinkingNotice } from "../models/thinking.ts";
 import type { Model, ReasoningLevel } from "../models/types.ts";
 import type { OptionValues } from "./args.ts";
+import { readSettings, type Settings } from "../settings.ts";
 
 /** The model a run uses, its thinking level, and the `--models` scope for Ctrl+P. */
 export interface ModelSelection {
@@ -45,10 +46,36 @@ function stringOption(options: OptionValues, name: string): string | undefined {
 }
 
 /**
- * Resolves the model flags. Unknown provider, unknown or ambiguous model, and a `--models`
- * pattern that matches nothing are usage errors (exit 2) that list what is known.
+ * The model settings.json's `defaultModel` (with `defaultProvider`, as pi-mono reads them)
+ * names, when pi knows it; undefined when it names none or one pi does not have (the file
+ * is pi-mono's too, which knows providers pi does not). With `--provider`, only a default
+ * of that provider counts.
  */
-export function selectModel(registry: ModelRegistry, options: OptionValues): ModelSelection {
+export function settingsModel(
+  registry: ModelRegistry,
+  settings: Settings,
+  provider?: string,
+): Model | undefined {
+  const id = settings.defaultModel;
+  if (id === undefined) return undefined;
+  const wanted = settings.defaultProvider;
+  if (provider !== undefined && wanted !== undefined && wanted !== provider) return undefined;
+  const from = wanted ?? provider;
+  if (from !== undefined) return registry.find(from, id);
+  return registry.getAll().find((m) => m.id === id);
+}
+
+/**
+ * Resolves the model flags, then settings.json's defaults (`defaultModel`,
+ * `defaultThinkingLevel`) where no flag gives one. Unknown provider, unknown or ambiguous
+ * model, and a `--models` pattern that matches nothing are usage errors (exit 2) that list
+ * what is known.
+ */
+export function selectModel(
+  registry: ModelRegistry,
+  options: OptionValues,
+  settings: Settings = {},
+): ModelSelection {
   const provider = stringOption(options, "provider");
   if (provider !== undefined) registry.validateProvider(provider);
   const models = stringOption(options, "models");
@@ -79,13 +106,20 @@ export function selectModel(registry: ModelRegistry, options: OptionValues): Mod
     const model = registry.resolve(base, provider === undefined ? {} : { provider });
     picked = thinking === undefined ? { model } : { model, thinking };
   } else {
-    picked = registry.defaultModel({ scope, ...(provider === undefined ? {} : { provider }) });
+    const fromSettings = scope.length === 0
+      ? settingsModel(registry, settings, provider)
+      : undefined;
+    picked = fromSettings
+      ? { model: fromSettings }
+      : registry.defaultModel({ scope, ...(provider === undefined ? {} : { provider }) });
   }
-  const thinking = flag ?? picked.thinking;
+  const chosen = flag ?? picked.thinking;
+  // settings.json's level is a default: clamped to the model like any, without a notice.
+  const thinking = chosen ?? settings.defaultThinkingLevel;
   const selection: ModelSelection = thinking === undefined
     ? { model: picked.model, scope }
     : { model: picked.model, thinking, scope };
-  const notice = thinkingNotice(picked.model, thinking);
+  const notice = thinkingNotice(picked.model, chosen);
   if (notice !== undefined) selection.thinkingNotice = notice;
   return selection;
 }
@@ -96,6 +130,8 @@ export interface RunContext extends ModelSelection {
   authStorage: AuthStorage;
   /** Models. */
   registry: ModelRegistry;
+  /** `<agent dir>/settings.json` (`{}` when there is none). */
+  settings: Settings;
 }
 
 /**
@@ -109,6 +145,7 @@ export function openRunContext(
   deps: Deps,
   onWarning?: (message: string) => void,
 ): RunContext {
+  const settings = readSettings(deps.agentDir);
   const { registry, authStorage } = openModelRegistry(deps, openAuthStorage(deps, onWarning));
   const key = stringOption(options, "api-key");
   if (key !== undefined) {
@@ -119,13 +156,13 @@ export function openRunContext(
     }
     authStorage.setRuntimeApiKey(provider ?? "openai-codex", key);
   }
-  const selection = selectModel(registry, options);
+  const selection = selectModel(registry, options, settings);
   // Said the same way by every mode: before print mode's answer and above the screen.
   if (selection.thinkingNotice !== undefined) {
     if (onWarning) onWarning(selection.thinkingNotice);
     else deps.stderr.write(`pi: ${selection.thinkingNotice}\n`);
   }
-  return { ...selection, registry, authStorage };
+  return { ...selection, registry, authStorage, settings };
 }
 
 /** Which of the model and the thinking level the flags chose (not defaults). */

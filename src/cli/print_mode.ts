@@ -23,6 +23,7 @@ import { openUsageStore } from "./usage_store.ts";
 import { secretRedactor } from "./secrets.ts";
 import { oneLine } from "../one_line.ts";
 import { createStyle, formatTokens, formatToolLine, wantsColor } from "./render.ts";
+import { ToolControl, toolModes } from "./tool_control.ts";
 
 /** Version of the `--mode json` line format (README: "JSON output"). */
 export const JSON_FORMAT_VERSION = 1;
@@ -104,10 +105,15 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
   let model = options.context.model;
   let thinking = options.context.thinking;
 
+  // Tools under the sandbox and ask modes; without a terminal a call that needs asking is
+  // declined (CONTRACT.md: Tool approval and sandbox).
+  const control = new ToolControl(deps, toolModes(options.options, options.context.settings));
   const runnerOptions: SessionRunnerOptions = {
     deps,
     cwd,
     keys: auth,
+    tools: control.tools,
+    approve: control.headlessApprover({ json }),
     usageStore: openUsageStore(deps),
     persist: options.options["no-session"] !== true,
     redact: secretRedactor(auth, deps, [options.options["api-key"] as string | undefined]),

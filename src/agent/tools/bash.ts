@@ -2,9 +2,13 @@
  * The `bash` tool: runs a command with `bash -c` in the working directory, in its own process
  * group, streaming output as it comes. A timeout or an abort kills the whole group; the output
  * the model sees is cut to its head and tail with a note; a non-zero exit is returned as text.
+ * Under a sandbox (`context.sandbox`) the command runs inside bwrap (src/agent/sandbox.ts),
+ * whose PID namespace dies with it: killing the group kills bwrap, and with it every process
+ * the command started.
  * @module
  */
 
+import { bwrapArgs, sandboxPolicy } from "../sandbox.ts";
 import {
   errorResult,
   intArg,
@@ -94,12 +98,17 @@ export class HeadTailBuffer {
 
 /** The argv that runs `command` in a new process group (session) on this platform. */
 export function groupCommand(command: string, os: string = Deno.build.os): string[] {
-  if (os === "linux") return ["setsid", "bash", "-c", command];
+  return groupArgv(["bash", "-c", command], os);
+}
+
+/** `argv` run in a new process group (session) on this platform. */
+export function groupArgv(argv: readonly string[], os: string = Deno.build.os): string[] {
+  if (os === "linux") return ["setsid", ...argv];
   if (os === "darwin") {
     // macOS has no setsid(1); perl's setpgrp gives the same own process group.
-    return ["perl", "-e", "setpgrp(0,0); exec @ARGV or exit 127", "bash", "-c", command];
+    return ["perl", "-e", "setpgrp(0,0); exec @ARGV or exit 127", ...argv];
   }
-  return ["bash", "-c", command];
+  return [...argv];
 }
 
 function killGroup(child: Deno.ChildProcess): void {
@@ -150,7 +159,8 @@ export interface CommandOutcome {
 
 /**
  * Runs `command` with `bash -c` in `cwd` in its own process group; kills the group on
- * timeout, on abort, and once the command has exited (stray background jobs).
+ * timeout, on abort, and once the command has exited (stray background jobs). `argv`, when
+ * given, is what runs instead of `bash -c command` (the sandbox's bwrap argv).
  */
 export async function runCommand(
   command: string,
@@ -159,10 +169,12 @@ export async function runCommand(
     timeoutMs: number;
     signal?: AbortSignal;
     onUpdate?: (chunk: string) => void;
+    argv?: readonly string[];
   },
 ): Promise<CommandOutcome> {
   const buffer = new HeadTailBuffer();
-  const argv = groupCommand(command);
+  const inner = options.argv ?? ["bash", "-c", command];
+  const argv = groupArgv(inner);
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(argv[0], {
@@ -173,10 +185,11 @@ export async function runCommand(
       stderr: "piped",
     }).spawn();
   } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound) || argv[0] === "bash") throw err;
-    // No setsid/perl: run bash directly (only bash itself can then be killed).
-    child = new Deno.Command("bash", {
-      args: ["-c", command],
+    if (!(err instanceof Deno.errors.NotFound) || argv[0] === inner[0]) throw err;
+    // No setsid/perl: run it directly (only bash itself can then be killed; bwrap still
+    // takes its whole sandbox with it).
+    child = new Deno.Command(inner[0], {
+      args: inner.slice(1),
       cwd: options.cwd,
       stdin: "null",
       stdout: "piped",
@@ -260,15 +273,22 @@ async function execute(args: Record<string, unknown>, context: ToolContext): Pro
   }
   let outcome: CommandOutcome;
   try {
+    const argv = context.sandbox
+      ? bwrapArgs(await sandboxPolicy(context.sandbox, context.cwd), command)
+      : undefined;
     outcome = await runCommand(command, {
       cwd: context.cwd,
       timeoutMs: timeout * 1000,
       signal: context.signal,
       onUpdate: context.onUpdate,
+      ...(argv ? { argv } : {}),
     });
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
-      return errorResult(`Cannot run the command: bash not found or no directory ${context.cwd}`);
+      const what = context.sandbox ? "bash or bwrap" : "bash";
+      return errorResult(
+        `Cannot run the command: ${what} not found or no directory ${context.cwd}`,
+      );
     }
     return errorResult(
       `Cannot run the command: ${err instanceof Error ? err.message : String(err)}`,

@@ -14,6 +14,7 @@ import {
   type ToolContext,
   type ToolResult,
 } from "./types.ts";
+import { checkToolPath } from "../sandbox.ts";
 import { writeFileAtomic } from "../../atomic_file.ts";
 
 /** Every index at which `needle` occurs in `haystack` (non-overlapping), up to `max`. */
@@ -88,6 +89,15 @@ async function execute(args: Record<string, unknown>, context: ToolContext): Pro
   const newText = stringArg(args, "newText", true);
   if (typeof newText !== "string") return errorResult(newText!.error);
   const path = resolvePath(pathArg, context.cwd);
+  if (context.sandbox) {
+    const refusal = await checkToolPath(context.sandbox, {
+      path,
+      shown: pathArg,
+      cwd: context.cwd,
+      access: "write",
+    });
+    if (refusal) return errorResult(refusal);
+  }
   let text: string;
   try {
     const bytes = await Deno.readFile(path);

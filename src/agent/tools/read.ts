@@ -15,6 +15,7 @@ import {
   type ToolContext,
   type ToolResult,
 } from "./types.ts";
+import { checkToolPath } from "../sandbox.ts";
 
 /** Lines returned when no limit is given. */
 export const DEFAULT_READ_LINES = 2000;
@@ -147,6 +148,15 @@ async function execute(args: Record<string, unknown>, context: ToolContext): Pro
   const offset = Math.max(1, offsetArg ?? 1);
   const limit = limitArg === undefined || limitArg === 0 ? DEFAULT_READ_LINES : limitArg;
   const path = resolvePath(pathArg, context.cwd);
+  if (context.sandbox) {
+    const refusal = await checkToolPath(context.sandbox, {
+      path,
+      shown: pathArg,
+      cwd: context.cwd,
+      access: "read",
+    });
+    if (refusal) return errorResult(refusal);
+  }
 
   let info: Deno.FileInfo;
   let head: Uint8Array;

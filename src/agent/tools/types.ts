@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { SandboxSettings } from "../sandbox.ts";
+
 /** A JSON Schema object describing a tool's arguments. */
 export interface JsonSchema {
   /** Always `object` at the top level. */
@@ -55,6 +57,12 @@ export interface ToolContext {
   onUpdate?: (chunk: string) => void;
   /** Whether the model accepts images (read passes images only then). */
   supportsImages?: boolean;
+  /**
+   * The sandbox the tool runs under (src/agent/sandbox.ts); absent with `--sandbox off`.
+   * bash runs inside bwrap; write/edit refuse paths outside the cwd (every path in
+   * `read-only`); read, write and edit refuse the hidden paths.
+   */
+  sandbox?: SandboxSettings;
 }
 
 /** A tool the model can call. */

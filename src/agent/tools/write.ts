@@ -14,6 +14,7 @@ import {
   type ToolContext,
   type ToolResult,
 } from "./types.ts";
+import { checkToolPath } from "../sandbox.ts";
 import { dirname, writeFileAtomic } from "../../atomic_file.ts";
 
 async function execute(args: Record<string, unknown>, context: ToolContext): Promise<ToolResult> {
@@ -22,6 +23,15 @@ async function execute(args: Record<string, unknown>, context: ToolContext): Pro
   const content = stringArg(args, "content", true);
   if (typeof content !== "string") return errorResult(content!.error);
   const path = resolvePath(pathArg, context.cwd);
+  if (context.sandbox) {
+    const refusal = await checkToolPath(context.sandbox, {
+      path,
+      shown: pathArg,
+      cwd: context.cwd,
+      access: "write",
+    });
+    if (refusal) return errorResult(refusal);
+  }
   try {
     await Deno.mkdir(dirname(path), { recursive: true });
     await writeFileAtomic(path, content, { mode: 0o644, keepMode: true });

@@ -1,0 +1,154 @@
+/**
+ * `<agent dir>/settings.json` (CONTRACT.md "Tool approval and sandbox"). The file is shared
+ * with pi-mono, which writes keys of its own: pi reads `sandbox`, `ask`, `allowNetwork`, and
+ * pi-mono's `defaultProvider`, `defaultModel` (an id) and `defaultThinkingLevel`, and
+ * ignores every other key. Every key is optional and flags win. A known key with a bad
+ * value, or a file that is not a JSON object, is a `config` error naming the file and the
+ * key. pi never writes this file.
+ * @module
+ */
+
+import { readTextFileIfPresent } from "./atomic_file.ts";
+import { PiError } from "./errors.ts";
+import { locateJsonError } from "./models/models_file.ts";
+import type { ReasoningLevel } from "./models/types.ts";
+import { THINKING_ORDER } from "./models/thinking.ts";
+import { SANDBOX_MODES, type SandboxMode } from "./agent/sandbox.ts";
+import { ASK_MODES, type AskMode } from "./agent/approval.ts";
+
+/** What pi takes from settings.json; a key absent from the file is absent here. */
+export interface Settings {
+  /** Default of `--sandbox`. */
+  sandbox?: SandboxMode;
+  /** Default of `--ask`. */
+  ask?: AskMode;
+  /** Default of `--allow-network`. */
+  allowNetwork?: boolean;
+  /** pi-mono's: the provider of {@link Settings.defaultModel}. */
+  defaultProvider?: string;
+  /** pi-mono's: the model used when no flag gives one (an id). */
+  defaultModel?: string;
+  /** pi-mono's: the thinking level used when no flag gives one. */
+  defaultThinkingLevel?: ReasoningLevel;
+}
+
+/** The file's name in the agent dir. */
+export const SETTINGS_FILE = "settings.json";
+
+const HINT = "fix the file, or remove the key to use the default";
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  if (typeof value === "string") {
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}…` : value);
+  }
+  return String(value);
+}
+
+function bad(file: string, key: string, expected: string, value: unknown): never {
+  throw new PiError("config", `${file}: ${key}: expected ${expected}, got ${describe(value)}`, {
+    hint: HINT,
+  });
+}
+
+function oneOf<T extends string>(
+  file: string,
+  key: string,
+  value: unknown,
+  allowed: readonly T[],
+): T {
+  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
+    bad(file, key, `one of ${allowed.map((v) => `"${v}"`).join(", ")}`, value);
+  }
+  return value as T;
+}
+
+function name(file: string, key: string, value: unknown): string {
+  if (typeof value !== "string" || value.trim() === "") bad(file, key, "a non-empty string", value);
+  return value.trim();
+}
+
+/**
+ * Validates the parsed content of settings.json; `file` names it in errors.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { validateSettings } from "./settings.ts";
+ * assert.deepEqual(
+ *   validateSettings({ sandbox: "workspace", theme: "dark" }, "settings.json"),
+ *   { sandbox: "workspace" },
+ * );
+ * assert.throws(
+ *   () => validateSettings({ ask: "sometimes" }, "settings.json"),
+ *   /settings.json: ask: expected one of "never", "writes", "all", got "sometimes"/,
+ * );
+ * ```
+ */
+export function validateSettings(data: unknown, file: string): Settings {
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw new PiError("config", `${file}: expected a JSON object, got ${describe(data)}`, {
+      hint: HINT,
+    });
+  }
+  const raw = data as Record<string, unknown>;
+  const out: Settings = {};
+  const has = (key: string) => raw[key] !== undefined;
+  if (has("sandbox")) out.sandbox = oneOf(file, "sandbox", raw.sandbox, SANDBOX_MODES);
+  if (has("ask")) out.ask = oneOf(file, "ask", raw.ask, ASK_MODES);
+  if (has("allowNetwork")) {
+    if (typeof raw.allowNetwork !== "boolean") {
+      bad(file, "allowNetwork", "true or false", raw.allowNetwork);
+    }
+    out.allowNetwork = raw.allowNetwork;
+  }
+  if (has("defaultProvider")) {
+    out.defaultProvider = name(file, "defaultProvider", raw.defaultProvider);
+  }
+  if (has("defaultModel")) out.defaultModel = name(file, "defaultModel", raw.defaultModel);
+  if (has("defaultThinkingLevel")) {
+    out.defaultThinkingLevel = oneOf(
+      file,
+      "defaultThinkingLevel",
+      raw.defaultThinkingLevel,
+      THINKING_ORDER,
+    );
+  }
+  return out;
+}
+
+/** Parses and validates the text of settings.json; `file` names it in errors. */
+export function parseSettings(text: string, file: string): Settings {
+  const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch (err) {
+    const where = locateJsonError(body);
+    const detail = where
+      ? `line ${where.line}, column ${where.column}: ${where.reason}`
+      : (err as Error).message.replace(/,?\s*".*" is not valid JSON/s, "");
+    throw new PiError("config", `${file}: invalid JSON at ${detail}`, { hint: HINT, cause: err });
+  }
+  return validateSettings(data, file);
+}
+
+/**
+ * Reads `<agentDir>/settings.json`: `{}` when there is none; a `config` PiError when it
+ * cannot be read or is not valid. Never writes it.
+ */
+export function readSettings(agentDir: string): Settings {
+  const path = `${agentDir}/${SETTINGS_FILE}`;
+  let text: string | undefined;
+  try {
+    text = readTextFileIfPresent(path);
+  } catch (err) {
+    throw new PiError("config", `${path}: cannot be read (${(err as Error).name})`, {
+      hint: "check the file's permissions",
+      cause: err,
+    });
+  }
+  return text === undefined ? {} : parseSettings(text, path);
+}
