@@ -188,6 +188,11 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
           usage: event.usage,
         });
       } else if (event.type === "end") end = event;
+      else if (event.type === "account_switch" && !json) {
+        deps.stderr.write(
+          `pi: account ${event.from} hit its usage limit (${event.reason}); sending the request again on account ${event.to}\n`,
+        );
+      }
       if (json) deps.stdout.write(JSON.stringify(event) + "\n");
       else progress?.(event);
     }
