@@ -135,18 +135,20 @@ function labelSnapshot(
 
 /**
  * The usage-limit error with the other logged-in accounts named in its hint (when there
- * are any): what the user can switch to, or that they are at their limits too.
+ * are any): what the user can switch to, or, after a rotation found none, that they are at
+ * their limits too.
  */
 function withOtherAccounts(
   error: PiError,
   keys: KeySource,
   provider: string,
   key: string | undefined,
+  rotated: boolean,
 ): PiError {
   const others = keys.otherAccounts?.(provider, key) ?? [];
   if (others.length === 0) return error;
   const names = others.join(", ");
-  const hint = keys.accountRotation
+  const hint = rotated
     ? `${error.hint}; the other accounts (${names}) are at their limits too, or cannot be used`
     : `${error.hint}; or use another logged-in account: ${names} (--account <name>, or --rotate-accounts to switch by itself)`;
   return new PiError(error.code, error.message, { hint, cause: error.cause });
@@ -487,34 +489,37 @@ async function* run(
         yield fail(error);
         return;
       }
-      if (
-        isPiError(error, "api.usage_limit") && error.cause instanceof UsageLimit &&
-        error.cause.type === "usage_limit_reached" && !shown
-      ) {
-        const from = key === undefined
-          ? undefined
-          : options.keys.accountOf?.(model.provider, key)?.name;
-        if (from !== undefined) limited.add(from);
-        let next;
-        try {
-          next = await options.keys.nextAccount?.(model.provider, {
-            reason: error.cause.type,
-            key,
-            exclude: limited,
-            signal,
-          });
-        } catch (switchError) {
-          yield fail(isPiError(switchError) ? switchError : error);
-          return;
+      if (isPiError(error, "api.usage_limit")) {
+        // usage_limit_reached before anything was shown: the same request on another account.
+        const limit = error.cause instanceof UsageLimit ? error.cause : undefined;
+        const rotating = limit?.type === "usage_limit_reached" && !shown &&
+          options.keys.accountRotation === true;
+        if (rotating) {
+          const from = key === undefined
+            ? undefined
+            : options.keys.accountOf?.(model.provider, key)?.name;
+          if (from !== undefined) limited.add(from);
+          let next;
+          try {
+            next = await options.keys.nextAccount?.(model.provider, {
+              reason: limit.type,
+              key,
+              exclude: limited,
+              signal,
+            });
+          } catch (switchError) {
+            yield fail(isPiError(switchError) ? switchError : error);
+            return;
+          }
+          if (next) {
+            limited.add(next.from);
+            key = next.key;
+            refreshed = false; // the new account may need its own refresh after a 401
+            yield { type: "account_switch", from: next.from, to: next.to, reason: limit.type };
+            continue;
+          }
         }
-        if (next) {
-          limited.add(next.from);
-          key = next.key;
-          refreshed = false; // the new account may need its own refresh after a 401
-          yield { type: "account_switch", from: next.from, to: next.to, reason: error.cause.type };
-          continue;
-        }
-        error = withOtherAccounts(error, options.keys, model.provider, key);
+        error = withOtherAccounts(error, options.keys, model.provider, key, rotating);
       }
       if (error instanceof ApiFailure && error.retryable && !shown && retries < maxRetries) {
         const wait = error.retryAfterMs;
