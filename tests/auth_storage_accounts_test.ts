@@ -169,3 +169,28 @@ Deno.test("storeLogin: a ChatGPT account already stored under another name is re
     },
   );
 });
+
+Deno.test("a named account's refresh that cannot reach the issuer: the hint names that account's login", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/auth.json`;
+    await Deno.writeTextFile(path, JSON.stringify({ "openai-codex:work": accountEntry(B) }), {
+      mode: 0o600,
+    });
+    const vars: Record<string, string> = { PI_OPENAI_CODEX_ISSUER: "http://127.0.0.1:9" };
+    const deps: Deps = { ...createDeps(), env: (n) => vars[n], agentDir: dir, homeDir: dir };
+    const storage = new AuthStorage(path, { deps });
+    storage.useAccount("work");
+    const before = await Deno.readFile(path);
+    await assert.rejects(
+      storage.getApiKey("openai-codex"),
+      (e) =>
+        isPiError(e, "auth.refresh_network") &&
+        /if it keeps failing, run pi login openai-codex --account work$/.test(e.hint ?? ""),
+    );
+    assert.deepEqual(await Deno.readFile(path), before);
+    assert.equal(await storage.refreshRejection("openai-codex:work"), undefined, "not a refusal");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -218,6 +218,9 @@ function loginCommand(entry: string): string {
   return `pi login ${entry}`;
 }
 
+/** How a refresh failure tells to log in to the default account again (CONTRACT.md). */
+const DEFAULT_RELOGIN = `run /login (or pi login ${ACCOUNT_PROVIDER})`;
+
 /** The hint after a failed refresh of `entry`: log in again (CONTRACT.md wording). */
 function reloginHint(entry: string): string {
   const account = accountOfEntry(entry);
@@ -1089,9 +1092,15 @@ export class AuthStorage implements KeySource {
    * now holds a newer token of the same account, it offers `pi login --from-codex`.
    */
   async #refreshFailure(entry: string, sent: OAuthCredential, err: unknown): Promise<unknown> {
-    if (!isPiError(err, "auth.refresh_failed")) return err;
+    if (!isPiError(err)) return err;
     const { TokenRefusal } = await import("./token_exchange.ts");
-    if (!(err.cause instanceof TokenRefusal)) return err;
+    if (!isPiError(err, "auth.refresh_failed") || !(err.cause instanceof TokenRefusal)) {
+      // The provider's hint says how to log in to the default account: name this one.
+      const hint = err.hint?.replace(DEFAULT_RELOGIN, reloginHint(entry));
+      return hint === err.hint
+        ? err
+        : new PiError(err.code, err.message, { hint, cause: err.cause });
+    }
     await recordRefreshRejection(this.path, entry, sent.refresh, {
       at: this.#deps.now(),
       reason: err.cause.reason,

@@ -170,7 +170,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     path: ["auth", "status"],
     usage: ["auth status [--json]"],
-    summary: "Show providers, where each key comes from, expiry and account",
+    summary: "Show providers, where each key comes from, expiry and accounts (also: pi auth)",
     args: [],
     options: [{ name: "json", type: "boolean", description: "Print JSON" }],
   },
