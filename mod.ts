@@ -30,7 +30,16 @@ export {
 } from "./src/auth/oauth_providers.ts";
 export { AuthStorage } from "./src/auth/auth_storage.ts";
 export { getApiKey, login, loginOpenAICodex } from "./src/auth/shortcuts.ts";
-export type { AuthStorageOptions, KeySourceKind, LogoutResult } from "./src/auth/auth_storage.ts";
+export type {
+  AccountChange,
+  AuthLoginOptions,
+  AuthStorageOptions,
+  KeySourceKind,
+  LogoutResult,
+  StoredAccount,
+  StoreLoginOptions,
+} from "./src/auth/auth_storage.ts";
+export type { RefreshRejection } from "./src/auth/login_state.ts";
 export { decodeJwtPayload, getAccountId, getJwtClaims, getJwtExpiry } from "./src/auth/jwt.ts";
 export type { JwtClaims } from "./src/auth/jwt.ts";
 export type { OpenAICodexLoginOptions, OpenAICodexPaths } from "./src/auth/openai_codex_login.ts";
@@ -40,6 +49,8 @@ export { codeFromManualInput, parseManualInput } from "./src/auth/manual_input.t
 export type { ManualInput } from "./src/auth/manual_input.ts";
 export { credentialFromCodexAuth, importCodexAuth } from "./src/auth/codex_import.ts";
 export type {
+  AccountRef,
+  AccountSwitch,
   ApiKeyCredential,
   Credential,
   KeySource,

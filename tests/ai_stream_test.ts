@@ -360,6 +360,7 @@ Deno.test("codex: rate-limit headers become the latest usage snapshot", async ()
     });
     assert.deepEqual(store.latest("openai-codex"), {
       provider: "openai-codex",
+      accountId: "acc-1234", // the key's account (not a stored one here: kept by provider)
       capturedAt: now,
       primary: { usedPercent: 42.5, windowMinutes: 300, resetsAt: now + 600_000 },
       secondary: { usedPercent: 7, windowMinutes: 10080, resetsAt: now + 86_400_000 },

@@ -64,7 +64,12 @@ Deno.test("missing value and bad choice", () => {
 Deno.test("unknown or missing subcommand of a group", () => {
   assert.match(usageError(["auth", "stat"]).message, /Unknown subcommand: stat/);
   assert.match(usageError(["auth", "stat"]).hint ?? "", /pi auth status/);
-  assert.match(usageError(["auth"]).message, /Missing subcommand/);
+});
+
+Deno.test("pi auth alone is pi auth status (with its options)", () => {
+  assert.deepEqual(parseArgs(["auth"]).command, ["auth", "status"]);
+  const json = parseArgs(["auth", "--json"]);
+  assert.deepEqual([json.command, json.options.json], [["auth", "status"], true]);
 });
 
 Deno.test("help text is generated from the declarations", () => {

@@ -33,7 +33,7 @@ Deno.test("collectStatus: sources, account, plan, expiry; no token text", async 
       }),
       { mode: 0o600 },
     );
-    const status = collectStatus(new AuthStorage(`${dir}/auth.json`, { deps }), deps);
+    const status = await collectStatus(new AuthStorage(`${dir}/auth.json`, { deps }), deps);
     const byId = Object.fromEntries(status.map((s) => [s.id, s]));
     assert.deepEqual(byId["openai-codex"], {
       id: "openai-codex",
@@ -47,6 +47,16 @@ Deno.test("collectStatus: sources, account, plan, expiry; no token text", async 
       expiresAt: "2025-12-31T23:58:00.000Z",
       expiresIn: "2 minutes ago",
       expired: true,
+      account: "default",
+      accounts: [{
+        name: "default",
+        active: true,
+        accountId: "acc-9",
+        email: "p@x.io",
+        plan: "pro",
+        expires: now - 120_000,
+        usage: null,
+      }],
     });
     assert.equal(byId.openai.source, "api_key");
     assert.equal(byId.anthropic.source, "env");

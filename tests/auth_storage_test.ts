@@ -591,14 +591,18 @@ Deno.test("login and logout go through the OAuth provider registry", async () =>
         return Promise.resolve();
       },
     });
-    const storage = new AuthStorage(path, { deps: testDeps() });
+    const storage = new AuthStorage(path, { deps: testDeps({ now: () => 1_767_225_600_000 }) });
     const urls: string[] = [];
     await storage.login("test-oauth-storage", {
       onAuth: ({ url }) => urls.push(url),
       onPrompt: () => Promise.resolve(""),
     });
     assert.deepEqual(urls, ["http://127.0.0.1/authorize"]);
-    assert.deepEqual(JSON.parse(await Deno.readTextFile(path))["test-oauth-storage"], credential);
+    // The login is stored with the time it was made (pi auth status shows it).
+    assert.deepEqual(JSON.parse(await Deno.readTextFile(path))["test-oauth-storage"], {
+      ...credential,
+      loggedInAt: 1_767_225_600_000,
+    });
     assert.equal(await storage.getApiKey("test-oauth-storage"), "test-access-0123456789");
 
     assert.deepEqual(await storage.logout("test-oauth-storage"), {
@@ -658,7 +662,7 @@ Deno.test("a new login keeps the fields of the old entry that pi does not know",
       refresh: () => Promise.reject(new Error("unused")),
       getApiKey: (c) => c.access,
     });
-    const storage = new AuthStorage(path, { deps: testDeps() });
+    const storage = new AuthStorage(path, { deps: testDeps({ now: () => 7 }) });
     await storage.login("test-relogin", { onAuth() {}, onPrompt: () => Promise.resolve("") });
     const saved = JSON.parse(await Deno.readTextFile(path));
     assert.deepEqual(saved["test-relogin"], {
@@ -666,6 +670,7 @@ Deno.test("a new login keeps the fields of the old entry that pi does not know",
       access: "new-access-0123456789",
       refresh: "new-refresh-0123456789",
       expires: 2,
+      loggedInAt: 7,
       editorPlugin: { keep: true },
     });
     assert.deepEqual(saved.other, { type: "api_key", key: "other-key-0123456789", note: "kept" });

@@ -32,6 +32,7 @@ Deno.test("resolveLoginProvider: unknown names are usage errors (exit 2) listing
     () => resolveLoginProvider("nope"),
     (e) =>
       isPiError(e, "auth.unknown_provider") &&
-      e.message === "Unknown OAuth provider: nope (known: openai-codex)" && exitCodeFor(e) === 2,
+      e.message === "Unknown provider: nope (known: openai-codex, anthropic, openai)" &&
+      exitCodeFor(e) === 2,
   );
 });

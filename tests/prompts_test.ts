@@ -276,7 +276,8 @@ Deno.test({
   fn: () =>
     inTmux(async (t, port) => {
       await t.waitFor(MENU);
-      await t.keys("Down", "Enter");
+      // The menu lists the API-key providers after the subscription: down and back up.
+      await t.keys("Down", "Up", "Enter");
       await t.waitFor(/^> $/m);
       await t.type(`http://localhost:${port}/auth/callback?code=x&state=not-this-login`);
       await t.waitFor(/state=not-this-login/);

@@ -147,6 +147,16 @@ export type AgentEvent =
     reason: string;
   }
   | {
+    /** The request hit an account's usage limit and goes on another (`--rotate-accounts`). */
+    type: "account_switch";
+    /** The account that hit its limit. */
+    from: string;
+    /** The account used from now on. */
+    to: string;
+    /** Why, e.g. `usage_limit_reached`. */
+    reason: string;
+  }
+  | {
     /** A message joined the conversation (user, assistant or tool result). */
     type: "message";
     /** The message, as stored in the session. */
@@ -553,6 +563,9 @@ async function* streamTurn(
             delayMs: event.delayMs,
             reason: event.reason,
           };
+          break;
+        case "account_switch":
+          yield { type: "account_switch", from: event.from, to: event.to, reason: event.reason };
           break;
         case "done":
           final = event.message;

@@ -132,8 +132,27 @@ function formatDuration(ms: number): string {
 }
 
 /**
+ * The cause of an `api.usage_limit` error: which limit (`usage_limit_reached`,
+ * `usage_not_included`) and when it resets, for the account rotation (stream.ts).
+ */
+export class UsageLimit extends Error {
+  /** The backend's error type. */
+  readonly type: string;
+  /** When the limit resets, epoch ms, when said. */
+  readonly resetsAt: number | undefined;
+  /** Records the limit. */
+  constructor(type: string, resetsAt?: number) {
+    super(type);
+    this.name = "UsageLimit";
+    this.type = type;
+    this.resetsAt = resetsAt;
+  }
+}
+
+/**
  * The Codex usage-limit error (`usage_limit_reached` / `usage_not_included`), or
- * undefined when `body` is not one. The reset time is shown in local time.
+ * undefined when `body` is not one. The reset time is shown in local time; the cause is
+ * a {@link UsageLimit}.
  */
 export function usageLimitError(body: string, now: number): PiError | undefined {
   let err: Record<string, unknown> | undefined;
@@ -151,7 +170,10 @@ export function usageLimitError(body: string, now: number): PiError | undefined 
     return new PiError(
       "api.usage_limit",
       `Your ChatGPT plan${planText} does not include Codex usage`,
-      { hint: "upgrade the plan, or use another provider (--provider)" },
+      {
+        hint: "upgrade the plan, or use another provider (--provider)",
+        cause: new UsageLimit(type),
+      },
     );
   }
   let resetsAt: number | undefined;
@@ -165,7 +187,10 @@ export function usageLimitError(body: string, now: number): PiError | undefined 
   return new PiError(
     "api.usage_limit",
     `You have hit your ChatGPT usage limit${planText}; it resets ${when}`,
-    { hint: "wait for the reset, or switch model/provider (/model)" },
+    {
+      hint: "wait for the reset, or switch model/provider (/model)",
+      cause: new UsageLimit(type, resetsAt),
+    },
   );
 }
 

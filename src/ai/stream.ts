@@ -3,7 +3,8 @@
  * `model.api` and yields provider-neutral events. Around every client it does the
  * same things: key from the KeySource, fetch with the AbortSignal, rate-limit
  * headers, HTTP errors (and a 200 that is a web page), retries before any output,
- * one refresh after a 401 (openai-codex), the idle timeout, and the final message
+ * one refresh after a 401 (openai-codex), the move to another account after a usage limit
+ * (`--rotate-accounts`, KeySource.nextAccount), the idle timeout, and the final message
  * through the reducer.
  *
  * A long answer is tens of thousands of small events, so the path is built per network
@@ -14,6 +15,7 @@
  * @module
  */
 
+import { getAccountId } from "../auth/jwt.ts";
 import type { KeySource } from "../auth/types.ts";
 import type { Deps } from "../deps.ts";
 import { isPiError, PiError } from "../errors.ts";
@@ -23,10 +25,18 @@ import type { ProviderClient } from "./client.ts";
 import { redact } from "../redact.ts";
 import { MessageBuilder } from "./reduce.ts";
 import { abortableSleep, deadlineSignal } from "../sleep.ts";
-import { ApiFailure, httpFailure, networkFailure, retryDelay, type RetryOptions } from "./retry.ts";
+import {
+  ApiFailure,
+  httpFailure,
+  networkFailure,
+  retryDelay,
+  type RetryOptions,
+  UsageLimit,
+} from "./retry.ts";
 import { readSSE, type SSEEvent, SSEEventTooLarge } from "./sse.ts";
 import type { AssistantMessage, Context, StopReason, StreamEvent } from "./types.ts";
 import { parseCodexRateLimitHeaders, type UsageSnapshotStore } from "./usage.ts";
+import type { UsageSnapshot } from "./types.ts";
 
 /**
  * Options of {@link stream}.
@@ -71,6 +81,7 @@ function isVisible(event: StreamEvent): boolean {
     case "thinking_start":
     case "usage":
     case "retry":
+    case "account_switch":
       return false;
     default:
       return true;
@@ -99,6 +110,48 @@ export function missingKeyError(provider: string): PiError {
     ? "set OPENAI_API_KEY, or pass --api-key"
     : `pass --api-key for ${provider}`;
   return new PiError("auth.not_logged_in", `No API key for ${provider}`, { hint });
+}
+
+/** The account a rate-limit snapshot belongs to: the stored account of the key, else its claim. */
+function labelSnapshot(
+  snapshot: UsageSnapshot,
+  keys: KeySource,
+  provider: string,
+  key: string,
+): UsageSnapshot {
+  const owner = keys.accountOf?.(provider, key);
+  if (owner) snapshot.account = owner.entry;
+  let accountId = owner?.accountId;
+  if (accountId === undefined) {
+    try {
+      accountId = getAccountId(key);
+    } catch {
+      // not a JWT: no account id to record
+    }
+  }
+  if (accountId !== undefined) snapshot.accountId = accountId;
+  return snapshot;
+}
+
+/**
+ * The usage-limit error with the other logged-in accounts named in its hint (when there
+ * are any): what the user can switch to, or, after a rotation found none, that they are at
+ * their limits too.
+ */
+function withOtherAccounts(
+  error: PiError,
+  keys: KeySource,
+  provider: string,
+  key: string | undefined,
+  rotated: boolean,
+): PiError {
+  const others = keys.otherAccounts?.(provider, key) ?? [];
+  if (others.length === 0) return error;
+  const names = others.join(", ");
+  const hint = rotated
+    ? `${error.hint}; the other accounts (${names}) are at their limits too, or cannot be used`
+    : `${error.hint}; or use another logged-in account: ${names} (--account <name>, or --rotate-accounts to switch by itself)`;
+  return new PiError(error.code, error.message, { hint, cause: error.cause });
 }
 
 /**
@@ -314,6 +367,8 @@ async function* run(
   let refreshed = false;
   let key: string | undefined;
   let shown = false;
+  /** Accounts that hit their usage limit on this request. */
+  const limited = new Set<string>();
 
   const fail = (error: PiError): StreamEvent => {
     const aborted = error.code === "api.aborted";
@@ -357,7 +412,7 @@ async function* run(
       }
       if (client.codexRateLimits && options.usageStore) {
         const snap = parseCodexRateLimitHeaders(response.headers, deps.now(), model.provider);
-        if (snap) options.usageStore.update(snap);
+        if (snap) options.usageStore.update(labelSnapshot(snap, options.keys, model.provider, key));
       }
       if (!response.ok || !response.body) {
         let text = "";
@@ -425,7 +480,7 @@ async function* run(
       ) {
         refreshed = true;
         try {
-          key = await options.keys.refresh(model.provider, { force: true, signal });
+          key = await options.keys.refresh(model.provider, { force: true, signal, key });
         } catch (refreshError) {
           yield fail(isPiError(refreshError) ? refreshError : error);
           return;
@@ -433,6 +488,38 @@ async function* run(
         if (key) continue;
         yield fail(error);
         return;
+      }
+      if (isPiError(error, "api.usage_limit")) {
+        // usage_limit_reached before anything was shown: the same request on another account.
+        const limit = error.cause instanceof UsageLimit ? error.cause : undefined;
+        const rotating = limit?.type === "usage_limit_reached" && !shown &&
+          options.keys.accountRotation === true;
+        if (rotating) {
+          const from = key === undefined
+            ? undefined
+            : options.keys.accountOf?.(model.provider, key)?.name;
+          if (from !== undefined) limited.add(from);
+          let next;
+          try {
+            next = await options.keys.nextAccount?.(model.provider, {
+              reason: limit.type,
+              key,
+              exclude: limited,
+              signal,
+            });
+          } catch (switchError) {
+            yield fail(isPiError(switchError) ? switchError : error);
+            return;
+          }
+          if (next) {
+            limited.add(next.from);
+            key = next.key;
+            refreshed = false; // the new account may need its own refresh after a 401
+            yield { type: "account_switch", from: next.from, to: next.to, reason: limit.type };
+            continue;
+          }
+        }
+        error = withOtherAccounts(error, options.keys, model.provider, key, rotating);
       }
       if (error instanceof ApiFailure && error.retryable && !shown && retries < maxRetries) {
         const wait = error.retryAfterMs;

@@ -289,6 +289,19 @@ export type StreamEvent =
     reason: string;
   }
   | {
+    /**
+     * The request hit the account's usage limit and is sent again on another account
+     * (`--rotate-accounts`); nothing of the failed attempt was shown.
+     */
+    type: "account_switch";
+    /** The account that hit its limit (`default` or its name). */
+    from: string;
+    /** The account the request goes to now. */
+    to: string;
+    /** Why: the backend's error type, e.g. `usage_limit_reached`. */
+    reason: string;
+  }
+  | {
     /** The answer is complete. */
     type: "done";
     /** Why it stopped. */
@@ -323,6 +336,13 @@ export interface RateLimitWindow {
 export interface UsageSnapshot {
   /** Provider id (`openai-codex`). */
   provider: string;
+  /**
+   * The account it belongs to, as its auth.json entry (`openai-codex`, `openai-codex:work`),
+   * when the key was a stored account's; else the snapshot is kept under `provider`.
+   */
+  account?: string;
+  /** The ChatGPT account id of the key that saw it, when known. */
+  accountId?: string;
   /** The short window (e.g. 5 hours). */
   primary?: RateLimitWindow;
   /** The long window (e.g. a week). */

@@ -102,6 +102,17 @@ function isWindow(value: unknown): value is RateLimitWindow {
     typeof (value as RateLimitWindow).usedPercent === "number";
 }
 
+/**
+ * Where a snapshot is kept: its account's auth.json entry (`openai-codex:work`), else its
+ * provider. The default account's entry is the provider's name (`openai-codex`), which is
+ * also the key of the single snapshot older versions kept: such a file reads as the
+ * default account's snapshot.
+ */
+function keyOf(snapshot: UsageSnapshot): string {
+  return snapshot.account ?? snapshot.provider;
+}
+
+/** The snapshots of a usage.json (every shape pi wrote; anything unreadable is skipped). */
 function readSnapshots(path: string): Map<string, UsageSnapshot> {
   const out = new Map<string, UsageSnapshot>();
   let data: unknown;
@@ -111,14 +122,20 @@ function readSnapshots(path: string): Map<string, UsageSnapshot> {
     return out; // missing or unreadable: nothing seen yet
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) return out;
-  for (const [provider, value] of Object.entries(data as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
     if (value === null || typeof value !== "object") continue;
     const v = value as Record<string, unknown>;
     if (typeof v.capturedAt !== "number") continue;
-    const snap: UsageSnapshot = { provider, capturedAt: v.capturedAt };
+    const colon = key.indexOf(":");
+    const snap: UsageSnapshot = {
+      provider: colon === -1 ? key : key.slice(0, colon),
+      capturedAt: v.capturedAt,
+    };
+    if (colon !== -1) snap.account = key;
+    if (typeof v.accountId === "string") snap.accountId = v.accountId;
     if (isWindow(v.primary)) snap.primary = v.primary;
     if (isWindow(v.secondary)) snap.secondary = v.secondary;
-    if (snap.primary || snap.secondary) out.set(provider, snap);
+    if (snap.primary || snap.secondary) out.set(key, snap);
   }
   return out;
 }
@@ -127,14 +144,16 @@ function readSnapshots(path: string): Map<string, UsageSnapshot> {
 export interface UsageSnapshotStoreOptions {
   /**
    * A file that keeps the latest snapshots across runs (pi uses `<agent dir>/usage.json`,
-   * mode 0600): read at construction, replaced atomically on every update, best effort.
+   * mode 0600): read at construction, updated atomically on every update (re-read first,
+   * so that another process's snapshots of other accounts stay), best effort.
    */
   path?: string;
 }
 
 /**
- * Keeps the latest {@link UsageSnapshot} per provider, for `/usage` and
- * `pi auth status`. Pass one to `stream()` as `usageStore`.
+ * Keeps the latest {@link UsageSnapshot} per account (its auth.json entry: `openai-codex`
+ * for the default account, `openai-codex:<name>` for the others) or provider, for `/usage`,
+ * `pi usage` and `pi auth status`. Pass one to `stream()` as `usageStore`.
  *
  * @example
  * ```ts
@@ -142,7 +161,14 @@ export interface UsageSnapshotStoreOptions {
  * import { UsageSnapshotStore } from "./usage.ts";
  * const store = new UsageSnapshotStore();
  * store.update({ provider: "openai-codex", primary: { usedPercent: 12 }, capturedAt: 0 });
+ * store.update({
+ *   provider: "openai-codex",
+ *   account: "openai-codex:work",
+ *   primary: { usedPercent: 80 },
+ *   capturedAt: 0,
+ * });
  * assert.equal(store.latest("openai-codex")?.primary?.usedPercent, 12);
+ * assert.equal(store.latest("openai-codex:work")?.primary?.usedPercent, 80);
  * ```
  */
 export class UsageSnapshotStore {
@@ -156,14 +182,20 @@ export class UsageSnapshotStore {
     this.#latest = this.#path ? readSnapshots(this.#path) : new Map();
   }
 
-  /** Records a snapshot (replacing the previous one of its provider). */
+  /** Records a snapshot (replacing the previous one of its account, or provider). */
   update(snapshot: UsageSnapshot): void {
-    this.#latest.set(snapshot.provider, snapshot);
+    const key = keyOf(snapshot);
+    if (this.#path) {
+      // Another process may have recorded other accounts since this one read the file.
+      const onDisk = readSnapshots(this.#path);
+      for (const [k, v] of onDisk) if (k !== key) this.#latest.set(k, v);
+    }
+    this.#latest.set(key, snapshot);
     if (this.#path) {
       try {
         Deno.mkdirSync(dirname(this.#path), { recursive: true, mode: 0o700 });
         const data = Object.fromEntries(
-          [...this.#latest].map(([provider, { provider: _, ...rest }]) => [provider, rest]),
+          [...this.#latest].map(([k, { provider: _, account: __, ...rest }]) => [k, rest]),
         );
         writeFileAtomicSync(this.#path, JSON.stringify(data, null, 2) + "\n", { mode: 0o600 });
       } catch {
@@ -173,9 +205,17 @@ export class UsageSnapshotStore {
     for (const listener of this.#listeners) listener(snapshot);
   }
 
-  /** The latest snapshot of a provider, if any was seen. */
-  latest(provider = "openai-codex"): UsageSnapshot | undefined {
-    return this.#latest.get(provider);
+  /**
+   * The latest snapshot of an account (its auth.json entry) or provider, if any was seen.
+   * `openai-codex` is the default account's.
+   */
+  latest(key = "openai-codex"): UsageSnapshot | undefined {
+    return this.#latest.get(key);
+  }
+
+  /** Reads the file again (snapshots other processes recorded since). */
+  reload(): void {
+    if (this.#path) this.#latest = readSnapshots(this.#path);
   }
 
   /** Calls `listener` on every update; returns a function that unsubscribes. */

@@ -29,8 +29,26 @@ import { createDeps, type Deps } from "../deps.ts";
 import { fsErrorReason, isPiError, PiError } from "../errors.ts";
 import { deadlineSignal } from "../sleep.ts";
 import type { FileLock, FileLockOptions } from "./file_lock.ts";
-import { isJwt } from "./jwt.ts";
+import { getJwtClaims, isJwt } from "./jwt.ts";
+import {
+  ACCOUNT_PROVIDER,
+  accountEntry,
+  accountFlag,
+  accountOfEntry,
+  checkAccountName,
+  DEFAULT_ACCOUNT,
+  isAccountName,
+  isBelowLimits,
+  providerOfEntry,
+  rotationOrder,
+  sortAccountNames,
+  unknownAccountError,
+} from "./accounts.ts";
+import { recordRefreshRejection, type RefreshRejection, refreshRejection } from "./login_state.ts";
+import type { UsageSnapshot } from "../ai/types.ts";
 import type {
+  AccountRef,
+  AccountSwitch,
   Credential,
   KeySource,
   LoginCallbacks,
@@ -39,8 +57,20 @@ import type {
   OAuthProvider,
 } from "./types.ts";
 
-/** The fields of an OAuth entry pi writes; any other field is someone else's and is kept. */
-const OAUTH_FIELDS = new Set(["type", "access", "refresh", "expires", "accountId", "key"]);
+/**
+ * The fields of an OAuth entry pi writes; any other field is someone else's and is kept
+ * across a new login. (`loggedInAt` and `source` describe one login: a new one replaces them.)
+ */
+const OAUTH_FIELDS = new Set([
+  "type",
+  "access",
+  "refresh",
+  "expires",
+  "accountId",
+  "key",
+  "loggedInAt",
+  "source",
+]);
 
 /**
  * How many refresh requests one refresh may make: a refused one is tried again only with
@@ -93,6 +123,36 @@ export type KeySourceKind = "runtime" | "oauth" | "api_key" | "env";
 /** How long logout waits for the issuer to revoke a token. */
 export const REVOKE_TIMEOUT_MS = 5_000;
 
+/** One ChatGPT account stored in auth.json (see {@link AuthStorage.accounts}). */
+export interface StoredAccount extends AccountRef {
+  /** Its credential (a copy). */
+  credential: OAuthCredential;
+}
+
+/** A change of the active account (see {@link AuthStorage.onAccountChange}). */
+export interface AccountChange {
+  /** The account active before. */
+  from: string;
+  /** The account active now. */
+  to: string;
+  /** `selected` (useAccount), or the limit that made a rotation move on (`usage_limit_reached`). */
+  reason: string;
+}
+
+/** Options of {@link AuthStorage.login} beyond the provider's own. */
+export interface AuthLoginOptions extends LoginOptions {
+  /** openai-codex: store the login as this account (`openai-codex:<name>`); default `default`. */
+  account?: string;
+}
+
+/** Options of {@link AuthStorage.storeLogin}. */
+export interface StoreLoginOptions {
+  /** openai-codex: the account to store it as (default `default`, the `openai-codex` entry). */
+  account?: string;
+  /** Where the login came from, when not pi's own login (`codex-cli`). */
+  source?: string;
+}
+
 /** What {@link AuthStorage.logout} did. */
 export interface LogoutResult {
   /** Whether a stored credential was removed. */
@@ -131,9 +191,7 @@ function invalidFile(path: string, detail: string): PiError {
   });
 }
 
-/** The name of an account entry `openai-codex:<name>` (CONTRACT.md: Accounts). */
-const ACCOUNT_NAME = /^[a-z0-9][a-z0-9._-]{0,31}$/;
-const ACCOUNT_PREFIX = "openai-codex:";
+const ACCOUNT_PREFIX = `${ACCOUNT_PROVIDER}:`;
 
 /**
  * Whether `name` is a top-level entry of auth.json that pi reads: `openai-codex`,
@@ -150,15 +208,25 @@ const ACCOUNT_PREFIX = "openai-codex:";
  */
 export function isPiEntry(name: string): boolean {
   if (name === "openai-codex" || name === "anthropic" || name === "openai") return true;
-  return name.startsWith(ACCOUNT_PREFIX) && ACCOUNT_NAME.test(name.slice(ACCOUNT_PREFIX.length));
+  return name.startsWith(ACCOUNT_PREFIX) && isAccountName(name.slice(ACCOUNT_PREFIX.length));
 }
 
 /** The command that logs in again: `pi login openai-codex [--account <name>]`. */
-function loginCommand(provider: string): string {
-  if (provider.startsWith(ACCOUNT_PREFIX)) {
-    return `pi login openai-codex --account ${provider.slice(ACCOUNT_PREFIX.length)}`;
-  }
-  return `pi login ${provider}`;
+function loginCommand(entry: string): string {
+  const account = accountOfEntry(entry);
+  if (account !== undefined) return `pi login ${ACCOUNT_PROVIDER}${accountFlag(account)}`;
+  return `pi login ${entry}`;
+}
+
+/** How a refresh failure tells to log in to the default account again (CONTRACT.md). */
+const DEFAULT_RELOGIN = `run /login (or pi login ${ACCOUNT_PROVIDER})`;
+
+/** The hint after a failed refresh of `entry`: log in again (CONTRACT.md wording). */
+function reloginHint(entry: string): string {
+  const account = accountOfEntry(entry);
+  return account === undefined || account === DEFAULT_ACCOUNT
+    ? `run /login (or ${loginCommand(entry)})`
+    : `run ${loginCommand(entry)}`;
 }
 
 /** Checks the shape of one entry; returns a problem description or undefined. */
@@ -236,6 +304,52 @@ function isOAuth(entry: unknown): entry is OAuthCredential {
   return isObject(entry) && entry.type === "oauth";
 }
 
+/** The ChatGPT account id of a credential: its `accountId`, else its access token's claim. */
+function accountIdOf(credential: OAuthCredential): string | undefined {
+  if (typeof credential.accountId === "string" && credential.accountId !== "") {
+    return credential.accountId;
+  }
+  try {
+    return getJwtClaims(credential.access).accountId;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The other account (by name) stored with ChatGPT account id `accountId`, if any. */
+function duplicateAccount(
+  data: Data,
+  entry: string,
+  accountId: string | undefined,
+): string | undefined {
+  if (accountId === undefined) return undefined;
+  for (const [other, value] of Object.entries(data)) {
+    const name = accountOfEntry(other);
+    if (name === undefined || other === entry || !isOAuth(value)) continue;
+    if (accountIdOf(value) === accountId) return name;
+  }
+  return undefined;
+}
+
+function duplicateAccountError(login: OAuthCredential, other: string, entry: string): PiError {
+  let email: string | undefined;
+  try {
+    email = getJwtClaims(login.access).email;
+  } catch {
+    // an opaque token: the account id says it
+  }
+  const who = email === undefined ? `account ${accountIdOf(login)}` : email;
+  const wanted = accountOfEntry(entry) ?? DEFAULT_ACCOUNT;
+  return new PiError(
+    "auth.duplicate_account",
+    `This ChatGPT account (${who}) is already logged in as "${other}"; nothing was saved as "${wanted}"`,
+    {
+      hint:
+        `use --account ${other} for it; to add another ChatGPT account, log out of chatgpt.com in the browser (or use a private window) and log in again`,
+    },
+  );
+}
+
 /** The lock module, loaded on first write or refresh (reading keys never locks). */
 let lockModule: Promise<typeof import("./file_lock.ts")> | undefined;
 function fileLock(): Promise<typeof import("./file_lock.ts")> {
@@ -301,6 +415,11 @@ export class AuthStorage implements KeySource {
   #data: Data | undefined;
   #runtime = new Map<string, string>();
   #refreshing = new Map<string, Promise<OAuthCredential>>();
+  /** The openai-codex account keys come from (`default`: the `openai-codex` entry). */
+  #account = DEFAULT_ACCOUNT;
+  #rotate = false;
+  #usage: ((entry: string) => UsageSnapshot | undefined) | undefined;
+  #accountListeners = new Set<(change: AccountChange) => void>();
 
   /** A store on `path` (default `<agent dir>/auth.json`). Does no I/O. */
   constructor(path?: string, options: AuthStorageOptions = {}) {
@@ -383,14 +502,10 @@ export class AuthStorage implements KeySource {
   ): Promise<string | undefined> {
     const runtime = this.#runtime.get(provider);
     if (runtime !== undefined) return this.#checkKey(provider, runtime, "--api-key");
-    const entry = credentialIn(this.#load(), provider);
-    if (isOAuth(entry)) {
-      const oauth = await oauthProvider(provider);
-      if (!oauth) return entry.access;
-      if (!this.#isStale(entry)) return oauth.getApiKey(entry);
-      return oauth.getApiKey(await this.#refreshShared(provider, false, options.signal));
-    }
-    if (entry?.type === "api_key") return entry.key;
+    const entryName = this.#entryFor(provider);
+    const stored = await this.#storedKey(entryName, options.signal);
+    if (stored !== undefined) return stored;
+    if (entryName !== provider) throw this.#accountGone(entryName);
     const envName = PROVIDER_ENV_KEYS[provider];
     const fromEnv = envName ? this.#deps.env(envName) : undefined;
     if (fromEnv) return this.#checkKey(provider, fromEnv, envName);
@@ -409,9 +524,11 @@ export class AuthStorage implements KeySource {
   /** Where the provider's key would come from (`runtime`, `oauth`, `api_key`, `env`), or undefined. */
   keySource(provider: string): KeySourceKind | undefined {
     if (this.#runtime.has(provider)) return "runtime";
-    const entry = credentialIn(this.#load(), provider);
+    const entryName = this.#entryFor(provider);
+    const entry = credentialIn(this.#load(), entryName);
     if (isOAuth(entry)) return "oauth";
     if (entry?.type === "api_key") return "api_key";
+    if (entryName !== provider) return undefined; // a named account has no fallback
     const envName = PROVIDER_ENV_KEYS[provider];
     const fromEnv = envName ? this.#deps.env(envName) : undefined;
     if (!fromEnv) return undefined;
@@ -424,41 +541,222 @@ export class AuthStorage implements KeySource {
    * stale token is refreshed; with `force` (after a 401) the token is refreshed unless
    * another process already replaced it. Keys that are not stored OAuth credentials are
    * returned as they are. `signal` stops a wait for the refresh lock (as in getApiKey).
+   * `key`, the key that was refused, picks the account to refresh (the one it belongs to,
+   * even when another account has become the active one since); default the active one.
    */
   async refresh(
     provider: string,
-    options: { force?: boolean; signal?: AbortSignal } = {},
+    options: { force?: boolean; signal?: AbortSignal; key?: string } = {},
   ): Promise<string | undefined> {
-    const entry = credentialIn(this.#load(), provider);
-    const oauth = await oauthProvider(provider);
+    const owner = options.key === undefined ? undefined : this.accountOf(provider, options.key);
+    const entryName = owner?.entry ?? this.#entryFor(provider);
+    const entry = credentialIn(this.#load(), entryName);
+    const oauth = await oauthProvider(providerOfEntry(entryName));
     if (!isOAuth(entry) || !oauth || this.#runtime.has(provider)) {
       return await this.getApiKey(provider, { signal: options.signal });
     }
+    const seen = owner === undefined ? entry.access : options.key;
     return oauth.getApiKey(
-      await this.#refreshShared(provider, options.force === true, options.signal),
+      await this.#refreshShared(entryName, options.force === true, options.signal, seen),
     );
+  }
+
+  // ---- accounts (openai-codex) ----
+
+  /**
+   * The ChatGPT accounts stored in auth.json: `default` (the `openai-codex` entry) first,
+   * then the `openai-codex:<name>` entries by name. OAuth entries only.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { AuthStorage } from "./auth_storage.ts";
+   * const dir = await Deno.makeTempDir();
+   * const storage = new AuthStorage(`${dir}/auth.json`);
+   * const login = { type: "oauth" as const, access: "a", refresh: "r", expires: 0 };
+   * await storage.set("openai-codex:work", login);
+   * await storage.set("openai-codex", login);
+   * assert.deepEqual(storage.accounts().map((a) => a.name), ["default", "work"]);
+   * ```
+   */
+  accounts(): StoredAccount[] {
+    const data = this.#load();
+    const byName = new Map<string, StoredAccount>();
+    for (const entry of Object.keys(data)) {
+      const name = accountOfEntry(entry);
+      const credential = name === undefined ? undefined : credentialIn(data, entry);
+      if (name === undefined || !isOAuth(credential)) continue;
+      const account: StoredAccount = { name, entry, credential: structuredClone(credential) };
+      const accountId = accountIdOf(credential);
+      if (accountId !== undefined) account.accountId = accountId;
+      byName.set(name, account);
+    }
+    return sortAccountNames(byName.keys()).map((name) => byName.get(name)!);
+  }
+
+  /** The account openai-codex keys come from now: `default` unless switched. */
+  activeAccount(): string {
+    return this.#account;
+  }
+
+  /**
+   * Makes `name` the account openai-codex keys come from, from the next request on
+   * (`--account`, `PI_ACCOUNT`, `/account`). A request already sent keeps its account. A
+   * name that is not logged in is a usage error listing the known ones; `default` is always
+   * accepted (without a stored login it falls back to `OPENAI_API_KEY`).
+   */
+  useAccount(name: string): void {
+    this.#data = undefined; // an account logged in meanwhile (another pi) counts
+    if (name !== DEFAULT_ACCOUNT) {
+      const known = this.accounts();
+      if (!known.some((a) => a.name === name)) {
+        throw unknownAccountError(name, known.map((a) => a.name));
+      }
+    }
+    this.#switchTo(name, "selected");
+  }
+
+  /** Turns `--rotate-accounts` on or off (see {@link AuthStorage.nextAccount}). */
+  setAccountRotation(enabled: boolean): void {
+    this.#rotate = enabled;
+  }
+
+  /** Whether a usage limit moves requests to the next account. */
+  get accountRotation(): boolean {
+    return this.#rotate;
+  }
+
+  /**
+   * Where the latest usage snapshot of an account comes from (by auth.json entry), for the
+   * choice of the next account; without one every account counts as below its limits.
+   */
+  setUsageSource(source: ((entry: string) => UsageSnapshot | undefined) | undefined): void {
+    this.#usage = source;
+  }
+
+  /** Calls `listener` whenever the active account changes; returns a function that unsubscribes. */
+  onAccountChange(listener: (change: AccountChange) => void): () => void {
+    this.#accountListeners.add(listener);
+    return () => this.#accountListeners.delete(listener);
+  }
+
+  /** The stored account whose access token `key` is (openai-codex only). */
+  accountOf(provider: string, key: string): AccountRef | undefined {
+    if (provider !== ACCOUNT_PROVIDER || this.#runtime.has(provider)) return undefined;
+    const found = this.accounts().find((a) => a.credential.access === key);
+    if (!found) return undefined;
+    const { credential: _, ...ref } = found;
+    return ref;
+  }
+
+  /** The logged-in accounts other than the one of `key` (default: the active one). */
+  otherAccounts(provider: string, key?: string): string[] {
+    if (provider !== ACCOUNT_PROVIDER) return [];
+    const current = (key === undefined ? undefined : this.accountOf(provider, key)?.name) ??
+      this.#account;
+    return this.accounts().map((a) => a.name).filter((name) => name !== current);
+  }
+
+  /**
+   * After the account of `key` hit its usage limit: with rotation on, the next account
+   * (after it, in {@link AuthStorage.accounts} order) whose latest usage snapshot is below
+   * its limits, whose login was not refused, and that is not the same ChatGPT account,
+   * becomes the active one and its key is returned (refreshed under the lock if stale).
+   * Undefined when rotation is off, a runtime key is set, or no account is left.
+   */
+  async nextAccount(
+    provider: string,
+    options: {
+      reason: string;
+      key?: string;
+      exclude?: ReadonlySet<string>;
+      signal?: AbortSignal;
+    },
+  ): Promise<AccountSwitch | undefined> {
+    if (provider !== ACCOUNT_PROVIDER || !this.#rotate || this.#runtime.has(provider)) {
+      return undefined;
+    }
+    const from = (options.key === undefined ? undefined : this.accountOf(provider, options.key))
+      ?.name ?? this.#account;
+    try {
+      this.reload(); // accounts logged in since, and tokens refreshed by other processes
+    } catch {
+      // the cached contents still serve
+    }
+    const now = this.#deps.now();
+    for (const candidate of rotationOrder(this.accounts(), from, options.exclude)) {
+      if (!isBelowLimits(this.#usageOf(candidate), now)) continue;
+      if (await this.refreshRejection(candidate.entry) !== undefined) continue;
+      let key: string | undefined;
+      try {
+        key = await this.#storedKey(candidate.entry, options.signal);
+      } catch (err) {
+        if (options.signal?.aborted) throw err;
+        continue; // this one cannot be used now (refresh refused, network): try the next
+      }
+      if (key === undefined) continue;
+      this.#switchTo(candidate.name, options.reason);
+      return { key, from, to: candidate.name };
+    }
+    return undefined;
+  }
+
+  /**
+   * The refused refresh of an entry that still holds the refused refresh token (its login
+   * is no longer valid), or undefined. Remembered beside auth.json (login_state.ts).
+   */
+  async refreshRejection(entry: string): Promise<RefreshRejection | undefined> {
+    const credential = credentialIn(this.#load(), entry);
+    if (!isOAuth(credential)) return undefined;
+    return await refreshRejection(this.path, entry, credential.refresh);
   }
 
   // ---- login / logout ----
 
-  /** Runs the provider's OAuth login and stores the credential. */
+  /**
+   * Runs the provider's OAuth login and stores the credential (see
+   * {@link AuthStorage.storeLogin}); `options.account` stores an openai-codex login as that
+   * account.
+   */
   async login(
     provider: string,
     callbacks: LoginCallbacks,
-    options?: LoginOptions,
+    options?: AuthLoginOptions,
   ): Promise<OAuthCredential> {
     const oauth = await oauthProvider(provider);
     if (!oauth) throw await unknownProvider(provider);
+    const entry = this.#loginEntry(provider, options?.account);
     // A corrupt auth.json fails now, not after the user signed in and the code was spent.
     this.reload();
     const credential = await oauth.login(callbacks, this.#deps, options);
-    const problem = entryProblem(provider, credential);
+    return await this.storeLogin(provider, credential, { account: accountOfEntry(entry) });
+  }
+
+  /**
+   * Stores a new login (`loggedInAt` now, `source` as given), keeping the fields of the old
+   * entry that pi does not know. For openai-codex, a ChatGPT account already stored under
+   * another account name is refused (`auth.duplicate_account`) and nothing is written.
+   */
+  async storeLogin(
+    provider: string,
+    credential: OAuthCredential,
+    options: StoreLoginOptions = {},
+  ): Promise<OAuthCredential> {
+    const entry = this.#loginEntry(provider, options.account);
+    const login: OAuthCredential = { ...structuredClone(credential), loggedInAt: this.#deps.now() };
+    if (options.source !== undefined) login.source = options.source;
+    else delete login.source;
+    const problem = entryProblem(entry, login);
     if (problem) throw new PiError("auth.invalid_token", `Cannot store credential: ${problem}`);
     await this.#mutate((data) => {
+      const other = accountOfEntry(entry) === undefined
+        ? undefined
+        : duplicateAccount(data, entry, accountIdOf(login));
+      if (other !== undefined) throw duplicateAccountError(login, other, entry);
       // Fields pi does not know (written by another tool) survive a new login.
-      data[provider] = withKeptFields(data[provider], credential);
+      data[entry] = withKeptFields(data[entry], login);
     });
-    return credential;
+    return login;
   }
 
   /**
@@ -473,7 +771,7 @@ export class AuthStorage implements KeySource {
     options: { signal?: AbortSignal; revokeTimeoutMs?: number } = {},
   ): Promise<LogoutResult> {
     const stored = credentialIn(this.#readFile(), provider);
-    const oauth = await oauthProvider(provider);
+    const oauth = await oauthProvider(providerOfEntry(provider));
     if (stored === undefined && !oauth) throw await unknownProvider(provider);
     const entry = stored === undefined ? undefined : await this.#take(provider);
     const result: LogoutResult = { removed: entry !== undefined, revocation: "none" };
@@ -494,6 +792,67 @@ export class AuthStorage implements KeySource {
   }
 
   // ---- internals ----
+
+  /** The entry a provider's key comes from: the active account's for openai-codex. */
+  #entryFor(provider: string): string {
+    return provider === ACCOUNT_PROVIDER ? accountEntry(this.#account) : provider;
+  }
+
+  /** The entry a login is stored under; `account` only for openai-codex. */
+  #loginEntry(provider: string, account: string | undefined): string {
+    if (account === undefined) return provider;
+    if (provider !== ACCOUNT_PROVIDER) {
+      throw new PiError("usage", `--account is for ${ACCOUNT_PROVIDER} only, not ${provider}`, {
+        hint: `pi login ${ACCOUNT_PROVIDER} --account ${account}`,
+      });
+    }
+    checkAccountName(account);
+    return accountEntry(account);
+  }
+
+  /** The key stored under `entryName` (refreshed under the lock when stale), or undefined. */
+  async #storedKey(entryName: string, signal?: AbortSignal): Promise<string | undefined> {
+    const entry = credentialIn(this.#load(), entryName);
+    if (isOAuth(entry)) {
+      const oauth = await oauthProvider(providerOfEntry(entryName));
+      if (!oauth) return entry.access;
+      if (!this.#isStale(entry)) return oauth.getApiKey(entry);
+      return oauth.getApiKey(await this.#refreshShared(entryName, false, signal));
+    }
+    if (entry?.type === "api_key") return entry.key;
+    return undefined;
+  }
+
+  /** The active named account has no entry any more (logged out by another pi). */
+  #accountGone(entryName: string): PiError {
+    const name = accountOfEntry(entryName) ?? entryName;
+    return new PiError(
+      "auth.not_logged_in",
+      `Not logged in to ${ACCOUNT_PROVIDER} account ${name}`,
+      {
+        hint: `run ${loginCommand(entryName)}, or pick another account (pi auth status lists them)`,
+      },
+    );
+  }
+
+  #switchTo(name: string, reason: string): void {
+    const from = this.#account;
+    this.#account = name;
+    if (from === name) return;
+    for (const listener of this.#accountListeners) listener({ from, to: name, reason });
+  }
+
+  /** The latest usage snapshot of an account, unless it was seen with another ChatGPT account. */
+  #usageOf(account: AccountRef): UsageSnapshot | undefined {
+    const snapshot = this.#usage?.(account.entry);
+    if (
+      snapshot?.accountId !== undefined && account.accountId !== undefined &&
+      snapshot.accountId !== account.accountId
+    ) {
+      return undefined;
+    }
+    return snapshot;
+  }
 
   #checkKey(provider: string, key: string, from: string): string {
     if (JWT_KEY_PROVIDERS.has(provider) && !isJwt(key)) {
@@ -619,16 +978,23 @@ export class AuthStorage implements KeySource {
     }
   }
 
-  /** One refresh per provider at a time in this process; callers share the promise. */
+  /**
+   * One refresh per entry (provider or account) at a time in this process; callers share
+   * the promise. `seenAccess` (with `force`): the token that was refused; default the one
+   * read last.
+   */
   #refreshShared(
     provider: string,
     force: boolean,
     signal: AbortSignal | undefined,
+    seenAccess?: string,
   ): Promise<OAuthCredential> {
     const running = this.#refreshing.get(provider);
     if (running) return running;
-    const seen = credentialIn(this.#load(), provider);
-    const seenAccess = isOAuth(seen) ? seen.access : undefined;
+    if (seenAccess === undefined) {
+      const seen = credentialIn(this.#load(), provider);
+      seenAccess = isOAuth(seen) ? seen.access : undefined;
+    }
     // Tracked until settled: a process ending on a signal waits for it (see refreshesSettled).
     const promise = trackRefresh(this.#refreshLocked(provider, force, seenAccess, signal))
       .finally(() => {
@@ -644,7 +1010,7 @@ export class AuthStorage implements KeySource {
     seenAccess: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<OAuthCredential> {
-    const oauth = await oauthProvider(provider);
+    const oauth = await oauthProvider(providerOfEntry(provider));
     if (!oauth) throw await unknownProvider(provider);
     const alreadyDone = (entry: OAuthCredential) =>
       force ? entry.access !== seenAccess : !this.#isStale(entry);
@@ -681,7 +1047,7 @@ export class AuthStorage implements KeySource {
       if (!isOAuth(stored)) {
         this.#data = data;
         throw new PiError("auth.not_logged_in", `Not logged in to ${provider}`, {
-          hint: `run /login (or pi login ${provider})`,
+          hint: reloginHint(provider),
         });
       }
       let current: OAuthCredential = stored;
@@ -699,10 +1065,10 @@ export class AuthStorage implements KeySource {
           // Refused (invalid_grant: reused, expired, …): another tool may have rotated
           // the token outside pi's lock. Only an entry that did not change fails.
           if (!isPiError(err, "auth.refresh_failed") || attempt >= MAX_REFRESH_ATTEMPTS) {
-            throw err;
+            throw await this.#refreshFailure(provider, current, err);
           }
           const changed = this.#changedSince(provider, current);
-          if (changed === undefined) throw err;
+          if (changed === undefined) throw await this.#refreshFailure(provider, current, err);
           data = changed.data;
           current = changed.entry;
           if (alreadyDone(current)) {
@@ -716,6 +1082,54 @@ export class AuthStorage implements KeySource {
       }
     } finally {
       lock.release();
+    }
+  }
+
+  /**
+   * The error for a refresh that failed for good. A refusal by the issuer is remembered
+   * (login_state.ts: `pi auth status` then says the login is no longer valid), and the hint
+   * names the account to log in again; for a login imported from Codex CLI whose auth.json
+   * now holds a newer token of the same account, it offers `pi login --from-codex`.
+   */
+  async #refreshFailure(entry: string, sent: OAuthCredential, err: unknown): Promise<unknown> {
+    if (!isPiError(err)) return err;
+    const { TokenRefusal } = await import("./token_exchange.ts");
+    if (!isPiError(err, "auth.refresh_failed") || !(err.cause instanceof TokenRefusal)) {
+      // The provider's hint says how to log in to the default account: name this one.
+      const hint = err.hint?.replace(DEFAULT_RELOGIN, reloginHint(entry));
+      return hint === err.hint
+        ? err
+        : new PiError(err.code, err.message, { hint, cause: err.cause });
+    }
+    await recordRefreshRejection(this.path, entry, sent.refresh, {
+      at: this.#deps.now(),
+      reason: err.cause.reason,
+    });
+    let hint = reloginHint(entry);
+    if (sent.source === "codex-cli") {
+      const codex = await this.#newerCodexLogin(sent);
+      if (codex !== undefined) {
+        const flag = accountFlag(accountOfEntry(entry) ?? DEFAULT_ACCOUNT);
+        hint =
+          `Codex CLI has a newer login of this account in ${codex}: run pi login --from-codex${flag} to use it, or ${hint}`;
+      }
+    }
+    return new PiError(err.code, err.message, { hint, cause: err.cause });
+  }
+
+  /**
+   * The path of Codex CLI's auth.json when it holds a login of the same ChatGPT account as
+   * `sent` with another refresh token (Codex refreshed it since pi imported it). Read only.
+   */
+  async #newerCodexLogin(sent: OAuthCredential): Promise<string | undefined> {
+    try {
+      const { importCodexAuth } = await import("./codex_import.ts");
+      const { credential, path } = await importCodexAuth(this.#deps);
+      const sameAccount = credential.accountId !== undefined &&
+        credential.accountId === accountIdOf(sent);
+      return sameAccount && credential.refresh !== sent.refresh ? path : undefined;
+    } catch {
+      return undefined; // no Codex login (or an unreadable one): nothing to offer
     }
   }
 

@@ -12,6 +12,7 @@ import {
   buildTokenRequest,
   describeTokenEndpointError,
   readTokenEndpointError,
+  TokenRefusal,
 } from "./token_exchange.ts";
 import type { LoginCallbacks, LoginOptions, OAuthCredential, OAuthProvider } from "./types.ts";
 
@@ -180,8 +181,10 @@ export async function refreshOpenAICodexToken(
         { hint: `try again in a moment; if it keeps failing, ${loginHint}` },
       );
     }
+    // The cause says what the issuer refused with (read by AuthStorage: refusalOf).
     throw new PiError("auth.refresh_failed", `${what}: ${describeTokenEndpointError(detail)}`, {
       hint: loginHint,
+      cause: new TokenRefusal(detail),
     });
   }
   let json: unknown;

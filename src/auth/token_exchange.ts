@@ -149,6 +149,27 @@ export function describeTokenEndpointError(err: TokenEndpointError): string {
   return parts.join(" ");
 }
 
+/**
+ * The cause of an `auth.refresh_failed` whose refresh token the issuer refused (a 4xx
+ * answer: `invalid_grant`, `refresh_token_reused`, `refresh_token_expired`, …), as opposed
+ * to a reply pi could not read.
+ */
+export class TokenRefusal extends Error {
+  /** The issuer's answer (redacted). */
+  readonly detail: TokenEndpointError;
+  /** Wraps the token endpoint's refusal. */
+  constructor(detail: TokenEndpointError) {
+    super(describeTokenEndpointError(detail));
+    this.name = "TokenRefusal";
+    this.detail = detail;
+  }
+
+  /** The error code (`refresh_token_reused`, …), else `HTTP <status>`. */
+  get reason(): string {
+    return this.detail.error ?? `HTTP ${this.detail.status}`;
+  }
+}
+
 /** A successful token response (fields pi reads; the rest are kept). */
 export interface TokenResponse {
   /** The access token. */

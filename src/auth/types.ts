@@ -18,6 +18,10 @@ export interface OAuthCredential {
   expires: number;
   /** ChatGPT account id (openai-codex). */
   accountId?: string;
+  /** When this login was made (epoch ms): set by a login or import, kept by refreshes. */
+  loggedInAt?: number;
+  /** Where the login came from when not a login of pi's own: `codex-cli` (`--from-codex`). */
+  source?: string;
   /** Fields pi does not know are kept as they are. */
   [field: string]: unknown;
 }
@@ -78,15 +82,61 @@ export interface OAuthProvider {
   revoke?(credential: OAuthCredential, deps: Deps, signal?: AbortSignal): Promise<void>;
 }
 
+/** One stored account of a provider with accounts (openai-codex). */
+export interface AccountRef {
+  /** The account name: `default`, or the `<name>` of `openai-codex:<name>`. */
+  name: string;
+  /** Its auth.json entry: `openai-codex` or `openai-codex:<name>`. */
+  entry: string;
+  /** Its ChatGPT account id, when known. */
+  accountId?: string;
+}
+
+/** A move to another account after a usage limit (see {@link KeySource.nextAccount}). */
+export interface AccountSwitch {
+  /** The key of the account moved to. */
+  key: string;
+  /** The account that hit its limit. */
+  from: string;
+  /** The account moved to (now the active one). */
+  to: string;
+}
+
 /** What the streaming clients and the model registry need from AuthStorage. */
 export interface KeySource {
   /** The key for a provider, following the resolution chain; undefined if none. */
   getApiKey(provider: string, options?: { signal?: AbortSignal }): Promise<string | undefined>;
-  /** Forces a refresh after a 401; returns the new key. */
+  /**
+   * Forces a refresh after a 401; returns the new key. `key` is the key that was refused:
+   * the credential it belongs to is the one refreshed (the active account may have changed
+   * since it was handed out).
+   */
   refresh(
     provider: string,
-    options?: { force?: boolean; signal?: AbortSignal },
+    options?: { force?: boolean; signal?: AbortSignal; key?: string },
   ): Promise<string | undefined>;
   /** Whether a key for the provider exists anywhere in the chain (no network). */
   hasKey?(provider: string): boolean;
+  /** Whether a usage limit moves a request to the next account (`--rotate-accounts`). */
+  readonly accountRotation?: boolean;
+  /** The stored account whose key `key` is, for a provider with accounts; else undefined. */
+
+  accountOf?(provider: string, key: string): AccountRef | undefined;
+  /** The names of the logged-in accounts other than the one `key` belongs to. */
+  otherAccounts?(provider: string, key?: string): string[];
+  /**
+   * After `key` hit its usage limit (`reason`, e.g. `usage_limit_reached`): the key of the
+   * next account whose latest usage is below its limits, which becomes the active one; or
+   * undefined when rotation is off or no account is left. `exclude` names accounts already
+   * tried for this request.
+   */
+  nextAccount?(
+    provider: string,
+    options: {
+      reason: string;
+      key?: string;
+      exclude?: ReadonlySet<string>;
+      signal?: AbortSignal;
+    },
+  ): Promise<AccountSwitch | undefined>;
 }

@@ -54,6 +54,14 @@ const HELP: OptionSpec = {
   description: "Show this help",
 };
 
+/** `--account <name>`: a ChatGPT account (CONTRACT.md: Accounts). */
+const ACCOUNT: OptionSpec = {
+  name: "account",
+  type: "string",
+  value: "<name>",
+  description: "ChatGPT account to use (openai-codex; also PI_ACCOUNT)",
+};
+
 /** Every command and option of pi. */
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -130,14 +138,23 @@ export const COMMANDS: readonly CommandSpec[] = [
         type: "boolean",
         description: "Let sandboxed bash reach the network",
       },
+      ACCOUNT,
+      {
+        name: "rotate-accounts",
+        type: "boolean",
+        description: "On a usage limit, go on with the next ChatGPT account below its limits",
+      },
       { name: "version", short: "v", type: "boolean", description: "Print the version" },
     ],
   },
   {
     path: ["login"],
-    usage: ["login [provider] [--device] [--no-browser] [--from-codex]"],
-    summary: "Log in (default: ChatGPT Plus/Pro, provider openai-codex)",
-    args: [{ name: "provider", description: "OAuth provider, e.g. openai-codex" }],
+    usage: ["login [provider] [--device] [--no-browser] [--from-codex] [--account <name>]"],
+    summary: "Log in (default: ChatGPT Plus/Pro, provider openai-codex) or save an API key",
+    args: [{
+      name: "provider",
+      description: "openai-codex (ChatGPT login), anthropic or openai (API key)",
+    }],
     options: [
       {
         name: "device",
@@ -154,19 +171,34 @@ export const COMMANDS: readonly CommandSpec[] = [
         type: "boolean",
         description: "Import the Codex CLI login from $CODEX_HOME/auth.json",
       },
+      { ...ACCOUNT, description: "Save the ChatGPT login as this account (another login)" },
     ],
   },
   {
     path: ["logout"],
-    usage: ["logout [provider] [--all]"],
+    usage: ["logout [provider] [--all] [--account <name>]"],
     summary: "Remove saved credentials",
     args: [{ name: "provider", description: "Provider to log out of" }],
-    options: [{ name: "all", type: "boolean", description: "Log out of every provider" }],
+    options: [
+      {
+        name: "all",
+        type: "boolean",
+        description: "Log out of every provider (with openai-codex: of every account)",
+      },
+      { ...ACCOUNT, description: "The ChatGPT account to log out of (openai-codex)" },
+    ],
   },
   {
     path: ["auth", "status"],
     usage: ["auth status [--json]"],
-    summary: "Show providers, where each key comes from, expiry and account",
+    summary: "Show providers, where each key comes from, expiry and accounts (also: pi auth)",
+    args: [],
+    options: [{ name: "json", type: "boolean", description: "Print JSON" }],
+  },
+  {
+    path: ["usage"],
+    usage: ["usage [--json]"],
+    summary: "Show the rate-limit windows of every ChatGPT account",
     args: [],
     options: [{ name: "json", type: "boolean", description: "Print JSON" }],
   },
@@ -191,6 +223,8 @@ export const ENVIRONMENT: readonly [string, string][] = [
   ["ANTHROPIC_API_KEY", "key for anthropic"],
   ["ANTHROPIC_BASE_URL", "anthropic base URL (default https://api.anthropic.com)"],
   ["CODEX_HOME", "where the Codex CLI keeps auth.json (default ~/.codex)"],
+  ["PI_ACCOUNT", "ChatGPT account to use (as --account)"],
+  ["PI_ROTATE_ACCOUNTS", "1: as --rotate-accounts"],
   ["HTTPS_PROXY, NO_PROXY", "proxy for every request"],
   ["NO_COLOR", "no colour"],
   ["PI_DEBUG", "1: print stack traces"],
@@ -219,6 +253,9 @@ function usageError(message: string, path: readonly string[], suggestion?: strin
   return new PiError("usage", message, { hint });
 }
 
+/** Groups whose bare name runs one of their subcommands: `pi auth` is `pi auth status`. */
+const DEFAULT_SUBCOMMANDS: Readonly<Record<string, string>> = { auth: "status" };
+
 /** Finds the command that argv names, and where its own arguments start. */
 function findCommand(argv: readonly string[]): { spec: CommandSpec; rest: string[] } {
   const groups = new Set(COMMANDS.filter((c) => c.path.length > 1).map((c) => c.path[0]));
@@ -226,6 +263,11 @@ function findCommand(argv: readonly string[]): { spec: CommandSpec; rest: string
   if (first !== undefined && groups.has(first)) {
     const subs = COMMANDS.filter((c) => c.path[0] === first).map((c) => c.path[1]);
     const second = argv[1];
+    const fallback = DEFAULT_SUBCOMMANDS[first];
+    if (fallback !== undefined && (second === undefined || second.startsWith("-"))) {
+      const spec = COMMANDS.find((c) => c.path[0] === first && c.path[1] === fallback)!;
+      return { spec, rest: argv.slice(1) };
+    }
     if (second === undefined || second.startsWith("-")) {
       if (second === "--help" || second === "-h") {
         // `pi auth --help`: help of the first subcommand is the most useful answer.

@@ -6,6 +6,7 @@
  */
 
 import type { AuthStorage } from "../auth/auth_storage.ts";
+import { applyAccountOptions } from "./account_options.ts";
 import { openAuthStorage } from "./open_auth.ts";
 import type { Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
@@ -135,8 +136,9 @@ export interface RunContext extends ModelSelection {
 }
 
 /**
- * Opens credentials and models once for this process and resolves the model flags of
- * `options` (fails fast with exit 2 on unknown names). `--api-key` is the runtime key of
+ * Opens credentials and models once for this process, applies `--account`/`PI_ACCOUNT` and
+ * `--rotate-accounts`, and resolves the model flags of `options` (fails fast with exit 2 on
+ * unknown names, accounts included). `--api-key` is the runtime key of
  * the provider it is meant for: `--provider`, else the provider of `--model`, else
  * `openai-codex`.
  */
@@ -147,6 +149,8 @@ export function openRunContext(
 ): RunContext {
   const settings = readSettings(deps.agentDir);
   const { registry, authStorage } = openModelRegistry(deps, openAuthStorage(deps, onWarning));
+  // The account first: the default model depends on which keys there are.
+  applyAccountOptions(authStorage, options, deps);
   const key = stringOption(options, "api-key");
   if (key !== undefined) {
     let provider = stringOption(options, "provider");

@@ -165,6 +165,11 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
     const events = runner.prompt(options.message, { model, thinking, signal });
     for await (const event of events) {
       if (event.type === "end") end = event;
+      else if (event.type === "account_switch" && !json) {
+        deps.stderr.write(
+          `pi: account ${event.from} hit its usage limit (${event.reason}); sending the request again on account ${event.to}\n`,
+        );
+      }
       if (json) deps.stdout.write(JSON.stringify(event) + "\n");
       else progress?.(event);
     }

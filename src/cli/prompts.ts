@@ -1,6 +1,6 @@
 /**
- * The terminal prompts of the CLI (`pi login`'s provider menu and paste prompt, `pi logout`'s
- * menu), built on the interactive mode's own pieces and no npm package: keys.ts decodes the
+ * The terminal prompts of the CLI (`pi login`'s provider menu, paste prompt and hidden
+ * API-key prompt, `pi logout`'s menu), built on the interactive mode's own pieces and no npm package: keys.ts decodes the
  * keys, select_menu.ts and line_editor.ts hold the state, screen.ts redraws the prompt in
  * place and terminal.ts switches raw mode (always restored, cursor shown). Prompts draw on
  * stderr, so stdout stays clean. Every prompt checks that stdin is a terminal first; without
@@ -210,6 +210,57 @@ export async function promptText(
       }
     }
     editor.onKey(key.type === "paste" ? { ...key, text: key.text.replace(/\s*\n\s*/g, "") } : key);
+    return undefined;
+  });
+}
+
+/**
+ * What {@link promptSecret} shows for `length` typed characters: never the text, only how
+ * much of it there is.
+ */
+export function secretMask(length: number): string {
+  return length === 0 ? "" : `[hidden: ${length} character${length === 1 ? "" : "s"}]`;
+}
+
+/**
+ * Asks for a secret (an API key) in the terminal, on stderr, without showing it: the line
+ * shows only how many characters were typed or pasted. Backspace deletes the last one,
+ * Ctrl+U all; Enter answers (an empty answer is returned as "", for the caller to refuse);
+ * line breaks and surrounding white space of a paste are dropped. Ctrl+C is
+ * `PiError("interrupted")`. Nothing of the secret stays on the screen afterwards.
+ */
+export async function promptSecret(
+  options: { message: string; signal?: AbortSignal; terminal?: PromptTerminal },
+): Promise<string> {
+  const term = options.terminal ?? realTerminal();
+  if (!term.isTerminal()) throw noTerminal(options.message);
+  let secret = "";
+  return await interact<string>(term, options.signal, (_width, style) => {
+    const line = `> ${style.dim(secretMask(secret.length))}`;
+    return {
+      rows: [style.bold(options.message), line],
+      cursor: { row: 1, col: 2 + secretMask(secret.length).length },
+    };
+  }, (key) => {
+    if (key.type === "key") {
+      switch (key.name) {
+        case "ctrl+c":
+          throw interrupted();
+        case "enter":
+        case "newline":
+          return { value: secret.trim() };
+        case "backspace":
+          secret = [...secret].slice(0, -1).join("");
+          return undefined;
+        case "ctrl+u":
+        case "word-backspace":
+        case "ctrl+w":
+          secret = "";
+          return undefined;
+      }
+      return undefined;
+    }
+    secret += key.type === "paste" ? key.text.replace(/\s*\n\s*/g, "") : key.text;
     return undefined;
   });
 }

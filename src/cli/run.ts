@@ -78,7 +78,9 @@ export async function run(
     case "logout":
       return await (await import("./commands/logout.ts")).runLogout(args, deps, _signal);
     case "auth status":
-      return (await import("./commands/status.ts")).runStatus(args, deps);
+      return await (await import("./commands/status.ts")).runStatus(args, deps);
+    case "usage":
+      return await (await import("./commands/usage.ts")).runUsage(args, deps);
     case "models":
       return await (await import("./commands/models.ts")).runModels(args, deps, _signal);
   }

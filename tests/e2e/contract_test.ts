@@ -218,7 +218,7 @@ Deno.test("usage errors: exit 2, one line, the contract's message shapes", async
   await withDir(async (dir) => {
     const env = { HOME: dir, PI_CODING_AGENT_DIR: `${dir}/agent` };
     const cases: [string[], RegExp][] = [
-      [["login", "nope"], /^pi: Unknown OAuth provider: nope \(known: openai-codex\)/],
+      [["login", "nope"], /^pi: Unknown provider: nope \(known: openai-codex, anthropic, openai\)/],
       [["--mode", "nope", "-p", "hi"], /^pi: Unknown mode: nope \(known: text, json\)/],
       [
         ["--thinking", "nope", "-p", "hi"],

@@ -463,7 +463,10 @@ Deno.test("pi login nope is a usage error listing the known providers", async ()
   await withSetup(async ({ env }) => {
     const result = await runPi(["login", "nope"], env);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /Unknown OAuth provider: nope \(known: openai-codex\)/);
+    assert.match(
+      result.stderr,
+      /Unknown provider: nope \(known: openai-codex, anthropic, openai\)/,
+    );
   });
 });
 

@@ -1,6 +1,9 @@
 /**
- * `pi login [provider] [--device] [--no-browser] [--from-codex]`: runs an OAuth login
- * and saves the credential. Progress goes to stderr; the result line to stdout.
+ * `pi login [provider] [--device] [--no-browser] [--from-codex] [--account <name>]`: runs an
+ * OAuth login (or imports Codex CLI's) and saves the credential, as the `default` ChatGPT
+ * account or the named one; `pi login anthropic|openai` saves an API key (hidden input in a
+ * terminal, else stdin). With no provider in a terminal, a menu offers every provider.
+ * Progress goes to stderr; the result line to stdout.
  * @module
  */
 
@@ -12,6 +15,13 @@ import { getJwtClaims } from "../../auth/jwt.ts";
 import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers.ts";
 import type { LoginCallbacks, OAuthCredential, OAuthProvider } from "../../auth/types.ts";
 import type { ParsedArgs } from "../args.ts";
+import { PROVIDER_ENV_KEYS } from "../../auth/auth_storage.ts";
+import {
+  ACCOUNT_PROVIDER,
+  accountFlag,
+  checkAccountName,
+  DEFAULT_ACCOUNT,
+} from "../../auth/accounts.ts";
 
 /**
  * Who a credential belongs to: `ada@example.com (plan pro)`, as far as the token says; one
@@ -43,41 +53,129 @@ export function looksHeadless(env: (name: string) => string | undefined, os: str
   return !env("DISPLAY") && !env("WAYLAND_DISPLAY");
 }
 
-/** The provider a login is for; unknown names are a usage error listing the known ones. */
-export function resolveLoginProvider(id: string): OAuthProvider {
-  const provider = getOAuthProvider(id);
-  if (!provider) {
-    const known = listOAuthProviders().map((p) => p.id).join(", ");
-    throw new PiError("auth.unknown_provider", `Unknown OAuth provider: ${id} (known: ${known})`, {
-      hint: "see pi login --help",
-    });
-  }
-  return provider;
+/** Providers whose login is an API key, with their display names (CONTRACT.md order). */
+export const API_KEY_PROVIDERS: Readonly<Record<string, string>> = {
+  anthropic: "Anthropic API",
+  openai: "OpenAI API",
+};
+
+/** What `pi login <provider>` logs in to: an OAuth provider, or an API key to store. */
+export type LoginTarget =
+  | { kind: "oauth"; provider: OAuthProvider }
+  | { kind: "api_key"; id: string; name: string };
+
+/** Every provider `pi login` knows: OAuth ones first (the subscription), then API keys. */
+export function loginProviderIds(): string[] {
+  return [...listOAuthProviders().map((p) => p.id), ...Object.keys(API_KEY_PROVIDERS)];
 }
 
-async function chooseProvider(
+/** What a login is for; unknown names are a usage error (exit 2) listing the known ones. */
+export function resolveLoginTarget(id: string): LoginTarget {
+  const provider = getOAuthProvider(id);
+  if (provider) return { kind: "oauth", provider };
+  const name = API_KEY_PROVIDERS[id];
+  if (name !== undefined) return { kind: "api_key", id, name };
+  throw new PiError(
+    "auth.unknown_provider",
+    `Unknown provider: ${id} (known: ${loginProviderIds().join(", ")})`,
+    { hint: "see pi login --help" },
+  );
+}
+
+/** The OAuth provider a login is for; any other name is a usage error listing the known ones. */
+export function resolveLoginProvider(id: string): OAuthProvider {
+  const target = resolveLoginTarget(id);
+  if (target.kind === "oauth") return target.provider;
+  throw new PiError("usage", `${id} has no browser login: it takes an API key`, {
+    hint: `pi login ${id}`,
+  });
+}
+
+/** The OAuth-only options given, as `--flag` words. */
+function oauthOnlyOptions(args: ParsedArgs): string[] {
+  return ["device", "no-browser", "from-codex", "account"]
+    .filter((name) => args.options[name] !== undefined)
+    .map((name) => `--${name}`);
+}
+
+async function chooseTarget(
   args: ParsedArgs,
   deps: Deps,
   signal: AbortSignal,
-): Promise<OAuthProvider> {
+): Promise<LoginTarget> {
   if (args.positionals.length > 1) {
     throw new PiError("usage", `Too many arguments: ${args.positionals.join(" ")}`, {
       hint: "pi login [provider]; see pi login --help",
     });
   }
   const named = args.positionals[0];
-  if (named !== undefined) return resolveLoginProvider(named);
-  const providers = listOAuthProviders();
-  if (!deps.stdin.isTerminal() || args.options["from-codex"]) {
-    return resolveLoginProvider("openai-codex");
+  if (named !== undefined) return resolveLoginTarget(named);
+  if (!deps.stdin.isTerminal() || oauthOnlyOptions(args).length > 0) {
+    return resolveLoginTarget("openai-codex");
   }
   const { promptSelect } = await import("../prompts.ts");
   const id = await promptSelect({
     message: "Log in to",
-    choices: providers.map((p) => ({ value: p.id, name: `${p.name} (${p.id})` })),
+    choices: [
+      ...listOAuthProviders().map((p) => ({ value: p.id, name: `${p.name} (${p.id})` })),
+      ...Object.entries(API_KEY_PROVIDERS).map(([value, name]) => ({
+        value,
+        name: `${name}: save an API key (${value})`,
+      })),
+    ],
     signal,
   });
-  return resolveLoginProvider(id);
+  return resolveLoginTarget(id);
+}
+
+/**
+ * `pi login anthropic|openai`: the key is asked with hidden input in a terminal, else read
+ * from stdin (all of it, trimmed). An empty key, or one with spaces or line breaks inside,
+ * is an error that writes nothing. The key is never printed.
+ */
+async function loginWithApiKey(
+  target: { id: string; name: string },
+  args: ParsedArgs,
+  deps: Deps,
+  signal: AbortSignal,
+): Promise<number> {
+  const extra = oauthOnlyOptions(args);
+  if (extra.length > 0) {
+    throw new PiError("usage", `${extra.join(", ")}: only for pi login openai-codex`, {
+      hint: `pi login ${target.id} asks for an API key`,
+    });
+  }
+  let key: string;
+  if (deps.stdin.isTerminal()) {
+    const { promptSecret } = await import("../prompts.ts");
+    key = await promptSecret({ message: `Paste your ${target.name} key (hidden)`, signal });
+  } else {
+    const { readAllText } = await import("../run.ts");
+    key = (await readAllText(deps.stdin.readable)).trim();
+  }
+  if (key === "") {
+    throw new PiError("auth.login_failed", `No API key given for ${target.id}: nothing was saved`, {
+      hint: deps.stdin.isTerminal()
+        ? `run pi login ${target.id} again and paste the key`
+        : `pipe the key into pi login ${target.id} (e.g. pi login ${target.id} < key.txt)`,
+    });
+  }
+  if (/\s/.test(key)) {
+    throw new PiError(
+      "auth.login_failed",
+      `The ${target.id} key has spaces or line breaks in it: nothing was saved`,
+      { hint: `give the key alone, on one line` },
+    );
+  }
+  const storage = openAuthStorage(deps);
+  await storage.set(target.id, { type: "api_key", key });
+  deps.stdout.write(`Saved the ${target.name} key for ${target.id}\n`);
+  deps.stderr.write(`Saved to ${storage.path}\n`);
+  const envName = PROVIDER_ENV_KEYS[target.id];
+  if (envName && deps.env(envName)) {
+    deps.stderr.write(`Note: the saved key is used before ${envName}, which is also set\n`);
+  }
+  return 0;
 }
 
 async function callbacksFor(
@@ -139,9 +237,26 @@ async function callbacksFor(
   };
 }
 
+/** ` (account work)` after a login saved as a named account. */
+function accountSuffix(account: string | undefined): string {
+  return account === undefined || account === DEFAULT_ACCOUNT ? "" : ` (account ${account})`;
+}
+
 /** Runs `pi login`; returns the exit code. */
 export async function runLogin(args: ParsedArgs, deps: Deps, signal: AbortSignal): Promise<number> {
-  const provider = await chooseProvider(args, deps, signal);
+  const target = await chooseTarget(args, deps, signal);
+  if (target.kind === "api_key") return await loginWithApiKey(target, args, deps, signal);
+  const provider = target.provider;
+  const accountOption = args.options.account;
+  const account = typeof accountOption === "string" ? accountOption.trim() : undefined;
+  if (account !== undefined) {
+    if (provider.id !== ACCOUNT_PROVIDER) {
+      throw new PiError("usage", `--account is for ${ACCOUNT_PROVIDER} only, not ${provider.id}`, {
+        hint: `pi login ${ACCOUNT_PROVIDER} --account ${account}`,
+      });
+    }
+    checkAccountName(account); // before the browser opens
+  }
   const storage = openAuthStorage(deps);
   if (args.options["from-codex"]) {
     if (provider.id !== "openai-codex") {
@@ -155,13 +270,19 @@ export async function runLogin(args: ParsedArgs, deps: Deps, signal: AbortSignal
     }
     const { importCodexAuth } = await import("../../auth/codex_import.ts");
     const { credential, path } = await importCodexAuth(deps);
-    await storage.set(provider.id, credential);
+    // Marked as Codex's: when Codex refreshes it later, a refused refresh offers the import.
+    const saved = await storage.storeLogin(provider.id, credential, {
+      account,
+      source: "codex-cli",
+    });
     deps.stderr.write(
       `Imported the Codex CLI login from ${path}.\n` +
         "pi and Codex now share one refresh token: when one of them refreshes it, the other " +
-        "must log in again (pi login openai-codex).\n",
+        `must log in again (pi login openai-codex${accountFlag(account ?? DEFAULT_ACCOUNT)}).\n`,
     );
-    deps.stdout.write(`Logged in to ${provider.name} as ${describeAccount(credential)}\n`);
+    deps.stdout.write(
+      `Logged in to ${provider.name} as ${describeAccount(saved)}${accountSuffix(account)}\n`,
+    );
     return 0;
   }
   const noBrowser = args.options["no-browser"] === true;
@@ -181,8 +302,10 @@ export async function runLogin(args: ParsedArgs, deps: Deps, signal: AbortSignal
     }) === "device";
   }
   const callbacks = await callbacksFor(deps, signal, noBrowser);
-  const credential = await storage.login(provider.id, callbacks, { device, noBrowser });
-  deps.stdout.write(`Logged in to ${provider.name} as ${describeAccount(credential)}\n`);
+  const credential = await storage.login(provider.id, callbacks, { device, noBrowser, account });
+  deps.stdout.write(
+    `Logged in to ${provider.name} as ${describeAccount(credential)}${accountSuffix(account)}\n`,
+  );
   deps.stderr.write(`Saved to ${storage.path}\n`);
   return 0;
 }
