@@ -24,7 +24,6 @@ export type PiErrorCode =
   | "auth.revoke_failed"
   | "auth.invalid_token"
   | "auth.unknown_provider"
-  | "auth.duplicate_account"
   | "models.invalid_file"
   | "models.unknown"
   | "api.usage_limit"

@@ -149,23 +149,25 @@ Deno.test("nextAccount: off without rotation; else the next account below its li
   });
 });
 
-Deno.test("storeLogin: a ChatGPT account already stored under another name is refused, auth.json unchanged", async () => {
+Deno.test("storeLogin: a ChatGPT account already stored under another name is said, and that entry is left as it was", async () => {
   await withStore(
     { "openai-codex:work": accountEntry(A, { expired: false }) },
     async (storage, path) => {
-      const before = await Deno.readFile(path);
+      const before = JSON.parse(await Deno.readTextFile(path))["openai-codex:work"];
       const again = accountEntry(A, { expired: false, refresh: "rt-second-login" });
-      await assert.rejects(
-        storage.storeLogin("openai-codex", again as never),
-        (e) =>
-          isPiError(e, "auth.duplicate_account") &&
-          /already logged in as "work"; nothing was saved as "default"/.test(e.message),
-      );
-      assert.deepEqual(await Deno.readFile(path), before);
-      // The same name: a new login of that account.
-      const saved = await storage.storeLogin("openai-codex", again as never, { account: "work" });
+      const saved = await storage.storeLogin("openai-codex", again as never);
       assert.equal(saved.refresh, "rt-second-login");
-      assert.equal(typeof saved.loggedInAt, "number");
+      const after = JSON.parse(await Deno.readTextFile(path));
+      assert.deepEqual(after["openai-codex:work"], before, "the other name is not replaced");
+      assert.equal(after["openai-codex"].refresh, "rt-second-login");
+      assert.ok(
+        storage.warnings.some((w) => /also logged in as "work".*saved as "default"/.test(w)),
+        storage.warnings.join("\n"),
+      );
+      // The same name: a new login of that account.
+      const again2 = await storage.storeLogin("openai-codex", again as never, { account: "work" });
+      assert.equal(again2.refresh, "rt-second-login");
+      assert.equal(typeof again2.loggedInAt, "number");
     },
   );
 });

@@ -331,7 +331,7 @@ function duplicateAccount(
   return undefined;
 }
 
-function duplicateAccountError(login: OAuthCredential, other: string, entry: string): PiError {
+function duplicateAccountNotice(login: OAuthCredential, other: string, entry: string): string {
   let email: string | undefined;
   try {
     email = getJwtClaims(login.access).email;
@@ -340,14 +340,7 @@ function duplicateAccountError(login: OAuthCredential, other: string, entry: str
   }
   const who = email === undefined ? `account ${accountIdOf(login)}` : email;
   const wanted = accountOfEntry(entry) ?? DEFAULT_ACCOUNT;
-  return new PiError(
-    "auth.duplicate_account",
-    `This ChatGPT account (${who}) is already logged in as "${other}"; nothing was saved as "${wanted}"`,
-    {
-      hint:
-        `use --account ${other} for it; to add another ChatGPT account, log out of chatgpt.com in the browser (or use a private window) and log in again`,
-    },
-  );
+  return `This ChatGPT account (${who}) is also logged in as "${other}" (left as it was); saved as "${wanted}" too. To add a different ChatGPT account, log out of chatgpt.com in the browser (or use a private window) and log in again`;
 }
 
 /** The lock module, loaded on first write or refresh (reading keys never locks). */
@@ -735,7 +728,7 @@ export class AuthStorage implements KeySource {
   /**
    * Stores a new login (`loggedInAt` now, `source` as given), keeping the fields of the old
    * entry that pi does not know. For openai-codex, a ChatGPT account already stored under
-   * another account name is refused (`auth.duplicate_account`) and nothing is written.
+   * another account name is said (a warning) and that other entry is left as it was.
    */
   async storeLogin(
     provider: string,
@@ -748,14 +741,17 @@ export class AuthStorage implements KeySource {
     else delete login.source;
     const problem = entryProblem(entry, login);
     if (problem) throw new PiError("auth.invalid_token", `Cannot store credential: ${problem}`);
+    let other: string | undefined;
     await this.#mutate((data) => {
-      const other = accountOfEntry(entry) === undefined
+      other = accountOfEntry(entry) === undefined
         ? undefined
         : duplicateAccount(data, entry, accountIdOf(login));
-      if (other !== undefined) throw duplicateAccountError(login, other, entry);
       // Fields pi does not know (written by another tool) survive a new login.
       data[entry] = withKeptFields(data[entry], login);
     });
+    // CONTRACT.md: the same ChatGPT account under another name is said, and nothing else
+    // (that other entry included) is replaced.
+    if (other !== undefined) this.#warn(duplicateAccountNotice(login, other, entry));
     return login;
   }
 

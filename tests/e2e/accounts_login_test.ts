@@ -64,15 +64,19 @@ Deno.test("pi login openai-codex --account: device, browser and --from-codex wri
         (work.loggedInAt as number) >= started && (work.loggedInAt as number) <= Date.now(),
       );
 
-      // The same ChatGPT account as the default one: said, and nothing is written.
-      const before = await Deno.readFile(`${dir}/agent/auth.json`);
+      // The same ChatGPT account as the default one: said, saved, and "work" left as it was.
+      const workBefore = (await readAuth(dir))["openai-codex:work"];
       const twice = await runPi(["login", "openai-codex", "--device"], e, { cwd: dir });
-      assert.equal(twice.code, 1, twice.stderr);
+      assert.equal(twice.code, 0, twice.stderr);
       assert.match(
-        twice.stderr.trimEnd().split("\n").at(-1)!, // after the device code's lines
-        /^pi: This ChatGPT account \(ada@example\.com\) is already logged in as "work"; nothing was saved as "default"; use --account work/m,
+        twice.stderr,
+        /^pi: This ChatGPT account \(ada@example\.com\) is also logged in as "work" \(left as it was\); saved as "default" too\./m,
       );
-      assert.deepEqual(await Deno.readFile(`${dir}/agent/auth.json`), before);
+      saved = await readAuth(dir);
+      assert.deepEqual(saved["openai-codex:work"], workBefore);
+      assert.equal(saved["openai-codex"].accountId, TEST_ACCOUNT_ID);
+      delete saved["openai-codex"];
+      await Deno.writeTextFile(`${dir}/agent/auth.json`, JSON.stringify(saved));
 
       // The browser login, for the same name again: a new login of that account replaces it.
       const port = freePort();
