@@ -143,8 +143,11 @@ async function main(): Promise<void> {
   }, { token });
   let runNumber = 0;
 
-  /** Continues a fresh copy of `c.session` once; returns the figures and the file it left. */
-  async function runOnce(c: Case): Promise<{ sample: Sample; file: string }> {
+  /**
+   * Continues a fresh copy of `c.session` once; returns the figures. `keepAs`: where to keep
+   * the session file the run left (the run's directory is removed).
+   */
+  async function runOnce(c: Case, keepAs?: string): Promise<Sample> {
     const dir = `${root}/runs/${++runNumber}`;
     const agentDir = `${dir}/agent`;
     const sessions = sessionDir(agentDir, work);
@@ -201,16 +204,15 @@ async function main(): Promise<void> {
       );
     }
     const bytes = (r: RecordedRequest) => Number(r.headers["content-length"]);
+    if (keepAs !== undefined) await Deno.copyFile(file, keepAs);
+    await Deno.remove(dir, { recursive: true });
     return {
-      sample: {
-        promptBytes: bytes(prompts[0].r),
-        summaryBytes: summaries[0] ? bytes(summaries[0].r) : undefined,
-        promptRequestAt: prompts[0].at - start,
-        summaryRequestAt: summaries[0] ? summaries[0].at - start : undefined,
-        firstByte,
-        exit,
-      },
-      file,
+      promptBytes: bytes(prompts[0].r),
+      summaryBytes: summaries[0] ? bytes(summaries[0].r) : undefined,
+      promptRequestAt: prompts[0].at - start,
+      summaryRequestAt: summaries[0] ? summaries[0].at - start : undefined,
+      firstByte,
+      exit,
     };
   }
 
@@ -243,9 +245,14 @@ async function main(): Promise<void> {
     const atThreshold = await write("threshold", messages.slice(0, threshold));
     const fullSize = (await Deno.stat(full)).size;
     // The already compacted sessions: what one compacting run leaves.
-    const compactedFull = (await runOnce({ name: "prepare", session: full, compacts: true })).file;
-    const compactedThreshold =
-      (await runOnce({ name: "prepare", session: atThreshold, compacts: true })).file;
+    const compacted = async (name: string, session: string) => {
+      await Deno.mkdir(`${templates}/${name}`);
+      const keepAs = `${templates}/${name}/${session.slice(session.lastIndexOf("/") + 1)}`;
+      await runOnce({ name: "prepare", session, compacts: true }, keepAs);
+      return keepAs;
+    };
+    const compactedFull = await compacted("full-compacted", full);
+    const compactedThreshold = await compacted("threshold-compacted", atThreshold);
 
     const cases: Case[] = [
       { name: "baseline: one-turn session", session: tiny, compacts: false },
@@ -297,7 +304,7 @@ async function main(): Promise<void> {
     for (const c of cases) await runOnce(c); // warm-up
     const samples: Sample[][] = cases.map(() => []);
     for (let i = 0; i < runs; i++) {
-      for (const [k, c] of cases.entries()) samples[k].push((await runOnce(c)).sample);
+      for (const [k, c] of cases.entries()) samples[k].push(await runOnce(c));
     }
     for (const [k, c] of cases.entries()) {
       const m = (f: (s: Sample) => number | undefined) => {
