@@ -16,13 +16,12 @@
 
 import { stream } from "../src/ai/stream.ts";
 import { responsesBody } from "../src/ai/responses_shared.ts";
-import type { AssistantMessage, Context, Message, Tool } from "../src/ai/types.ts";
+import type { Context, Message, Tool } from "../src/ai/types.ts";
 import { makeUsage } from "../src/ai/usage.ts";
 import {
   compact,
   type CompactionResult,
   estimateContextTokens,
-  estimateMessagesTokens,
   estimateOverheadTokens,
   planCompaction,
 } from "../src/agent/compaction.ts";
@@ -30,6 +29,7 @@ import { summaryRequest } from "../src/agent/compaction_prompt.ts";
 import { BUILTIN_MODELS } from "../src/models/builtin_models.ts";
 import type { Model } from "../src/models/types.ts";
 import { codexToken, fakeKeys, sse } from "../tests/ai_fakes.ts";
+import { generateMessages } from "./generated_session.ts";
 
 const SESSION = "0b7c5f6e-1111-4222-8333-944445555666";
 const MESSAGES = 1_000;
@@ -56,106 +56,12 @@ const TOOLS: Tool[] = [
 ];
 const SYSTEM_PROMPT = "You are pi, a coding agent. ".repeat(200);
 
-/** A small deterministic generator (so every run builds the same session). */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1_664_525) + 1_013_904_223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-const WORDS = ("the parser token stream session compaction reads function returns value error " +
-  "test file module import export const let await async buffer line column range cache key")
-  .split(" ");
-
-function prose(rand: () => number, chars: number): string {
-  let out = "";
-  while (out.length < chars) out += WORDS[Math.floor(rand() * WORDS.length)] + " ";
-  return out.slice(0, chars);
-}
-
-function code(rand: () => number, chars: number, path: string): string {
-  const lines: string[] = [];
-  let size = 0;
-  for (let n = 1; size < chars; n++) {
-    const w = () => WORDS[Math.floor(rand() * WORDS.length)];
-    const line = `${String(n).padStart(4)}  export function ${w()}_${n}(${w()}: string): ${w()} {` +
-      ` return ${w()}(${JSON.stringify(path)}); }`;
-    lines.push(line);
-    size += line.length + 1;
-  }
-  return lines.join("\n");
-}
-
-function base64(rand: () => number, chars: number): string {
-  const abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  let out = "";
-  for (let i = 0; i < chars; i++) out += abc[Math.floor(rand() * 64)];
-  return out;
-}
-
-/** The generated session: turns of a prompt, 2–4 tool calls (read or bash), an answer. */
+/** The generated session (bench/generated_session.ts). */
 function session(count: number): Message[] {
-  const rand = lcg(16);
-  const messages: Message[] = [];
-  const overhead = estimateOverheadTokens({ systemPrompt: SYSTEM_PROMPT, tools: TOOLS });
-  const answer = (content: AssistantMessage["content"], stop: "stop" | "tool_use") => {
-    const input = estimateMessagesTokens(messages) + overhead;
-    messages.push({
-      role: "assistant",
-      content,
-      api: model.api,
-      provider: model.provider,
-      model: model.id,
-      usage: makeUsage({ input, cacheRead: 0, cacheWrite: 0, output: 300, reasoning: 100 }, model),
-      stopReason: stop,
-    });
-  };
-  let call = 0;
-  for (let turn = 1; messages.length < count; turn++) {
-    messages.push({ role: "user", content: `Turn ${turn}: ${prose(rand, 100 + rand() * 300)}` });
-    const tools = 2 + Math.floor(rand() * 3);
-    for (let t = 0; t < tools && messages.length < count - 2; t++) {
-      const id = `call_${++call}`;
-      const isRead = rand() < 0.6;
-      const path = `src/module_${turn}_${t}.ts`;
-      const reasoningItem = {
-        id: `rs_${call}`,
-        type: "reasoning",
-        summary: [{ type: "summary_text", text: prose(rand, 200) }],
-        encrypted_content: base64(rand, 1500),
-      };
-      answer([
-        {
-          type: "thinking",
-          thinking: reasoningItem.summary[0].text,
-          signature: JSON.stringify(reasoningItem),
-        },
-        {
-          type: "tool_call",
-          id: `fc_${call}`,
-          callId: id,
-          name: isRead ? "read" : "bash",
-          arguments: isRead ? { path } : { command: `deno test ${path} 2>&1 | tail -80` },
-        },
-      ], "tool_use");
-      const output = isRead
-        ? code(rand, 2_000 + rand() * 10_000, path)
-        : `running tests in ${path}\n${prose(rand, 500 + rand() * 5_500)}\nerror: 2 failed`;
-      messages.push({
-        role: "tool_result",
-        callId: id,
-        toolName: isRead ? "read" : "bash",
-        content: [{ type: "text", text: output }],
-        isError: false,
-      });
-    }
-    if (messages.length < count) {
-      answer([{ type: "text", text: prose(rand, 300 + rand() * 1200) }], "stop");
-    }
-  }
-  return messages.slice(0, count);
+  return generateMessages(count, {
+    model,
+    overheadTokens: estimateOverheadTokens({ systemPrompt: SYSTEM_PROMPT, tools: TOOLS }),
+  });
 }
 
 const SUMMARY = `## Goal\n${"Keep the parser and the session code working. ".repeat(40)}`.slice(

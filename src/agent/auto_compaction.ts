@@ -46,7 +46,11 @@ function compactOptions(
   sessionId: string,
   instructions?: string,
 ): CompactOptions {
+  // With a session file, the kept part must start at a message with an entry of its own
+  // (firstKeptEntryId); without one (--no-session) no message has an entry.
+  const saved = input.messages.map((m) => input.entryId(m) !== undefined);
   return {
+    ...(saved.includes(true) ? { keepable: (i: number) => saved[i] } : {}),
     contextWindow: input.model.contextWindow,
     complete: (context, o) => input.complete(context, o.signal),
     sessionId,

@@ -228,6 +228,13 @@ export interface PlanOptions {
   contextWindow: number;
   /** Tokens to keep verbatim (default {@link KEEP_RATIO} of the window). */
   keepTokens?: number;
+  /**
+   * Whether the message at `index` may be the first one kept (default: every one). The
+   * session runner allows only messages with a session entry: the `compaction` entry names
+   * the first kept one by its id (`firstKeptEntryId`), and a message without one (a version-1
+   * file's, or a copy made for the request) could not be found again when the file is read.
+   */
+  keepable?: (index: number) => boolean;
 }
 
 /** What {@link planCompaction} decided. */
@@ -257,7 +264,11 @@ export interface CompactionPlan {
  * For each index, whether the conversation may be cut just before it: a user or assistant
  * message, and no tool call before the cut whose result comes at or after it.
  */
-function cutPoints(messages: readonly Message[], from: number): boolean[] {
+function cutPoints(
+  messages: readonly Message[],
+  from: number,
+  keepable: (index: number) => boolean = () => true,
+): boolean[] {
   const results = new Map<string, number[]>();
   messages.forEach((m, i) => {
     if (m.role !== "tool_result") return;
@@ -269,7 +280,7 @@ function cutPoints(messages: readonly Message[], from: number): boolean[] {
   let reach = -1; // the last index holding a result of a call seen so far
   for (let i = from; i < messages.length; i++) {
     const m = messages[i];
-    valid[i] = m.role !== "tool_result" && reach < i;
+    valid[i] = m.role !== "tool_result" && reach < i && keepable(i);
     if (m.role !== "assistant") continue;
     for (const block of m.content) {
       if (block.type !== "tool_call") continue;
@@ -299,7 +310,9 @@ function plainText(content: UserMessage["content"]): string {
  * turn alone is above {@link SPLIT_TURN_RATIO} of the window, or nothing precedes it, the
  * turn is split: kept from the earliest assistant message inside it that fits the budget
  * (else the latest one), the rest summarised, and the user message's text is put verbatim
- * into the summary by {@link compact}. `toSummarize` is empty when no cut is possible.
+ * into the summary by {@link compact}. `toSummarize` is empty when no cut is possible. A cut
+ * falls only where {@link PlanOptions.keepable} allows; older messages that may not start
+ * the kept part are summarised.
  */
 export function planCompaction(
   messages: readonly Message[],
@@ -309,7 +322,7 @@ export function planCompaction(
   const previousSummary = compactionSummaryOf(messages[0]);
   const first = previousSummary !== undefined ? 1 : 0;
   const keep = options.keepTokens ?? Math.floor(KEEP_RATIO * options.contextWindow);
-  const valid = cutPoints(messages, first);
+  const valid = cutPoints(messages, first, options.keepable);
   const suffix = new Array<number>(n + 1).fill(0);
   for (let i = n - 1; i >= 0; i--) suffix[i] = suffix[i + 1] + estimateTokens(messages[i]);
 
@@ -434,6 +447,8 @@ export interface CompactOptions {
   instructions?: string;
   /** Tokens to keep verbatim (default {@link KEEP_RATIO} of the window). */
   keepTokens?: number;
+  /** See {@link PlanOptions.keepable}. */
+  keepable?: (index: number) => boolean;
   /** See {@link EstimateOptions.usableFrom}. */
   usableFrom?: number;
   /** See {@link EstimateOptions.overheadTokens}; also added to `tokensAfter`. */

@@ -25,13 +25,14 @@ export async function withFake(
   script: FakeTurn[] | ((request: RecordedRequest, index: number) => FakeTurn),
   fn: (env: SessionEnv) => Promise<void>,
   workName = "work",
+  fakeOptions: { sessionIdOptional?: boolean } = {},
 ): Promise<void> {
   const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pi_sessions_e2e_" }));
   const agentDir = `${dir}/agent`;
   const token = await writeFakeAuth(agentDir);
   const work = `${dir}/${workName}`;
   await Deno.mkdir(work);
-  const fake = startFakeCodex(script, { token });
+  const fake = startFakeCodex(script, { token, ...fakeOptions });
   try {
     await fn({ dir, work, agentDir, fake });
     assert.deepEqual(fake.problems, [], "every request was valid");
