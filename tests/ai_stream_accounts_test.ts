@@ -106,7 +106,7 @@ Deno.test("stream: usage_limit_reached with rotation → account_switch, the sam
   }
 });
 
-async function failure(events: StreamEvent[]): Promise<PiError> {
+function failure(events: StreamEvent[]): PiError {
   const last = events.at(-1);
   assert.equal(last?.type, "error");
   return (last as Extract<StreamEvent, { type: "error" }>).error;
@@ -116,7 +116,7 @@ Deno.test("stream: every account at its limit → one try each, then the error s
   const fake = codexFake(() => limit());
   try {
     const { keys } = accountKeys(true);
-    const error = await failure(await collect(stream(model, HI, options(fake, keys))));
+    const error = failure(await collect(stream(model, HI, options(fake, keys))));
     assert.ok(isPiError(error, "api.usage_limit"));
     assert.match(error.hint ?? "", /the other accounts \(default\) are at their limits too/);
     assert.equal(fake.requests.length, 2);
@@ -149,7 +149,7 @@ Deno.test("stream: no rotation for usage_not_included, nor after text was shown,
     try {
       const { keys, asked } = accountKeys(rotation);
       const events = await collect(stream(model, HI, options(fake, keys)));
-      const error = await failure(events);
+      const error = failure(events);
       assert.ok(isPiError(error, "api.usage_limit"), what);
       assert.match(
         error.hint ?? "",
@@ -172,7 +172,7 @@ Deno.test("stream: a KeySource without accounts (a library's) gets the usage-lim
       getApiKey: () => Promise.resolve(TOKENS.default),
       refresh: () => Promise.resolve(undefined),
     };
-    const error = await failure(await collect(stream(model, HI, options(fake, keys))));
+    const error = failure(await collect(stream(model, HI, options(fake, keys))));
     assert.equal(error.hint, "wait for the reset, or switch model/provider (/model)");
   } finally {
     await fake.close();
