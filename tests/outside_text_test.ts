@@ -2,7 +2,7 @@
 // sends) shown in the interactive screen is one line without escape sequences.
 import assert from "node:assert/strict";
 import { createStyle, formatStatus, formatToolLine, stripAnsi } from "../src/cli/render.ts";
-import { SelectMenu } from "../src/cli/select_menu.ts";
+import { SelectMenu } from "../src/cli/tui/select_menu.ts";
 import { formatRateLimits } from "../src/cli/commands/slash.ts";
 
 const plain = createStyle(false);

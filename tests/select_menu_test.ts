@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { decodeKeys } from "../src/cli/keys.ts";
+import { decodeKeys } from "../src/cli/tui/keys.ts";
 import { createStyle } from "../src/cli/render.ts";
-import { type MenuResult, SelectMenu } from "../src/cli/select_menu.ts";
+import { type MenuResult, SelectMenu } from "../src/cli/tui/select_menu.ts";
 
 const plain = createStyle(false);
 

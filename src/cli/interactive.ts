@@ -28,8 +28,8 @@ import type { ParsedArgs } from "./args.ts";
 import { continuedSelection, explicitChoice, type RunContext } from "./model_selection.ts";
 import { openUsageStore } from "./usage_store.ts";
 import { secretRedactor } from "./secrets.ts";
-import type { KeyEvent } from "./keys.ts";
-import { LineEditor } from "./line_editor.ts";
+import type { KeyEvent } from "./tui/keys.ts";
+import { LineEditor } from "./tui/line_editor.ts";
 import {
   effectiveThinking,
   formatUsage,
@@ -61,9 +61,9 @@ import {
 import { oneLine } from "../one_line.ts";
 import { COMPACTION_SUMMARY_PREFIX } from "../agent/session_messages.ts";
 import { THINKING_ORDER, thinkingNotice } from "../models/thinking.ts";
-import { type CursorPosition, Screen } from "./screen.ts";
-import { type MenuItem, SelectMenu } from "./select_menu.ts";
-import { Terminal, type TerminalHost } from "./terminal.ts";
+import { type CursorPosition, Screen } from "./tui/screen.ts";
+import { type MenuItem, SelectMenu } from "./tui/select_menu.ts";
+import { Terminal, type TerminalHost } from "./tui/terminal.ts";
 
 type Totals = SessionTotals;
 

@@ -1,6 +1,6 @@
 /**
  * The terminal prompts of the CLI (`pi login`'s provider menu and paste prompt, `pi logout`'s
- * menu), built on the interactive mode's own pieces and no npm package: keys.ts decodes the
+ * menu), built on the terminal widgets of tui/ and no npm package: keys.ts decodes the
  * keys, select_menu.ts and line_editor.ts hold the state, screen.ts redraws the prompt in
  * place and terminal.ts switches raw mode (always restored, cursor shown). Prompts draw on
  * stderr, so stdout stays clean. Every prompt checks that stdin is a terminal first; without
@@ -11,12 +11,12 @@
 
 import type { Output } from "../deps.ts";
 import { PiError } from "../errors.ts";
-import type { KeyEvent } from "./keys.ts";
-import { LineEditor } from "./line_editor.ts";
+import type { KeyEvent } from "./tui/keys.ts";
+import { LineEditor } from "./tui/line_editor.ts";
 import { createStyle, type Style, wantsColor } from "./render.ts";
-import { type CursorPosition, Screen } from "./screen.ts";
-import { SelectMenu } from "./select_menu.ts";
-import { denoHost, Terminal, type TerminalHost } from "./terminal.ts";
+import { type CursorPosition, Screen } from "./tui/screen.ts";
+import { SelectMenu } from "./tui/select_menu.ts";
+import { denoHost, Terminal, type TerminalHost } from "./tui/terminal.ts";
 
 /**
  * The terminal's bytes, read by one reader for all the prompts of a process. Each prompt

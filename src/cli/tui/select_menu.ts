@@ -7,8 +7,9 @@
  */
 
 import type { KeyEvent } from "./keys.ts";
-import { oneLine } from "../one_line.ts";
-import { type Style, truncate } from "./render.ts";
+import { oneLine } from "../../one_line.ts";
+import type { Style } from "./style.ts";
+import { truncate } from "./text.ts";
 
 /** One choice. */
 export interface MenuItem<T> {
