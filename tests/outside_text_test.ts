@@ -33,10 +33,10 @@ Deno.test("menus: titles, labels and hints are one line without escapes", () => 
   const menu = new SelectMenu(`Thinking level for ${EVIL}`, [
     { label: `openai-codex/${EVIL}`, value: 1, hint: EVIL },
   ]);
-  const rows = menu.render(200, color).map(stripAnsi);
+  const rows = menu.render(200, color).rows.map(stripAnsi);
   assert.equal(rows[0], "Thinking level for evil name");
   assert.equal(rows[1], "❯ openai-codex/evil name (evil name)");
-  for (const row of menu.render(200, color)) {
+  for (const row of menu.render(200, color).rows) {
     for (const bad of ["\x1b]", "\x1b[2J", "\n", "\u202e"]) assert.ok(!row.includes(bad), row);
   }
 });

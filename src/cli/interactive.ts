@@ -64,22 +64,10 @@ import { THINKING_ORDER, thinkingNotice } from "../models/thinking.ts";
 import { type CursorPosition, Screen } from "./tui/screen.ts";
 import { type MenuItem, SelectMenu } from "./tui/select_menu.ts";
 import { Terminal, type TerminalHost } from "./tui/terminal.ts";
+import { WidgetHost } from "./tui/host.ts";
+import { TextPrompt } from "./tui/text_prompt.ts";
 
 type Totals = SessionTotals;
-
-type Focus =
-  | { kind: "editor" }
-  | {
-    kind: "menu";
-    menu: SelectMenu<unknown>;
-    resolve: (value: unknown | undefined) => void;
-  }
-  | {
-    kind: "prompt";
-    label: string;
-    editor: LineEditor;
-    resolve: (text: string | undefined) => void;
-  };
 
 /** A running prompt: its abort controller and what is streaming. */
 interface Turn {
@@ -107,6 +95,8 @@ class App {
   readonly screen = new Screen();
   readonly style: Style;
   readonly editor = new LineEditor();
+  /** The menus and prompts open over the editor; the top one takes the keys. */
+  readonly host = new WidgetHost({ onClose: () => this.render() });
   readonly auth: AuthStorage;
   readonly #redact: ((text: string) => string) | undefined;
   readonly registry: ModelRegistry;
@@ -122,7 +112,6 @@ class App {
   scope: ScopedModel[];
   showThinking = false;
   lastThinking = "";
-  focus: Focus = { kind: "editor" };
   turn: Turn | undefined;
   busy: string | undefined; // what runs outside a turn (login, …)
   busyAbort: AbortController | undefined;
@@ -243,14 +232,10 @@ class App {
       rows.push(s.cyan(frame) + " " + s.dim(`${what} (Ctrl+C to cancel)`));
     }
     let cursor: CursorPosition | undefined;
-    const focus = this.focus;
-    if (focus.kind === "menu") {
-      rows.push(...focus.menu.render(width, s));
-    } else if (focus.kind === "prompt") {
-      rows.push(s.bold(focus.label));
-      const view = focus.editor.render(width, "> ", "  ");
-      cursor = { row: rows.length + view.cursorRow, col: view.cursorCol };
-      rows.push(...view.rows);
+    const widget = this.host.render(width, s);
+    if (widget) {
+      if (widget.cursor) cursor = { row: rows.length + widget.cursor.row, col: widget.cursor.col };
+      rows.push(...widget.rows);
     } else {
       const view = this.editor.render(width, "› ", "  ");
       cursor = { row: rows.length + view.cursorRow, col: view.cursorCol };
@@ -345,35 +330,19 @@ class App {
     items: MenuItem<T>[],
     options: { initial?: number; filterable?: boolean } = {},
   ): Promise<T | undefined> {
-    return new Promise((resolve) => {
-      const menu = new SelectMenu<T>(title, items, {
-        ...options,
-        maxRows: Math.max(3, Math.min(10, this.term.size().rows - 8)),
-      });
-      this.focus = {
-        kind: "menu",
-        menu: menu as SelectMenu<unknown>,
-        resolve: resolve as (v: unknown) => void,
-      };
-      this.render();
+    const menu = new SelectMenu<T>(title, items, {
+      ...options,
+      maxRows: Math.max(3, Math.min(10, this.term.size().rows - 8)),
     });
+    const answer = this.host.open(menu);
+    this.render();
+    return answer;
   }
 
   ask(label: string, signal?: AbortSignal): Promise<string | undefined> {
-    return new Promise((resolve) => {
-      const focus: Focus = { kind: "prompt", label, editor: new LineEditor(), resolve };
-      const onAbort = () => {
-        if (this.focus === focus) {
-          this.focus = { kind: "editor" };
-          this.render();
-        }
-        resolve(undefined);
-      };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.focus = focus;
-      this.render();
-    });
+    const answer = this.host.open(new TextPrompt(label), signal ? { signal } : {});
+    if (!signal?.aborted) this.render();
+    return answer;
   }
 
   async confirm(question: string): Promise<boolean> {
@@ -390,45 +359,13 @@ class App {
     const isKey = (name: string) => key.type === "key" && key.name === name;
     if (!isKey("ctrl+c")) this.exitArmed = false;
     if (this.hint && !this.hint.sticky) this.hint = undefined;
-    const focus = this.focus;
-    if (focus.kind === "menu") {
-      const result = focus.menu.onKey(key);
-      if (result.type !== "handled") {
-        this.focus = { kind: "editor" };
-        focus.resolve(result.type === "select" ? result.value : undefined);
-      }
-      this.render();
-      return;
+    if (key.type === "key" && (key.name === "ctrl+c" || key.name === "escape")) {
+      return this.#interrupt(key.name);
     }
-    if (focus.kind === "prompt") {
-      if (isKey("ctrl+c")) {
-        this.focus = { kind: "editor" };
-        this.busyAbort?.abort(new PiError("interrupted", "Login cancelled"));
-        focus.resolve(undefined);
-      } else if (isKey("escape")) {
-        this.focus = { kind: "editor" };
-        focus.resolve(undefined);
-      } else {
-        const result = focus.editor.onKey(key);
-        // An empty line is no answer: the prompt stays (keys typed next still reach it).
-        if (result.type === "submit" && result.text.trim() !== "") {
-          this.focus = { kind: "editor" };
-          focus.resolve(result.text);
-        }
-      }
-      this.render();
-      return;
-    }
+    // An open menu or prompt takes the other keys.
+    if (this.host.onKey(key) !== "none") return this.render();
     if (key.type === "key") {
       switch (key.name) {
-        case "ctrl+c":
-          return this.#onCtrlC();
-        case "escape":
-          if (this.turn && !this.turn.detached) return this.cancelTurn();
-          if (this.busyAbort) {
-            this.busyAbort.abort(new PiError("interrupted", "Cancelled"));
-          }
-          return this.render();
         case "ctrl+d":
           // The offered "/login" is not the user's text: Ctrl+D still exits.
           if (this.editor.text === "" || this.suggested) return this.exit(0);
@@ -486,12 +423,21 @@ class App {
     this.render();
   }
 
-  #onCtrlC(): void {
+  /**
+   * Ctrl+C and Escape, decided here only. An open menu or prompt closes first (Escape stops
+   * there); then the running turn is cancelled, or the work running outside a turn (a login,
+   * a compaction) is aborted; Escape does nothing more. On an idle screen Ctrl+C clears the
+   * editor, and on an empty one arms the exit: pressed again, it exits.
+   */
+  #interrupt(name: "ctrl+c" | "escape"): void {
+    const closed = this.host.close();
+    if (closed && name === "escape") return this.render();
     if (this.turn && !this.turn.detached) return this.cancelTurn();
     if (this.busyAbort) {
       this.busyAbort.abort(new PiError("interrupted", "Cancelled"));
       return this.render();
     }
+    if (closed || name === "escape") return this.render();
     if (this.editor.text !== "") {
       this.editor.setText("");
       this.suggested = false;
@@ -565,7 +511,7 @@ class App {
         this.busy = undefined;
         this.busyAbort = undefined;
         this.#spinner(false);
-        if (this.focus.kind !== "editor") this.focus = { kind: "editor" };
+        this.host.closeAll();
         this.error(errorLine(err));
       }
     })();
@@ -931,11 +877,7 @@ class App {
       if (controller.signal.aborted) this.info("Login cancelled");
       else this.error(errorLine(err));
     } finally {
-      if (this.focus.kind === "prompt") {
-        const focus = this.focus;
-        this.focus = { kind: "editor" };
-        focus.resolve(undefined);
-      }
+      this.host.closeAll(); // the paste prompt, if the login ended while it was open
       this.busy = undefined;
       this.busyAbort = undefined;
       this.#spinner(false);

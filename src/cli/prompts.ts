@@ -232,16 +232,20 @@ export async function promptSelect<T extends string>(options: {
   const menu = new SelectMenu(options.message, items, {
     maxRows: Math.max(3, Math.min(10, term.host.size().rows - 4)),
   });
-  return await interact<T>(term, options.signal, (width, style) => ({
-    rows: menu.render(width, style),
-  }), (key) => {
-    if (key.type === "key" && key.name === "ctrl+c") throw interrupted();
-    const result = menu.onKey(key);
-    if (result.type === "cancel") throw new PiError("interrupted", "Cancelled");
-    if (result.type === "handled") return undefined;
-    const name = items.find((i) => i.value === result.value)?.label ?? result.value;
-    return { value: result.value, summary: `${style.bold(options.message)} ${style.cyan(name)}` };
-  });
+  return await interact<T>(
+    term,
+    options.signal,
+    (width, style) => menu.render(width, style),
+    (key) => {
+      if (key.type === "key" && key.name === "ctrl+c") throw interrupted();
+      const result = menu.onKey(key);
+      if (result === "cancel") throw new PiError("interrupted", "Cancelled");
+      if (result === "handled" || menu.value === undefined) return undefined;
+      const value = menu.value;
+      const name = items.find((i) => i.value === value)?.label ?? value;
+      return { value, summary: `${style.bold(options.message)} ${style.cyan(name)}` };
+    },
+  );
 }
 
 /**
