@@ -348,6 +348,11 @@ export class App {
     })();
   }
 
+  /** Resolves once the work queued so far (prompts, slash commands) has run. */
+  whenIdle(): Promise<void> {
+    return this.#lastWork;
+  }
+
   // ---- keys and input ----
 
   /** Applies one key (input.ts decides). */
