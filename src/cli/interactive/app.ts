@@ -326,10 +326,11 @@ export class App {
     return controller.signal;
   }
 
-  /** Ends the work begun by {@link beginWork}. */
+  /** Ends the work begun by {@link beginWork}; the spinner line goes at once. */
   endWork(): void {
     this.state.work = undefined;
     this.spinner(false);
+    this.render();
   }
 
   /** Runs one piece of work at a time; errors become one line in the transcript. */

@@ -81,7 +81,6 @@ export const login: SlashCommand = {
     } finally {
       app.host.closeAll(); // the paste prompt, if the login ended while it was open
       app.endWork();
-      app.render();
     }
   },
 };
