@@ -49,8 +49,11 @@ import { runTurn, turnRows } from "./turn.ts";
 
 /** What an {@link App} starts with. */
 export interface AppInit {
+  /** Credentials. */
   auth: AuthStorage;
+  /** The models. */
   registry: ModelRegistry;
+  /** usage.json. */
   usageStore: UsageSnapshotStore;
   /** The slash commands (commands.ts's table). */
   commands: readonly SlashCommand[];
@@ -63,6 +66,7 @@ export interface AppInit {
   suffixes: boolean;
   /** The `--models` scope (Ctrl+P). */
   scope: ScopedModel[];
+  /** `--no-session`. */
   noSession: boolean;
   /** Hides the user's secrets in tool output (see src/cli/secrets.ts). */
   redact?: (text: string) => string;
@@ -72,19 +76,27 @@ export interface AppInit {
 
 /** The interactive app. One instance per `pi` run. */
 export class App {
+  /** The outside world (env, clock, stdout, …). */
   readonly deps: Deps;
+  /** The terminal: size, and where frames are written. */
   readonly term: Terminal;
+  /** The live region under the transcript (frames are built here). */
   readonly screen: Screen = new Screen();
+  /** Styles: none under NO_COLOR; hyperlinks where the terminal takes them. */
   readonly style: Style;
   /** The prompt's editor (under the transcript while no widget is open). */
   readonly editor: LineEditor = new LineEditor();
   /** The menus and prompts open over the editor; the top one takes the keys. */
   readonly host: WidgetHost = new WidgetHost({ onClose: () => this.render() });
+  /** Credentials (auth.json). */
   readonly auth: AuthStorage;
+  /** The models, and which providers have a key. */
   readonly registry: ModelRegistry;
+  /** The subscription's rate-limit snapshots (usage.json). */
   readonly usageStore: UsageSnapshotStore;
   /** The slash commands: /help, dispatch and Tab completion read this table. */
   readonly commands: readonly SlashCommand[];
+  /** The directory pi works in (the session's cwd). */
   readonly cwd: string;
   /** Whether `:level` suffixes apply (not when `--thinking` was given: it wins). */
   readonly suffixes: boolean;

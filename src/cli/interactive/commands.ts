@@ -2,6 +2,12 @@
  * The slash commands as values, in one table ({@link SLASH_COMMANDS}) that /help, dispatch
  * and Tab completion read. A command is one module in commands/ exporting a
  * {@link SlashCommand}; adding one is adding its file and its line in the table.
+ *
+ * A command's `run(app, arg)` gets the {@link App}: `app.state` (model, session runner,
+ * totals, …), `app.print` / `info` / `error` for the transcript, `app.menu`, `app.ask`,
+ * `app.confirm` or `app.open(widget)` for a question (undefined when cancelled), and
+ * `app.beginWork(label)` / `app.endWork()` around work that shows the spinner and stops on
+ * Ctrl+C or Escape (its signal). It runs after the work before it; a throw is one `✗` line.
  * @module
  */
 
