@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeKeys, KeyDecoder, type KeyEvent } from "../src/cli/keys.ts";
+import { decodeKeys, KeyDecoder, type KeyEvent } from "../src/cli/tui/keys.ts";
 
 function names(events: KeyEvent[]): string[] {
   return events.map((e) => e.type === "key" ? e.name : `${e.type}:${e.text}`);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { decodeKeys } from "../src/cli/keys.ts";
-import { LineEditor } from "../src/cli/line_editor.ts";
+import { decodeKeys } from "../src/cli/tui/keys.ts";
+import { LineEditor } from "../src/cli/tui/line_editor.ts";
 
 function type(editor: LineEditor, input: string) {
   return decodeKeys(input).map((k) => editor.onKey(k));

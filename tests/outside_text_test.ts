@@ -2,7 +2,7 @@
 // sends) shown in the interactive screen is one line without escape sequences.
 import assert from "node:assert/strict";
 import { createStyle, formatStatus, formatToolLine, stripAnsi } from "../src/cli/render.ts";
-import { SelectMenu } from "../src/cli/select_menu.ts";
+import { SelectMenu } from "../src/cli/tui/select_menu.ts";
 import { formatRateLimits } from "../src/cli/commands/slash.ts";
 
 const plain = createStyle(false);
@@ -33,10 +33,10 @@ Deno.test("menus: titles, labels and hints are one line without escapes", () => 
   const menu = new SelectMenu(`Thinking level for ${EVIL}`, [
     { label: `openai-codex/${EVIL}`, value: 1, hint: EVIL },
   ]);
-  const rows = menu.render(200, color).map(stripAnsi);
+  const rows = menu.render(200, color).rows.map(stripAnsi);
   assert.equal(rows[0], "Thinking level for evil name");
   assert.equal(rows[1], "❯ openai-codex/evil name (evil name)");
-  for (const row of menu.render(200, color)) {
+  for (const row of menu.render(200, color).rows) {
     for (const bad of ["\x1b]", "\x1b[2J", "\n", "\u202e"]) assert.ok(!row.includes(bad), row);
   }
 });

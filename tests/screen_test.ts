@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Screen } from "../src/cli/screen.ts";
+import { Screen } from "../src/cli/tui/screen.ts";
 import { createStyle, stringWidth, stripAnsi } from "../src/cli/render.ts";
 
 /** A tiny terminal emulator: enough of VT100 to replay what Screen writes. */

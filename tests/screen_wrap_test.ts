@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Screen } from "../src/cli/screen.ts";
+import { Screen } from "../src/cli/tui/screen.ts";
 import { createStyle, flowLine, osc8, rowCount } from "../src/cli/render.ts";
 
 /**

@@ -4,10 +4,9 @@ import {
   formatLocalTime,
   formatRelative,
   formatUsage,
-  parseSlash,
-  SLASH_COMMANDS,
   thinkingLevels,
 } from "../src/cli/commands/slash.ts";
+import { parseSlash, SLASH_COMMANDS } from "../src/cli/interactive/commands.ts";
 import type { Model } from "../src/models/types.ts";
 import { createStyle } from "../src/cli/render.ts";
 
@@ -34,7 +33,7 @@ Deno.test("slash: slash commands parse into a name and an argument", () => {
   });
   assert.deepEqual(parseSlash("/login"), { name: "login", arg: "" });
   assert.equal(parseSlash("hello"), undefined);
-  const names = SLASH_COMMANDS.map(([c]) => c);
+  const names = SLASH_COMMANDS.map((c) => `/${c.name}`);
   for (
     const c of [
       "/login",

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Deps } from "../src/deps.ts";
-import type { KeyEvent } from "../src/cli/keys.ts";
-import { Terminal, type TerminalHost } from "../src/cli/terminal.ts";
+import type { KeyEvent } from "../src/cli/tui/keys.ts";
+import { Terminal, type TerminalHost } from "../src/cli/tui/terminal.ts";
 
 function fakes(input: Uint8Array[] = []) {
   const written: string[] = [];

@@ -1,6 +1,7 @@
 /**
  * The terminal prompts of the CLI (`pi login`'s provider menu, paste prompt and hidden
- * API-key prompt, `pi logout`'s menu), built on the interactive mode's own pieces and no npm package: keys.ts decodes the
+ * API-key prompt, `pi logout`'s menu), built on the terminal widgets of tui/ and no npm
+ * package: keys.ts decodes the
  * keys, select_menu.ts and line_editor.ts hold the state, screen.ts redraws the prompt in
  * place and terminal.ts switches raw mode (always restored, cursor shown). Prompts draw on
  * stderr, so stdout stays clean. Every prompt checks that stdin is a terminal first; without
@@ -11,12 +12,12 @@
 
 import type { Output } from "../deps.ts";
 import { PiError } from "../errors.ts";
-import type { KeyEvent } from "./keys.ts";
-import { LineEditor } from "./line_editor.ts";
+import type { KeyEvent } from "./tui/keys.ts";
+import { LineEditor } from "./tui/line_editor.ts";
 import { createStyle, type Style, wantsColor } from "./render.ts";
-import { type CursorPosition, Screen } from "./screen.ts";
-import { SelectMenu } from "./select_menu.ts";
-import { denoHost, Terminal, type TerminalHost } from "./terminal.ts";
+import { type CursorPosition, Screen } from "./tui/screen.ts";
+import { SelectMenu } from "./tui/select_menu.ts";
+import { denoHost, Terminal, type TerminalHost } from "./tui/terminal.ts";
 
 /**
  * The terminal's bytes, read by one reader for all the prompts of a process. Each prompt
@@ -283,16 +284,20 @@ export async function promptSelect<T extends string>(options: {
   const menu = new SelectMenu(options.message, items, {
     maxRows: Math.max(3, Math.min(10, term.host.size().rows - 4)),
   });
-  return await interact<T>(term, options.signal, (width, style) => ({
-    rows: menu.render(width, style),
-  }), (key) => {
-    if (key.type === "key" && key.name === "ctrl+c") throw interrupted();
-    const result = menu.onKey(key);
-    if (result.type === "cancel") throw new PiError("interrupted", "Cancelled");
-    if (result.type === "handled") return undefined;
-    const name = items.find((i) => i.value === result.value)?.label ?? result.value;
-    return { value: result.value, summary: `${style.bold(options.message)} ${style.cyan(name)}` };
-  });
+  return await interact<T>(
+    term,
+    options.signal,
+    (width, style) => menu.render(width, style),
+    (key) => {
+      if (key.type === "key" && key.name === "ctrl+c") throw interrupted();
+      const result = menu.onKey(key);
+      if (result === "cancel") throw new PiError("interrupted", "Cancelled");
+      if (result === "handled" || menu.value === undefined) return undefined;
+      const value = menu.value;
+      const name = items.find((i) => i.value === value)?.label ?? value;
+      return { value, summary: `${style.bold(options.message)} ${style.cyan(name)}` };
+    },
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
- * The interactive slash commands and keys as plain data and functions: the command
- * list (for /help and Tab completion), parsing `/name arg`, thinking levels, and the
- * /usage report. No I/O.
+ * The usage reports and thinking levels as plain data and functions: the /usage report and
+ * `pi auth status`'s rate-limit windows, local and relative times, and the thinking level a
+ * request uses. No I/O. (The slash commands themselves are in src/cli/interactive/commands.ts.)
  * @module
  */
 
@@ -9,38 +9,6 @@ import type { UsageSnapshot } from "../../ai/types.ts";
 import type { Model, ReasoningLevel } from "../../models/types.ts";
 import { resolveThinking } from "../../models/thinking.ts";
 import { formatCost, formatTokens, type Style } from "../render.ts";
-
-/** The slash commands, for /help and Tab completion. */
-export const SLASH_COMMANDS: readonly [string, string][] = [
-  ["/login", "log in to a provider (ChatGPT Plus/Pro first)"],
-  ["/logout", "remove saved credentials (shows where you are logged in)"],
-  ["/model", "pick a model (type to filter); /model <id> picks directly"],
-  ["/thinking", "pick the thinking level; /thinking high sets it"],
-  ["/usage", "subscription limits, and this session's tokens and cost"],
-  ["/session", "this session: file, id, messages, tokens"],
-  ["/new", "start a new session"],
-  ["/compact", "summarise the conversation now; /compact <instructions> steers the summary"],
-  ["/help", "this help"],
-  ["/quit", "exit (also Ctrl+D)"],
-];
-
-/** The keys, for /help. */
-export const KEY_HELP: readonly [string, string][] = [
-  ["Enter", "send"],
-  ["Shift+Enter, \\ + Enter", "new line"],
-  ["↑ / ↓", "history"],
-  ["Ctrl+C / Esc", "cancel the running turn; Ctrl+C twice on an empty prompt exits"],
-  ["Ctrl+D", "exit (on an empty prompt)"],
-  ["Ctrl+P / Shift+Ctrl+P", "next / previous model (the --models scope)"],
-  ["Shift+Tab", "next thinking level"],
-  ["Ctrl+T", "show / hide thinking"],
-];
-
-/** Splits `/name arg…` into the command and its argument. */
-export function parseSlash(text: string): { name: string; arg: string } | undefined {
-  const m = /^\/(\S+)\s*([\s\S]*)$/.exec(text.trim());
-  return m ? { name: m[1].toLowerCase(), arg: m[2].trim() } : undefined;
-}
 
 /** Thinking levels a model offers in the menu (see src/models/thinking.ts). */
 export { thinkingLevels } from "../../models/thinking.ts";

@@ -1,14 +1,16 @@
 /**
- * A filterable menu as a state machine (render + onKey), used by /login, /logout,
+ * A filterable menu as a {@link Widget} (render + onKey), used by /login, /logout,
  * /model and /thinking. Typing filters (case-insensitive, every word must match the
  * label, the value or the hint), ↑/↓ (or Ctrl+P/Ctrl+N, Tab/Shift+Tab) move,
- * Enter picks, Escape or Ctrl+C cancels. No I/O.
+ * Enter picks, Escape, Ctrl+C or Ctrl+D cancels. No I/O.
  * @module
  */
 
 import type { KeyEvent } from "./keys.ts";
-import { oneLine } from "../one_line.ts";
-import { type Style, truncate } from "./render.ts";
+import { oneLine } from "../../one_line.ts";
+import type { Style } from "./style.ts";
+import { truncate } from "./text.ts";
+import type { KeyResult, Widget, WidgetView } from "./widget.ts";
 
 /** One choice. */
 export interface MenuItem<T> {
@@ -20,25 +22,8 @@ export interface MenuItem<T> {
   hint?: string;
 }
 
-/** What a key did. */
-export type MenuResult<T> =
-  | {
-    /** An item was picked. */
-    type: "select";
-    /** Its value. */
-    value: T;
-  }
-  | {
-    /** The menu was cancelled. */
-    type: "cancel";
-  }
-  | {
-    /** Still choosing. */
-    type: "handled";
-  };
-
 /** A filterable single-choice menu. */
-export class SelectMenu<T> {
+export class SelectMenu<T> implements Widget<T> {
   /** The question shown above the items. */
   readonly title: string;
   /** All items. */
@@ -49,6 +34,7 @@ export class SelectMenu<T> {
   index = 0;
   #maxRows: number;
   #filterable: boolean;
+  #picked: { value: T } | undefined;
 
   /** Creates a menu; `initial` is the index of the item highlighted first. */
   constructor(
@@ -73,15 +59,26 @@ export class SelectMenu<T> {
     });
   }
 
-  /** Applies one key. */
-  onKey(event: KeyEvent): MenuResult<T> {
-    const handled: MenuResult<T> = { type: "handled" };
+  /** The value of the item picked, once a key picked one. */
+  get value(): T | undefined {
+    return this.#picked?.value;
+  }
+
+  #pick(item: MenuItem<T> | undefined): KeyResult {
+    if (!item) return "handled";
+    this.#picked = { value: item.value };
+    return "done";
+  }
+
+  /** Applies one key: `done` when it picked an item ({@link value}), `cancel`, or `handled`. */
+  onKey(event: KeyEvent): KeyResult {
+    const handled: KeyResult = "handled";
     if (event.type === "text" || event.type === "paste") {
       if (!this.#filterable) {
         // y/n style: a first letter picks the item it starts.
         const ch = event.text.trim().toLowerCase()[0];
         const hit = this.items.find((i) => i.label.toLowerCase().startsWith(ch ?? "\0"));
-        return hit ? { type: "select", value: hit.value } : handled;
+        return this.#pick(hit);
       }
       this.filter += event.text.replace(/\n/g, " ");
       this.index = 0;
@@ -115,14 +112,12 @@ export class SelectMenu<T> {
         this.filter = "";
         this.index = 0;
         return handled;
-      case "enter": {
-        const item = this.visible[this.index];
-        return item ? { type: "select", value: item.value } : handled;
-      }
+      case "enter":
+        return this.#pick(this.visible[this.index]);
       case "escape":
       case "ctrl+c":
       case "ctrl+d":
-        return { type: "cancel" };
+        return "cancel";
     }
     return handled;
   }
@@ -132,7 +127,7 @@ export class SelectMenu<T> {
    * hold text from outside (model names from models.json or the live list): each is
    * shown as one line without escape sequences.
    */
-  render(width: number, style: Style): string[] {
+  render(width: number, style: Style): WidgetView {
     const rows: string[] = [style.bold(truncate(oneLine(this.title), width))];
     if (this.#filterable && (this.filter !== "" || this.items.length > 5)) {
       rows.push(truncate(`${style.dim("filter:")} ${this.filter}`, width));
@@ -158,6 +153,6 @@ export class SelectMenu<T> {
       ? "↑↓ move · type to filter · Enter select · Esc cancel"
       : "↑↓ move · Enter select · Esc cancel";
     rows.push(style.dim(truncate(help, width)));
-    return rows;
+    return { rows };
   }
 }

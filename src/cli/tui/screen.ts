@@ -13,7 +13,7 @@
  */
 
 import { HIDE_CURSOR, SHOW_CURSOR } from "./terminal.ts";
-import { flowLine, rowCount, terminalRows } from "./render.ts";
+import { flowLine, rowCount, terminalRows } from "./text.ts";
 
 /** Where the cursor goes in the live region; undefined hides it. */
 export interface CursorPosition {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Deps } from "../deps.ts";
+import type { Deps } from "../../deps.ts";
 import { KeyDecoder, type KeyEvent } from "./keys.ts";
 
 /** How long a lone Escape waits for the rest of a sequence, in ms. */

@@ -9,7 +9,7 @@
  */
 
 import type { KeyEvent } from "./keys.ts";
-import { charWidth } from "./render.ts";
+import { charWidth } from "./text.ts";
 
 /** What a key did to the editor. */
 export type EditorResult =

@@ -1,0 +1,106 @@
+/**
+ * The slash commands as values, in one table ({@link SLASH_COMMANDS}) that /help, dispatch
+ * and Tab completion read. A command is one module in commands/ exporting a
+ * {@link SlashCommand}; adding one is adding its file and its line in the table.
+ *
+ * A command's `run(app, arg)` gets the {@link App}: `app.state` (model, session runner,
+ * totals, …), `app.print` / `info` / `error` for the transcript, `app.menu`, `app.ask`,
+ * `app.confirm` or `app.open(widget)` for a question (undefined when cancelled), and
+ * `app.beginWork(label)` / `app.endWork()` around work that shows the spinner and stops on
+ * Ctrl+C or Escape (its signal). It runs after the work before it; a throw is one `✗` line.
+ * @module
+ */
+
+import type { App } from "./app.ts";
+import { compact } from "./commands/compact.ts";
+import { help } from "./commands/help.ts";
+import { login } from "./commands/login.ts";
+import { logout } from "./commands/logout.ts";
+import { model } from "./commands/model.ts";
+import { newSession } from "./commands/new.ts";
+import { quit } from "./commands/quit.ts";
+import { session } from "./commands/session.ts";
+import { thinking } from "./commands/thinking.ts";
+import { usage } from "./commands/usage.ts";
+
+/** One slash command. */
+export interface SlashCommand {
+  /** The name typed after `/` (lower case): `model` is `/model`. */
+  name: string;
+  /** Other names it answers to (`/models`); not listed in /help nor completed. */
+  aliases?: readonly string[];
+  /** One line for /help. */
+  summary: string;
+  /** The arguments Tab completes after `/name ` (all of them; those that fit are offered). */
+  args?: (app: App) => readonly string[];
+  /**
+   * Runs it with the text after the name (trimmed; "" when none). Commands run one at a
+   * time, after the work before them; a throw becomes one `✗` line.
+   */
+  run(app: App, arg: string): void | Promise<void>;
+}
+
+/** The slash commands, in the order /help lists them. */
+export const SLASH_COMMANDS: readonly SlashCommand[] = [
+  login,
+  logout,
+  model,
+  thinking,
+  usage,
+  session,
+  newSession,
+  compact,
+  help,
+  quit,
+];
+
+/** Splits `/name arg…` into the command name (lower case) and its argument. */
+export function parseSlash(text: string): { name: string; arg: string } | undefined {
+  const m = /^\/(\S+)\s*([\s\S]*)$/.exec(text.trim());
+  return m ? { name: m[1].toLowerCase(), arg: m[2].trim() } : undefined;
+}
+
+/** The command called `name` (or one of its aliases). */
+export function findCommand(
+  commands: readonly SlashCommand[],
+  name: string,
+): SlashCommand | undefined {
+  return commands.find((c) => c.name === name || c.aliases?.includes(name));
+}
+
+/** `Unknown command /name (known: /login, /logout, …)`. */
+export function unknownCommand(commands: readonly SlashCommand[], name: string): string {
+  return `Unknown command /${name} (known: ${commands.map((c) => `/${c.name}`).join(", ")})`;
+}
+
+/** The rows of /help's command list: `/name` and its summary. */
+export function helpRows(commands: readonly SlashCommand[]): [string, string][] {
+  return commands.map((c) => [`/${c.name}`, c.summary]);
+}
+
+/**
+ * What Tab does to `text`: undefined when it is not a slash command being typed (nothing
+ * to do); else the completed `text` when one choice fits, the `choices` when several do, or
+ * neither when none does. The name completes while no space is typed; after it, the
+ * command's {@link SlashCommand.args}.
+ */
+export function completeCommand(
+  commands: readonly SlashCommand[],
+  text: string,
+  app: App,
+): { text?: string; choices?: string[] } | undefined {
+  if (!text.startsWith("/")) return undefined;
+  const space = text.indexOf(" ");
+  if (space === -1) {
+    const hits = commands.map((c) => `/${c.name}`).filter((c) => c.startsWith(text));
+    if (hits.length === 1) return { text: hits[0] + " " };
+    return hits.length > 1 ? { choices: hits } : {};
+  }
+  const command = findCommand(commands, text.slice(1, space).toLowerCase());
+  if (!command?.args) return undefined;
+  const typed = text.slice(space).trimStart();
+  if (typed.includes(" ")) return undefined;
+  const hits = command.args(app).filter((a) => a.startsWith(typed));
+  if (hits.length === 1) return { text: `${text.slice(0, space)} ${hits[0]} ` };
+  return hits.length > 1 ? { choices: hits } : {};
+}

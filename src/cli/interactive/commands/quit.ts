@@ -1,0 +1,16 @@
+/**
+ * `/quit` (also `/exit`, `/q`): exits pi with code 0, as Ctrl+D does.
+ * @module
+ */
+
+import type { SlashCommand } from "../commands.ts";
+
+/** The /quit command. */
+export const quit: SlashCommand = {
+  name: "quit",
+  aliases: ["exit", "q"],
+  summary: "exit (also Ctrl+D)",
+  run(app) {
+    app.exit(0);
+  },
+};
