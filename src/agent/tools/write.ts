@@ -8,6 +8,7 @@ import {
   describeFsError,
   errorResult,
   resolvePath,
+  saveCheckpoint,
   stringArg,
   textResult,
   type Tool,
@@ -22,6 +23,8 @@ async function execute(args: Record<string, unknown>, context: ToolContext): Pro
   const content = stringArg(args, "content", true);
   if (typeof content !== "string") return errorResult(content!.error);
   const path = resolvePath(pathArg, context.cwd);
+  const unsaved = await saveCheckpoint(context, path, pathArg);
+  if (unsaved) return unsaved;
   try {
     await Deno.mkdir(dirname(path), { recursive: true });
     await writeFileAtomic(path, content, { mode: 0o644, keepMode: true });
