@@ -327,6 +327,7 @@ h1 { font-size: 1.5rem; margin: 0 0 .5rem; overflow-wrap: anywhere; }
 .msg.assistant { background: var(--assistant); }
 .role { font-weight: 600; font-size: .8rem; color: var(--muted); text-transform: uppercase;
   letter-spacing: .04em; margin-bottom: .3rem; }
+.role .model { text-transform: none; font-weight: 400; letter-spacing: 0; }
 .prose { white-space: pre-wrap; overflow-wrap: anywhere; margin: .3rem 0; }
 code { font: .9em/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
   background: var(--code); padding: 0 .2em; border-radius: 4px; }
@@ -381,7 +382,9 @@ export function exportHtml(session: ParsedSession, options: ExportOptions): stri
       continue;
     }
     const role = block.kind === "user" ? "User" : "Assistant";
-    const model = block.kind === "assistant" && block.model ? ` · ${escapeHtml(block.model)}` : "";
+    const model = block.kind === "assistant" && block.model
+      ? `<span class="model"> · ${escapeHtml(block.model)}</span>`
+      : "";
     const error = block.kind === "assistant" && block.error
       ? `<div class="error">${escapeHtml(block.error)}</div>`
       : "";

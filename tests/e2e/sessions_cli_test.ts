@@ -532,3 +532,30 @@ Deno.test("pi rewind: exact bytes back, files created later deleted, the rewind 
     assert.equal(word.code, 2);
   });
 });
+
+Deno.test("a corrupt line in the middle of a session: listed, continued with one warning naming the file and line, the rest of the file kept and sent", async () => {
+  await withFake([{ text: "still fine" }], async (env) => {
+    const path = await writePiMonoSession(env, {
+      id: "0fffffff-1111-4222-8333-444444444444",
+      time: "2025-01-02T03:04:05.000Z",
+      prompt: "before the damage",
+    });
+    const rows = (await Deno.readTextFile(path)).split("\n");
+    rows.splice(3, 0, '{"type":"message","id":"bad","par\u0000garbage');
+    const damaged = rows.join("\n");
+    await Deno.writeTextFile(path, damaged);
+    const [listed] = await sessionsJson(env);
+    assert.equal(listed.messages, 4);
+    const out = await pi(env, ["-p", "--session", "0fffffff", "after the damage"]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stderr, `pi: Skipped unreadable line 4 of ${path} (cut off or corrupt)\n`);
+    assert.deepEqual(inputShape(env.fake.requests[0]), [
+      "user:before the damage",
+      "call:bash",
+      "output:README.md",
+      "assistant:pi-mono answered",
+      "user:after the damage",
+    ]);
+    assert.ok((await Deno.readTextFile(path)).startsWith(damaged), "nothing of the file is lost");
+  });
+});
