@@ -307,6 +307,13 @@ Deno.test("listSessions: newest first; the cache spares unchanged files and read
     assert.deepEqual(listSessions(t.agentDir, { cwd: "/proj" }), []);
     const cache = JSON.parse(await Deno.readTextFile(cachePath));
     assert.deepEqual(Object.keys(cache.files), []);
+    // With --all, the files of a directory removed since leave the cache too.
+    const other = sessionDir(t.agentDir, "/other");
+    await writeSession(other, "o", [header("id-o", { cwd: "/other" })], 5_000_000);
+    assert.deepEqual(listSessions(t.agentDir, { all: true }).map((s) => s.id), ["id-o"]);
+    await Deno.remove(other, { recursive: true });
+    assert.deepEqual(listSessions(t.agentDir, { all: true }), []);
+    assert.deepEqual(Object.keys(JSON.parse(await Deno.readTextFile(cachePath)).files), []);
     // A corrupt cache is ignored.
     await Deno.writeTextFile(cachePath, "{");
     await writeSession(t.dir, "c", [header("id-c")], 4_000_000);

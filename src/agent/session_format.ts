@@ -461,12 +461,15 @@ export function buildSessionContext(
   return context;
 }
 
-/** The session's name: the last `session_info` name in the file. */
+/**
+ * The session's name: the last `session_info` in the file (an empty name clears it, as in
+ * pi-mono; the session list reads it the same way).
+ */
 export function sessionName(session: ParsedSession): string | undefined {
   let name: string | undefined;
   for (const { entry } of session.lines) {
-    if (entry.type === "session_info" && typeof entry.name === "string" && entry.name.trim()) {
-      name = entry.name.trim();
+    if (entry.type === "session_info") {
+      name = typeof entry.name === "string" && entry.name.trim() ? entry.name.trim() : undefined;
     }
   }
   return name;

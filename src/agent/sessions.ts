@@ -575,6 +575,7 @@ export function listSessions(agentDir: string, options: ListSessionsOptions): Se
   const cache = useCache ? loadCache(cachePath) : { version: CACHE_VERSION, files: {} };
   let changed = false;
   const found: { info: SessionInfo; mtime: number }[] = [];
+  const seen = new Set<string>();
   const scannedDirs = new Set(dirs);
   for (const dir of dirs) {
     for (const path of sessionFilesIn(dir)) {
@@ -584,6 +585,7 @@ export function listSessions(agentDir: string, options: ListSessionsOptions): Se
       } catch {
         continue; // removed meanwhile
       }
+      seen.add(path);
       const cached = cache.files[path];
       let summary: SessionSummary | undefined;
       try {
@@ -606,14 +608,10 @@ export function listSessions(agentDir: string, options: ListSessionsOptions): Se
       found.push({ info: toInfo(path, summary, mtime), mtime });
     }
   }
+  // Files gone from the directories listed (with --all: from anywhere) leave the cache.
   for (const path of Object.keys(cache.files)) {
-    const dir = path.slice(0, path.lastIndexOf("/"));
-    if (!scannedDirs.has(dir)) continue;
-    try {
-      if (Deno.statSync(path).isFile) continue;
-    } catch {
-      // gone
-    }
+    if (seen.has(path)) continue;
+    if (!options.all && !scannedDirs.has(path.slice(0, path.lastIndexOf("/")))) continue;
     delete cache.files[path];
     changed = true;
   }
