@@ -172,11 +172,12 @@ export function writeFileAtomicSync(
 }
 
 /**
- * Replaces the file at `link` (or the file it links to) with `text`, atomically and durably.
+ * Replaces the file at `link` (or the file it links to) with `text` (or bytes), atomically
+ * and durably.
  */
 export async function writeFileAtomic(
   link: string,
-  text: string,
+  text: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const path = writeTarget(link);
@@ -186,7 +187,7 @@ export async function writeFileAtomic(
     const file = await Deno.open(temp, { write: true, createNew: true, mode });
     try {
       if (Deno.build.os !== "windows") await Deno.chmod(temp, mode);
-      const bytes = new TextEncoder().encode(text);
+      const bytes = typeof text === "string" ? new TextEncoder().encode(text) : text;
       let written = 0;
       while (written < bytes.length) written += await file.write(bytes.subarray(written));
       await file.sync();

@@ -33,7 +33,8 @@ export type PiErrorCode =
   | "api.aborted"
   | "api.context_overflow"
   | "agent.failed"
-  | "agent.compaction_failed";
+  | "agent.compaction_failed"
+  | "session.not_found";
 
 /** Options of a {@link PiError}. */
 export interface PiErrorOptions {

@@ -327,6 +327,20 @@ function chain(session: ParsedSession, leafId: string | null): SessionLine[] {
   return path.reverse();
 }
 
+/**
+ * The lines on the conversation path, oldest first: from the root through `parentId` to
+ * `leafId` (default: the newest entry). In a file of the earlier format (version 1), the
+ * entries without ids come first, in file order.
+ */
+export function pathLines(session: ParsedSession, leafId?: string | null): SessionLine[] {
+  const leaf = leafId === undefined ? session.leafId : leafId;
+  // Version 1: the entries without ids are the start of the conversation, in file order.
+  const prefix = session.version < 2
+    ? session.lines.filter((l) => typeof l.entry.id !== "string")
+    : [];
+  return [...prefix, ...chain(session, leaf)];
+}
+
 /** The message an entry adds to the conversation, if any. */
 function entryMessage(entry: SessionLine["entry"]): Message | undefined {
   switch (entry.type) {
@@ -373,11 +387,7 @@ export function buildSessionContext(
   options: { leafId?: string | null } = {},
 ): SessionContext {
   const leafId = options.leafId === undefined ? session.leafId : options.leafId;
-  // Version 1: the entries without ids are the start of the conversation, in file order.
-  const prefix = session.version < 2
-    ? session.lines.filter((l) => typeof l.entry.id !== "string")
-    : [];
-  const path = [...prefix, ...chain(session, leafId)];
+  const path = pathLines(session, leafId);
 
   let model = splitModel(session.header.model);
   let thinkingLevel: string | undefined;
@@ -451,12 +461,15 @@ export function buildSessionContext(
   return context;
 }
 
-/** The session's name: the last `session_info` name in the file. */
+/**
+ * The session's name: the last `session_info` in the file (an empty name clears it, as in
+ * pi-mono; the session list reads it the same way).
+ */
 export function sessionName(session: ParsedSession): string | undefined {
   let name: string | undefined;
   for (const { entry } of session.lines) {
-    if (entry.type === "session_info" && typeof entry.name === "string" && entry.name.trim()) {
-      name = entry.name.trim();
+    if (entry.type === "session_info") {
+      name = typeof entry.name === "string" && entry.name.trim() ? entry.name.trim() : undefined;
     }
   }
   return name;

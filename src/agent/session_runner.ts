@@ -38,6 +38,7 @@ import {
   buildSessionContext,
   type CompactionEntry,
   type ParsedSession,
+  parseSession,
   type SessionContext,
 } from "./session_format.ts";
 import {
@@ -54,6 +55,8 @@ import {
   uuidFromBytes,
 } from "./session_store.ts";
 import { type CompactionDone, compactionTransformer, compactSession } from "./auto_compaction.ts";
+import { CheckpointStore, type CheckpointTurn } from "./checkpoints.ts";
+import { forkEntries, forkHeader, userMessages } from "./sessions.ts";
 import { isContextOverflowError } from "./compaction.ts";
 import { buildSystemPrompt, loadContextFiles } from "./system_prompt.ts";
 import { BUILTIN_TOOLS } from "./tools/mod.ts";
@@ -205,17 +208,34 @@ export class SessionRunner {
   #lastUsage: Usage | undefined;
   /** The model (`provider/id`) and thinking level last recorded on the path. */
   #recorded: { model?: string; thinking?: string };
+  /** A fork not yet written: its header's parent and the entries copied. */
+  readonly #fork: { parentSession: string; entries: Record<string, unknown>[] } | undefined;
+  /** The id of the session this one was forked from. */
+  readonly parentSession: string | undefined;
+  /** User messages on the path so far (numbers the next one). */
+  #userMessages: number;
+  /** The user message whose turn runs now (checkpoints are saved under it). */
+  #turn: CheckpointTurn | undefined;
+  #checkpoints: CheckpointStore | undefined;
 
   private constructor(
     options: SessionRunnerOptions,
-    init: { id: string; parsed?: ParsedSession; context?: SessionContext },
+    init: {
+      id: string;
+      parsed?: ParsedSession;
+      context?: SessionContext;
+      fork?: { parentSession: string; entries: Record<string, unknown>[] };
+    },
   ) {
     this.#options = options;
     this.id = init.id;
     this.#createdAt = options.deps.now();
-    this.#parsed = init.parsed;
+    this.#fork = init.fork;
+    this.parentSession = init.fork?.parentSession ?? init.parsed?.header.parentSession;
+    this.#parsed = init.fork ? undefined : init.parsed;
+    this.#userMessages = init.parsed ? userMessages(init.parsed).length : 0;
     const persist = options.persist ?? true;
-    this.path = !persist ? undefined : init.parsed?.path ??
+    this.path = !persist ? undefined : this.#parsed?.path ??
       sessionFilePath(options.deps.agentDir, options.cwd, this.#createdAt, init.id);
     this.continued = init.parsed !== undefined;
     this.warning = init.parsed?.warning;
@@ -252,6 +272,43 @@ export class SessionRunner {
       id: parsed.header.id,
       parsed,
       context: buildSessionContext(parsed),
+    });
+  }
+
+  /**
+   * A new session whose conversation is a copy of the one in `path` (`--fork`, `/fork`), as
+   * pi-mono forks: its header names the source's id as `parentSession`, and it starts with
+   * the source's entries (all of them, or with `leafId` the path up to that entry). The
+   * source file is only read. The new file is written with the first prompt (or name).
+   */
+  static async fork(
+    options: SessionRunnerOptions,
+    path: string,
+    init: { leafId?: string | null } = {},
+  ): Promise<SessionRunner> {
+    const source = await readSessionFile(path);
+    const { deps } = options;
+    const id = uuidFromBytes(deps.randomBytes(16));
+    const used = new Set<string>();
+    const entries = forkEntries(source, {
+      ...init,
+      now: deps.now(),
+      newId: () => {
+        let next = deps.randomBytes(4).toHex();
+        while (used.has(next)) next = deps.randomBytes(4).toHex();
+        used.add(next);
+        return next;
+      },
+    });
+    const header = forkHeader(source, { id, cwd: options.cwd, now: deps.now() });
+    const text = [header, ...entries].map((e) => JSON.stringify(e)).join("\n");
+    const parsed = parseSession(text, path);
+    if (source.warning !== undefined) parsed.warning = source.warning;
+    return new SessionRunner(options, {
+      id,
+      parsed,
+      context: buildSessionContext(parsed),
+      fork: { parentSession: source.header.id, entries },
     });
   }
 
@@ -296,10 +353,40 @@ export class SessionRunner {
     this.#file = this.#parsed
       ? await SessionFile.open(this.#parsed, deps)
       : await SessionFile.create(
-        { agentDir: deps.agentDir, cwd, id: this.id, createdAt: this.#createdAt },
+        {
+          agentDir: deps.agentDir,
+          cwd,
+          id: this.id,
+          createdAt: this.#createdAt,
+          ...(this.#fork ? this.#fork : {}),
+        },
         deps,
       );
     return this.#file;
+  }
+
+  /**
+   * Names the session (`/name <title>`): appends a `session_info` entry; the last one in the
+   * file names the session (an empty name clears it). Returns the entry id (undefined
+   * without a session file).
+   */
+  async setName(name: string): Promise<string | undefined> {
+    const file = await this.#ensureFile();
+    return file?.append({ type: "session_info", name: name.trim() }).id;
+  }
+
+  /**
+   * Saves what `path` holds before `write`/`edit` change it, under the user message whose
+   * turn runs (the tools get this as their `checkpoint` hook). Nothing without a session file.
+   */
+  async #checkpoint(path: string): Promise<void> {
+    if (this.path === undefined || this.#turn === undefined) return;
+    this.#checkpoints ??= new CheckpointStore(
+      this.#options.deps.agentDir,
+      this.id,
+      this.#options.deps,
+    );
+    await this.#checkpoints.save(path, this.#turn);
   }
 
   /**
@@ -428,6 +515,9 @@ export class SessionRunner {
     if (this.#file) {
       const entry = this.#file.append({ type: "message", message: stored });
       this.#entryIds.set(message, entry.id);
+      if (message.role === "user") {
+        this.#turn = { entryId: entry.id, n: ++this.#userMessages };
+      }
     }
     if (message.role === "assistant") {
       this.#recorded.model = `${message.provider}/${message.model}`;
@@ -483,10 +573,15 @@ export class SessionRunner {
     const transform = o.transformContext === false
       ? undefined
       : o.transformContext ?? compactionTransformer(() => this.id);
+    // The tools get the checkpoint hook: write/edit save a file's state before changing it.
+    const checkpoint = (path: string) => this.#checkpoint(path);
     const events = runAgent(this.#messages, { role: "user", content: text }, {
       stream: (context, { signal }) => this.#stream(model, context, signal, level),
       systemPrompt,
-      tools,
+      tools: tools.map((tool) => ({
+        ...tool,
+        execute: (args, context) => tool.execute(args, { ...context, checkpoint }),
+      })),
       cwd: o.cwd,
       signal,
       maxTurns: o.maxTurns ?? DEFAULT_MAX_TURNS,

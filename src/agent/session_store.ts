@@ -177,7 +177,9 @@ export class SessionFile {
 
   /**
    * Creates `<sessions dir of cwd>/<time>_<id>.jsonl` ({@link sessionFilePath}) and writes
-   * its header. `createdAt` (default: now) is the session's start.
+   * its header. `createdAt` (default: now) is the session's start. `entries` (a fork's copy
+   * of another session) are written after the header, each with the id it has; the last one
+   * with an id becomes the leaf.
    */
   static async create(
     options: {
@@ -186,6 +188,7 @@ export class SessionFile {
       id: string;
       createdAt?: number;
       parentSession?: string;
+      entries?: readonly Record<string, unknown>[];
     },
     deps: SessionFileDeps,
   ): Promise<SessionFile> {
@@ -206,6 +209,13 @@ export class SessionFile {
     };
     if (options.parentSession !== undefined) header.parentSession = options.parentSession;
     session.#writeLine(header);
+    for (const entry of options.entries ?? []) {
+      session.#writeLine(entry);
+      if (typeof entry.id === "string") {
+        session.#ids.add(entry.id);
+        session.leafId = entry.id;
+      }
+    }
     return session;
   }
 

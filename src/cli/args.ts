@@ -118,6 +118,18 @@ export const COMMANDS: readonly CommandSpec[] = [
         type: "boolean",
         description: "Continue the newest session here",
       },
+      {
+        name: "session",
+        type: "string",
+        value: "<id|prefix|path>",
+        description: "Continue that session (pi sessions lists them)",
+      },
+      {
+        name: "fork",
+        type: "string",
+        value: "<id|prefix|path>",
+        description: "Start a new session with a copy of that one's conversation",
+      },
       { name: "no-session", type: "boolean", description: "Do not save this session" },
       {
         name: "sandbox",
@@ -208,6 +220,62 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: "List known models (patterns use the --models glob syntax)",
     args: [{ name: "pattern", description: "e.g. openai-codex/* or gpt-5*" }],
     options: [{ name: "json", type: "boolean", description: "Print JSON" }],
+  },
+  {
+    path: ["sessions"],
+    usage: ["sessions [--all] [--json]"],
+    summary: "List the saved sessions of this directory, newest first",
+    args: [],
+    options: [
+      { name: "all", type: "boolean", description: "The sessions of every directory" },
+      { name: "json", type: "boolean", description: "Print JSON" },
+    ],
+  },
+  {
+    path: ["export"],
+    usage: ["export <session> [--format html|md] [-o file]"],
+    summary: "Write a session as one self-contained HTML page or as Markdown",
+    args: [{ name: "session", description: "Session id, unique id prefix or file" }],
+    options: [
+      {
+        name: "format",
+        type: "string",
+        value: "<html|md>",
+        choices: ["html", "md"],
+        description: "html (default) or md",
+      },
+      {
+        name: "output",
+        short: "o",
+        type: "string",
+        value: "<file>",
+        description: "Where to write it (default <session id>.html here; - for stdout)",
+      },
+    ],
+  },
+  {
+    path: ["rewind"],
+    usage: ["rewind <n> [--session <id>] [--files-only|--conversation-only]"],
+    summary: "Go back to just before the n-th user message: files and conversation",
+    args: [{ name: "n", description: "User message number (1 is the first)" }],
+    options: [
+      {
+        name: "session",
+        type: "string",
+        value: "<id|prefix|path>",
+        description: "The session (default: the newest of this directory)",
+      },
+      {
+        name: "files-only",
+        type: "boolean",
+        description: "Restore the files, keep the conversation",
+      },
+      {
+        name: "conversation-only",
+        type: "boolean",
+        description: "Rewind the conversation, keep the files",
+      },
+    ],
   },
 ];
 

@@ -58,9 +58,10 @@ export async function runInteractive(
       : { modelThinking: selection.thinking, suffixes: true };
   let runner: SessionRunner | undefined;
   let notice: string | undefined;
-  if (args.options.continue) {
-    const { SessionRunner } = await import("../agent/session_runner.ts");
-    runner = await SessionRunner.continueLatest({
+  // --continue, --session <id> or --fork <id>: that session's conversation, model and level.
+  if (args.options.continue || args.options.session || args.options.fork) {
+    const { openFlaggedSession } = await import("./session_flags.ts");
+    runner = await openFlaggedSession(args.options, {
       deps,
       cwd: Deno.cwd(),
       keys: auth,

@@ -20,6 +20,7 @@ import { PiError, type PiErrorCode } from "../errors.ts";
 import type { OptionValues } from "./args.ts";
 import { continuedSelection, explicitChoice, type RunContext } from "./model_selection.ts";
 import { openUsageStore } from "./usage_store.ts";
+import { openFlaggedSession, wantsEarlierSession } from "./session_flags.ts";
 import { secretRedactor } from "./secrets.ts";
 import { oneLine } from "../one_line.ts";
 import { createStyle, formatTokens, formatToolLine, wantsColor } from "./render.ts";
@@ -119,10 +120,10 @@ export async function runPrintMode(deps: Deps, options: PrintModeOptions): Promi
     redact: secretRedactor(auth, deps, [options.options["api-key"] as string | undefined]),
     maxTurns: options.maxTurns ?? DEFAULT_MAX_TURNS,
   };
-  // The session: continue the newest one of this cwd, or start a new one.
+  // The session: continue (or fork) the one the flags name, or start a new one.
   let runner: SessionRunner | undefined;
-  if (options.options.continue === true) {
-    runner = await SessionRunner.continueLatest(runnerOptions);
+  if (wantsEarlierSession(options.options)) {
+    runner = await openFlaggedSession(options.options, runnerOptions);
     if (runner === undefined) {
       deps.stderr.write(`pi: no earlier session in ${cwd}; starting a new one\n`);
     } else {

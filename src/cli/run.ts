@@ -83,6 +83,12 @@ export async function run(
       return await (await import("./commands/usage.ts")).runUsage(args, deps);
     case "models":
       return await (await import("./commands/models.ts")).runModels(args, deps, _signal);
+    case "sessions":
+      return (await import("./commands/sessions.ts")).runSessions(args, deps);
+    case "export":
+      return await (await import("./commands/export.ts")).runExport(args, deps);
+    case "rewind":
+      return await (await import("./commands/rewind.ts")).runRewind(args, deps);
   }
   return await runRoot(args, deps, _signal);
 }

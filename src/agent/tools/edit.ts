@@ -8,6 +8,7 @@ import {
   describeFsError,
   errorResult,
   resolvePath,
+  saveCheckpoint,
   stringArg,
   textResult,
   type Tool,
@@ -110,6 +111,8 @@ async function execute(args: Record<string, unknown>, context: ToolContext): Pro
   }
   const result = replaceUnique(text, oldText, newText, pathArg);
   if ("error" in result) return errorResult(result.error);
+  const unsaved = await saveCheckpoint(context, path, pathArg);
+  if (unsaved) return unsaved;
   try {
     await writeFileAtomic(path, result.text, { mode: 0o644, keepMode: true });
   } catch (err) {

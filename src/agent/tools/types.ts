@@ -63,6 +63,11 @@ export interface ToolContext {
    * `read-only`); read, write and edit refuse the hidden paths.
    */
   sandbox?: SandboxSettings;
+  /**
+   * Saves what `path` holds (or that it does not exist) before `write`/`edit` change it, so
+   * that `pi rewind` can give it back (src/agent/checkpoints.ts). Throws when it cannot.
+   */
+  checkpoint?: (path: string) => Promise<void>;
 }
 
 /** A tool the model can call. */
@@ -147,4 +152,26 @@ export function describeFsError(err: unknown, path: string): string {
   if (err instanceof Deno.errors.IsADirectory) return `${path} is a directory, not a file`;
   if (err instanceof Deno.errors.NotADirectory) return `A parent of ${path} is not a directory`;
   return `Cannot access ${path}: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/**
+ * Runs the context's checkpoint hook before `write`/`edit` change `path`: undefined when the
+ * state was saved (or there is no hook), else the failure told to the model (the file is
+ * not changed then: a change that could not be undone is not made).
+ */
+export async function saveCheckpoint(
+  context: ToolContext,
+  path: string,
+  shown: string,
+): Promise<ToolResult | undefined> {
+  if (!context.checkpoint) return undefined;
+  try {
+    await context.checkpoint(path);
+    return undefined;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return errorResult(
+      `Could not save a checkpoint of ${shown} before changing it (${reason}); the file is unchanged`,
+    );
+  }
 }

@@ -8,6 +8,7 @@ import {
   describeFsError,
   errorResult,
   resolvePath,
+  saveCheckpoint,
   stringArg,
   textResult,
   type Tool,
@@ -32,6 +33,8 @@ async function execute(args: Record<string, unknown>, context: ToolContext): Pro
     });
     if (refusal) return errorResult(refusal);
   }
+  const unsaved = await saveCheckpoint(context, path, pathArg);
+  if (unsaved) return unsaved;
   try {
     await Deno.mkdir(dirname(path), { recursive: true });
     await writeFileAtomic(path, content, { mode: 0o644, keepMode: true });

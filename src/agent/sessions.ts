@@ -1,0 +1,846 @@
+/**
+ * The saved sessions as a list (`pi sessions`, the `-r` picker, `/resume`), found by id, id
+ * prefix or path (`--session`, `--fork`, `pi export`, `pi rewind`), forked, and named.
+ *
+ * Listing is fast without being approximate. What a row shows — the number of messages on
+ * the conversation path, the first user message on it, the last name — needs the whole path,
+ * so each file is scanned once and what the scan found is kept in
+ * `<agent dir>/session-list-cache.json` with the file's size, mtime and inode. The next
+ * listing reads nothing of a file that did not change, and only the appended bytes of a file
+ * that grew (sessions are append-only); a file whose new entries do not continue its old
+ * leaf (a rewind, a branch) or that changed otherwise is scanned again. A scan does not
+ * parse the entries: it finds the line breaks and reads the type, id, parentId and role
+ * from the start of each line (where pi and pi-mono write them; any other line is parsed
+ * whole), and parses only the short entries that carry a name or model and the one first
+ * user message. Like the reader (session_format.ts), it skips lines that are not whole
+ * entries (a line that does not end its object, cut off by a kill).
+ * @module
+ */
+
+import { PiError } from "../errors.ts";
+import {
+  buildSessionContext,
+  type ParsedSession,
+  pathLines,
+  SESSION_VERSION,
+} from "./session_format.ts";
+import { toSessionMessage } from "./session_messages.ts";
+import {
+  readSessionFile,
+  sessionDirs,
+  SessionFile,
+  type SessionFileDeps,
+} from "./session_store.ts";
+import { resolvePath } from "./tools/types.ts";
+
+/** One saved session, as `pi sessions` lists it. */
+export interface SessionInfo {
+  /** The session id (its header's). */
+  id: string;
+  /** The last `session_info` name in the file; undefined when none (or cleared). */
+  name?: string;
+  /** The session file. */
+  path: string;
+  /** The working directory of the conversation (its header's). */
+  cwd: string;
+  /** When it started (ISO, the header's timestamp). */
+  created: string;
+  /** When the file was last written (ISO): the newest is the one `--continue` continues. */
+  modified: string;
+  /** Messages on the conversation path: user, assistant and tool results. */
+  messages: number;
+  /** The text of the first user message on the conversation path. */
+  firstMessage?: string;
+  /** The model on the path (`provider/id`, its last `model_change`). */
+  model?: string;
+  /** The id of the session this one was forked from. */
+  parentSession?: string;
+}
+
+/** What a scan of a session file found (kept in the list cache). */
+export interface SessionSummary {
+  /** The header's id. */
+  id: string;
+  /** The header's cwd. */
+  cwd: string;
+  /** The header's timestamp as ISO ("" when it is not a time). */
+  created: string;
+  /** The header's format version (1 when absent). */
+  version: number;
+  /** The header's parentSession. */
+  parentSession?: string;
+  /** The newest entry with an id (the end of the conversation). */
+  leafId: string | null;
+  /** Messages on the path (user, assistant, tool results). */
+  messages: number;
+  /** The first user message on the path with text; null when none. */
+  firstMessage: string | null;
+  /** The last `session_info` name; null when none or cleared. */
+  name: string | null;
+  /** The last `model_change` on the path (`provider/id`); null when none. */
+  model: string | null;
+  /** Whether the scanned bytes end with a line break (an append then starts a new line). */
+  cleanEnd: boolean;
+}
+
+/** Entry types a scan needs more of than the start. */
+const NEEDS_FIELDS = new Set(["session_info", "model_change", "model", "session"]);
+/** Message roles counted as messages of the conversation. */
+const COUNTED_ROLES = new Set(["user", "assistant", "toolResult", "tool_result"]);
+
+/** One readable entry line, as a scan sees it. */
+interface ScannedLine {
+  type: string;
+  id?: string;
+  parentId: string | null;
+  role?: string;
+  /** Byte range of the line in the scanned buffer. */
+  start: number;
+  end: number;
+  /** `session_info`: the trimmed name, null when empty (it clears the name). */
+  name?: string | null;
+  /** `model_change` (and the earlier format's `model`): `provider/id`. */
+  model?: string;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function lastNonSpace(bytes: Uint8Array, start: number, end: number): number {
+  for (let i = end - 1; i >= start; i--) {
+    const b = bytes[i];
+    if (b !== 0x20 && b !== 0x0d && b !== 0x09) return b;
+  }
+  return -1;
+}
+
+function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const b = bytes[i];
+    if (b !== 0x20 && b !== 0x0d && b !== 0x09) return false;
+  }
+  return true;
+}
+
+function parseLine(bytes: Uint8Array, start: number, end: number, decoder: TextDecoder): unknown {
+  try {
+    return JSON.parse(decoder.decode(bytes.subarray(start, end)));
+  } catch {
+    return undefined;
+  }
+}
+
+const encoder = new TextEncoder();
+const HEAD_TYPE = encoder.encode('{"type":"');
+const HEAD_ID = encoder.encode('","id":"');
+const HEAD_PARENT = encoder.encode('","parentId":');
+const HEAD_NULL = encoder.encode("null");
+const HEAD_TIME = encoder.encode(',"timestamp":"');
+const HEAD_ROLE = encoder.encode(',"message":{"role":"');
+
+/** Whether `bytes` has `literal` at `at`. */
+function hasAt(bytes: Uint8Array, at: number, end: number, literal: Uint8Array): boolean {
+  if (at + literal.length > end) return false;
+  for (let i = 0; i < literal.length; i++) if (bytes[at + i] !== literal[i]) return false;
+  return true;
+}
+
+/** The ASCII string from `at` to the next `"` (no escapes), and where it ends; or undefined. */
+function asciiString(bytes: Uint8Array, at: number, end: number): [string, number] | undefined {
+  let text = "";
+  for (let i = at; i < end && i - at < 200; i++) {
+    const b = bytes[i];
+    if (b === 0x22) return [text, i];
+    if (b === 0x5c || b >= 0x80 || b < 0x20) return undefined;
+    text += String.fromCharCode(b);
+  }
+  return undefined;
+}
+
+/**
+ * The start of an entry as pi and pi-mono write it —
+ * `{"type":"…","id":"…","parentId":null|"…","timestamp":"…"` and, for a message,
+ * `,"message":{"role":"…"` — read from the bytes without decoding the rest of the line.
+ */
+function entryHead(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): { type: string; id: string; parentId: string | null; role?: string } | undefined {
+  if (!hasAt(bytes, start, end, HEAD_TYPE)) return undefined;
+  const type = asciiString(bytes, start + HEAD_TYPE.length, end);
+  if (!type || !hasAt(bytes, type[1], end, HEAD_ID)) return undefined;
+  const id = asciiString(bytes, type[1] + HEAD_ID.length, end);
+  if (!id || !hasAt(bytes, id[1], end, HEAD_PARENT)) return undefined;
+  let at = id[1] + HEAD_PARENT.length;
+  let parentId: string | null = null;
+  if (hasAt(bytes, at, end, HEAD_NULL)) {
+    at += HEAD_NULL.length;
+  } else {
+    if (bytes[at] !== 0x22) return undefined;
+    const parent = asciiString(bytes, at + 1, end);
+    if (!parent) return undefined;
+    parentId = parent[0];
+    at = parent[1] + 1;
+  }
+  if (!hasAt(bytes, at, end, HEAD_TIME)) return undefined;
+  const time = asciiString(bytes, at + HEAD_TIME.length, end);
+  if (!time) return undefined;
+  const head: { type: string; id: string; parentId: string | null; role?: string } = {
+    type: type[0],
+    id: id[0],
+    parentId,
+  };
+  if (head.type !== "message") return head;
+  if (!hasAt(bytes, time[1] + 1, end, HEAD_ROLE)) return undefined;
+  const role = asciiString(bytes, time[1] + 1 + HEAD_ROLE.length, end);
+  if (!role) return undefined;
+  head.role = role[0];
+  return head;
+}
+
+/**
+ * Reads one entry line; undefined when it is not a readable entry (the reader skips it).
+ * `whole`: parse it whole (the last line of a file that does not end with a line break: a
+ * kill may have cut it anywhere, even just after a `}` inside it).
+ */
+function scanLine(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  decoder: TextDecoder,
+  whole = false,
+): ScannedLine | undefined {
+  const head = whole ? undefined : entryHead(bytes, start, end);
+  if (head && !NEEDS_FIELDS.has(head.type)) {
+    // A line cut off by a kill does not end the object: the reader skips it, so does this.
+    if (lastNonSpace(bytes, start, end) !== 0x7d) return undefined;
+    const line: ScannedLine = { type: head.type, id: head.id, parentId: head.parentId, start, end };
+    if (head.role !== undefined) line.role = head.role;
+    return line;
+  }
+  const value = parseLine(bytes, start, end, decoder);
+  if (!isObject(value) || typeof value.type !== "string") return undefined;
+  const line: ScannedLine = {
+    type: value.type,
+    parentId: typeof value.parentId === "string" ? value.parentId : null,
+    start,
+    end,
+  };
+  if (typeof value.id === "string") line.id = value.id;
+  if (
+    value.type === "message" && isObject(value.message) && typeof value.message.role === "string"
+  ) {
+    line.role = value.message.role;
+  } else if (value.type === "session_info") {
+    line.name = typeof value.name === "string" && value.name.trim() !== ""
+      ? value.name.trim()
+      : null;
+  } else if (
+    value.type === "model_change" && typeof value.provider === "string" &&
+    typeof value.modelId === "string"
+  ) {
+    line.model = `${value.provider}/${value.modelId}`;
+  } else if (value.type === "model" && typeof value.model === "string") {
+    line.model = value.model;
+  }
+  return line;
+}
+
+/** The byte ranges `[start, end)` of the non-blank lines of `bytes`. */
+function lineRanges(bytes: Uint8Array): number[] {
+  const out: number[] = [];
+  let pos = 0;
+  while (pos < bytes.length) {
+    let end = bytes.indexOf(0x0a, pos);
+    if (end === -1) end = bytes.length;
+    if (!isBlank(bytes, pos, end)) out.push(pos, end);
+    pos = end + 1;
+  }
+  return out;
+}
+
+/** The text of a message's content: a string, or its text parts joined. */
+function contentText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content
+    .filter((c) => isObject(c) && c.type === "text" && typeof c.text === "string")
+    .map((c) => (c as { text: string }).text)
+    .join("\n");
+}
+
+/** The text of the user message on `line`, or "" when it has none. */
+function userText(bytes: Uint8Array, line: ScannedLine, decoder: TextDecoder): string {
+  const value = parseLine(bytes, line.start, line.end, decoder);
+  if (!isObject(value) || !isObject(value.message)) return "";
+  return contentText(value.message.content).trim();
+}
+
+/** What the lines on a stretch of the path add: messages, the first user text, the model. */
+function walkPath(
+  path: readonly ScannedLine[],
+  bytes: Uint8Array,
+  decoder: TextDecoder,
+  start: { messages: number; firstMessage: string | null; model: string | null },
+): { messages: number; firstMessage: string | null; model: string | null } {
+  let { messages, firstMessage, model } = start;
+  for (const line of path) {
+    if (line.type === "message" && line.role !== undefined && COUNTED_ROLES.has(line.role)) {
+      messages++;
+      if (firstMessage === null && line.role === "user") {
+        const text = userText(bytes, line, decoder);
+        if (text !== "") firstMessage = text;
+      }
+    } else if (line.model !== undefined) {
+      model = line.model;
+    }
+  }
+  return { messages, firstMessage, model };
+}
+
+function lastName(lines: readonly ScannedLine[], name: string | null): string | null {
+  for (const line of lines) if (line.name !== undefined) name = line.name;
+  return name;
+}
+
+function isoTime(value: unknown): string {
+  if (typeof value !== "string") return "";
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? "" : new Date(t).toISOString();
+}
+
+/**
+ * Scans a whole session file's bytes; undefined when it does not start with a session header.
+ * Gives what {@link parseSession} and {@link buildSessionContext} would give for the list.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { scanSession } from "./sessions.ts";
+ * const text = [
+ *   { type: "session", version: 3, id: "s1", timestamp: "2025-01-01T00:00:00Z", cwd: "/p" },
+ *   { type: "message", id: "a", parentId: null, timestamp: "t",
+ *     message: { role: "user", content: "hello", timestamp: 0 } },
+ *   { type: "session_info", id: "b", parentId: "a", timestamp: "t", name: "Greeting" },
+ * ].map((l) => JSON.stringify(l)).join("\n") + "\n";
+ * const s = scanSession(new TextEncoder().encode(text));
+ * assert.equal(s?.messages, 1);
+ * assert.equal(s?.firstMessage, "hello");
+ * assert.equal(s?.name, "Greeting");
+ * ```
+ */
+export function scanSession(bytes: Uint8Array): SessionSummary | undefined {
+  const decoder = new TextDecoder();
+  const ranges = lineRanges(bytes);
+  if (ranges.length === 0) return undefined;
+  const header = parseLine(bytes, ranges[0], ranges[1], decoder);
+  if (!isObject(header) || header.type !== "session" || typeof header.id !== "string") {
+    return undefined;
+  }
+  const cut = bytes[bytes.length - 1] !== 0x0a;
+  const lines: ScannedLine[] = [];
+  for (let i = 2; i < ranges.length; i += 2) {
+    const last = cut && ranges[i + 1] === bytes.length;
+    const line = scanLine(bytes, ranges[i], ranges[i + 1], decoder, last);
+    if (line) lines.push(line);
+  }
+  const version = typeof header.version === "number" ? header.version : 1;
+  const byId = new Map<string, ScannedLine>();
+  let leafId: string | null = null;
+  for (const line of lines) {
+    if (line.id === undefined) continue;
+    byId.set(line.id, line);
+    leafId = line.id;
+  }
+  const chain: ScannedLine[] = [];
+  const seen = new Set<string>();
+  for (let at = leafId === null ? undefined : byId.get(leafId); at && !seen.has(at.id!);) {
+    seen.add(at.id!);
+    chain.push(at);
+    at = at.parentId === null ? undefined : byId.get(at.parentId);
+  }
+  chain.reverse();
+  const prefix = version < 2 ? lines.filter((l) => l.id === undefined) : [];
+  const walked = walkPath([...prefix, ...chain], bytes, decoder, {
+    messages: 0,
+    firstMessage: null,
+    model: typeof header.model === "string" ? header.model : null,
+  });
+  const summary: SessionSummary = {
+    id: header.id as string,
+    cwd: typeof header.cwd === "string" ? header.cwd : "",
+    created: isoTime(header.timestamp),
+    version,
+    leafId,
+    ...walked,
+    name: lastName(lines, null),
+    cleanEnd: bytes.length === 0 || bytes[bytes.length - 1] === 0x0a,
+  };
+  if (typeof header.parentSession === "string") summary.parentSession = header.parentSession;
+  return summary;
+}
+
+/**
+ * The summary of a file that grew by `appended` (the bytes after the ones `previous` was made
+ * from), when its new entries continue its old leaf; undefined when they do not (a rewind or
+ * a branch), or when the previous scan did not end on a line break: then scan it all again.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { extendSummary, scanSession } from "./sessions.ts";
+ * const enc = (lines: object[]) =>
+ *   new TextEncoder().encode(lines.map((l) => JSON.stringify(l) + "\n").join(""));
+ * const first = scanSession(enc([
+ *   { type: "session", version: 3, id: "s", timestamp: "t", cwd: "/p" },
+ *   { type: "message", id: "a", parentId: null, timestamp: "t", message: { role: "user", content: "hi" } },
+ * ]))!;
+ * const more = enc([{ type: "message", id: "b", parentId: "a", timestamp: "t",
+ *   message: { role: "assistant", content: [] } }]);
+ * assert.equal(extendSummary(first, more)?.messages, 2);
+ * const branch = enc([{ type: "custom", id: "c", parentId: null, timestamp: "t", customType: "rewind" }]);
+ * assert.equal(extendSummary(first, branch), undefined);
+ * ```
+ */
+export function extendSummary(
+  previous: SessionSummary,
+  appended: Uint8Array,
+): SessionSummary | undefined {
+  if (previous.version < 2 || !previous.cleanEnd) return undefined;
+  const decoder = new TextDecoder();
+  const lines: ScannedLine[] = [];
+  const ranges = lineRanges(appended);
+  const cut = appended.length > 0 && appended[appended.length - 1] !== 0x0a;
+  for (let i = 0; i < ranges.length; i += 2) {
+    const last = cut && ranges[i + 1] === appended.length;
+    const line = scanLine(appended, ranges[i], ranges[i + 1], decoder, last);
+    if (line) lines.push(line);
+  }
+  const byId = new Map<string, ScannedLine>();
+  let leafId = previous.leafId;
+  for (const line of lines) {
+    if (line.id === undefined) continue;
+    byId.set(line.id, line);
+    leafId = line.id;
+  }
+  const segment: ScannedLine[] = [];
+  if (leafId !== previous.leafId) {
+    const seen = new Set<string>();
+    let reached: string | null = null;
+    for (let at = byId.get(leafId!); at;) {
+      if (seen.has(at.id!)) return undefined;
+      seen.add(at.id!);
+      segment.push(at);
+      reached = at.parentId;
+      at = reached === null ? undefined : byId.get(reached);
+    }
+    if (reached !== previous.leafId) return undefined;
+    segment.reverse();
+  }
+  const walked = walkPath(segment, appended, decoder, previous);
+  return {
+    ...previous,
+    leafId,
+    ...walked,
+    name: lastName(lines, previous.name),
+    cleanEnd: appended.length === 0 ? previous.cleanEnd : appended[appended.length - 1] === 0x0a,
+  };
+}
+
+/** The list cache's file name in the agent dir. */
+export const SESSION_LIST_CACHE_FILE = "session-list-cache.json";
+const CACHE_VERSION = 1;
+
+interface CacheEntry {
+  size: number;
+  mtime: number;
+  ino: number | null;
+  summary: SessionSummary;
+}
+
+interface ListCache {
+  version: number;
+  files: Record<string, CacheEntry>;
+}
+
+function loadCache(path: string): ListCache {
+  try {
+    const value = JSON.parse(Deno.readTextFileSync(path));
+    if (isObject(value) && value.version === CACHE_VERSION && isObject(value.files)) {
+      return value as unknown as ListCache;
+    }
+  } catch {
+    // missing or unreadable: start afresh
+  }
+  return { version: CACHE_VERSION, files: {} };
+}
+
+/**
+ * Writes the cache as a temp file renamed over the old one (`0600`): a reader sees the old
+ * or the new cache, never half of one. Not synced to disk: a lost cache is only rebuilt.
+ */
+function saveCache(path: string, cache: ListCache): void {
+  const temp = `${path}.${Deno.pid}.${crypto.getRandomValues(new Uint8Array(4)).toHex()}.tmp`;
+  try {
+    Deno.writeTextFileSync(temp, JSON.stringify(cache), { mode: 0o600, createNew: true });
+    Deno.renameSync(temp, path);
+  } catch {
+    // a cache that cannot be written only makes the next listing slower
+    try {
+      Deno.removeSync(temp);
+    } catch {
+      // nothing was written
+    }
+  }
+}
+
+function readRange(path: string, from: number, to: number): Uint8Array {
+  using file = Deno.openSync(path, { read: true });
+  file.seekSync(from, Deno.SeekMode.Start);
+  const out = new Uint8Array(to - from);
+  let filled = 0;
+  while (filled < out.length) {
+    const n = file.readSync(out.subarray(filled));
+    if (n === null || n === 0) break;
+    filled += n;
+  }
+  return out.subarray(0, filled);
+}
+
+/** The summary of one file, from the cache when it is still true; undefined: not a session. */
+function summarizeFile(
+  path: string,
+  info: Deno.FileInfo,
+  cached: CacheEntry | undefined,
+): SessionSummary | undefined {
+  const mtime = info.mtime?.getTime() ?? 0;
+  const ino = info.ino ?? null;
+  if (cached && cached.ino === ino) {
+    if (cached.size === info.size && cached.mtime === mtime) return cached.summary;
+    if (info.size > cached.size) {
+      const grown = extendSummary(cached.summary, readRange(path, cached.size, info.size));
+      if (grown) return grown;
+    }
+  }
+  return scanSession(Deno.readFileSync(path));
+}
+
+function sessionFilesIn(dir: string): string[] {
+  const out: string[] = [];
+  try {
+    for (const entry of Deno.readDirSync(dir)) {
+      if (entry.isFile && entry.name.endsWith(".jsonl")) out.push(`${dir}/${entry.name}`);
+    }
+  } catch {
+    // a missing or unreadable directory has no sessions
+  }
+  return out;
+}
+
+/** Every directory under `<agent dir>/sessions` (pi's, pi-mono's, any cwd's). */
+function allSessionDirs(agentDir: string): string[] {
+  const root = `${agentDir.replace(/\/$/, "")}/sessions`;
+  const out: string[] = [];
+  try {
+    for (const entry of Deno.readDirSync(root)) {
+      if (entry.isDirectory) out.push(`${root}/${entry.name}`);
+    }
+  } catch {
+    // no sessions yet
+  }
+  return out.sort();
+}
+
+/** What {@link listSessions} lists. */
+export interface ListSessionsOptions {
+  /** The sessions of this directory (pi-mono's directory name and pi's earlier one). */
+  cwd?: string;
+  /** Every directory's sessions (`--all`); `cwd` is then ignored. */
+  all?: boolean;
+  /** Whether to read and update the list cache (default true). */
+  cache?: boolean;
+}
+
+/**
+ * The sessions of `cwd` (or of every directory with `all`), newest first (the file written
+ * last first: the one `--continue` continues). Files that do not start with a session header
+ * are left out. Synchronous file access: a listing is a few hundred small reads.
+ */
+export function listSessions(agentDir: string, options: ListSessionsOptions): SessionInfo[] {
+  const dirs = options.all ? allSessionDirs(agentDir) : sessionDirs(agentDir, options.cwd ?? "/");
+  const useCache = options.cache ?? true;
+  const cachePath = `${agentDir.replace(/\/$/, "")}/${SESSION_LIST_CACHE_FILE}`;
+  const cache = useCache ? loadCache(cachePath) : { version: CACHE_VERSION, files: {} };
+  let changed = false;
+  const found: { info: SessionInfo; mtime: number }[] = [];
+  const seen = new Set<string>();
+  const scannedDirs = new Set(dirs);
+  for (const dir of dirs) {
+    for (const path of sessionFilesIn(dir)) {
+      let info: Deno.FileInfo;
+      try {
+        info = Deno.statSync(path);
+      } catch {
+        continue; // removed meanwhile
+      }
+      seen.add(path);
+      const cached = cache.files[path];
+      let summary: SessionSummary | undefined;
+      try {
+        summary = summarizeFile(path, info, cached);
+      } catch {
+        continue; // unreadable
+      }
+      const mtime = info.mtime?.getTime() ?? 0;
+      if (summary === undefined) {
+        if (cached) {
+          delete cache.files[path];
+          changed = true;
+        }
+        continue;
+      }
+      if (!cached || cached.summary !== summary) {
+        cache.files[path] = { size: info.size, mtime, ino: info.ino ?? null, summary };
+        changed = true;
+      }
+      found.push({ info: toInfo(path, summary, mtime), mtime });
+    }
+  }
+  // Files gone from the directories listed (with --all: from anywhere) leave the cache.
+  for (const path of Object.keys(cache.files)) {
+    if (seen.has(path)) continue;
+    if (!options.all && !scannedDirs.has(path.slice(0, path.lastIndexOf("/")))) continue;
+    delete cache.files[path];
+    changed = true;
+  }
+  if (useCache && changed) {
+    saveCache(cachePath, cache);
+  }
+  found.sort((a, b) =>
+    b.mtime - a.mtime || (a.info.path < b.info.path ? 1 : a.info.path > b.info.path ? -1 : 0)
+  );
+  return found.map((f) => f.info);
+}
+
+function toInfo(path: string, s: SessionSummary, mtime: number): SessionInfo {
+  const info: SessionInfo = {
+    id: s.id,
+    path,
+    cwd: s.cwd,
+    created: s.created || new Date(mtime).toISOString(),
+    modified: new Date(mtime).toISOString(),
+    messages: s.messages,
+  };
+  if (s.name !== null) info.name = s.name;
+  if (s.firstMessage !== null) info.firstMessage = s.firstMessage;
+  if (s.model !== null) info.model = s.model;
+  if (s.parentSession !== undefined) info.parentSession = s.parentSession;
+  return info;
+}
+
+/** The list entry of one session file (no cache); throws when it is not a session. */
+export function sessionInfo(path: string): SessionInfo {
+  let info: Deno.FileInfo;
+  let bytes: Uint8Array;
+  try {
+    info = Deno.statSync(path);
+    if (!info.isFile) throw new Deno.errors.IsADirectory(path);
+    bytes = Deno.readFileSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new PiError("session.not_found", `No session file at ${path}`, {
+        hint: "pi sessions lists the sessions of this directory",
+        cause: err,
+      });
+    }
+    throw new PiError("io", `Cannot read ${path}`, { cause: err });
+  }
+  const summary = scanSession(bytes);
+  if (!summary) {
+    throw new PiError("io", `${path} is not a session file (its first line is not a header)`, {
+      hint: "pass another session (pi sessions lists them)",
+    });
+  }
+  return toInfo(path, summary, info.mtime?.getTime() ?? 0);
+}
+
+/** Whether a `--session` argument names a file rather than an id. */
+export function looksLikePath(query: string): boolean {
+  return query.includes("/") || query.includes("\\") || query.endsWith(".jsonl");
+}
+
+function describe(s: SessionInfo): string {
+  const label = s.name ?? s.firstMessage ?? "(no messages)";
+  const short = label.length > 40 ? `${label.slice(0, 39)}…` : label;
+  return `${s.id} (${s.cwd}: ${short})`;
+}
+
+function matching(sessions: readonly SessionInfo[], query: string): SessionInfo[] {
+  const exact = sessions.filter((s) => s.id === query);
+  return exact.length > 0 ? exact : sessions.filter((s) => s.id.startsWith(query));
+}
+
+/**
+ * The session a `--session`/`--fork`/`pi export`/`pi rewind` argument names: a path (when it
+ * has a `/` or ends in `.jsonl`; relative to `cwd`), a session id, or a unique id prefix —
+ * looked up among the sessions of `cwd` first, then of every directory. Throws a `usage`
+ * PiError listing the matches when a prefix is ambiguous, and `session.not_found` when
+ * nothing matches.
+ */
+export function findSession(agentDir: string, cwd: string, query: string): SessionInfo {
+  const q = query.trim();
+  if (q === "") {
+    throw new PiError("usage", "Missing session: give its id, an id prefix or its file", {
+      hint: "pi sessions lists them",
+    });
+  }
+  if (looksLikePath(q)) return sessionInfo(resolvePath(q, cwd));
+  let matches = matching(listSessions(agentDir, { cwd }), q);
+  if (matches.length === 0) matches = matching(listSessions(agentDir, { all: true }), q);
+  if (matches.length === 1) return matches[0];
+  if (matches.length === 0) {
+    throw new PiError("session.not_found", `No session matches ${q}`, {
+      hint: "pi sessions --all lists every session",
+    });
+  }
+  const shown = matches.slice(0, 5).map(describe).join(", ");
+  throw new PiError(
+    "usage",
+    `${q} matches ${matches.length} sessions: ${shown}${matches.length > 5 ? ", …" : ""}`,
+    { hint: "give more of the id" },
+  );
+}
+
+/** A user message on a session's conversation path, numbered as `pi rewind` counts them. */
+export interface UserMessageRef {
+  /** 1-based position among the user messages on the path. */
+  n: number;
+  /** Its entry id (undefined for entries of the earlier format, which have none). */
+  entryId?: string;
+  /** The entry before it on the path (the rewind entry's `parentId`); null for the first. */
+  parentId: string | null;
+  /** Its text (text parts joined). */
+  text: string;
+  /** Its line in the session file (1-based). */
+  line: number;
+}
+
+/**
+ * The user messages on the conversation path (from the newest entry, or `leafId`), oldest
+ * first: what `pi rewind <n>`, `/rewind` and `/fork` choose from.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSession } from "./session_format.ts";
+ * import { userMessages } from "./sessions.ts";
+ * const text = [
+ *   { type: "session", version: 3, id: "s", timestamp: "t", cwd: "/p" },
+ *   { type: "model_change", id: "m", parentId: null, timestamp: "t", provider: "p", modelId: "x" },
+ *   { type: "message", id: "a", parentId: "m", timestamp: "t", message: { role: "user", content: "one" } },
+ *   { type: "message", id: "b", parentId: "a", timestamp: "t", message: { role: "user", content: "two" } },
+ * ].map((l) => JSON.stringify(l)).join("\n");
+ * const users = userMessages(parseSession(text, "s.jsonl"));
+ * assert.deepEqual(users.map((u) => [u.n, u.parentId, u.text]), [[1, "m", "one"], [2, "a", "two"]]);
+ * ```
+ */
+export function userMessages(session: ParsedSession, leafId?: string | null): UserMessageRef[] {
+  const out: UserMessageRef[] = [];
+  let previous: string | null = null;
+  for (const { entry, line } of pathLines(session, leafId)) {
+    if (entry.type === "message" && isObject(entry.message) && entry.message.role === "user") {
+      const ref: UserMessageRef = {
+        n: out.length + 1,
+        parentId: typeof entry.id === "string"
+          ? (typeof entry.parentId === "string" ? entry.parentId : null)
+          : previous,
+        text: contentText(entry.message.content).trim(),
+        line,
+      };
+      if (typeof entry.id === "string") ref.entryId = entry.id;
+      out.push(ref);
+    }
+    if (typeof entry.id === "string") previous = entry.id;
+  }
+  return out;
+}
+
+/**
+ * The entries a fork of `source` starts with (after its own header), as pi-mono forks: every
+ * entry of the file as it is (ids kept: they are unique in the new file too), or with
+ * `leafId` only the path up to that entry (`/fork` from an earlier message). A file of the
+ * earlier format (no ids) is copied as its conversation: the model, the thinking level and
+ * the messages (a compaction's summary as the user message it is sent as), as new entries.
+ */
+export function forkEntries(
+  source: ParsedSession,
+  options: { leafId?: string | null; newId(): string; now: number },
+): Record<string, unknown>[] {
+  if (source.version >= 2) {
+    const lines = options.leafId === undefined ? source.lines : pathLines(source, options.leafId);
+    return lines
+      .filter((l) => typeof l.entry.id === "string")
+      .map(({ entry }) =>
+        // pi-mono's version-2 name of a custom message (version 3 says `custom`).
+        entry.type === "message" && isObject(entry.message) && entry.message.role === "hookMessage"
+          ? { ...entry, message: { ...entry.message, role: "custom" } }
+          : { ...entry }
+      );
+  }
+  const context = buildSessionContext(source, options.leafId === undefined ? {} : options);
+  const out: Record<string, unknown>[] = [];
+  const timestamp = new Date(options.now).toISOString();
+  let parentId: string | null = null;
+  const push = (entry: Record<string, unknown>) => {
+    const id = options.newId();
+    const { type, ...fields } = entry;
+    out.push({ type, id, parentId, timestamp, ...fields });
+    parentId = id;
+  };
+  if (context.model) push({ type: "model_change", ...context.model });
+  if (context.thinkingLevel !== undefined) {
+    push({ type: "thinking_level_change", thinkingLevel: context.thinkingLevel });
+  }
+  for (const { message } of context.messages) {
+    push({
+      type: "message",
+      message: toSessionMessage(message, {
+        timestamp: options.now,
+        toolCallIds: context.toolCallIds,
+      }),
+    });
+  }
+  return out;
+}
+
+/** The header of a fork of `source`: a new id, `parentSession` naming the source's id. */
+export function forkHeader(
+  source: ParsedSession,
+  options: { id: string; cwd: string; now: number },
+): Record<string, unknown> {
+  return {
+    type: "session",
+    version: SESSION_VERSION,
+    id: options.id,
+    timestamp: new Date(options.now).toISOString(),
+    cwd: options.cwd,
+    parentSession: source.header.id,
+  };
+}
+
+/**
+ * Names the session in `path` (`/name <title>`): appends
+ * `{"type":"session_info","id","parentId","timestamp","name"}` after its newest entry; the
+ * last one in the file names the session (an empty name clears it, as in pi-mono).
+ */
+export async function appendSessionName(
+  path: string,
+  name: string,
+  deps: SessionFileDeps,
+): Promise<string> {
+  const parsed = await readSessionFile(path);
+  using file = await SessionFile.open(parsed, deps);
+  return file.append({ type: "session_info", name: name.trim() }).id;
+}
