@@ -69,6 +69,7 @@ export type {
   RegistryDeps,
   ResolveOptions,
 } from "./src/models/model_registry.ts";
+export type { SkippedModel } from "./src/models/models_file.ts";
 export { BUILTIN_MODELS, DEFAULT_MODEL } from "./src/models/builtin_models.ts";
 export { matchPatterns, parsePatterns } from "./src/models/glob.ts";
 export type { ModelPattern, ScopedModel, ScopeMatch } from "./src/models/glob.ts";

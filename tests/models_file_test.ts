@@ -129,16 +129,16 @@ Deno.test("models.json: each bad field is reported with its exact path", async (
       "providers.openai.models.m: expected an object, got 5",
     ],
     [
-      JSON.stringify({ providers: { openai: { models: [] } } }),
-      "providers.openai.models: expected an object, got an array",
+      JSON.stringify({ providers: { openai: { models: 5 } } }),
+      "providers.openai.models: expected an object (pi's shape) or an array (pi-mono's), got 5",
     ],
     [
-      JSON.stringify({ providers: { openai: { api: "x" } } }),
+      JSON.stringify({ providers: { openai: { api: "x", models: {} } } }),
       'providers.openai.api: expected one of "openai-codex-responses", "openai-responses", "anthropic-messages", got "x"',
     ],
     [
       JSON.stringify({ providers: { openai: { key: "x" } } }),
-      "providers.openai.key: unknown field (known: api, baseUrl, models)",
+      "providers.openai.key: unknown field (known: api, baseUrl, models, modelOverrides, apiKey, headers, authHeader, compat, name)",
     ],
     [JSON.stringify({ providers: [] }), "providers: expected an object, got an array"],
     [JSON.stringify({ models: {} }), "models: unknown field (known: $schema, providers)"],
@@ -252,6 +252,7 @@ Deno.test("models.json: a new id adds a model, the same id replaces only the fie
 });
 
 Deno.test("parseModelsFile tolerates a byte order mark and an empty providers object", () => {
-  assert.deepEqual(parseModelsFile('\uFEFF{"providers": {}}', "m.json"), []);
-  assert.deepEqual(parseModelsFile("{}", "m.json"), []);
+  const none = { entries: [], baseUrls: {}, skipped: [] };
+  assert.deepEqual(parseModelsFile('\uFEFF{"providers": {}}', "m.json"), none);
+  assert.deepEqual(parseModelsFile("{}", "m.json"), none);
 });

@@ -53,10 +53,14 @@ export interface LiveCache {
   failedAt?: number;
 }
 
-/** The ChatGPT backend base URL: `$PI_OPENAI_CODEX_BASE_URL` or the default, no trailing slash. */
-export function codexBaseUrl(deps: Pick<Deps, "env">): string {
+/**
+ * The ChatGPT backend base URL: `$PI_OPENAI_CODEX_BASE_URL`, else `fromFile` (the
+ * `openai-codex` provider `baseUrl` of models.json, in pi-mono's shape), else the default; no
+ * trailing slash.
+ */
+export function codexBaseUrl(deps: Pick<Deps, "env">, fromFile?: string): string {
   return trimTrailingSlashes(
-    deps.env("PI_OPENAI_CODEX_BASE_URL") || OPENAI_CODEX_DEFAULT_BASE_URL,
+    deps.env("PI_OPENAI_CODEX_BASE_URL") || fromFile || OPENAI_CODEX_DEFAULT_BASE_URL,
   );
 }
 

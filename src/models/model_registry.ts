@@ -20,7 +20,12 @@ import {
   MODELS_CACHE_FILE,
   readLiveCache,
 } from "./live_models.ts";
-import { mergeModelEntries, type ModelEntry, readModelsFile } from "./models_file.ts";
+import {
+  applyModelsFile,
+  type ModelsFile,
+  readModelsFile,
+  type SkippedModel,
+} from "./models_file.ts";
 import type { Model } from "./types.ts";
 import { editDistance } from "../did_you_mean.ts";
 
@@ -116,7 +121,7 @@ export class ModelRegistry {
   #keys: KeySource;
   #deps: RegistryDeps;
   #builtins: readonly Model[];
-  #entries: ModelEntry[];
+  #file: ModelsFile;
   #cachePath: string;
   #liveList: boolean;
   #live: LiveCache | undefined;
@@ -129,18 +134,29 @@ export class ModelRegistry {
     this.#deps = options.deps ?? createDeps();
     this.#builtins = options.builtins ?? BUILTIN_MODELS;
     const dir = this.#deps.agentDir;
-    this.#entries = readModelsFile(options.modelsPath ?? `${dir}/models.json`);
+    this.#file = readModelsFile(options.modelsPath ?? `${dir}/models.json`);
     this.#cachePath = options.cachePath ?? `${dir}/${MODELS_CACHE_FILE}`;
     this.#liveList = options.liveList ?? true;
     this.#live = this.#liveList ? readLiveCache(this.#cachePath) : undefined;
     this.#rebuild();
   }
 
+  /** The ChatGPT backend: `$PI_OPENAI_CODEX_BASE_URL`, else models.json's, else the default. */
+  #codexBaseUrl(): string {
+    return codexBaseUrl(this.#deps, this.#file.baseUrls["openai-codex"]);
+  }
+
   #rebuild(): void {
-    const live = this.#live && this.#live.baseUrl === codexBaseUrl(this.#deps)
-      ? this.#live.models
-      : [];
-    this.#models = mergeModelEntries(applyLiveModels(this.#builtins, live), this.#entries);
+    const live = this.#live && this.#live.baseUrl === this.#codexBaseUrl() ? this.#live.models : [];
+    this.#models = applyModelsFile(applyLiveModels(this.#builtins, live), this.#file);
+  }
+
+  /**
+   * The models of models.json pi does not offer: pi-mono's shape lets them name an API pi
+   * does not speak (`openai-completions`, …). `pi models` says how many, and why.
+   */
+  get skippedModels(): readonly SkippedModel[] {
+    return this.#file.skipped;
   }
 
   /** The model with this provider and id, or undefined. */
@@ -334,7 +350,7 @@ export class ModelRegistry {
    */
   refresh(options: RefreshOptions = {}): Promise<RefreshResult> {
     if (!this.#liveList) return Promise.resolve({ status: "disabled" });
-    const baseUrl = codexBaseUrl(this.#deps);
+    const baseUrl = this.#codexBaseUrl();
     if (!options.force && isCacheFresh(this.#live, this.#deps.now(), baseUrl, VERSION)) {
       return Promise.resolve({ status: "fresh" });
     }

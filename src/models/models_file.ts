@@ -2,33 +2,84 @@
  * `<agent dir>/models.json`: custom models and providers, merged over the built-ins
  * (CONTRACT.md: models.json). Reading is strict: a malformed file is a
  * `models.invalid_file` error naming the file and the JSON path of the bad field (or the
- * line and column of a JSON syntax error); it never silently drops models, and pi never
- * writes this file.
+ * line and column of a JSON syntax error); pi never writes this file.
+ *
+ * The file is shared with pi-mono (one agent dir), so pi reads pi-mono's shape too: a
+ * provider whose `models` is an array, `modelOverrides`, and the provider keys pi does not
+ * use (`apiKey`, `headers`, `authHeader`, `compat`, `name`: accepted, never used). A model
+ * whose API pi does not speak (`openai-completions`, …) is not offered, and is listed in
+ * {@link ModelsFile.skipped} for `pi models` to say so: the file is not malformed. No other
+ * model is dropped.
  * @module
  */
 
 import { PiError } from "../errors.ts";
 import { KNOWN_APIS, PROVIDER_APIS } from "./builtin_models.ts";
+import { Checker, isObject, type JsonPath } from "./models_check.ts";
+import { isSkipped, parseItem, parseOverride } from "./pi_mono_models.ts";
 import type { Model, ModelApi, ModelCost, ReasoningLevel } from "./types.ts";
-import { readTextFileIfPresent, trimTrailingSlashes } from "../atomic_file.ts";
+import { readTextFileIfPresent } from "../atomic_file.ts";
 
 /** The fields of a model a models.json entry sets (the rest come from the built-in or defaults). */
 export type ModelFields = Partial<Omit<Model, "cost">> & { cost?: Partial<ModelCost> };
+
+/**
+ * pi-mono's say on thinking: `reasoning` (a boolean) and `thinkingLevelMap` (a level mapped
+ * to `null` is not supported; to a string, it is). See {@link thinkingLevels}.
+ */
+export interface Thinking {
+  /** Whether the model reasons. */
+  reasoning?: boolean;
+  /** Levels marked supported (a string) or not (`null`). */
+  levelMap?: Partial<Record<ReasoningLevel, string | null>>;
+}
 
 /** One model from models.json: which model, and the fields it sets. */
 export interface ModelEntry {
   /** Provider id (the key under `providers`). */
   provider: string;
-  /** Model id (the key under `models`). */
+  /** Model id (the key under `models`, or the item's `id`). */
   id: string;
   /** Fields given in the file, provider-level `api`/`baseUrl` included. */
   fields: ModelFields;
+  /**
+   * How the entry applies. `merge` (pi's shape, the default): its fields over the model of
+   * that id, or a new model. `replace` (an item of pi-mono's `models` array): a whole model
+   * from the defaults, in place of the one of that id or added. `override` (pi-mono's
+   * `modelOverrides`): its fields over the built-in model of that id; none, ignored.
+   */
+  mode?: "merge" | "replace" | "override";
+  /** pi-mono's `reasoning`/`thinkingLevelMap`, applied to the levels of the model it changes. */
+  thinking?: Thinking;
+}
+
+/** A model of pi-mono's shape that pi cannot talk to. */
+export interface SkippedModel {
+  /** Provider id. */
+  provider: string;
+  /** Model id. */
+  id: string;
+  /** Its API, one pi does not speak; undefined when it names none (a pi-mono built-in provider). */
+  api?: string;
+}
+
+/** What models.json says. */
+export interface ModelsFile {
+  /** Models to add or change, in the order they apply. */
+  entries: ModelEntry[];
+  /**
+   * Provider-level `baseUrl` of pi-mono's shape (`models` an array or absent): it applies to
+   * every built-in model of the provider, by provider id.
+   */
+  baseUrls: Record<string, string>;
+  /** Models pi skips: their API is not one pi speaks. */
+  skipped: SkippedModel[];
 }
 
 /** The reasoning levels `"reasoning": true` stands for. */
 export const DEFAULT_REASONING: readonly ReasoningLevel[] = ["low", "medium", "high"];
 
-const LEVELS: readonly string[] = ["off", "minimal", "low", "medium", "high", "xhigh"];
+const LEVELS: readonly ReasoningLevel[] = ["off", "minimal", "low", "medium", "high", "xhigh"];
 const MODEL_KEYS = [
   "api",
   "provider",
@@ -46,99 +97,53 @@ const MODEL_KEYS = [
   "billed",
   "inputs",
 ];
-const PROVIDER_KEYS = ["api", "baseUrl", "models"];
+/** pi's provider keys, then pi-mono's (`apiKey`, `headers`, `authHeader`, `compat`, `name`: unused). */
+const PROVIDER_KEYS = [
+  "api",
+  "baseUrl",
+  "models",
+  "modelOverrides",
+  "apiKey",
+  "headers",
+  "authHeader",
+  "compat",
+  "name",
+];
 const ROOT_KEYS = ["$schema", "providers"];
 
-type Json = unknown;
-
-function describe(value: Json): string {
-  if (value === undefined) return "nothing";
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  if (typeof value === "string") {
-    const shown = value.length > 40 ? `${value.slice(0, 37)}…` : value;
-    return JSON.stringify(shown);
+/**
+ * The levels of a model after pi-mono's `reasoning`/`thinkingLevelMap`: off when `reasoning`
+ * is false; else `base` (the model's levels, or {@link DEFAULT_REASONING} when it has none)
+ * without the levels mapped to `null` and with those mapped to a string, in level order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { thinkingLevels } from "./models_file.ts";
+ * assert.deepEqual(thinkingLevels([], { reasoning: true }), ["low", "medium", "high"]);
+ * assert.deepEqual(
+ *   thinkingLevels(["low", "medium", "high"], { levelMap: { low: null, xhigh: "max" } }),
+ *   ["medium", "high", "xhigh"],
+ * );
+ * ```
+ */
+export function thinkingLevels(
+  base: readonly ReasoningLevel[],
+  thinking: Thinking,
+): ReasoningLevel[] {
+  if (!(thinking.reasoning ?? base.length > 0)) return [];
+  const levels = new Set<ReasoningLevel>(base.length > 0 ? base : DEFAULT_REASONING);
+  for (const [level, value] of Object.entries(thinking.levelMap ?? {})) {
+    if (value === null) levels.delete(level as ReasoningLevel);
+    else levels.add(level as ReasoningLevel);
   }
-  return String(value);
-}
-
-function isObject(value: Json): value is Record<string, Json> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-/** Collects the context of errors: the file and the JSON path. */
-class Checker {
-  constructor(readonly file: string) {}
-
-  fail(path: string[], what: string): never {
-    const where = path.length === 0 ? "" : `${path.join(".")}: `;
-    throw new PiError("models.invalid_file", `${this.file}: ${where}${what}`, {
-      hint: "fix the file, or move it away to use the built-in models",
-    });
-  }
-
-  expected(path: string[], expected: string, value: Json): never {
-    this.fail(path, `expected ${expected}, got ${describe(value)}`);
-  }
-
-  object(path: string[], value: Json, keys: readonly string[]): Record<string, Json> {
-    if (!isObject(value)) this.expected(path, "an object", value);
-    for (const key of Object.keys(value)) {
-      if (!keys.includes(key)) {
-        this.fail([...path, key], `unknown field (known: ${keys.join(", ")})`);
-      }
-    }
-    return value;
-  }
-
-  string(path: string[], value: Json): string {
-    if (typeof value !== "string" || value.trim() === "") {
-      this.expected(path, "a non-empty string", value);
-    }
-    return value;
-  }
-
-  price(path: string[], value: Json): number {
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      this.expected(path, "a number", value);
-    }
-    if (value < 0) this.expected(path, "a number ≥ 0", value);
-    return value;
-  }
-
-  count(path: string[], value: Json): number {
-    if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
-      this.expected(path, "a positive integer", value);
-    }
-    return value;
-  }
-
-  api(path: string[], value: Json): ModelApi {
-    if (typeof value !== "string" || !(KNOWN_APIS as readonly string[]).includes(value)) {
-      this.expected(path, `one of ${KNOWN_APIS.map((a) => `"${a}"`).join(", ")}`, value);
-    }
-    return value as ModelApi;
-  }
-
-  url(path: string[], value: Json): string {
-    const text = this.string(path, value);
-    let ok = false;
-    try {
-      const url = new URL(text);
-      ok = url.protocol === "http:" || url.protocol === "https:";
-    } catch {
-      ok = false;
-    }
-    if (!ok) this.expected(path, "an http(s) URL", value);
-    return trimTrailingSlashes(text);
-  }
+  return LEVELS.filter((level) => levels.has(level));
 }
 
 function parseModel(
   check: Checker,
-  path: string[],
-  value: Json,
+  path: JsonPath,
+  value: unknown,
   provider: string,
   id: string,
   providerDefaults: { api?: ModelApi; baseUrl?: string },
@@ -182,7 +187,7 @@ function parseModel(
     if (typeof r === "boolean") fields.reasoning = r ? [...DEFAULT_REASONING] : [];
     else if (Array.isArray(r)) {
       fields.reasoning = r.map((level, i) => {
-        if (typeof level !== "string" || !LEVELS.includes(level)) {
+        if (typeof level !== "string" || !(LEVELS as readonly string[]).includes(level)) {
           check.expected(
             [...path, "reasoning", String(i)],
             `one of ${LEVELS.join(", ")}`,
@@ -200,10 +205,7 @@ function parseModel(
     if (obj[key] !== undefined) cost[key] = check.price(at(key), obj[key]);
   }
   if (Object.keys(cost).length > 0) fields.cost = cost;
-  if (obj.billed !== undefined) {
-    if (typeof obj.billed !== "boolean") check.expected(at("billed"), "true or false", obj.billed);
-    fields.billed = obj.billed;
-  }
+  if (obj.billed !== undefined) fields.billed = check.boolean(at("billed"), obj.billed);
   if (obj.inputs !== undefined) {
     const inputs = obj.inputs;
     if (!Array.isArray(inputs) || inputs.length === 0) {
@@ -220,32 +222,68 @@ function parseModel(
 }
 
 /**
- * Validates the parsed content of models.json. `file` names the file in errors.
- * Throws `PiError("models.invalid_file")` naming the JSON path of the first bad field.
+ * Validates the parsed content of models.json, in pi's shape or pi-mono's (per provider:
+ * `models` an object, or an array). `file` names the file in errors. Throws
+ * `PiError("models.invalid_file")` naming the JSON path of the first bad field.
  */
-export function validateModelsFile(data: Json, file: string): ModelEntry[] {
+export function validateModelsFile(data: unknown, file: string): ModelsFile {
   const check = new Checker(file);
+  const result: ModelsFile = { entries: [], baseUrls: {}, skipped: [] };
   const root = check.object([], data, ROOT_KEYS);
-  if (root.providers === undefined) return [];
+  if (root.providers === undefined) return result;
   const providers = check.object(["providers"], root.providers, Object.keys(root.providers ?? {}));
-  const entries: ModelEntry[] = [];
   for (const [provider, providerValue] of Object.entries(providers)) {
     const path = ["providers", provider];
     if (provider.trim() === "" || provider.includes("/")) {
       check.fail(path, "a provider id must be non-empty and contain no '/'");
     }
     const obj = check.object(path, providerValue, PROVIDER_KEYS);
-    const defaults: { api?: ModelApi; baseUrl?: string } = {};
-    if (obj.api !== undefined) defaults.api = check.api([...path, "api"], obj.api);
-    if (obj.baseUrl !== undefined) defaults.baseUrl = check.url([...path, "baseUrl"], obj.baseUrl);
-    if (obj.models === undefined) continue;
-    const models = check.object([...path, "models"], obj.models, Object.keys(obj.models ?? {}));
-    for (const [id, modelValue] of Object.entries(models)) {
-      if (id.trim() === "") check.fail([...path, "models", id], "a model id must be non-empty");
-      entries.push(parseModel(check, [...path, "models", id], modelValue, provider, id, defaults));
+    // pi's shape: `models` an object keyed by id. pi-mono's: an array, or no `models`.
+    const piShape = isObject(obj.models);
+    const at = (key: string) => [...path, key];
+    if (obj.models !== undefined && !piShape && !Array.isArray(obj.models)) {
+      check.expected(at("models"), "an object (pi's shape) or an array (pi-mono's)", obj.models);
+    }
+    let api: string | undefined;
+    if (obj.api !== undefined) {
+      // pi-mono's shape may name an API pi does not speak: its models are skipped.
+      api = piShape ? check.api(at("api"), obj.api) : check.string(at("api"), obj.api);
+    }
+    const baseUrl = obj.baseUrl !== undefined ? check.url(at("baseUrl"), obj.baseUrl) : undefined;
+    if (obj.modelOverrides !== undefined) {
+      const overrides = check.object(
+        at("modelOverrides"),
+        obj.modelOverrides,
+        Object.keys(obj.modelOverrides ?? {}),
+      );
+      for (const [id, value] of Object.entries(overrides)) {
+        result.entries.push(
+          parseOverride(check, [...path, "modelOverrides", id], value, { provider, id }),
+        );
+      }
+    }
+    if (piShape) {
+      const models = obj.models as Record<string, unknown>;
+      const defaults: { api?: ModelApi; baseUrl?: string } = {};
+      if (api !== undefined) defaults.api = api as ModelApi;
+      if (baseUrl !== undefined) defaults.baseUrl = baseUrl;
+      for (const [id, modelValue] of Object.entries(models)) {
+        if (id.trim() === "") check.fail([...path, "models", id], "a model id must be non-empty");
+        result.entries.push(
+          parseModel(check, [...path, "models", id], modelValue, provider, id, defaults),
+        );
+      }
+      continue;
+    }
+    if (baseUrl !== undefined) result.baseUrls[provider] = baseUrl;
+    const items = (obj.models ?? []) as unknown[];
+    for (const [i, value] of items.entries()) {
+      const item = parseItem(check, [...path, "models", i], value, { id: provider, api, baseUrl });
+      if (isSkipped(item)) result.skipped.push(item);
+      else result.entries.push(item);
     }
   }
-  return entries;
+  return result;
 }
 
 /** Where a JSON syntax error is: 1-based line and column, and what is wrong. */
@@ -382,9 +420,9 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
 }
 
 /** Parses and validates the text of models.json; `file` names the file in errors. */
-export function parseModelsFile(text: string, file: string): ModelEntry[] {
+export function parseModelsFile(text: string, file: string): ModelsFile {
   const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
-  let data: Json;
+  let data: unknown;
   try {
     data = JSON.parse(body);
   } catch (err) {
@@ -405,7 +443,7 @@ export function parseModelsFile(text: string, file: string): ModelEntry[] {
  * any other read error, bad JSON or a bad field is a `models.invalid_file` PiError.
  * Never writes the file.
  */
-export function readModelsFile(path: string): ModelEntry[] {
+export function readModelsFile(path: string): ModelsFile {
   let text: string | undefined;
   try {
     text = readTextFileIfPresent(path);
@@ -415,7 +453,7 @@ export function readModelsFile(path: string): ModelEntry[] {
       cause: err,
     });
   }
-  if (text === undefined) return [];
+  if (text === undefined) return { entries: [], baseUrls: {}, skipped: [] };
   return parseModelsFile(text, path);
 }
 
@@ -436,15 +474,25 @@ export function newModelDefaults(provider: string, id: string, api: ModelApi): M
 }
 
 /**
- * Merges models.json entries over `base`: the same provider/id replaces the model in place
- * (fields not given are kept), a new id is added at the end.
+ * Applies models.json over `base` (the built-in and live models), as pi-mono does: first
+ * each pi-mono provider `baseUrl` to the models of its provider, then the entries in order
+ * (a provider's `modelOverrides` before its models). `merge` and `override` keep the fields
+ * not given; `replace` starts from the defaults; the same provider/id is changed in place,
+ * a new one is added at the end (an override of an unknown id is ignored).
  */
-export function mergeModelEntries(base: readonly Model[], entries: readonly ModelEntry[]): Model[] {
-  const out = [...base];
-  for (const entry of entries) {
+export function applyModelsFile(base: readonly Model[], file: ModelsFile): Model[] {
+  const out = base.map((m) => {
+    const baseUrl = Object.hasOwn(file.baseUrls, m.provider)
+      ? file.baseUrls[m.provider]
+      : undefined;
+    return baseUrl === undefined ? m : { ...m, baseUrl };
+  });
+  for (const entry of file.entries) {
+    const mode = entry.mode ?? "merge";
     const index = out.findIndex((m) => m.provider === entry.provider && m.id === entry.id);
+    if (mode === "override" && index < 0) continue;
     const { cost, ...rest } = entry.fields;
-    const previous = index >= 0 ? out[index] : newModelDefaults(
+    const previous = index >= 0 && mode !== "replace" ? out[index] : newModelDefaults(
       entry.provider,
       entry.id,
       entry.fields.api ?? PROVIDER_APIS[entry.provider],
@@ -454,6 +502,7 @@ export function mergeModelEntries(base: readonly Model[], entries: readonly Mode
       ...rest,
       cost: { ...previous.cost, ...cost },
     };
+    if (entry.thinking) merged.reasoning = thinkingLevels(previous.reasoning, entry.thinking);
     if (index >= 0) out[index] = merged;
     else out.push(merged);
   }

@@ -7,10 +7,12 @@
  */
 
 import type { Deps } from "../../deps.ts";
+import type { SkippedModel } from "../../models/models_file.ts";
 import type { Model } from "../../models/types.ts";
 import type { ParsedArgs } from "../args.ts";
 import { openModelRegistry } from "../model_selection.ts";
 import { oneLine } from "../../one_line.ts";
+import { createStyle, wantsColor } from "../render.ts";
 
 /** How long `pi models` waits for the live list. */
 export const LIVE_LIST_WAIT_MS = 3000;
@@ -46,6 +48,38 @@ export function modelsTable(models: readonly Model[], loggedIn: (provider: strin
   ).join("\n") + "\n";
 }
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The note on the models of models.json pi skips (pi-mono's shape lets them use an API pi
+ * does not speak), or undefined when there are none:
+ * `Skipped 2 models from models.json that use an API pi does not speak: openai-completions`.
+ */
+export function skippedNote(skipped: readonly SkippedModel[]): string | undefined {
+  if (skipped.length === 0) return undefined;
+  const sorted = (values: string[]) => [...new Set(values)].sort().map(oneLine).join(", ");
+  const named = skipped.filter((m) => m.api !== undefined);
+  const unnamed = skipped.filter((m) => m.api === undefined);
+  const parts: string[] = [];
+  if (named.length > 0) {
+    parts.push(
+      `${named.length === 1 ? "uses" : "use"} an API pi does not speak: ${
+        sorted(named.map((m) => m.api!))
+      }`,
+    );
+  }
+  if (unnamed.length > 0) {
+    parts.push(
+      `${unnamed.length === 1 ? "names" : "name"} no API (${
+        unnamed.length === 1 ? "provider" : "providers"
+      } ${sorted(unnamed.map((m) => m.provider))})`,
+    );
+  }
+  const what = `Skipped ${plural(skipped.length, "model", "models")} from models.json`;
+  if (parts.length === 1) return `${what} that ${parts[0]}`;
+  return `${what}: ${named.length} ${parts[0]}; ${unnamed.length} ${parts[1]}`;
+}
+
 /** Runs `pi models`. */
 export async function runModels(
   args: ParsedArgs,
@@ -69,6 +103,12 @@ export async function runModels(
     deps.stdout.write(JSON.stringify(out, null, 2) + "\n");
   } else {
     deps.stdout.write(modelsTable(models, isLoggedIn));
+  }
+  // On stderr, so that the table and the JSON stay what scripts read.
+  const note = skippedNote(registry.skippedModels);
+  if (note !== undefined) {
+    const style = createStyle(wantsColor(deps.env) && deps.stderr.isTerminal());
+    deps.stderr.write(style.dim(note) + "\n");
   }
   return 0;
 }
