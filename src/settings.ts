@@ -10,7 +10,7 @@
 
 import { readTextFileIfPresent } from "./atomic_file.ts";
 import { PiError } from "./errors.ts";
-import { locateJsonError } from "./models/models_file.ts";
+import { parseJsonText } from "./json_text.ts";
 import type { ReasoningLevel } from "./models/types.ts";
 import { THINKING_ORDER } from "./models/thinking.ts";
 import { SANDBOX_MODES, type SandboxMode } from "./agent/sandbox.ts";
@@ -121,18 +121,14 @@ export function validateSettings(data: unknown, file: string): Settings {
 
 /** Parses and validates the text of settings.json; `file` names it in errors. */
 export function parseSettings(text: string, file: string): Settings {
-  const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
-  let data: unknown;
-  try {
-    data = JSON.parse(body);
-  } catch (err) {
-    const where = locateJsonError(body);
-    const detail = where
-      ? `line ${where.line}, column ${where.column}: ${where.reason}`
-      : (err as Error).message.replace(/,?\s*".*" is not valid JSON/s, "");
-    throw new PiError("config", `${file}: invalid JSON at ${detail}`, { hint: HINT, cause: err });
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) {
+    throw new PiError("config", `${file}: invalid JSON at ${parsed.where}`, {
+      hint: HINT,
+      cause: parsed.cause,
+    });
   }
-  return validateSettings(data, file);
+  return validateSettings(parsed.value, file);
 }
 
 /**

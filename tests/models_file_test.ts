@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { isPiError } from "../src/errors.ts";
 import { ModelRegistry } from "../src/models/model_registry.ts";
-import { locateJsonError, parseModelsFile } from "../src/models/models_file.ts";
+import { parseModelsFile } from "../src/models/models_file.ts";
+import { locateJsonError } from "../src/json_text.ts";
 import { BUILTIN_MODELS } from "../src/models/builtin_models.ts";
 
 const NO_KEYS = {

@@ -14,6 +14,7 @@
  */
 
 import { PiError } from "../errors.ts";
+import { parseJsonText } from "../json_text.ts";
 import { KNOWN_APIS, PROVIDER_APIS } from "./builtin_models.ts";
 import { Checker, isObject, type JsonPath } from "./models_check.ts";
 import { isSkipped, parseItem, parseOverride } from "./pi_mono_models.ts";
@@ -286,156 +287,16 @@ export function validateModelsFile(data: unknown, file: string): ModelsFile {
   return result;
 }
 
-/** Where a JSON syntax error is: 1-based line and column, and what is wrong. */
-export interface JsonErrorLocation {
-  /** 1-based line. */
-  line: number;
-  /** 1-based column (in characters). */
-  column: number;
-  /** What is wrong, e.g. `expected ',' or '}'`. */
-  reason: string;
-}
-
-class SyntaxAt extends Error {
-  constructor(readonly offset: number, reason: string) {
-    super(reason);
-  }
-}
-
-/** Finds the first JSON syntax error in `text`, or undefined when it is valid JSON. */
-export function locateJsonError(text: string): JsonErrorLocation | undefined {
-  let i = 0;
-  const n = text.length;
-  const ws = () => {
-    while (i < n && " \t\n\r".includes(text[i])) i++;
-  };
-  const shown = (ch: string | undefined) => ch === undefined ? "end of file" : JSON.stringify(ch);
-  const unexpected = (what?: string): never => {
-    const got = i >= n ? "unexpected end of file" : `unexpected ${shown(text[i])}`;
-    throw new SyntaxAt(i, what ? `${got}, expected ${what}` : got);
-  };
-  const string = () => {
-    i++; // opening quote
-    while (true) {
-      if (i >= n) unexpected("a closing '\"'");
-      const ch = text[i];
-      if (ch === '"') {
-        i++;
-        return;
-      }
-      if (ch === "\\") {
-        const esc = text[i + 1];
-        if (esc === "u") {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
-            i += 2;
-            unexpected("four hex digits after \\u");
-          }
-          i += 6;
-        } else if (esc !== undefined && '"\\/bfnrt'.includes(esc)) i += 2;
-        else {
-          i++;
-          unexpected('an escape like \\n or \\"');
-        }
-      } else if (ch < " ") unexpected("a closing '\"' (control characters must be escaped)");
-      else i++;
-    }
-  };
-  const number = () => {
-    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-    if (!m || m[0] === "-" || m[0] === "") unexpected("a value");
-    i += m![0].length;
-  };
-  const value = (): void => {
-    ws();
-    const ch = text[i];
-    if (ch === "{") {
-      i++;
-      ws();
-      if (text[i] === "}") {
-        i++;
-        return;
-      }
-      while (true) {
-        ws();
-        if (text[i] !== '"') unexpected("a property name in double quotes");
-        string();
-        ws();
-        if (text[i] !== ":") unexpected("':' after a property name");
-        i++;
-        value();
-        ws();
-        if (text[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text[i] === "}") {
-          i++;
-          return;
-        }
-        unexpected("',' or '}'");
-      }
-    }
-    if (ch === "[") {
-      i++;
-      ws();
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      while (true) {
-        value();
-        ws();
-        if (text[i] === ",") {
-          i++;
-          continue;
-        }
-        if (text[i] === "]") {
-          i++;
-          return;
-        }
-        unexpected("',' or ']'");
-      }
-    }
-    if (ch === '"') return string();
-    if (ch === "-" || (ch >= "0" && ch <= "9")) return number();
-    for (const word of ["true", "false", "null"]) {
-      if (text.startsWith(word, i)) {
-        i += word.length;
-        return;
-      }
-    }
-    unexpected("a value");
-  };
-  try {
-    value();
-    ws();
-    if (i < n) unexpected("nothing after the end of the JSON value");
-    return undefined;
-  } catch (err) {
-    if (!(err instanceof SyntaxAt)) throw err;
-    const before = text.slice(0, err.offset);
-    const lines = before.split(/\r\n|\r|\n/);
-    return { line: lines.length, column: lines[lines.length - 1].length + 1, reason: err.message };
-  }
-}
-
 /** Parses and validates the text of models.json; `file` names the file in errors. */
 export function parseModelsFile(text: string, file: string): ModelsFile {
-  const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
-  let data: unknown;
-  try {
-    data = JSON.parse(body);
-  } catch (err) {
-    const where = locateJsonError(body);
-    const detail = where
-      ? `line ${where.line}, column ${where.column}: ${where.reason}`
-      : (err as Error).message.replace(/,?\s*".*" is not valid JSON/s, "");
-    throw new PiError("models.invalid_file", `${file}: invalid JSON at ${detail}`, {
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) {
+    throw new PiError("models.invalid_file", `${file}: invalid JSON at ${parsed.where}`, {
       hint: "fix the file, or move it away to use the built-in models",
-      cause: err,
+      cause: parsed.cause,
     });
   }
-  return validateModelsFile(data, file);
+  return validateModelsFile(parsed.value, file);
 }
 
 /**

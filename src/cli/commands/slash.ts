@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { SessionTotals } from "../../agent/session_runner.ts";
 import type { UsageSnapshot } from "../../ai/types.ts";
 import type { Model, ReasoningLevel } from "../../models/types.ts";
 import { resolveThinking } from "../../models/thinking.ts";
@@ -43,19 +44,8 @@ export function formatRelative(ms: number): string {
   return `${Math.round(h / 24)}d`;
 }
 
-/** Tokens and cost of this session, for the status line and /usage. */
-export interface SessionTotals {
-  /** Input tokens (cached included). */
-  input: number;
-  /** Output tokens. */
-  output: number;
-  /** What the user paid. */
-  cost: number;
-  /** What it would cost at list prices. */
-  listCost: number;
-  /** Tokens of the context at the last answer. */
-  contextTokens: number;
-}
+/** Tokens and cost of this session, for the status line and /usage (the runner's counters). */
+export type { SessionTotals } from "../../agent/session_runner.ts";
 
 function windowName(value: number | undefined): string {
   // usage.json is a file on disk: a number, or nothing is shown.
