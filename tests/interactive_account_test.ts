@@ -3,8 +3,8 @@
  * with keystrokes against the fake Codex backend (which records each request's
  * `chatgpt-account-id` and answers with `x-codex-*` rate-limit headers): the menu, a switch
  * mid-conversation, an unknown name, Tab completion, one account only, the meter that
- * follows answers and switches, the warning once per crossing, /usage per account and the
- * rotation line.
+ * follows answers and switches, the warning once per crossing, /usage per account, the
+ * rotation line, and /logout's labels for account entries.
  */
 
 import assert from "node:assert/strict";
@@ -387,6 +387,45 @@ appTest(
     } finally {
       await h.close();
       await fake.close();
+    }
+  },
+);
+
+appTest(
+  "/logout names the account of an openai-codex:<name> entry; logging out the active one goes back to default",
+  async () => {
+    const h = await startApp({ auth: twoAccounts() });
+    try {
+      h.type("/account work\r");
+      await h.idle();
+      h.type("/logout\r");
+      await h.until(() => h.app.host.top !== undefined);
+      await new Promise((r) => setTimeout(r, 0));
+      const frame = stripAnsi(h.written.at(-1)!);
+      assert.match(
+        frame,
+        /openai-codex — ChatGPT Plus\/Pro \(Codex Subscription\) — default \(OAuth\)/,
+      );
+      assert.match(
+        frame,
+        /openai-codex:work — ChatGPT Plus\/Pro \(Codex Subscription\) — work \(OAuth\)/,
+      );
+      h.type(DOWN + "\r");
+      await h.until(() => stripAnsi(h.written.at(-1)!).includes("Log out of ChatGPT"));
+      assert.match(
+        stripAnsi(h.written.at(-1)!),
+        /Log out of ChatGPT Plus\/Pro \(Codex Subscription\) — work \(openai-codex:work\)\?/,
+      );
+      h.type("y");
+      await h.idle();
+      assert.match(
+        h.transcript().at(-1)!,
+        /^✓ Logged out of ChatGPT Plus\/Pro \(Codex Subscription\) — work.*; the next request uses the account default \(still saved: openai-codex\)$/,
+      );
+      assert.equal(h.app.auth.activeAccount(), "default");
+      assert.doesNotMatch(statusLine(h), /account/, "one account left");
+    } finally {
+      await h.close();
     }
   },
 );
