@@ -578,6 +578,37 @@ export interface StatusInfo {
   contextWindow: number;
   /** Whether the provider has no key (shown as a warning). */
   noKey?: boolean;
+  /** The active ChatGPT account's name, shown when more than one is logged in. */
+  account?: string;
+  /** The active account's rate-limit windows (primary first): `5h 45%`, coloured when high. */
+  limits?: readonly StatusLimit[];
+}
+
+/** One rate-limit window on the status line. */
+export interface StatusLimit {
+  /** The window's length (`5h`, `7d`). */
+  label: string;
+  /** Used percent, rounded. */
+  usedPercent: number;
+}
+
+/** Used percent from which the status line shows a window yellow. */
+export const USAGE_WARN_PERCENT = 70;
+/** Used percent from which it shows red, and pi warns before a turn. */
+export const USAGE_HIGH_PERCENT = 90;
+
+/**
+ * `5h 45%`, yellow from 70 %, red from 90 % (not dim: the status line is dim as a whole,
+ * so dim is ended around the colour and turned on again after it).
+ */
+function formatLimit(limit: StatusLimit, style: Style): string {
+  const text = `${oneLine(limit.label)} ${limit.usedPercent}%`;
+  const paint = limit.usedPercent >= USAGE_HIGH_PERCENT
+    ? style.red
+    : limit.usedPercent >= USAGE_WARN_PERCENT
+    ? style.yellow
+    : undefined;
+  return paint && style.color ? `\x1b[22m${paint(text)}\x1b[2m` : text;
 }
 
 /** The status line, fitted to `width` (least important parts dropped first). */
@@ -598,6 +629,16 @@ export function formatStatus(info: StatusInfo, width: number, style: Style): str
     const pct = Math.min(100, Math.round(info.contextTokens / info.contextWindow * 100));
     // How full the context is matters most once a conversation is long: kept longest.
     parts.push({ text: `ctx ${pct}%`, rank: 1 });
+  }
+  // The subscription's meter: the primary window kept long, the second one while there is room.
+  const [primary, ...more] = info.limits ?? [];
+  const who = info.account === undefined ? undefined : oneLine(info.account);
+  if (primary) {
+    const limit = formatLimit(primary, style);
+    parts.push({ text: who === undefined ? limit : `${who}: ${limit}`, rank: 2 });
+    for (const l of more) parts.push({ text: formatLimit(l, style), rank: 4.5 });
+  } else if (who !== undefined) {
+    parts.push({ text: `account: ${who}`, rank: 2 });
   }
   const join = () => parts.map((p) => p.text).join(" · ");
   let line = join();

@@ -40,6 +40,7 @@ import { type MenuItem, SelectMenu } from "../tui/select_menu.ts";
 import type { Terminal } from "../tui/terminal.ts";
 import { TextPrompt } from "../tui/text_prompt.ts";
 import type { Widget } from "../tui/widget.ts";
+import { AccountMeter } from "./account_meter.ts";
 import { findCommand, parseSlash, type SlashCommand, unknownCommand } from "./commands.ts";
 import { onKey } from "./input.ts";
 import { errorLine } from "./lines.ts";
@@ -108,6 +109,8 @@ export class App {
   readonly state: AppState;
   /** Resolves with the exit code. */
   readonly exited: Promise<number>;
+  /** The active ChatGPT account and its used percent (status line, warning at 90 %). */
+  readonly meter: AccountMeter;
   readonly #redact: ((text: string) => string) | undefined;
   #exit: (code: number) => void = () => {};
   #spinnerTimer: ReturnType<typeof setInterval> | undefined;
@@ -147,6 +150,7 @@ export class App {
       closed: false,
     };
     this.exited = new Promise((resolve) => this.#exit = resolve);
+    this.meter = new AccountMeter(this.auth, this.usageStore, () => this.render());
   }
 
   // ---- drawing ----
@@ -171,6 +175,7 @@ export class App {
         contextTokens: t.contextTokens,
         contextWindow: model.contextWindow,
         noKey: !this.registry.hasKey(model.provider),
+        ...this.meter.status(model.provider, this.deps.now()),
       },
       width,
       this.style,
@@ -409,7 +414,12 @@ export class App {
     }
     const s = this.style;
     this.print(...text.split("\n").map((l, i) => s.bold(`${i === 0 ? "›" : " "} ${l}`)));
-    this.#run(() => runTurn(this, text));
+    this.#run(() => {
+      // At 90 % or more of a window: said once before a turn, until it goes below again.
+      const warning = this.meter.warning(state.model.provider, this.deps.now());
+      if (warning !== undefined) this.print(s.yellow(`! ${warning}`));
+      return runTurn(this, text);
+    });
   }
 
   /** Ends the app with `code`: the running turn and work are aborted. */
@@ -487,6 +497,7 @@ export class App {
     if (this.#spinnerTimer) clearInterval(this.#spinnerTimer);
     this.#spinnerTimer = undefined;
     this.state.runner?.close();
+    this.meter.close();
     this.term.write(this.screen.clear());
   }
 }

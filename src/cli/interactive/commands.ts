@@ -12,6 +12,7 @@
  */
 
 import type { App } from "./app.ts";
+import { account } from "./commands/account.ts";
 import { compact } from "./commands/compact.ts";
 import { help } from "./commands/help.ts";
 import { login } from "./commands/login.ts";
@@ -47,6 +48,7 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
   model,
   thinking,
   usage,
+  account,
   session,
   newSession,
   compact,

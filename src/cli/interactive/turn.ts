@@ -179,6 +179,11 @@ function onAgentEvent(app: App, turn: Turn, event: RunnerEvent): void {
       return app.render();
     case "usage":
       return app.render();
+    case "account_switch":
+      // --rotate-accounts: the same request went again on the next account (the meter follows).
+      return app.render([
+        s.yellow(`Usage limit on ${oneLine(event.from)}: continuing on ${oneLine(event.to)}`),
+      ]);
     case "compaction":
       app.state.totals.contextTokens = event.tokensAfter;
       return app.render([s.dim(compactedLine(event.tokensBefore, event.tokensAfter))]);

@@ -5,6 +5,12 @@
  * @module
  */
 
+import {
+  ACCOUNT_PROVIDER,
+  accountOfEntry,
+  DEFAULT_ACCOUNT,
+  providerOfEntry,
+} from "../../../auth/accounts.ts";
 import { oneLine } from "../../../one_line.ts";
 import { redact } from "../../../redact.ts";
 import type { SlashCommand } from "../commands.ts";
@@ -18,7 +24,15 @@ export const logout: SlashCommand = {
     const { getOAuthProvider } = await import("../../../auth/oauth_providers.ts");
     app.auth.reload();
     const stored = app.auth.list();
-    const label = (id: string) => getOAuthProvider(id)?.name ?? id;
+    const named = stored.some((p) => accountOfEntry(p) !== undefined && p !== ACCOUNT_PROVIDER);
+    // A ChatGPT account's entry says which account: `ChatGPT Plus/Pro (…) — work`.
+    const label = (id: string) => {
+      const provider = getOAuthProvider(providerOfEntry(id))?.name ?? id;
+      const account = accountOfEntry(id);
+      return account !== undefined && (id !== ACCOUNT_PROVIDER || named)
+        ? `${provider} — ${account}`
+        : provider;
+    };
     let id = arg.split(/\s+/)[0] || undefined;
     if (id === undefined) {
       if (stored.length === 0) {
@@ -52,8 +66,16 @@ export const logout: SlashCommand = {
       app.endWork();
     }
     const left = app.auth.list();
+    const gone = accountOfEntry(id);
+    let back = "";
+    if (gone !== undefined && gone === app.auth.activeAccount() && gone !== DEFAULT_ACCOUNT) {
+      // The account in use is gone: the next request uses the default one.
+      app.auth.useAccount(DEFAULT_ACCOUNT);
+      back = `; the next request uses the account ${DEFAULT_ACCOUNT}`;
+    }
+    app.meter.refresh();
     app.print(
-      app.style.green(`✓ Logged out of ${oneLine(label(id))}${revocation}`) +
+      app.style.green(`✓ Logged out of ${oneLine(label(id))}${revocation}${back}`) +
         app.style.dim(left.length > 0 ? ` (still saved: ${oneLine(left.join(", "))})` : ""),
     );
     const { PROVIDER_ENV_KEYS } = await import("../../../auth/auth_storage.ts");
