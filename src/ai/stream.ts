@@ -150,7 +150,7 @@ function withOtherAccounts(
   const names = others.join(", ");
   const hint = rotated
     ? `${error.hint}; the other accounts (${names}) are at their limits too, or cannot be used`
-    : `${error.hint}; or use another logged-in account: ${names} (--account <name>, or --rotate-accounts to switch by itself)`;
+    : `${error.hint}; or use another logged-in account: ${names} (--account <name> or /account <name>; --rotate-accounts switches by itself)`;
   return new PiError(error.code, error.message, { hint, cause: error.cause });
 }
 

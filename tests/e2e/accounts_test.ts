@@ -235,7 +235,7 @@ Deno.test("without --rotate-accounts the usage-limit error names the other logge
       assertOneLineError(plain, 1);
       assert.match(
         plain.stderr,
-        /^pi: You have hit your ChatGPT usage limit \(plus plan\); it resets at .*; .*use another logged-in account: spare, work \(--account <name>, or --rotate-accounts/,
+        /^pi: You have hit your ChatGPT usage limit \(plus plan\); it resets at .*; .*use another logged-in account: spare, work \(--account <name> or \/account <name>; --rotate-accounts/,
       );
       assert.equal(fake.requests.length, 1, "not retried");
 
