@@ -578,6 +578,8 @@ export interface StatusInfo {
   contextWindow: number;
   /** Whether the provider has no key (shown as a warning). */
   noKey?: boolean;
+  /** The sandbox and ask modes (`sandbox workspace · ask writes`; `+net`: --allow-network). */
+  modes?: { sandbox: string; ask: string; allowNetwork: boolean };
 }
 
 /** The status line, fitted to `width` (least important parts dropped first). */
@@ -598,6 +600,13 @@ export function formatStatus(info: StatusInfo, width: number, style: Style): str
     const pct = Math.min(100, Math.round(info.contextTokens / info.contextWindow * 100));
     // How full the context is matters most once a conversation is long: kept longest.
     parts.push({ text: `ctx ${pct}%`, rank: 1 });
+  }
+  if (info.modes) {
+    const { sandbox, ask, allowNetwork } = info.modes;
+    const net = allowNetwork && sandbox !== "off" ? "+net" : "";
+    // Kept before all but ctx % while a mode is on; the defaults (off, never) go first.
+    const defaults = sandbox === "off" && ask === "never";
+    parts.push({ text: `sandbox ${sandbox}${net} · ask ${ask}`, rank: defaults ? 6 : 2 });
   }
   const join = () => parts.map((p) => p.text).join(" · ");
   let line = join();
