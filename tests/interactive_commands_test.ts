@@ -159,8 +159,8 @@ Deno.test("Ctrl+C on an idle screen: clears the editor, then arms the exit, then
 
 Deno.test("Ctrl+C at a prompt opened by running work closes it and aborts the work; Escape only closes it", async () => {
   const seen: string[] = [];
-  const ask: SlashCommand = {
-    name: "ask",
+  const quiz: SlashCommand = {
+    name: "quiz",
     summary: "ask a question while working",
     async run(app) {
       const signal = app.beginWork("Asking…");
@@ -172,18 +172,18 @@ Deno.test("Ctrl+C at a prompt opened by running work closes it and aborts the wo
       }
     },
   };
-  const h = await startApp({ commands: [...SLASH_COMMANDS, ask] });
+  const h = await startApp({ commands: [...SLASH_COMMANDS, quiz] });
   try {
     h.type("draft");
-    h.type("\x15/ask\r");
+    h.type("\x15/quiz\r");
     await h.until(() => h.app.host.top instanceof TextPrompt);
     h.type(ESC);
     await h.idle();
-    h.type("/ask\r");
+    h.type("/quiz\r");
     await h.until(() => h.app.host.top instanceof TextPrompt);
     h.type("bob" + CTRL_C);
     await h.idle();
-    h.type("/ask\r");
+    h.type("/quiz\r");
     await h.until(() => h.app.host.top instanceof TextPrompt);
     h.type("\r"); // an empty answer is no answer: the prompt stays
     assert.ok(h.app.host.top instanceof TextPrompt);

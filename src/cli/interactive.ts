@@ -1,7 +1,9 @@
 /**
  * `pi` on a terminal: the prompt, the answer streamed as it arrives, tool calls as one
  * line each, a spinner, a status line, and the slash commands (/login, /logout, /model,
- * /thinking, /usage, /session, /new, /compact, /help, /quit).
+ * /thinking, /usage, /session, /new, /compact, /sandbox, /ask, /help, /quit). Tools run
+ * under the sandbox and ask modes (flags, settings.json); a call that needs asking opens
+ * the approval question (interactive/approvals.ts).
  *
  * Keys: Enter sends; Shift+Enter (or `\` at the end of a line) adds a line; ↑/↓ history;
  * Ctrl+C cancels the running turn (on an idle, empty prompt: press it twice to exit);
@@ -11,9 +13,10 @@
  *
  * This module is the entry: it opens the session (--continue), builds the
  * {@link App} (interactive/app.ts) on the terminal and runs it. The terminal widgets are
- * in tui/, the app's keys, turn and slash commands in interactive/. The agent loop, the
- * streaming clients and the tools are imported only when the first prompt is sent, so the
- * prompt is ready fast.
+ * in tui/, the app's keys, turn and slash commands in interactive/. The agent loop and the
+ * streaming clients are imported only when the first prompt is sent, so the prompt is ready
+ * fast; the tools are loaded at the start, under their modes, so that every session runner
+ * (a continued one too) gets them.
  * @module
  */
 
@@ -24,6 +27,7 @@ import type { SessionRunner } from "../agent/session_runner.ts";
 import type { ParsedArgs } from "./args.ts";
 import { continuedSelection, explicitChoice, type RunContext } from "./model_selection.ts";
 import { openUsageStore } from "./usage_store.ts";
+import { ToolControl, toolModes } from "./tool_control.ts";
 import { secretRedactor } from "./secrets.ts";
 import { Terminal, type TerminalHost } from "./tui/terminal.ts";
 import { App } from "./interactive/app.ts";
@@ -56,6 +60,12 @@ export async function runInteractive(
     typeof args.options.thinking === "string"
       ? { thinking: selection.thinking, suffixes: false }
       : { modelThinking: selection.thinking, suffixes: true };
+  // The tools under the sandbox and ask modes. What they say and ask goes to the app,
+  // created below (before any prompt can run a tool); a continued session's runner gets
+  // them too.
+  const tools = new ToolControl(deps, toolModes(args.options, options.context.settings), {
+    say: (line) => app.sayOnce(line),
+  });
   let runner: SessionRunner | undefined;
   let notice: string | undefined;
   // --continue, --session <id> or --fork <id>: that session's conversation, model and level.
@@ -68,6 +78,8 @@ export async function runInteractive(
       usageStore,
       persist: !noSession,
       redact: redactSecrets,
+      tools: tools.tools,
+      approve: (call, o) => app.approvals.approve(call, o),
     });
     if (runner) {
       // The session keeps its model and thinking level unless the flags chose them.
@@ -93,6 +105,7 @@ export async function runInteractive(
     scope: selection.scope,
     noSession,
     redact: redactSecrets,
+    tools,
     ...(runner ? { runner } : {}),
   });
   if (notice !== undefined) app.state.notices.push(notice);

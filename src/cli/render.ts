@@ -582,6 +582,8 @@ export interface StatusInfo {
   account?: string;
   /** The active account's rate-limit windows (primary first): `5h 45%`, coloured when high. */
   limits?: readonly StatusLimit[];
+  /** The sandbox and ask modes (`sandbox workspace · ask writes`; `+net`: --allow-network). */
+  modes?: { sandbox: string; ask: string; allowNetwork: boolean };
 }
 
 /** One rate-limit window on the status line. */
@@ -639,6 +641,13 @@ export function formatStatus(info: StatusInfo, width: number, style: Style): str
     for (const l of more) parts.push({ text: formatLimit(l, style), rank: 4.5 });
   } else if (who !== undefined) {
     parts.push({ text: `account: ${who}`, rank: 2 });
+  }
+  if (info.modes) {
+    const { sandbox, ask, allowNetwork } = info.modes;
+    const net = allowNetwork && sandbox !== "off" ? "+net" : "";
+    // Kept before all but ctx % while a mode is on; the defaults (off, never) go first.
+    const defaults = sandbox === "off" && ask === "never";
+    parts.push({ text: `sandbox ${sandbox}${net} · ask ${ask}`, rank: defaults ? 6 : 2.5 });
   }
   const join = () => parts.map((p) => p.text).join(" · ");
   let line = join();

@@ -25,16 +25,6 @@ async function runRoot(args: ParsedArgs, deps: Deps, signal: AbortSignal): Promi
   const printing = args.options.print === true || args.options.mode === "json";
   const interactive = !printing && deps.stdin.isTerminal() && deps.stdout.isTerminal();
   if (interactive) {
-    // Part 2 of issue 20 brings the approval question, /sandbox and /ask to the screen;
-    // until then it refuses to start rather than run tools unsandboxed or unasked.
-    const modes = (await import("./tool_control.ts")).toolModes(args.options, context.settings);
-    if (modes.sandbox !== "off" || modes.ask !== "never") {
-      throw new PiError(
-        "usage",
-        `The interactive screen does not support --sandbox ${modes.sandbox} --ask ${modes.ask} yet`,
-        { hint: 'use pi -p "…" for sandboxed or approved runs, or --sandbox off --ask never' },
-      );
-    }
     const { runInteractive } = await import("./interactive.ts");
     return await runInteractive(args, deps, signal, { context });
   }

@@ -6,7 +6,12 @@
  */
 
 import { type Approver, type AskMode, headlessApprover } from "../agent/approval.ts";
-import type { SandboxMode, SandboxSettings } from "../agent/sandbox.ts";
+import {
+  probeSandbox,
+  type SandboxMode,
+  type SandboxSettings,
+  type SandboxStatus,
+} from "../agent/sandbox.ts";
 import { sandboxTools } from "../agent/tools/sandboxed.ts";
 import { BUILTIN_TOOLS } from "../agent/tools/mod.ts";
 import type { Tool } from "../agent/tools/types.ts";
@@ -86,6 +91,19 @@ export function guardedEnv(): string[] {
 }
 
 /**
+ * The one line that says a sandbox asked for cannot run:
+ * `bwrap (bubblewrap) is not installed; every tool call is refused (--sandbox workspace). To fix: …`.
+ */
+export function unavailableLine(
+  status: Extract<SandboxStatus, { ok: false }>,
+  mode: Exclude<SandboxMode, "off">,
+): string {
+  return `${
+    oneLine(status.reason)
+  }; every tool call is refused (--sandbox ${mode}). To fix: ${status.hint}, or run pi with --sandbox off`;
+}
+
+/**
  * The tools of a session under its modes. `modes` may change during the session (`/sandbox`,
  * `/ask` in the interactive screen): the tools read them at each call.
  */
@@ -95,34 +113,44 @@ export class ToolControl {
   /** The built-in tools, under the sandbox of the moment. */
   readonly tools: readonly Tool[];
   readonly #deps: Deps;
+  readonly #probe: (settings: SandboxSettings) => Promise<SandboxStatus>;
 
   /**
    * Tools for `modes`. A sandbox that cannot run is said once, in one line: to `say` (the
-   * interactive screen's), else on stderr as `pi: …`.
+   * interactive screen's), else on stderr as `pi: …`. `probe` tells whether bwrap can run
+   * (default: {@link probeSandbox}, once per process).
    */
-  constructor(deps: Deps, modes: ToolModes, options: { say?: (line: string) => void } = {}) {
+  constructor(
+    deps: Deps,
+    modes: ToolModes,
+    options: {
+      say?: (line: string) => void;
+      probe?: (settings: SandboxSettings) => Promise<SandboxStatus>;
+    } = {},
+  ) {
     this.#deps = deps;
     this.modes = { ...modes };
     const say = options.say ?? ((line: string) => deps.stderr.write(`pi: ${line}\n`));
+    const probe = this.#probe = options.probe ?? ((settings) => probeSandbox(settings));
     this.tools = sandboxTools(BUILTIN_TOOLS, {
       settings: () => this.sandbox(),
-      onUnavailable: (status, settings) => {
-        say(
-          `${
-            oneLine(status.reason)
-          }; every tool call is refused (--sandbox ${settings.mode}). To fix: ${status.hint}, or run pi with --sandbox off`,
-        );
-      },
+      onUnavailable: (status, settings) => say(unavailableLine(status, settings.mode)),
+      probe,
     });
   }
 
-  /** The sandbox settings for the current modes; undefined for `off`. */
-  sandbox(): SandboxSettings | undefined {
-    const { sandbox, allowNetwork } = this.modes;
-    if (sandbox === "off") return undefined;
+  /** Whether sandbox `mode` (default: the current one) can run here; `off` always can. */
+  canRun(mode: SandboxMode = this.modes.sandbox): Promise<SandboxStatus> {
+    const settings = this.sandbox(mode);
+    return settings ? this.#probe(settings) : Promise.resolve({ ok: true });
+  }
+
+  /** The sandbox settings for `mode` (default: the current one); undefined for `off`. */
+  sandbox(mode: SandboxMode = this.modes.sandbox): SandboxSettings | undefined {
+    if (mode === "off") return undefined;
     return {
-      mode: sandbox,
-      allowNetwork,
+      mode,
+      allowNetwork: this.modes.allowNetwork,
       hidden: hiddenCandidates(this.#deps),
       unsetEnv: guardedEnv(),
     };

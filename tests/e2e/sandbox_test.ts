@@ -18,7 +18,6 @@ import {
   writeFakeAuth,
 } from "../fixtures/fake_codex_backend.ts";
 import { DENO_DIR, MAIN, spawnPi } from "./run_pi.ts";
-import { HAS_TMUX, TmuxPane } from "./tmux.ts";
 import { probeSandbox } from "../../src/agent/sandbox.ts";
 
 const ignore = !(await probeSandbox({ allowNetwork: false })).ok;
@@ -456,40 +455,3 @@ for (const [signal, code] of [["SIGTERM", 143], ["SIGKILL", undefined]] as const
     },
   });
 }
-
-Deno.test({
-  name:
-    "interactive screen with --sandbox or settings.json ask: refuses to start (until the question is built), exit 2",
-  ignore: !HAS_TMUX,
-  fn: async () => {
-    await withCalls([], async (env) => {
-      await Deno.writeTextFile(`${env.agentDir}/settings.json`, '{"ask":"writes"}');
-      const base = {
-        HOME: env.dir,
-        PI_CODING_AGENT_DIR: env.agentDir,
-        PI_OPENAI_CODEX_BASE_URL: env.fake.url,
-      };
-      for (
-        const [args, said] of [
-          [["--sandbox", "workspace"], /--sandbox workspace --ask writes/],
-          [[], /--sandbox off --ask writes/],
-        ] as const
-      ) {
-        const pane = await TmuxPane.start(env.dir, base, [...args], {
-          width: 120,
-          height: 20,
-          cwd: env.cwd,
-        });
-        try {
-          assert.equal(await pane.exitCode(), 2);
-          const screen = await pane.screen();
-          assert.match(screen, /The interactive screen does not support/);
-          assert.match(screen, said);
-        } finally {
-          await pane.kill();
-        }
-      }
-      assert.equal(env.fake.requests.length, 0);
-    });
-  },
-});

@@ -41,6 +41,8 @@ import type { Terminal } from "../tui/terminal.ts";
 import { TextPrompt } from "../tui/text_prompt.ts";
 import type { Widget } from "../tui/widget.ts";
 import { AccountMeter } from "./account_meter.ts";
+import { ToolControl, unavailableLine } from "../tool_control.ts";
+import { Approvals } from "./approvals.ts";
 import { findCommand, parseSlash, type SlashCommand, unknownCommand } from "./commands.ts";
 import { onKey } from "./input.ts";
 import { errorLine } from "./lines.ts";
@@ -73,6 +75,11 @@ export interface AppInit {
   redact?: (text: string) => string;
   /** The continued session (--continue). */
   runner?: SessionRunner;
+  /**
+   * The tools under the sandbox and ask modes (flags, settings.json); its `say` should reach
+   * {@link App.sayOnce}. Default: `--sandbox off --ask never`.
+   */
+  tools?: ToolControl;
 }
 
 /** The interactive app. One instance per `pi` run. */
@@ -105,6 +112,10 @@ export class App {
   readonly scope: ScopedModel[];
   /** `--no-session`: nothing is saved. */
   readonly noSession: boolean;
+  /** The tools and their modes (`/sandbox`, `/ask` change them for the session). */
+  readonly tools: ToolControl;
+  /** The approval questions (`--ask`): the runner's approver. */
+  readonly approvals: Approvals;
   /** Everything that changes. */
   readonly state: AppState;
   /** Resolves with the exit code. */
@@ -115,6 +126,7 @@ export class App {
   #exit: (code: number) => void = () => {};
   #spinnerTimer: ReturnType<typeof setInterval> | undefined;
   #lastWork: Promise<void> = Promise.resolve();
+  readonly #said = new Set<string>();
 
   constructor(deps: Deps, term: Terminal, init: AppInit) {
     this.deps = deps;
@@ -129,6 +141,12 @@ export class App {
     this.scope = init.scope;
     this.noSession = init.noSession;
     this.cwd = Deno.cwd();
+    this.tools = init.tools ?? new ToolControl(
+      deps,
+      { sandbox: "off", ask: "never", allowNetwork: false },
+      { say: (line) => this.sayOnce(line) },
+    );
+    this.approvals = new Approvals(this);
     this.state = {
       model: init.model,
       thinking: init.thinking,
@@ -144,6 +162,7 @@ export class App {
       suggested: false,
       kept: false,
       exitArmed: false,
+      typedAt: 0,
       spinnerFrame: 0,
       transcript: [],
       notices: [],
@@ -176,6 +195,7 @@ export class App {
         contextWindow: model.contextWindow,
         noKey: !this.registry.hasKey(model.provider),
         ...this.meter.status(model.provider, this.deps.now()),
+        modes: this.tools.modes,
       },
       width,
       this.style,
@@ -194,7 +214,14 @@ export class App {
       rows.push(s.cyan(frame) + " " + s.dim(`${what} (Ctrl+C to cancel)`));
     }
     let cursor: CursorPosition | undefined;
-    const widget = this.host.render(width, s);
+    // A widget that can cut itself (the approval question) gets the room left on screen.
+    const { columns, rows: height } = this.term.size();
+    const above = rows.reduce(
+      (n, line) => n + flowLine(line, columns).reduce((m, r) => m + rowCount(r, columns), 0),
+      0,
+    );
+    const below = (state.hint?.applies() ? 1 : 0) + 1;
+    const widget = this.host.render(width, s, Math.max(4, height - 1 - above - below));
     if (widget) {
       if (widget.cursor) cursor = { row: rows.length + widget.cursor.row, col: widget.cursor.col };
       rows.push(...widget.rows);
@@ -263,6 +290,14 @@ export class App {
   /** Prints text from anywhere, sanitized, dim. */
   info(text: string): void {
     this.print(...sanitize(text).split("\n").map((l) => this.style.dim(l)));
+  }
+
+  /** Prints `! text` in yellow, on one line, unless the same was said before. */
+  sayOnce(text: string): void {
+    const line = oneLine(text);
+    if (this.#said.has(line)) return;
+    this.#said.add(line);
+    this.print(this.style.yellow(`! ${line}`));
   }
 
   /** Prints `✗ text` in red, on one line, redacted. */
@@ -449,6 +484,8 @@ export class App {
       keys: this.auth,
       usageStore: this.usageStore,
       persist: !this.noSession,
+      tools: this.tools.tools,
+      approve: this.approvals.approve,
       ...(this.#redact ? { redact: this.#redact } : {}),
     };
   }
@@ -488,6 +525,13 @@ export class App {
       state.suggested = true;
     }
     this.print(...lines);
+    // A sandbox that cannot run is said now, not at the first tool call.
+    const mode = this.tools.modes.sandbox;
+    if (mode !== "off") {
+      this.tools.canRun(mode).then((status) => {
+        if (!status.ok) this.sayOnce(unavailableLine(status, mode));
+      });
+    }
     await this.exited;
   }
 

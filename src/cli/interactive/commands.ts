@@ -13,6 +13,7 @@
 
 import type { App } from "./app.ts";
 import { account } from "./commands/account.ts";
+import { ask } from "./commands/ask.ts";
 import { compact } from "./commands/compact.ts";
 import { help } from "./commands/help.ts";
 import { login } from "./commands/login.ts";
@@ -20,6 +21,7 @@ import { logout } from "./commands/logout.ts";
 import { model } from "./commands/model.ts";
 import { newSession } from "./commands/new.ts";
 import { quit } from "./commands/quit.ts";
+import { sandbox } from "./commands/sandbox.ts";
 import { session } from "./commands/session.ts";
 import { thinking } from "./commands/thinking.ts";
 import { usage } from "./commands/usage.ts";
@@ -52,6 +54,8 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
   session,
   newSession,
   compact,
+  sandbox,
+  ask,
   help,
   quit,
 ];

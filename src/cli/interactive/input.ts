@@ -75,6 +75,8 @@ export function onKey(app: App, key: KeyEvent): void {
       if (key.type === "key") return app.render();
     }
   }
+  // Typing ahead while a turn runs: an approval question that opens now holds its keys a moment.
+  if (app.working) state.typedAt = app.deps.now();
   const result = editor.onKey(key);
   if (result.type === "submit") return app.submit(result.text);
   app.render();

@@ -68,6 +68,8 @@ export interface AppState {
   kept: boolean;
   /** Ctrl+C was pressed on an idle, empty editor: pressed again, it exits. */
   exitArmed: boolean;
+  /** When a key last went to the editor while a turn ran (epoch ms; 0: never). */
+  typedAt: number;
   /** The spinner's frame. */
   spinnerFrame: number;
   /** Committed lines, kept to redraw the screen after a resize. */

@@ -201,7 +201,9 @@ function onAgentEvent(app: App, turn: Turn, event: RunnerEvent): void {
       } else if (event.reason === "max_turns") {
         commit.push(s.yellow(`! ${event.error}`));
       } else if (event.reason === "aborted") {
-        commit.push(s.dim("Interrupted"));
+        // Esc at an approval question stops the turn (the agent loop's `Stopped: …`).
+        const stopped = event.error?.startsWith("Stopped:") === true;
+        commit.push(s.dim(stopped ? "Stopped at the approval question" : "Interrupted"));
       }
       app.state.turn = undefined;
       turn.detached = true;

@@ -98,9 +98,12 @@ export class WidgetHost {
     while (this.close()) { /* the next one */ }
   }
 
-  /** The widget on top drawn into rows of at most `width` columns, or undefined. */
-  render(width: number, style: Style): WidgetView | undefined {
-    return this.top?.render(width, style);
+  /**
+   * The widget on top drawn into rows of at most `width` columns (and `height` rows, for a
+   * widget that can cut itself: see {@link Widget.render}), or undefined.
+   */
+  render(width: number, style: Style, height?: number): WidgetView | undefined {
+    return this.top?.render(width, style, height);
   }
 
   #remove(widget: Widget<unknown>, value: unknown): boolean {

@@ -26,8 +26,12 @@ export interface WidgetView {
 
 /** A piece of the screen that takes keys and gives an answer of type `T`. */
 export interface Widget<T> {
-  /** Draws the widget into rows of at most `width` columns. */
-  render(width: number, style: Style): WidgetView;
+  /**
+   * Draws the widget into rows of at most `width` columns, and at most `height` rows when
+   * the host gives a height (the room left on the screen); a widget that cannot fit cuts
+   * itself (undefined: as many rows as it needs).
+   */
+  render(width: number, style: Style, height?: number): WidgetView;
   /**
    * Applies one key. Escape (and Ctrl+C) cancel every widget unless it has a use for them;
    * the screen that hosts it may decide them before the widget sees them.
