@@ -43,7 +43,7 @@ import type { Widget } from "../tui/widget.ts";
 import { findCommand, parseSlash, type SlashCommand, unknownCommand } from "./commands.ts";
 import { onKey } from "./input.ts";
 import { errorLine } from "./lines.ts";
-import { recentLines } from "./recent.ts";
+import { continuedLines } from "./sessions.ts";
 import { type AppState, emptyTotals } from "./state.ts";
 import { runTurn, turnRows } from "./turn.ts";
 
@@ -456,14 +456,7 @@ export class App {
     const runner = state.runner;
     const model = state.model;
     if (runner) {
-      if (runner.warning !== undefined) lines.push(s.yellow(`! ${oneLine(runner.warning)}`));
-      lines.push(
-        s.dim(
-          `Continuing ${oneLine(runner.path ?? runner.id)} (${runner.messages.length} messages)`,
-        ),
-        ...recentLines(runner.messages, { width: this.width(), style: s }),
-        s.dim(`Model: ${oneLine(model.provider)}/${oneLine(model.id)} · thinking ${this.level()}`),
-      );
+      lines.push(...continuedLines(this, runner, "Continuing"));
       state.totals = runner.totals();
     }
     if (!this.registry.hasKey(model.provider)) {
