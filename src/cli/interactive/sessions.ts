@@ -72,15 +72,16 @@ export function adoptSession(
 /**
  * The picker's rows: age, messages and model in columns, then the name or the first message
  * (one line each); the session running now says `current`, a fork names its parent.
- * Typing filters on all of it and on the id (the value).
+ * Typing filters on what is shown.
  */
 export function sessionItems(
   sessions: readonly SessionInfo[],
   options: { now: number; current?: string },
-): MenuItem<string>[] {
+): MenuItem<SessionInfo>[] {
+  const digits = Math.max(...sessions.map((s) => String(s.messages).length));
   const cells = sessions.map((s) => [
     age(s.modified, options.now),
-    `${s.messages} ${s.messages === 1 ? "msg" : "msgs"}`,
+    `${String(s.messages).padStart(digits)} ${s.messages === 1 ? "msg " : "msgs"}`,
     oneLine(s.model?.slice(s.model.indexOf("/") + 1) ?? "-"),
   ]);
   const widths = [0, 1, 2].map((i) => Math.max(...cells.map((c) => c[i].length)));
@@ -88,11 +89,11 @@ export function sessionItems(
     const [when, count, model] = cells[i];
     // Only the start of a long message can be shown (and is worth cleaning).
     const title = oneLine((s.name ?? s.firstMessage ?? "(no messages)").slice(0, 300));
-    const item: MenuItem<string> = {
-      label: `${when.padEnd(widths[0])}  ${count.padStart(widths[1])}  ${
+    const item: MenuItem<SessionInfo> = {
+      label: `${when.padEnd(widths[0])}  ${count.padEnd(widths[1])}  ${
         model.padEnd(widths[2])
       }  ${title}`,
-      value: s.id,
+      value: s,
     };
     const hints = [
       ...(s.id === options.current ? ["current"] : []),
@@ -103,25 +104,30 @@ export function sessionItems(
   });
 }
 
+/** The current directory's saved sessions, newest first. */
+async function listCwdSessions(app: App): Promise<SessionInfo[]> {
+  const { listSessions } = await import("../../agent/sessions.ts");
+  return listSessions(app.deps.agentDir, { cwd: app.cwd });
+}
+
 /**
- * The current directory's saved sessions, newest first, in a picker (type to filter).
+ * The current directory's saved sessions (`listed`, else listed now), newest first, in a picker (type to filter).
  * `sessions` is empty when there are none (nothing was shown); `picked` is undefined when
  * the picker was cancelled.
  */
 export async function pickSession(
   app: App,
   title: string,
+  listed?: SessionInfo[],
 ): Promise<{ sessions: SessionInfo[]; picked?: SessionInfo }> {
-  const { listSessions } = await import("../../agent/sessions.ts");
-  const sessions = listSessions(app.deps.agentDir, { cwd: app.cwd });
+  const sessions = listed ?? await listCwdSessions(app);
   if (sessions.length === 0) return { sessions };
   const current = app.state.runner?.path !== undefined ? app.state.sessionId : undefined;
   const items = sessionItems(sessions, { now: app.deps.now(), ...(current ? { current } : {}) });
   // The newest session other than this one is highlighted first.
-  const id = await app.menu(title, items, {
+  const picked = await app.menu(title, items, {
     initial: Math.max(0, sessions.findIndex((s) => s.id !== current)),
   });
-  const picked = id === undefined ? undefined : sessions.find((s) => s.id === id);
   return picked ? { sessions, picked } : { sessions };
 }
 
@@ -157,10 +163,9 @@ export async function pickUserMessage(
 ): Promise<UserMessageRef | undefined> {
   const items = [...users].reverse().map((m) => ({
     label: `#${m.n}  ${oneLine(m.text.slice(0, 300)) || "(no text)"}`,
-    value: m.n,
+    value: m,
   }));
-  const n = await app.menu(title, items);
-  return n === undefined ? undefined : users[n - 1];
+  return await app.menu(title, items);
 }
 
 /**
@@ -178,16 +183,17 @@ export async function resumeAtStart(
   // A line above the picker says whose sessions these are (and keeps the live region off
   // the screen's first row, where tmux takes erasing it for clearing the screen into its
   // history, one copy of the picker per key).
-  app.print(app.style.dim(`Sessions of ${oneLine(app.cwd)}`));
-  const outcome = await Promise.race([
-    pickSession(app, "Resume a session of this directory"),
-    app.exited.then((code) => ({ exit: code })),
-  ]);
-  if ("exit" in outcome) return outcome.exit;
-  if (outcome.sessions.length === 0) {
+  const sessions = await listCwdSessions(app);
+  if (sessions.length === 0) {
     app.state.notices.push(`No saved sessions in ${app.cwd}: starting a new one`);
     return undefined;
   }
+  app.print(app.style.dim(`Sessions of ${oneLine(app.cwd)}`));
+  const outcome = await Promise.race([
+    pickSession(app, "Resume a session of this directory", sessions),
+    app.exited.then((code) => ({ exit: code })),
+  ]);
+  if ("exit" in outcome) return outcome.exit;
   if (outcome.picked === undefined) {
     app.print(app.style.dim("No session selected"));
     return 0;
