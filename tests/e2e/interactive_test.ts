@@ -186,7 +186,9 @@ test("interactive: an answer streams with its tool call; Ctrl+P switches model; 
     // /help lists the commands; /quit exits 0.
     await pane.type("/help");
     await pane.keys("Enter");
-    screen = await pane.waitFor("Shift+Ctrl+P");
+    await pane.waitFor("Shift+Ctrl+P");
+    // The list is taller than the 24 rows: its start has scrolled into tmux's history.
+    screen = await pane.tmux("capture-pane", "-p", "-S", "-60");
     for (const c of ["/login", "/logout", "/model", "/thinking", "/usage", "/session", "/new"]) {
       assert.match(screen, new RegExp(`^ {2}${c} `, "m"));
     }

@@ -20,7 +20,7 @@ import {
 /** The /fork command. */
 export const fork: SlashCommand = {
   name: "fork",
-  summary: "a new session from before an earlier message of this one (its text to edit)",
+  summary: "a new session from before an earlier message, its text to edit",
   async run(app) {
     const path = savedSessionPath(app);
     if (path === undefined) return app.info(notSavedLine(app, "fork"));
