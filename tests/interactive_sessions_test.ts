@@ -85,7 +85,7 @@ const sessionsOf = (h: AppHarness) => listSessions(h.dir, { cwd: Deno.cwd(), cac
 
 Deno.test({
   name:
-    "/resume: the cwd's sessions newest first (this one `current`, the next highlighted), typing filters, Enter continues the one picked; Esc and Ctrl+C cancel",
+    "/resume: the cwd's sessions newest first (this one `current`, the next highlighted), typing filters, Enter continues the one picked with its model and thinking level; Esc and Ctrl+C cancel",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: () =>
@@ -95,8 +95,12 @@ Deno.test({
       assert.match(h.transcript().at(-1)!, /^No saved sessions in .+ \(pi sessions --all/);
 
       await send(h, "alpha question");
+      await send(h, "/model gpt-5.2");
+      await send(h, "/thinking high");
       const alpha = { id: h.app.state.sessionId, path: h.app.state.runner!.path! };
       await send(h, "/new");
+      await send(h, "/model gpt-5.2-codex");
+      await send(h, "/thinking low");
       await send(h, "beta question");
       const beta = { id: h.app.state.sessionId, path: h.app.state.runner!.path! };
       assert.notEqual(alpha.id, beta.id);
@@ -107,7 +111,7 @@ Deno.test({
       assert.equal(m.title, "Resume a session of this directory");
       assert.deepEqual(labels(m).map((l) => l.replace(/\s+/g, " ")), [
         "now 2 msgs gpt-5.2-codex beta question",
-        "now 2 msgs gpt-5.2-codex alpha question",
+        "now 2 msgs gpt-5.2 alpha question",
       ]);
       assert.equal(m.visible[0].hint, "current");
       assert.equal(m.index, 1, "the newest other session is highlighted");
@@ -144,9 +148,11 @@ Deno.test({
       assert.deepEqual(shown.slice(at + 1), [
         "› alpha question",
         "Answer to: alpha question",
-        "Model: openai-codex/gpt-5.2-codex · thinking medium",
+        "Model: openai-codex/gpt-5.2 · thinking high",
       ]);
       assert.equal(h.app.state.sessionId, alpha.id);
+      assert.equal(h.app.state.model.id, "gpt-5.2", "the session's model came with it");
+      assert.equal(h.app.level(), "high");
 
       await send(h, "more alpha");
       const request = fake.requests.at(-1)!;
@@ -183,7 +189,8 @@ Deno.test({
         "Nothing to fork yet: no message was sent in this session",
       );
 
-      await send(h, "first question");
+      // Pasted with an escape sequence: it goes back to the editor without it.
+      await send(h, "\x1b[200~first\x1b[31m question\x1b[201~");
       await send(h, "second question\nin two lines");
       await send(h, "third question");
       const original = { id: h.app.state.sessionId, path: h.app.state.runner!.path! };
@@ -226,8 +233,8 @@ Deno.test({
       const request = fake.requests.at(-1)!;
       assert.equal(request.headers["session_id"], forkId);
       assert.deepEqual(inputShape(request), [
-        "user:first question",
-        "assistant:Answer to: first question",
+        "user:first\x1b[31m question",
+        "assistant:Answer to: first\x1b[31m question",
         "user:second question\nin two lines (edited)",
       ]);
       const forkPath = h.app.state.runner!.path!;

@@ -86,9 +86,17 @@ Deno.test({
   sanitizeOps: false,
   fn: () =>
     withTmuxEnv(async (env, start) => {
-      for (const m of ["alpha question", "beta question", "gamma question"]) {
-        assert.equal((await pi(env, ["-p", m])).code, 0);
-      }
+      assert.equal((await pi(env, ["-p", "alpha question"])).code, 0);
+      assert.equal((await pi(env, ["-p", "beta question"])).code, 0);
+      const gamma = [
+        "-p",
+        "--model",
+        "openai-codex/gpt-5.2",
+        "--thinking",
+        "high",
+        "gamma question",
+      ];
+      assert.equal((await pi(env, gamma)).code, 0);
       const files = await sessionFiles(env.agentDir);
       const betaFile = (await Promise.all(
         files.map(async (f) => (await Deno.readTextFile(f)).includes("beta question") ? f : ""),
@@ -100,7 +108,7 @@ Deno.test({
       let pane = await start(["-r"]);
       let screen = await pane.waitFor("Resume a session of this directory");
       assert.match(screen, /^Sessions of .+\/work$/m);
-      assert.match(screen, /❯ now\s+2 msgs\s+gpt-5\.2-codex\s+gamma question\n/);
+      assert.match(screen, /❯ now\s+2 msgs\s+gpt-5\.2\s+gamma question\n/);
       assert.match(screen, /^ {2}now\s+2 msgs\s+gpt-5\.2-codex\s+beta question$/m);
       assert.match(screen, /^ {2}now\s+2 msgs\s+gpt-5\.2-codex\s+alpha question$/m);
       await pane.keys("Escape");
@@ -150,6 +158,27 @@ Deno.test({
       for (const [f, bytes] of before) {
         if (f !== betaFile) assert.deepEqual(after.get(f), bytes, "the others are untouched");
       }
+
+      // The session's model and thinking level come with it, unless a flag chose them.
+      pane = await start(["-r"]);
+      await pane.waitFor("Resume a session of this directory");
+      await pane.type("gamma");
+      await pane.waitFor("filter: gamma");
+      await pane.keys("Enter");
+      screen = await pane.waitFor((s) => /^›( |$)/m.test(s) && s.includes("Continuing"));
+      assert.match(screen, /^Model: openai-codex\/gpt-5\.2 · thinking high$/m);
+      assert.match(screen, /^openai-codex\/gpt-5\.2 · thinking high · /m);
+      await pane.keys("C-d");
+      assert.equal(await pane.exitCode(), 0);
+      pane = await start(["-r", "--thinking", "low"]);
+      await pane.waitFor("Resume a session of this directory");
+      await pane.type("gamma");
+      await pane.waitFor("filter: gamma");
+      await pane.keys("Enter");
+      screen = await pane.waitFor((s) => /^›( |$)/m.test(s) && s.includes("Continuing"));
+      assert.match(screen, /^openai-codex\/gpt-5\.2 · thinking low · /m);
+      await pane.keys("C-d");
+      assert.equal(await pane.exitCode(), 0);
 
       // In a directory without sessions: a new one starts, and says so.
       await Deno.mkdir(`${env.work}/empty`);

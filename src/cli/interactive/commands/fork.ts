@@ -7,6 +7,7 @@
  * @module
  */
 
+import { sanitize } from "../../render.ts";
 import type { SlashCommand } from "../commands.ts";
 import { recentLines } from "../recent.ts";
 import {
@@ -51,7 +52,7 @@ export const fork: SlashCommand = {
     // The message goes back in the editor, to edit and send on the new branch.
     app.state.kept = false;
     app.state.suggested = false;
-    app.editor.setText(target.text);
+    app.editor.setText(sanitize(target.text));
     app.setHint(
       "The message is back in the editor: edit it, Enter sends it",
       () => app.editor.text !== "",

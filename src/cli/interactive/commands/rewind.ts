@@ -8,6 +8,7 @@
  * @module
  */
 
+import { sanitize } from "../../render.ts";
 import type { SlashCommand } from "../commands.ts";
 import { adoptSession, notSavedLine, pickUserMessage, savedSessionPath } from "../sessions.ts";
 
@@ -66,7 +67,7 @@ export const rewind: SlashCommand = {
       // The message goes back in the editor, to edit and send on the new branch.
       app.state.kept = false;
       app.state.suggested = false;
-      app.editor.setText(target.text);
+      app.editor.setText(sanitize(target.text));
     }
     const s = app.style;
     app.print(
