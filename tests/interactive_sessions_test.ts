@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { listSessions } from "../src/agent/sessions.ts";
+import { sessionDir } from "../src/agent/session_store.ts";
 import { sessionItems } from "../src/cli/interactive/sessions.ts";
 import { decodeKeys } from "../src/cli/tui/keys.ts";
 import { SelectMenu } from "../src/cli/tui/select_menu.ts";
@@ -472,4 +473,79 @@ Deno.test("the picker's rows: age, messages and model in columns, then the name 
   assert.equal(picker.visible.length, 0, "a value that is not a string is not text");
   picker.filter = "parser 12";
   assert.deepEqual(picker.visible.map((i) => i.value.id), ["bbbb2222-x"]);
+});
+
+Deno.test({
+  name:
+    "a session of the earlier pi format: /resume opens it; /fork and /rewind of its old part say why not, of a later message work",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: () =>
+    withApp(async (h, fake) => {
+      const id = "0badc0de-0000-4000-8000-000000000001";
+      const dir = sessionDir(h.dir, Deno.cwd());
+      await Deno.mkdir(dir, { recursive: true });
+      const path = `${dir}/2025-06-01T10-00-00-000Z_${id}.jsonl`;
+      await Deno.writeTextFile(
+        path,
+        [
+          { type: "session", version: 1, id, cwd: Deno.cwd(), timestamp: "2025-06-01T10:00:00Z" },
+          { type: "message", message: { role: "user", content: "old question" } },
+          {
+            type: "message",
+            message: {
+              role: "assistant",
+              content: [{ type: "text", text: "old answer" }],
+              provider: "openai-codex",
+              model: "gpt-5.2-codex",
+            },
+          },
+        ].map((l) => JSON.stringify(l)).join("\n") + "\n",
+      );
+      h.type("/resume\r");
+      await menu(h);
+      h.type("old\r");
+      await h.idle();
+      assert.equal(h.app.state.sessionId, id);
+      await send(h, "new question");
+      const bytes = await Deno.readFile(path);
+
+      h.type("/fork\r");
+      let m = await menu(h);
+      assert.deepEqual(labels(m), ["#2  new question", "#1  old question"]);
+      h.type("\x1b[A\r");
+      await h.idle();
+      assert.match(h.transcript().at(-1)!, /^✗ Message 1 is in the part written by an earlier pi/);
+      assert.equal(h.app.state.sessionId, id);
+
+      h.type("/rewind\r");
+      m = await menu(h);
+      h.type("old\r");
+      await until(
+        () => (h.app.host.top as SelectMenu<unknown>)?.title?.startsWith("Rewind to before"),
+        "the second menu",
+      );
+      h.type("\r");
+      await h.idle();
+      assert.match(
+        h.transcript().at(-1)!,
+        /^✗ Message 1 is in the part written by an earlier pi.*Files only$/,
+      );
+      assert.deepEqual(await Deno.readFile(path), bytes, "nothing was written");
+
+      h.type("/fork\r");
+      await menu(h);
+      h.type("\r");
+      await h.idle();
+      assert.equal(h.app.editor.text, "new question");
+      h.type("\r");
+      await h.idle();
+      assert.deepEqual(inputShape(fake.requests.at(-1)!), [
+        "user:old question",
+        "assistant:old answer",
+        "user:new question",
+      ]);
+      assert.notEqual(h.app.state.sessionId, id);
+      assert.deepEqual(await Deno.readFile(path), bytes, "the original is untouched");
+    }),
 });

@@ -456,7 +456,7 @@ export class App {
     const runner = state.runner;
     const model = state.model;
     if (runner) {
-      lines.push(...continuedLines(this, runner, "Continuing"));
+      lines.push(...continuedLines(this, runner, { verb: "Continuing" }));
       state.totals = runner.totals();
     }
     if (!this.registry.hasKey(model.provider)) {

@@ -22,7 +22,12 @@ export function short(id: string): string {
 }
 
 /** What a continued session shows: its file and size, its last messages, model and level. */
-export function continuedLines(app: App, runner: SessionRunner, verb: string): string[] {
+export function continuedLines(
+  app: App,
+  runner: SessionRunner,
+  options: { verb: string },
+): string[] {
+  const { verb } = options;
   const s = app.style;
   const model = app.state.model;
   const lines: string[] = [];
@@ -111,16 +116,17 @@ async function listCwdSessions(app: App): Promise<SessionInfo[]> {
 }
 
 /**
- * The current directory's saved sessions (`listed`, else listed now), newest first, in a picker (type to filter).
+ * The current directory's saved sessions (`sessions`, else listed now), newest first, in a
+ * picker titled `title` (type to filter).
  * `sessions` is empty when there are none (nothing was shown); `picked` is undefined when
  * the picker was cancelled.
  */
 export async function pickSession(
   app: App,
-  title: string,
-  listed?: SessionInfo[],
+  options: { title: string; sessions?: SessionInfo[] },
 ): Promise<{ sessions: SessionInfo[]; picked?: SessionInfo }> {
-  const sessions = listed ?? await listCwdSessions(app);
+  const { title } = options;
+  const sessions = options.sessions ?? await listCwdSessions(app);
   if (sessions.length === 0) return { sessions };
   const current = app.state.runner?.path !== undefined ? app.state.sessionId : undefined;
   const items = sessionItems(sessions, { now: app.deps.now(), ...(current ? { current } : {}) });
@@ -158,9 +164,10 @@ export function notSavedLine(app: App, what: string): string {
  */
 export async function pickUserMessage(
   app: App,
-  title: string,
   users: readonly UserMessageRef[],
+  options: { title: string },
 ): Promise<UserMessageRef | undefined> {
+  const { title } = options;
   const items = [...users].reverse().map((m) => ({
     label: `#${m.n}  ${oneLine(m.text.slice(0, 300)) || "(no text)"}`,
     value: m,
@@ -190,7 +197,7 @@ export async function resumeAtStart(
   }
   app.print(app.style.dim(`Sessions of ${oneLine(app.cwd)}`));
   const outcome = await Promise.race([
-    pickSession(app, "Resume a session of this directory", sessions),
+    pickSession(app, { title: "Resume a session of this directory", sessions }),
     app.exited.then((code) => ({ exit: code })),
   ]);
   if ("exit" in outcome) return outcome.exit;

@@ -31,11 +31,9 @@ export const fork: SlashCommand = {
     if (users.length === 0) {
       return app.info("Nothing to fork yet: no message was sent in this session");
     }
-    const target = await pickUserMessage(
-      app,
-      "Fork before which message? (the new session ends just before it)",
-      users,
-    );
+    const target = await pickUserMessage(app, users, {
+      title: "Fork before which message? (the new session ends just before it)",
+    });
     if (target === undefined) return app.info("Fork cancelled");
     if (target.entryId === undefined) {
       return app.error(

@@ -20,7 +20,9 @@ export const resume: SlashCommand = {
         "/resume continues a saved session, and this pi saves nothing (--no-session): restart pi without it",
       );
     }
-    const { sessions, picked } = await pickSession(app, "Resume a session of this directory");
+    const { sessions, picked } = await pickSession(app, {
+      title: "Resume a session of this directory",
+    });
     if (sessions.length === 0) {
       return app.info(
         `No saved sessions in ${oneLine(app.cwd)} (pi sessions --all lists every directory's)`,
@@ -34,7 +36,7 @@ export const resume: SlashCommand = {
     const runner = await SessionRunner.open(app.runnerOptions(), picked.path);
     const left = savedSessionPath(app) !== undefined ? app.state.sessionId : undefined;
     const notice = adoptSession(app, runner);
-    const lines = continuedLines(app, runner, "Resumed");
+    const lines = continuedLines(app, runner, { verb: "Resumed" });
     if (notice !== undefined) lines.unshift(app.style.yellow(`! ${oneLine(notice)}`));
     if (left !== undefined) {
       lines.unshift(app.style.dim(`Left session ${short(left)} (saved; /resume goes back to it)`));

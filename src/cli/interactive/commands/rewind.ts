@@ -27,7 +27,9 @@ export const rewind: SlashCommand = {
     if (users.length === 0) {
       return app.info("Nothing to rewind yet: no message was sent in this session");
     }
-    const target = await pickUserMessage(app, "Rewind to just before which message?", users);
+    const target = await pickUserMessage(app, users, {
+      title: "Rewind to just before which message?",
+    });
     if (target === undefined) return app.info("Rewind cancelled");
     const what = await app.menu<What>(`Rewind to before message ${target.n}: what?`, [
       { label: "Files and conversation", value: "both" },
@@ -37,6 +39,11 @@ export const rewind: SlashCommand = {
     if (what === undefined) return app.info("Rewind cancelled");
     const files = what !== "conversation";
     const conversation = what !== "files";
+    if (conversation && target.entryId === undefined) {
+      return app.error(
+        `Message ${target.n} is in the part written by an earlier pi, whose conversation cannot be rewound: pick a later one, or Files only`,
+      );
+    }
     const { rewindSession } = await import("../../../agent/rewind.ts");
     const { SessionRunner } = await import("../../../agent/session_runner.ts");
     const { rewindLines } = await import("../../commands/rewind.ts");
