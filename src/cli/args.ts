@@ -125,6 +125,12 @@ export const COMMANDS: readonly CommandSpec[] = [
         description: "Continue that session (pi sessions lists them)",
       },
       {
+        name: "resume",
+        short: "r",
+        type: "boolean",
+        description: "Pick a session of this directory to continue (a terminal only)",
+      },
+      {
         name: "fork",
         type: "string",
         value: "<id|prefix|path>",

@@ -11,7 +11,8 @@
  * (or every available model); Shift+Tab cycles the thinking level; Ctrl+T shows or
  * hides thinking; Escape cancels a turn or a menu.
  *
- * This module is the entry: it opens the session (--continue), builds the
+ * This module is the entry: it opens the session (--continue, --session, --fork; `-r` shows
+ * the picker of the directory's sessions first), builds the
  * {@link App} (interactive/app.ts) on the terminal and runs it. The terminal widgets are
  * in tui/, the app's keys, turn and slash commands in interactive/. The agent loop and the
  * streaming clients are imported only when the first prompt is sent, so the prompt is ready
@@ -33,6 +34,7 @@ import { Terminal, type TerminalHost } from "./tui/terminal.ts";
 import { App } from "./interactive/app.ts";
 import { SLASH_COMMANDS } from "./interactive/commands.ts";
 import { errorLine } from "./interactive/lines.ts";
+import { resumeAtStart } from "./interactive/sessions.ts";
 
 /** Options of {@link runInteractive} (tests inject the terminal host). */
 export interface InteractiveOptions {
@@ -121,6 +123,11 @@ export async function runInteractive(
         app.error(errorLine(err));
       }
     }).then(() => app.exit(0), () => app.exit(0));
+    // -r: the picker of this directory's sessions comes first (Esc: exit, nothing changed).
+    if (args.options.resume === true) {
+      const code = await resumeAtStart(app, explicitChoice(args.options, selection));
+      if (code !== undefined) return code;
+    }
     // A message on the command line is sent as the first prompt.
     const first = args.positionals.join(" ").trim();
     const started = app.start();

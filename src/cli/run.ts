@@ -19,11 +19,18 @@ export async function readAllText(stream: ReadableStream<Uint8Array>): Promise<s
 
 /** Decides between interactive and print mode, and finds the message. */
 async function runRoot(args: ParsedArgs, deps: Deps, signal: AbortSignal): Promise<number> {
-  // Credentials and models are opened once, and unknown names fail (exit 2) before anything runs.
-  const context = (await import("./model_selection.ts")).openRunContext(args.options, deps);
   // `--mode json` is for scripts: JSON events, never the interactive screen.
   const printing = args.options.print === true || args.options.mode === "json";
   const interactive = !printing && deps.stdin.isTerminal() && deps.stdout.isTerminal();
+  if (args.options.resume === true) {
+    // The picker needs the screen: -r with -p, or without a terminal, is a usage error.
+    (await import("./session_flags.ts")).checkResumeFlags(args.options, {
+      printing,
+      terminal: interactive,
+    });
+  }
+  // Credentials and models are opened once, and unknown names fail (exit 2) before anything runs.
+  const context = (await import("./model_selection.ts")).openRunContext(args.options, deps);
   if (interactive) {
     const { runInteractive } = await import("./interactive.ts");
     return await runInteractive(args, deps, signal, { context });

@@ -1,7 +1,8 @@
 /**
  * The session a run continues, from its flags: `--continue` (the newest of the cwd),
  * `--session <id|prefix|path>` (that one), `--fork <id|prefix|path>` (a new session with a
- * copy of that one's conversation). Print mode and the interactive screen both use it.
+ * copy of that one's conversation); `-r`/`--resume` is checked here (the screen shows its
+ * picker). Print mode and the interactive screen both use it.
  * @module
  */
 
@@ -22,17 +23,41 @@ export function checkSessionFlags(options: OptionValues): void {
     options.continue === true ? "--continue" : undefined,
     typeof options.session === "string" ? "--session" : undefined,
     typeof options.fork === "string" ? "--fork" : undefined,
+    options.resume === true ? "--resume" : undefined,
   ].filter((f) => f !== undefined);
   if (given.length > 1) {
     throw new PiError("usage", `${given.join(" and ")} cannot be used together`, {
       hint: "choose one session to continue or fork",
     });
   }
-  if (options["no-session"] === true && (options.session || options.fork)) {
+  if (options["no-session"] === true && (options.session || options.fork || options.resume)) {
     throw new PiError("usage", `--no-session cannot be used with ${given[0]}`, {
       hint: "drop --no-session to continue or fork a saved session",
     });
   }
+}
+
+/**
+ * Usage errors for `-r`/`--resume` where no picker can be shown: with `-p` or `--mode json`
+ * (`printing`), or without a terminal; and with the flags it contradicts.
+ */
+export function checkResumeFlags(
+  options: OptionValues,
+  where: { printing: boolean; terminal: boolean },
+): void {
+  if (options.resume !== true) return;
+  if (where.printing) {
+    const flag = options.print === true ? "-p" : "--mode json";
+    throw new PiError("usage", `-r/--resume opens a picker: it cannot be used with ${flag}`, {
+      hint: "pass --session <id> instead (pi sessions lists them)",
+    });
+  }
+  if (!where.terminal) {
+    throw new PiError("usage", "-r/--resume needs a terminal to show its picker", {
+      hint: "pass --session <id> instead (pi sessions lists them)",
+    });
+  }
+  checkSessionFlags(options);
 }
 
 /**

@@ -111,8 +111,10 @@ test("tmux: /account switches mid-conversation; the next request carries the oth
     assert.match(statusOf(screen), / · account: default$/, screen);
 
     await send(pane, "first question");
-    screen = await pane.waitFor(/default: 5h 45%$/m);
-    assert.match(screen, /^answer 0 from acct-alpha$/m);
+    // The meter moves when the answer's headers arrive, before its text: wait for both.
+    screen = await pane.waitFor((s) =>
+      /^answer 0 from acct-alpha$/m.test(s) && /default: 5h 45%$/m.test(s)
+    );
 
     // The menu: both accounts with their windows; Esc keeps the account.
     await send(pane, "/account");
@@ -176,7 +178,9 @@ test("tmux: --rotate-accounts on the screen: one line says the switch, the meter
   try {
     await pane.waitFor(/^›/m);
     await send(pane, "hello");
-    const screen = await pane.waitFor(/work: 5h 92% · 7d 20%$/m);
+    const screen = await pane.waitFor((s) =>
+      /^answer 1 from acct-bravo$/m.test(s) && /work: 5h 92% · 7d 20%$/m.test(s)
+    );
     assert.match(
       screen,
       /^› hello\nUsage limit on default: continuing on work\nanswer 1 from acct-bravo$/m,

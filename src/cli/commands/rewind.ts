@@ -7,7 +7,7 @@
  * @module
  */
 
-import { rewindSession } from "../../agent/rewind.ts";
+import { type RewindResult, rewindSession } from "../../agent/rewind.ts";
 import { findSession } from "../../agent/sessions.ts";
 import { findLatestSession } from "../../agent/session_store.ts";
 import type { Deps } from "../../deps.ts";
@@ -19,6 +19,41 @@ import type { ParsedArgs } from "../args.ts";
 function shown(path: string, cwd: string): string {
   const base = cwd.endsWith("/") ? cwd : `${cwd}/`;
   return oneLine(path.startsWith(base) ? path.slice(base.length) : path);
+}
+
+/**
+ * What a rewind says, for `pi rewind` and `/rewind` alike: `lines` (one per restored or
+ * deleted file, then the conversation and the note on `bash`) and `errors` (one per file
+ * that could not be restored). `next` ends the conversation's line: where it goes on.
+ */
+export function rewindLines(
+  result: RewindResult,
+  options: { n: number; files: boolean; conversation: boolean; cwd: string; next: string },
+): { lines: string[]; errors: string[] } {
+  const { n, cwd } = options;
+  const lines: string[] = [];
+  const errors: string[] = [];
+  for (const file of result.files) {
+    if (file.error !== undefined) {
+      errors.push(`could not restore ${shown(file.path, cwd)}: ${oneLine(file.error)}`);
+    } else {
+      lines.push(`${file.action} ${shown(file.path, cwd)}`);
+    }
+  }
+  if (options.files && result.files.length === 0) {
+    lines.push(`No file changed by write or edit since message ${n} needed restoring.`);
+  }
+  const text = oneLine(result.message.text);
+  const quoted = text.length > 60 ? `${text.slice(0, 59)}…` : text;
+  if (options.conversation) {
+    lines.push(`Conversation rewound to before message ${n} ("${quoted}"); ${options.next}.`);
+  }
+  lines.push(
+    options.files
+      ? "Changes made by bash are not tracked and were not undone."
+      : "Files were left as they are (changes made by bash are never tracked).",
+  );
+  return { lines, errors };
 }
 
 /** Runs `pi rewind`. */
@@ -65,33 +100,14 @@ export async function runRewind(args: ParsedArgs, deps: Deps): Promise<number> {
     files: !conversationOnly,
     conversation: !filesOnly,
   }, deps);
-  let failed = 0;
-  for (const file of result.files) {
-    if (file.error !== undefined) {
-      failed++;
-      deps.stderr.write(
-        `pi: could not restore ${shown(file.path, cwd)}: ${oneLine(file.error)}\n`,
-      );
-    } else {
-      deps.stdout.write(`${file.action} ${shown(file.path, cwd)}\n`);
-    }
-  }
-  if (!conversationOnly && result.files.length === 0) {
-    deps.stdout.write(`No file changed by write or edit since message ${n} needed restoring.\n`);
-  }
-  const text = oneLine(result.message.text);
-  const quoted = text.length > 60 ? `${text.slice(0, 59)}…` : text;
-  if (!filesOnly) {
-    deps.stdout.write(
-      `Conversation rewound to before message ${n} ("${quoted}"); the next prompt continues from there (pi --session ${
-        oneLine(result.sessionId)
-      }).\n`,
-    );
-  }
-  deps.stdout.write(
-    conversationOnly
-      ? "Files were left as they are (changes made by bash are never tracked).\n"
-      : "Changes made by bash are not tracked and were not undone.\n",
-  );
-  return failed > 0 ? 1 : 0;
+  const { lines, errors } = rewindLines(result, {
+    n,
+    files: !conversationOnly,
+    conversation: !filesOnly,
+    cwd,
+    next: `the next prompt continues from there (pi --session ${oneLine(result.sessionId)})`,
+  });
+  for (const error of errors) deps.stderr.write(`pi: ${error}\n`);
+  for (const line of lines) deps.stdout.write(`${line}\n`);
+  return errors.length > 0 ? 1 : 0;
 }

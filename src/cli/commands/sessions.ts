@@ -11,6 +11,9 @@ import { PiError } from "../../errors.ts";
 import { oneLine } from "../../one_line.ts";
 import type { ParsedArgs } from "../args.ts";
 import { truncate } from "../render.ts";
+import { age } from "../age.ts";
+
+export { age };
 
 /** A session as `pi sessions --json` prints it: exactly the contract's fields. */
 export interface SessionJson {
@@ -44,18 +47,6 @@ export function sessionJson(s: SessionInfo): SessionJson {
     messages: s.messages,
     firstMessage: s.firstMessage ?? null,
   };
-}
-
-/** `now`, `5m ago`, `3h ago`, `2d ago`, then the date. */
-export function age(when: string, now: number): string {
-  const t = Date.parse(when);
-  if (Number.isNaN(t)) return "?";
-  const s = Math.max(0, Math.round((now - t) / 1000));
-  if (s < 60) return "now";
-  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ago`;
-  if (s < 30 * 86_400) return `${Math.floor(s / 86_400)}d ago`;
-  return new Date(t).toISOString().slice(0, 10);
 }
 
 /**

@@ -46,7 +46,7 @@ import { Approvals } from "./approvals.ts";
 import { findCommand, parseSlash, type SlashCommand, unknownCommand } from "./commands.ts";
 import { onKey } from "./input.ts";
 import { errorLine } from "./lines.ts";
-import { recentLines } from "./recent.ts";
+import { continuedLines } from "./sessions.ts";
 import { type AppState, emptyTotals } from "./state.ts";
 import { runTurn, turnRows } from "./turn.ts";
 
@@ -503,14 +503,7 @@ export class App {
     const runner = state.runner;
     const model = state.model;
     if (runner) {
-      if (runner.warning !== undefined) lines.push(s.yellow(`! ${oneLine(runner.warning)}`));
-      lines.push(
-        s.dim(
-          `Continuing ${oneLine(runner.path ?? runner.id)} (${runner.messages.length} messages)`,
-        ),
-        ...recentLines(runner.messages, { width: this.width(), style: s }),
-        s.dim(`Model: ${oneLine(model.provider)}/${oneLine(model.id)} · thinking ${this.level()}`),
-      );
+      lines.push(...continuedLines(this, runner, { verb: "Continuing" }));
       state.totals = runner.totals();
     }
     if (!this.registry.hasKey(model.provider)) {

@@ -15,13 +15,17 @@ import type { App } from "./app.ts";
 import { account } from "./commands/account.ts";
 import { ask } from "./commands/ask.ts";
 import { compact } from "./commands/compact.ts";
+import { fork } from "./commands/fork.ts";
 import { help } from "./commands/help.ts";
 import { login } from "./commands/login.ts";
 import { logout } from "./commands/logout.ts";
 import { model } from "./commands/model.ts";
+import { name } from "./commands/name.ts";
 import { newSession } from "./commands/new.ts";
 import { quit } from "./commands/quit.ts";
 import { sandbox } from "./commands/sandbox.ts";
+import { resume } from "./commands/resume.ts";
+import { rewind } from "./commands/rewind.ts";
 import { session } from "./commands/session.ts";
 import { thinking } from "./commands/thinking.ts";
 import { usage } from "./commands/usage.ts";
@@ -53,6 +57,10 @@ export const SLASH_COMMANDS: readonly SlashCommand[] = [
   account,
   session,
   newSession,
+  resume,
+  fork,
+  name,
+  rewind,
   compact,
   sandbox,
   ask,

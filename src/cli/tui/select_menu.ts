@@ -1,7 +1,7 @@
 /**
  * A filterable menu as a {@link Widget} (render + onKey), used by /login, /logout,
  * /model and /thinking. Typing filters (case-insensitive, every word must match the
- * label, the value or the hint), ↑/↓ (or Ctrl+P/Ctrl+N, Tab/Shift+Tab) move,
+ * label, the value when it is a string, or the hint), ↑/↓ (or Ctrl+P/Ctrl+N, Tab/Shift+Tab) move,
  * Enter picks, Escape, Ctrl+C or Ctrl+D cancels. No I/O.
  * @module
  */
@@ -54,7 +54,10 @@ export class SelectMenu<T> implements Widget<T> {
     const words = this.filter.toLowerCase().split(/\s+/).filter(Boolean);
     if (words.length === 0) return [...this.items];
     return this.items.filter((item) => {
-      const hay = `${item.label} ${String(item.value)} ${item.hint ?? ""}`.toLowerCase();
+      // A value that is not a string (a model, a session) is not text to match: "[object
+      // Object]" would match `obj`, a number any digit typed.
+      const value = typeof item.value === "string" ? item.value : "";
+      const hay = `${item.label} ${value} ${item.hint ?? ""}`.toLowerCase();
       return words.every((w) => hay.includes(w));
     });
   }

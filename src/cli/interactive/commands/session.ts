@@ -1,5 +1,5 @@
 /**
- * `/session`: this session's id, file (whole on its line, to copy), messages, model and
+ * `/session`: this session's name (when it has one), id, file (whole on its line, to copy), messages, model and
  * thinking level, tokens and cost.
  * @module
  */
@@ -7,15 +7,18 @@
 import { oneLine } from "../../../one_line.ts";
 import { formatCost, formatTokens } from "../../render.ts";
 import type { SlashCommand } from "../commands.ts";
+import { sessionName } from "./name.ts";
 
 /** The /session command. */
 export const session: SlashCommand = {
   name: "session",
   summary: "this session: file, id, messages, tokens",
-  run(app) {
+  async run(app) {
     const { model, runner, sessionId, totals: t } = app.state;
+    const name = await sessionName(app);
     app.print(
       app.style.bold("Session"),
+      ...(name !== undefined ? [`  name: ${oneLine(name)}`] : []),
       `  id: ${sessionId}`,
       // The path whole on its line (the terminal wraps it): it can be copied as one.
       `  file: ${
