@@ -1,7 +1,9 @@
 /**
  * `pi` on a terminal: the prompt, the answer streamed as it arrives, tool calls as one
- * line each, a spinner, a status line, and the slash commands (/login, /logout, /model,
- * /thinking, /usage, /session, /new, /compact, /sandbox, /ask, /help, /quit). Tools run
+ * line each, a spinner, a status line, and the slash commands (the one table in
+ * interactive/commands.ts, which /help lists: /login, /logout, /account, /model, /thinking,
+ * /usage, /session, /new, /resume, /fork, /name, /rewind, /compact, /sandbox, /ask, /help,
+ * /quit). Tools run
  * under the sandbox and ask modes (flags, settings.json); a call that needs asking opens
  * the approval question (interactive/approvals.ts).
  *
