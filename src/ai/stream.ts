@@ -20,6 +20,7 @@ import { isPiError, PiError } from "../errors.ts";
 import type { ModelApi, ReasoningLevel } from "../models/types.ts";
 import type { Model } from "../models/types.ts";
 import type { ProviderClient } from "./client.ts";
+import type { ResponsesFields } from "./responses_shared.ts";
 import { redact } from "../redact.ts";
 import { MessageBuilder } from "./reduce.ts";
 import { abortableSleep, deadlineSignal } from "../sleep.ts";
@@ -50,6 +51,11 @@ export interface StreamOptions {
   idleTimeoutMs?: number;
   /** Receives the `x-codex-*` rate-limit snapshot of every Codex response. */
   usageStore?: UsageSnapshotStore;
+  /**
+   * The Responses APIs only: a client's own `input`, `tools`, `tool_choice`, … sent as they
+   * are in place of those built from the context (pi serve). Other APIs ignore it.
+   */
+  responses?: ResponsesFields;
 }
 
 /**
@@ -342,6 +348,7 @@ async function* run(
         reasoning: options.reasoning,
         maxOutputTokens: options.maxOutputTokens,
         env: deps.env,
+        responses: options.responses,
       });
       let response: Response;
       try {
