@@ -71,6 +71,8 @@ export async function run(
       return (await import("./commands/status.ts")).runStatus(args, deps);
     case "models":
       return await (await import("./commands/models.ts")).runModels(args, deps, _signal);
+    case "serve":
+      return await (await import("./commands/serve.ts")).runServe(args, deps, _signal);
   }
   return await runRoot(args, deps, _signal);
 }
