@@ -443,7 +443,12 @@ export function startServer(options: ServeOptions): ServeHandle {
     }
     if (path.startsWith("/v1/models/")) {
       if (method !== "GET") throw methodNotAllowed(method, path, "GET");
-      const id = decodeURIComponent(path.slice("/v1/models/".length));
+      let id = path.slice("/v1/models/".length);
+      try {
+        id = decodeURIComponent(id);
+      } catch {
+        // not percent-encoded text: looked up as it is (and not found)
+      }
       log.model = id;
       const model = await options.models.find(id);
       if (!model) throw modelNotFound(id);

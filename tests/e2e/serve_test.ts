@@ -35,8 +35,8 @@ interface Serve {
   key: string;
   /** An SDK client for `/v1`, without retries unless asked. */
   client(options?: { apiKey?: string; maxRetries?: number }): OpenAI;
-  /** SIGTERM, then the exit. */
-  stop(): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** SIGTERM (or `signal`), then the exit. */
+  stop(signal?: Deno.Signal): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
 /** Starts `pi serve --port 0` for `agentDir` in front of `backendUrl`. */
@@ -50,8 +50,11 @@ async function startServe(
     PI_CODING_AGENT_DIR: agentDir,
     ...env,
   });
+  let exited = false;
+  pi.done.then(() => exited = true);
   try {
-    await until(() => pi.stdout().split("\n").length > 2, "the first lines of pi serve");
+    await until(() => exited || pi.stdout().split("\n").length > 2, "the first lines of pi serve");
+    if (exited) throw new Error(`pi serve exited: ${pi.stdout()}`);
   } catch (err) {
     pi.child.kill("SIGKILL");
     throw new Error(`${err}; stderr: ${pi.stderr()}`);
@@ -73,9 +76,9 @@ async function startServe(
         baseURL: `${url}/v1`,
         maxRetries: options.maxRetries ?? 0,
       }),
-    async stop() {
+    async stop(signal: Deno.Signal = "SIGTERM") {
       try {
-        pi.child.kill("SIGTERM");
+        pi.child.kill(signal);
       } catch {
         // already gone
       }
@@ -148,14 +151,14 @@ Deno.test("pi serve: the first line, the key file (0600), /health without a key,
   });
 });
 
-Deno.test("pi serve: a second start reads the key file and prints where it is, never the key", async () => {
+Deno.test("pi serve: a second start reads the key file and prints where it is, never the key; Ctrl+C exits 0", async () => {
   await withDir(async (dir) => {
     const agent = `${dir}/agent`;
     await writeFakeAuth(agent);
     await Deno.writeTextFile(`${agent}/serve-key`, "sk-pi-kept-key-0123456789\n", { mode: 0o600 });
     const serve = await startServe(agent, {});
-    const result = await serve.stop();
-    assert.equal(result.code, 0);
+    const result = await serve.stop("SIGINT");
+    assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout.split("\n")[1], `key: in ${agent}/serve-key`);
     assert.ok(!result.stdout.includes("sk-pi-kept-key"), result.stdout);
     assert.ok(!result.stderr.includes("sk-pi-kept-key"), result.stderr);
@@ -598,9 +601,9 @@ function hangingReply(state: { cancelled: boolean }): FakeTurn {
   };
 }
 
-Deno.test("pi serve: a client that drops a stream cancels the upstream request at once", async () => {
+Deno.test("pi serve: a client that drops a stream (or a request) cancels the upstream request at once", async () => {
   const state = { cancelled: false };
-  await withServe(() => hangingReply(state), async (serve) => {
+  await withServe(() => hangingReply(state), async (serve, backend) => {
     const stream = await serve.client().chat.completions.create({
       model: "gpt-5.2-codex",
       messages: [{ role: "user", content: "hi" }],
@@ -617,6 +620,22 @@ Deno.test("pi serve: a client that drops a stream cancels the upstream request a
       () => /POST \/v1\/chat\/completions .* 200 \d+ms \(client closed\)/.test(serve.pi.stderr()),
       "the log line",
     );
+
+    // Not streamed: the client gives up while the answer is still coming (a plain fetch: the
+    // SDK's abort leaves the connection open for a while).
+    state.cancelled = false;
+    const controller = new AbortController();
+    const whole = fetch(`${serve.url}/v1/chat/completions`, {
+      method: "POST",
+      signal: controller.signal,
+      headers: { authorization: `Bearer ${serve.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-5.2-codex", messages: [{ role: "user", content: "hi" }] }),
+    });
+    await until(() => backend.requests.length === 2, "the second request upstream");
+    controller.abort();
+    await assert.rejects(whole);
+    await until(() => state.cancelled, "the fake backend to see the second connection close", 5000);
+    await until(() => / 499 \d+ms \(client closed\)/.test(serve.pi.stderr()), "the 499 log line");
   });
 });
 
