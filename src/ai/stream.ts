@@ -432,7 +432,12 @@ async function* run(
       ) {
         refreshed = true;
         try {
-          key = await options.keys.refresh(model.provider, { force: true, signal });
+          // Another request may have refreshed since this key was sent (many requests at once
+          // with one revoked token): its key is the answer, and a second refresh is not.
+          const current = await options.keys.getApiKey(model.provider, { signal });
+          key = current !== undefined && current !== key
+            ? current
+            : await options.keys.refresh(model.provider, { force: true, signal });
         } catch (refreshError) {
           yield fail(isPiError(refreshError) ? refreshError : error);
           return;

@@ -16,7 +16,7 @@ import {
   writeFakeAuth,
 } from "../fixtures/fake_codex_backend.ts";
 import { startFakeIssuer } from "../fixtures/auth_fake_issuer.ts";
-import { staleEntry, withDir, writeAuth } from "../fixtures/auth_process.ts";
+import { freshEntry, staleEntry, withDir, writeAuth } from "../fixtures/auth_process.ts";
 import { type RunningPi, spawnPi } from "./run_pi.ts";
 
 async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
@@ -565,6 +565,56 @@ Deno.test("pi serve: 12 concurrent requests with an expired token make exactly o
     } finally {
       const result = await serve.stop();
       await backend.close();
+      await issuer.close();
+      assert.equal(result.code, 0, result.stderr);
+    }
+  }, "pi_serve_");
+});
+
+Deno.test("pi serve: 12 concurrent requests refused with 401 (over a second) make one refresh and are all answered", async () => {
+  await withDir(async (dir) => {
+    const agent = `${dir}/agent`;
+    const issuer = startFakeIssuer({
+      delayMs: 100,
+      accountId: FAKE_ACCOUNT_ID,
+      initialRefresh: "rt-serve-401-0001",
+    });
+    // A token that looks valid for an hour, but the backend has revoked it: each request
+    // with it is refused, the later ones only after the refresh is long done.
+    let refused = 0;
+    let answered = 0;
+    const backend = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+      await req.arrayBuffer();
+      if (req.headers.get("authorization") !== `Bearer ${issuer.currentAccess}`) {
+        await new Promise((r) => setTimeout(r, 100 * refused++));
+        return Response.json({ error: { message: "token revoked" } }, { status: 401 });
+      }
+      answered++;
+      return new Response(turnEvents({ text: "after refresh" }).join(""), {
+        headers: { "content-type": "text/event-stream" },
+      });
+    });
+    await writeAuth(agent, { "openai-codex": freshEntry("rt-serve-401-0001", FAKE_ACCOUNT_ID) });
+    const serve = await startServe(agent, {
+      PI_OPENAI_CODEX_BASE_URL: `http://127.0.0.1:${backend.addr.port}`,
+      PI_OPENAI_CODEX_ISSUER: issuer.url,
+    });
+    try {
+      const client = serve.client();
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          client.chat.completions.create({
+            model: "gpt-5.2-codex",
+            messages: [{ role: "user", content: `hi ${i}` }],
+          }).then((c) => c.choices[0].message.content)),
+      );
+      assert.deepEqual(answers, Array(12).fill("after refresh"));
+      assert.equal(refused, 12);
+      assert.equal(answered, 12);
+      assert.equal(issuer.refreshRequests, 1);
+    } finally {
+      const result = await serve.stop();
+      await backend.shutdown();
       await issuer.close();
       assert.equal(result.code, 0, result.stderr);
     }
