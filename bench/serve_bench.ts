@@ -5,15 +5,17 @@
  * 1. Added latency, time to the first text: a request straight to the fake (fetch, first
  *    `output_text.delta` bytes), a `pi -p`-style request (`stream()` in this process, first
  *    `text_delta`), and the same answer through `pi serve` (a `/v1/chat/completions`
- *    stream, first chunk with content). Medians and p90 of sequential requests.
+ *    stream, first chunk with content). Medians and p90 of `--rounds` sequential requests.
  * 2. Many streams at once: `--streams` (default 50) concurrent `/v1/chat/completions`
  *    streams through `pi serve`, for each answer size in `--kib` (answer text per stream,
- *    default 16 and 256 KiB): wall time, answer MB/s and upstream MB/s, and the serve
- *    process's RSS before and its peak during the burst (`/proc/<pid>/status`, peak reset
- *    with `clear_refs` first; Linux). Baseline in the same run: the same burst straight to
- *    the fake, read by this process.
+ *    default 16 and 256 KiB; ~66 bytes of events a character) and each upstream pace in
+ *    `--pace` (0: the whole reply at once; n: 16 KiB every n ms): wall time, MB/s, and the
+ *    serve process's RSS before the burst and its peak during it (`/proc/<pid>/status`, the
+ *    peak reset with `clear_refs` first; Linux). Baselines in the same run: the burst
+ *    straight to the fake, read by this process, and the same `stream()`s (`pi -p` style) in
+ *    one child process of their own, its RSS measured the same way.
  *
- *   deno run -A bench/serve_bench.ts [--streams 50] [--kib 16,256] [--rounds 40]
+ *   deno run -A bench/serve_bench.ts [--streams 50] [--kib 16,256] [--pace 0,2] [--rounds 40]
  *
  * `deno bench -A bench/serve_bench.ts` times the pure mapping (neutral events → chunks).
  */
