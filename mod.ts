@@ -75,6 +75,7 @@ export { matchPatterns, parsePatterns } from "./src/models/glob.ts";
 export type { ModelPattern, ScopedModel, ScopeMatch } from "./src/models/glob.ts";
 export { AssistantStream, complete, stream } from "./src/ai/stream.ts";
 export type { StreamOptions } from "./src/ai/stream.ts";
+export type { ResponsesFields, ResponsesInputItem } from "./src/ai/responses_shared.ts";
 export type { RetryOptions } from "./src/ai/retry.ts";
 export { MessageBuilder, reduceEvents } from "./src/ai/reduce.ts";
 export { SSEDecoder } from "./src/ai/sse.ts";

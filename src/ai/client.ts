@@ -8,6 +8,7 @@
 import { baseUrlFromEnv, type Deps } from "../deps.ts";
 import type { PiError } from "../errors.ts";
 import type { Model, ReasoningLevel } from "../models/types.ts";
+import type { ResponsesFields } from "./responses_shared.ts";
 import type { SSEEvent } from "./sse.ts";
 import type { Context, StopReason, StreamEvent } from "./types.ts";
 import { trimTrailingSlashes } from "../atomic_file.ts";
@@ -34,6 +35,8 @@ export interface RequestInput {
   maxOutputTokens?: number;
   /** Environment (base URL variables). */
   env: Deps["env"];
+  /** The Responses APIs: a client's own request fields, forwarded (pi serve). */
+  responses?: ResponsesFields;
 }
 
 /**

@@ -140,12 +140,33 @@ export function responsesInput(
   return items;
 }
 
+/**
+ * Fields of a client's own Responses request, sent as they are in place of the ones built
+ * from the {@link Context} (pi serve forwards what its clients send). The rest of the body
+ * (`model`, `instructions`, `reasoning`, `store`, `stream`, `include`, `prompt_cache_key`)
+ * is still pi's.
+ */
+export interface ResponsesFields {
+  /** `input` items, in place of the context's messages. */
+  input?: ResponsesInputItem[];
+  /** `tools`, in place of the context's tools. */
+  tools?: Record<string, unknown>[];
+  /** `tool_choice` (default `auto`). */
+  tool_choice?: unknown;
+  /** `parallel_tool_calls` (default true). */
+  parallel_tool_calls?: boolean;
+  /** `text` (output format, verbosity); not sent by default. */
+  text?: Record<string, unknown>;
+}
+
 /** Options the Responses request bodies share. */
 export interface ResponsesBodyOptions {
   /** Requested reasoning level. */
   reasoning?: ReasoningLevel;
   /** `prompt_cache_key` (the session id). */
   sessionId: string;
+  /** A client's own fields, forwarded (see {@link ResponsesFields}). */
+  responses?: ResponsesFields;
 }
 
 /** The request body both Responses APIs accept (CONTRACT.md: Responses request). */
@@ -155,16 +176,18 @@ export function responsesBody(
   options: ResponsesBodyOptions,
 ): Record<string, unknown> {
   const effort = clampEffort(model, options.reasoning);
+  const given = options.responses ?? {};
   const body: Record<string, unknown> = {
     model: model.id,
     instructions: context.systemPrompt.trim() !== ""
       ? context.systemPrompt
       : "You are a helpful assistant.",
-    input: responsesInput(model, context.messages),
-    tools: responsesTools(context.tools),
-    tool_choice: "auto",
-    parallel_tool_calls: true,
+    input: given.input ?? responsesInput(model, context.messages),
+    tools: given.tools ?? responsesTools(context.tools),
+    tool_choice: given.tool_choice ?? "auto",
+    parallel_tool_calls: given.parallel_tool_calls ?? true,
   };
+  if (given.text !== undefined) body.text = given.text;
   if (effort !== undefined) body.reasoning = { effort, summary: "auto" };
   body.store = false;
   body.stream = true;

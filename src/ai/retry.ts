@@ -36,6 +36,8 @@ export class ApiFailure extends PiError {
   readonly unauthorized: boolean;
   /** The connection or stream broke (as opposed to an error the server reported). */
   readonly broken: boolean;
+  /** The HTTP status of the reply that failed, when it was one. */
+  readonly status: number | undefined;
 
   /** Creates a failure. */
   constructor(
@@ -48,6 +50,7 @@ export class ApiFailure extends PiError {
       retryAfterMs?: number;
       unauthorized?: boolean;
       broken?: boolean;
+      status?: number;
     } = {},
   ) {
     super(code, message, { hint: options.hint, cause: options.cause });
@@ -55,6 +58,29 @@ export class ApiFailure extends PiError {
     this.retryAfterMs = options.retryAfterMs;
     this.unauthorized = options.unauthorized ?? false;
     this.broken = options.broken ?? false;
+    this.status = options.status;
+  }
+}
+
+/**
+ * The Codex usage limit (`api.usage_limit`), with its data: which limit, and when it
+ * resets (pi serve answers 429 with `retry-after` from it).
+ */
+export class UsageLimitError extends PiError {
+  /** `usage_limit_reached` (resets later) or `usage_not_included` (the plan lacks Codex). */
+  readonly kind: "usage_limit_reached" | "usage_not_included";
+  /** When the limit resets, epoch milliseconds, when the server said. */
+  readonly resetsAt: number | undefined;
+
+  /** Creates the error. */
+  constructor(
+    kind: UsageLimitError["kind"],
+    message: string,
+    options: { hint?: string; resetsAt?: number } = {},
+  ) {
+    super("api.usage_limit", message, { hint: options.hint });
+    this.kind = kind;
+    this.resetsAt = options.resetsAt;
   }
 }
 
@@ -132,29 +158,11 @@ function formatDuration(ms: number): string {
 }
 
 /**
- * The cause of an `api.usage_limit` error: which limit (`usage_limit_reached`,
- * `usage_not_included`) and when it resets, for the account rotation (stream.ts).
- */
-export class UsageLimit extends Error {
-  /** The backend's error type. */
-  readonly type: string;
-  /** When the limit resets, epoch ms, when said. */
-  readonly resetsAt: number | undefined;
-  /** Records the limit. */
-  constructor(type: string, resetsAt?: number) {
-    super(type);
-    this.name = "UsageLimit";
-    this.type = type;
-    this.resetsAt = resetsAt;
-  }
-}
-
-/**
  * The Codex usage-limit error (`usage_limit_reached` / `usage_not_included`), or
- * undefined when `body` is not one. The reset time is shown in local time; the cause is
- * a {@link UsageLimit}.
+ * undefined when `body` is not one. The reset time is shown in local time; the error
+ * carries the kind and the reset time ({@link UsageLimitError}).
  */
-export function usageLimitError(body: string, now: number): PiError | undefined {
+export function usageLimitError(body: string, now: number): UsageLimitError | undefined {
   let err: Record<string, unknown> | undefined;
   try {
     const json = JSON.parse(body);
@@ -167,13 +175,10 @@ export function usageLimitError(body: string, now: number): PiError | undefined 
   const plan = typeof err?.plan_type === "string" ? err.plan_type : undefined;
   const planText = plan ? ` (${plan} plan)` : "";
   if (type === "usage_not_included") {
-    return new PiError(
-      "api.usage_limit",
+    return new UsageLimitError(
+      "usage_not_included",
       `Your ChatGPT plan${planText} does not include Codex usage`,
-      {
-        hint: "upgrade the plan, or use another provider (--provider)",
-        cause: new UsageLimit(type),
-      },
+      { hint: "upgrade the plan, or use another provider (--provider)" },
     );
   }
   let resetsAt: number | undefined;
@@ -184,13 +189,10 @@ export function usageLimitError(body: string, now: number): PiError | undefined 
   const when = resetsAt === undefined
     ? "later"
     : `at ${formatLocal(resetsAt)} local time (in ${formatDuration(resetsAt - now)})`;
-  return new PiError(
-    "api.usage_limit",
+  return new UsageLimitError(
+    "usage_limit_reached",
     `You have hit your ChatGPT usage limit${planText}; it resets ${when}`,
-    {
-      hint: "wait for the reset, or switch model/provider (/model)",
-      cause: new UsageLimit(type, resetsAt),
-    },
+    { hint: "wait for the reset, or switch model/provider (/model)", resetsAt },
   );
 }
 
@@ -256,6 +258,7 @@ export function httpFailure(
       `${provider} refused the credentials (${status}): ${message}`,
       {
         unauthorized: status === 401,
+        status,
         hint: provider === "openai-codex"
           ? "run /login (or pi login openai-codex)"
           : `check the API key for ${provider}`,
@@ -264,6 +267,7 @@ export function httpFailure(
   }
   const retryable = status === 408 || status === 409 || status === 429 || status >= 500;
   return new ApiFailure("api.http", `${provider} API error ${status}: ${message}`, {
+    status,
     retryable,
     retryAfterMs: retryable ? parseRetryAfter(headers, now) : undefined,
   });

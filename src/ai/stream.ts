@@ -22,6 +22,7 @@ import { isPiError, PiError } from "../errors.ts";
 import type { ModelApi, ReasoningLevel } from "../models/types.ts";
 import type { Model } from "../models/types.ts";
 import type { ProviderClient } from "./client.ts";
+import type { ResponsesFields } from "./responses_shared.ts";
 import { redact } from "../redact.ts";
 import { MessageBuilder } from "./reduce.ts";
 import { abortableSleep, deadlineSignal } from "../sleep.ts";
@@ -31,7 +32,7 @@ import {
   networkFailure,
   retryDelay,
   type RetryOptions,
-  UsageLimit,
+  UsageLimitError,
 } from "./retry.ts";
 import { readSSE, type SSEEvent, SSEEventTooLarge } from "./sse.ts";
 import type { AssistantMessage, Context, StopReason, StreamEvent } from "./types.ts";
@@ -60,6 +61,11 @@ export interface StreamOptions {
   idleTimeoutMs?: number;
   /** Receives the `x-codex-*` rate-limit snapshot of every Codex response. */
   usageStore?: UsageSnapshotStore;
+  /**
+   * The Responses APIs only: a client's own `input`, `tools`, `tool_choice`, … sent as they
+   * are in place of those built from the context (pi serve). Other APIs ignore it.
+   */
+  responses?: ResponsesFields;
 }
 
 /**
@@ -151,6 +157,9 @@ function withOtherAccounts(
   const hint = rotated
     ? `${error.hint}; the other accounts (${names}) are at their limits too, or cannot be used`
     : `${error.hint}; or use another logged-in account: ${names} (--account <name> or /account <name>; --rotate-accounts switches by itself)`;
+  if (error instanceof UsageLimitError) {
+    return new UsageLimitError(error.kind, error.message, { hint, resetsAt: error.resetsAt });
+  }
   return new PiError(error.code, error.message, { hint, cause: error.cause });
 }
 
@@ -397,6 +406,7 @@ async function* run(
         reasoning: options.reasoning,
         maxOutputTokens: options.maxOutputTokens,
         env: deps.env,
+        responses: options.responses,
       });
       let response: Response;
       try {
@@ -480,7 +490,12 @@ async function* run(
       ) {
         refreshed = true;
         try {
-          key = await options.keys.refresh(model.provider, { force: true, signal, key });
+          // Another request may have refreshed since this key was sent (many requests at once
+          // with one revoked token): its key is the answer, and a second refresh is not.
+          const current = await options.keys.getApiKey(model.provider, { signal });
+          key = current !== undefined && current !== key
+            ? current
+            : await options.keys.refresh(model.provider, { force: true, signal, key });
         } catch (refreshError) {
           yield fail(isPiError(refreshError) ? refreshError : error);
           return;
@@ -491,8 +506,8 @@ async function* run(
       }
       if (isPiError(error, "api.usage_limit")) {
         // usage_limit_reached before anything was shown: the same request on another account.
-        const limit = error.cause instanceof UsageLimit ? error.cause : undefined;
-        const rotating = limit?.type === "usage_limit_reached" && !shown &&
+        const limit = error instanceof UsageLimitError ? error : undefined;
+        const rotating = limit?.kind === "usage_limit_reached" && !shown &&
           options.keys.accountRotation === true;
         if (rotating) {
           const from = key === undefined
@@ -502,7 +517,7 @@ async function* run(
           let next;
           try {
             next = await options.keys.nextAccount?.(model.provider, {
-              reason: limit.type,
+              reason: limit.kind,
               key,
               exclude: limited,
               signal,
@@ -515,7 +530,7 @@ async function* run(
             limited.add(next.from);
             key = next.key;
             refreshed = false; // the new account may need its own refresh after a 401
-            yield { type: "account_switch", from: next.from, to: next.to, reason: limit.type };
+            yield { type: "account_switch", from: next.from, to: next.to, reason: limit.kind };
             continue;
           }
         }

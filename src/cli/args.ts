@@ -283,6 +283,23 @@ export const COMMANDS: readonly CommandSpec[] = [
       },
     ],
   },
+  {
+    path: ["serve"],
+    usage: ["serve [--host h] [--port p] [--key k] [--account <name>]"],
+    summary: "Serve the ChatGPT subscription as an OpenAI-compatible API (/v1)",
+    args: [],
+    options: [
+      { name: "host", type: "string", value: "<host>", description: "Address (default 127.0.0.1)" },
+      { name: "port", type: "string", value: "<port>", description: "Port (default 8765)" },
+      {
+        name: "key",
+        type: "string",
+        value: "<key>",
+        description: "Bearer key clients send (default PI_SERVE_KEY, else <agent dir>/serve-key)",
+      },
+      { name: "account", type: "string", value: "<name>", description: "ChatGPT account to use" },
+    ],
+  },
 ];
 
 /** The environment variables pi reads, for help and README. */
@@ -301,6 +318,7 @@ export const ENVIRONMENT: readonly [string, string][] = [
   ["PI_ROTATE_ACCOUNTS", "1: as --rotate-accounts"],
   ["HTTPS_PROXY, NO_PROXY", "proxy for every request"],
   ["NO_COLOR", "no colour"],
+  ["PI_SERVE_KEY", "bearer key of pi serve (default <agent dir>/serve-key)"],
   ["PI_DEBUG", "1: print stack traces"],
 ];
 

@@ -86,6 +86,8 @@ export async function run(
       return await (await import("./commands/export.ts")).runExport(args, deps);
     case "rewind":
       return await (await import("./commands/rewind.ts")).runRewind(args, deps);
+    case "serve":
+      return await (await import("./commands/serve.ts")).runServe(args, deps, _signal);
   }
   return await runRoot(args, deps, _signal);
 }
