@@ -13,10 +13,8 @@
 import type { ToolCall } from "../ai/types.ts";
 import type { ToolResult } from "./tools/types.ts";
 
-/** The values of `--ask`. */
-export const ASK_MODES = ["never", "writes", "all"] as const;
-/** When pi asks before a tool runs. */
-export type AskMode = typeof ASK_MODES[number];
+import type { AskMode } from "./tool_modes.ts";
+export { ASK_MODES, type AskMode } from "./tool_modes.ts";
 
 /** The tools `--ask writes` asks about. */
 export const WRITE_TOOLS: readonly string[] = ["bash", "write", "edit"];

@@ -19,10 +19,8 @@
 import { dirname } from "../atomic_file.ts";
 import { oneLine } from "../one_line.ts";
 
-/** The values of `--sandbox`. */
-export const SANDBOX_MODES = ["off", "workspace", "read-only"] as const;
-/** A sandbox mode: `off` (no limits), `workspace` (writes only in the cwd), `read-only`. */
-export type SandboxMode = typeof SANDBOX_MODES[number];
+import type { SandboxMode } from "./tool_modes.ts";
+export { SANDBOX_MODES, type SandboxMode } from "./tool_modes.ts";
 
 /** What a sandbox asked for hides and allows, before any path is looked at. */
 export interface SandboxSettings {

@@ -7,8 +7,7 @@
 
 import { PiError } from "../errors.ts";
 import { closest } from "../did_you_mean.ts";
-import { SANDBOX_MODES } from "../agent/sandbox.ts";
-import { ASK_MODES } from "../agent/approval.ts";
+import { ASK_MODES, SANDBOX_MODES } from "../agent/tool_modes.ts";
 
 export { closest, editDistance } from "../did_you_mean.ts";
 
