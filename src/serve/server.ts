@@ -97,8 +97,10 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 /**
  * A KeySource for many requests at once. The AuthStorage behind it already shares one
  * refresh among all who need one; this keeps a request that goes away from taking that
- * shared refresh with it: the refresh runs without any request's signal, and each request
- * only stops waiting for it. (`--account` will choose the entry here once accounts exist.)
+ * shared refresh (or an account switch) with it: the work runs without any request's
+ * signal, and each request only stops waiting for it. Everything else is the AuthStorage's
+ * own: the account a key belongs to (serve's usage snapshots are kept per account), the
+ * other accounts, and the move to the next one at a usage limit (`PI_ROTATE_ACCOUNTS`).
  */
 export function sharedKeys(keys: KeySource): KeySource {
   const waitFor = <T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> => {
@@ -110,11 +112,22 @@ export function sharedKeys(keys: KeySource): KeySource {
       work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
     });
   };
+  const nextAccount = keys.nextAccount?.bind(keys);
   return {
     getApiKey: (provider, options) => waitFor(keys.getApiKey(provider), options?.signal),
     refresh: (provider, options) =>
-      waitFor(keys.refresh(provider, { force: options?.force }), options?.signal),
+      waitFor(
+        keys.refresh(provider, { force: options?.force, key: options?.key }),
+        options?.signal,
+      ),
     hasKey: (provider) => keys.hasKey?.(provider) ?? false,
+    get accountRotation() {
+      return keys.accountRotation;
+    },
+    accountOf: keys.accountOf?.bind(keys),
+    otherAccounts: keys.otherAccounts?.bind(keys),
+    nextAccount: nextAccount &&
+      ((provider, { signal, ...options }) => waitFor(nextAccount(provider, options), signal)),
   };
 }
 
