@@ -6,9 +6,9 @@ import {
   responseObject,
   ResponsesEventStream,
   responsesInputItems,
-  responsesUsage,
   sseText,
 } from "../src/serve/responses.ts";
+import { responsesUsage } from "../src/ai/responses_shared.ts";
 import { HttpError } from "../src/serve/errors.ts";
 import type { AssistantMessage, StreamEvent } from "../src/ai/types.ts";
 import { makeUsage } from "../src/ai/usage.ts";
