@@ -237,26 +237,32 @@ function randomId(prefix: string): string {
   return `${prefix}${crypto.getRandomValues(new Uint8Array(12)).toHex()}`;
 }
 
+/** The 413 for a body beyond {@link MAX_BODY_BYTES}. */
+function tooLarge(): HttpError {
+  return new HttpError(
+    413,
+    "invalid_request_error",
+    "request_too_large",
+    `body: larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`,
+  );
+}
+
+/** The 500 for a failure of pi serve itself (its cause goes to the log, not the client). */
+function internalError(err: unknown, stderr: Deps["stderr"]): HttpError {
+  stderr.write(
+    `pi serve: internal error: ${
+      redact(oneLine(err instanceof Error ? err.message : String(err)))
+    }\n`,
+  );
+  return new HttpError(500, "server_error", "internal_error", "pi serve failed on this request");
+}
+
 /** The request body as JSON; 400 naming `body` when it is not, 413 when too large. */
 async function readJson(req: Request): Promise<unknown> {
   const length = Number(req.headers.get("content-length") ?? "0");
-  if (length > MAX_BODY_BYTES) {
-    throw new HttpError(
-      413,
-      "invalid_request_error",
-      "request_too_large",
-      `body: larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`,
-    );
-  }
+  if (length > MAX_BODY_BYTES) throw tooLarge();
   const text = await req.text();
-  if (text.length > MAX_BODY_BYTES) {
-    throw new HttpError(
-      413,
-      "invalid_request_error",
-      "request_too_large",
-      `body: larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`,
-    );
-  }
+  if (text.length > MAX_BODY_BYTES) throw tooLarge();
   try {
     return JSON.parse(text);
   } catch {
@@ -478,12 +484,7 @@ export function startServer(options: ServeOptions): ServeHandle {
     hostname: options.hostname ?? "127.0.0.1",
     port: options.port,
     onListen() {},
-    onError(err) {
-      deps.stderr.write(`pi serve: internal error: ${redact(oneLine(String(err)))}\n`);
-      return errorResponse(
-        new HttpError(500, "server_error", "internal_error", "pi serve failed on this request"),
-      );
-    },
+    onError: (err) => errorResponse(internalError(err, deps.stderr)),
   }, async (req) => {
     active++;
     const url = new URL(req.url);
@@ -506,19 +507,7 @@ export function startServer(options: ServeOptions): ServeHandle {
       let error: HttpError;
       if (err instanceof HttpError) error = err;
       else if (err instanceof PiError) error = failure(err);
-      else {
-        deps.stderr.write(
-          `pi serve: internal error: ${
-            redact(oneLine(err instanceof Error ? err.message : String(err)))
-          }\n`,
-        );
-        error = new HttpError(
-          500,
-          "server_error",
-          "internal_error",
-          "pi serve failed on this request",
-        );
-      }
+      else error = internalError(err, deps.stderr);
       response = errorResponse(error);
     }
     if (!log.deferred) log.done(response.status);
