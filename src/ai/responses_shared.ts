@@ -9,7 +9,7 @@ import type { Model, ReasoningLevel } from "../models/types.ts";
 import { resolveThinking } from "../models/thinking.ts";
 import type { PiError } from "../errors.ts";
 import { type EventParser, parseEvents } from "./client.ts";
-import { ApiFailure, contextOverflowFailure, isContextOverflow, usageLimitError } from "./retry.ts";
+import { ApiFailure, contextOverflowFailure, isContextOverflow, usageLimitOf } from "./retry.ts";
 import { argumentsText, parseToolArguments, TextBuffer } from "./reduce.ts";
 import type { SSEEvent } from "./sse.ts";
 import type {
@@ -240,7 +240,7 @@ export function failureFrom(
 ): ApiFailure | PiError {
   const code = str(source?.code) || str(source?.type);
   // The usage limit can also arrive inside the stream: same error as the HTTP 429, no retry.
-  const limit = usageLimitError(JSON.stringify({ error: source ?? {} }), now);
+  const limit = usageLimitOf(source, now);
   if (limit) return limit;
   const message = str(source?.message) || fallback;
   if (source && isContextOverflow(source)) return contextOverflowFailure(provider, message);
