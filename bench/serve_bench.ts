@@ -9,7 +9,7 @@
  *    stream, first chunk with content). Medians and p90 of `--rounds` sequential requests.
  * 2. Many streams at once: `--streams` (default 50) concurrent `/v1/chat/completions`
  *    streams through `pi serve`, for each answer size in `--kib` (answer text per stream,
- *    default 16 and 256 KiB; ~66 bytes of events a character) and each upstream pace in
+ *    default 16 and 256 KiB; ~68 bytes of events a character) and each upstream pace in
  *    `--pace` (0: the whole reply at once; n: 16 KiB every n ms): wall time, MB/s, and the
  *    serve process's RSS before the burst and its peak during it (`/proc/<pid>/status`, the
  *    peak reset with `clear_refs` first; Linux). Baselines in the same run: the burst
