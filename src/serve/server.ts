@@ -132,7 +132,7 @@ export function sharedKeys(keys: KeySource): KeySource {
 }
 
 /** `http://host:port`, with an IPv6 address in brackets. */
-export function serverUrl(hostname: string, port: number): string {
+function serverUrl(hostname: string, port: number): string {
   return `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
 }
 
