@@ -1,6 +1,7 @@
 /**
  * `pi serve` under load, against a local fake Codex backend (a Deno.serve in this process
- * answering every request with the same Responses stream, shaped like the real one):
+ * answering every request with the same Responses stream, shaped like the real one:
+ * bench/synthetic_stream.ts):
  *
  * 1. Added latency, time to the first text: a request straight to the fake (fetch, first
  *    `output_text.delta` bytes), a `pi -p`-style request (`stream()` in this process, first
@@ -8,7 +9,7 @@
  *    stream, first chunk with content). Medians and p90 of `--rounds` sequential requests.
  * 2. Many streams at once: `--streams` (default 50) concurrent `/v1/chat/completions`
  *    streams through `pi serve`, for each answer size in `--kib` (answer text per stream,
- *    default 16 and 256 KiB; ~66 bytes of events a character) and each upstream pace in
+ *    default 16 and 256 KiB; ~68 bytes of events a character) and each upstream pace in
  *    `--pace` (0: the whole reply at once; n: 16 KiB every n ms): wall time, MB/s, and the
  *    serve process's RSS before the burst and its peak during it (`/proc/<pid>/status`, the
  *    peak reset with `clear_refs` first; Linux). Baselines in the same run: the burst
@@ -22,6 +23,7 @@
 
 import { parseArgs } from "node:util";
 import { AuthStorage } from "../src/auth/auth_storage.ts";
+import { iterateSSE } from "../src/ai/sse.ts";
 import { stream } from "../src/ai/stream.ts";
 import type { StreamEvent } from "../src/ai/types.ts";
 import { BUILTIN_MODELS } from "../src/models/builtin_models.ts";
@@ -31,87 +33,13 @@ import {
   fakeAccessToken,
   writeFakeAuth,
 } from "../tests/fixtures/fake_codex_backend.ts";
+import { syntheticStream } from "./synthetic_stream.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const KEY = "sk-pi-bench-key-0123456789";
 const MODEL = BUILTIN_MODELS.find((m) =>
   m.provider === "openai-codex" && m.id === "gpt-5.2-codex"
 )!;
-
-/**
- * A Responses stream shaped like the real backend's (item ids, sequence numbers,
- * `obfuscation`; ~250 bytes an event): one message whose text comes in small deltas, then
- * the whole text in `output_text.done` and `output_item.done`, and `response.completed`.
- * (bench/stream_memory_bench.ts has the same shape but starts its own server on import.)
- */
-function answerStream(textChars: number): { bytes: Uint8Array; text: string; events: number } {
-  const pieces = [
-    " the",
-    " stream",
-    "ed",
-    " ans",
-    "wer",
-    " of",
-    " a",
-    " function",
-    "(x)",
-    ",",
-    " é",
-  ];
-  const itemId = "msg_68b0c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f70";
-  const parts: string[] = [];
-  let seq = 0;
-  const push = (type: string, payload: Record<string, unknown>) =>
-    parts.push(
-      `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...payload })}\n\n`,
-    );
-  const at = { item_id: itemId, output_index: 0, content_index: 0 };
-  push("response.created", { response: { id: "resp_bench", status: "in_progress" } });
-  push("response.output_item.added", {
-    output_index: 0,
-    item: { id: itemId, type: "message", status: "in_progress", role: "assistant", content: [] },
-  });
-  push("response.content_part.added", { ...at, part: { type: "output_text", text: "" } });
-  const text: string[] = [];
-  let length = 0;
-  for (let i = 0; length < textChars; i++) {
-    const delta = pieces[(i * 7 + (i >> 3)) % pieces.length];
-    text.push(delta);
-    length += delta.length;
-    push("response.output_text.delta", {
-      ...at,
-      delta,
-      obfuscation: "Xq9ZpL2w".slice(0, 4 + i % 5),
-    });
-  }
-  const answer = text.join("");
-  push("response.output_text.done", { ...at, text: answer });
-  push("response.output_item.done", {
-    output_index: 0,
-    item: {
-      id: itemId,
-      type: "message",
-      status: "completed",
-      role: "assistant",
-      content: [{ type: "output_text", annotations: [], text: answer }],
-    },
-  });
-  push("response.completed", {
-    response: {
-      id: "resp_bench",
-      status: "completed",
-      output: [],
-      usage: {
-        input_tokens: 1000,
-        input_tokens_details: { cached_tokens: 0 },
-        output_tokens: text.length,
-        output_tokens_details: { reasoning_tokens: 0 },
-        total_tokens: 1000 + text.length,
-      },
-    },
-  });
-  return { bytes: new TextEncoder().encode(parts.join("")), text: answer, events: seq };
-}
 
 function kb(pid: number, field: string): number {
   const m = Deno.readTextFileSync(`/proc/${pid}/status`).match(
@@ -246,8 +174,8 @@ const CHAT_BODY = JSON.stringify({
   stream_options: { include_usage: true },
 });
 
-/** Through pi serve: ms to the first chunk with content, the body's bytes and text length. */
-async function viaServe(url: string): Promise<{ firstMs: number; bytes: number; text: number }> {
+/** Through pi serve: ms to the first chunk with content, and the text's length. */
+async function viaServe(url: string): Promise<{ firstMs: number; text: number }> {
   const start = performance.now();
   const res = await fetch(`${url}/v1/chat/completions`, {
     method: "POST",
@@ -256,26 +184,16 @@ async function viaServe(url: string): Promise<{ firstMs: number; bytes: number; 
   });
   if (!res.ok) throw new Error(`pi serve answered ${res.status}: ${await res.text()}`);
   let firstMs = -1;
-  let bytes = 0;
   let text = 0;
-  let pending = "";
-  const decoder = new TextDecoder();
-  for await (const chunk of res.body!) {
-    bytes += chunk.length;
-    pending += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = pending.indexOf("\n\n")) >= 0) {
-      const data = pending.slice(0, end).replace(/^data: /, "");
-      pending = pending.slice(end + 2);
-      if (data === "[DONE]") continue;
-      const content = JSON.parse(data).choices?.[0]?.delta?.content;
-      if (typeof content === "string" && content !== "") {
-        if (firstMs < 0) firstMs = performance.now() - start;
-        text += content.length;
-      }
+  for await (const { data } of iterateSSE(res.body!)) {
+    if (data === "[DONE]") continue;
+    const content = JSON.parse(data).choices?.[0]?.delta?.content;
+    if (typeof content === "string" && content !== "") {
+      if (firstMs < 0) firstMs = performance.now() - start;
+      text += content.length;
     }
   }
-  return { firstMs, bytes, text };
+  return { firstMs, text };
 }
 
 /** Straight to the fake: ms to the first text delta bytes, and the bytes. */
@@ -354,7 +272,7 @@ async function main() {
     const keys = new AuthStorage(`${dir}/agent/auth.json`);
 
     // 1. Time to the first text, a short answer (~4 KiB of events).
-    const small = answerStream(64);
+    const small = syntheticStream({ textChars: 64 });
     fake.setBody(small.bytes, 0);
     for (let i = 0; i < 5; i++) {
       await direct(fake.url);
@@ -388,7 +306,7 @@ async function main() {
     // 2. Many streams at once.
     for (const pace of paces) {
       for (const kib of sizes) {
-        const big = answerStream(kib * 1024);
+        const big = syntheticStream({ textChars: kib * 1024 });
         fake.setBody(big.bytes, pace);
         const textMB = (big.text.length * streams) / 1e6;
         const upstreamMB = (big.bytes.length * streams) / 1e6;

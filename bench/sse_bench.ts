@@ -18,7 +18,7 @@ const CHUNK = 16 * 1024;
 const ENC = new TextEncoder();
 const TARGET = 20 * 1000 * 1000;
 
-/** A realistic Responses stream: deltas of prose (some multi-byte), a tool call, completion. */
+/** A realistic Responses stream: deltas of prose (some multi-byte), then completion. */
 export function syntheticResponsesStream(
   targetBytes: number,
 ): { bytes: Uint8Array; events: number } {

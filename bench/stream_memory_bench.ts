@@ -2,7 +2,7 @@
  * A long answer through real `pi -p`: peak memory growth and throughput on a 20 MiB
  * Responses stream of ~84k small `response.output_text.delta` events (~363 KiB of answer
  * text, ~250 bytes an event, shaped like the real backend's: item ids, sequence numbers,
- * `obfuscation`), served from memory by a local server. Baselines in the same
+ * `obfuscation`; bench/synthetic_stream.ts), served from memory by a local server. Baselines in the same
  * run, each also a child process reading the same stream from the same server:
  *
  * - `minimal`: a minimal Deno reader (fetch → TextDecoder → split events → JSON.parse →
@@ -27,121 +27,12 @@
 
 import { parseArgs } from "node:util";
 import { writeFakeAuth } from "../tests/fixtures/fake_codex_backend.ts";
+import { type SyntheticStream, syntheticStream } from "./synthetic_stream.ts";
 
 const OWN_MAIN = new URL("../main.ts", import.meta.url).pathname;
 const READER = new URL("./stream_reader_child.ts", import.meta.url).pathname;
 const TIME = "/usr/bin/time";
 const MIB = 1024 * 1024;
-
-/** The stream's bytes and the answer text it carries. */
-export interface SyntheticStream {
-  /** The SSE bytes. */
-  bytes: Uint8Array<ArrayBuffer>;
-  /** Where each event ends in `bytes`. */
-  ends: number[];
-  /** Events in it. */
-  events: number;
-  /** The answer: every delta joined. */
-  text: string;
-}
-
-/**
- * A Responses stream of about `targetBytes`: one message item whose text comes in small
- * deltas (words and pieces of words, some multi-byte), then `output_item.done` with the
- * whole text and `response.completed`.
- */
-export function syntheticStream(targetBytes: number): SyntheticStream {
-  const pieces = [
-    " the",
-    " stream",
-    "ed",
-    " ans",
-    "wer",
-    " of",
-    " a",
-    " function",
-    "(x)",
-    ",",
-    " é",
-    " 函数",
-    " ответ",
-    "\n",
-    " 🙂",
-    " value",
-  ];
-  const enc = new TextEncoder();
-  const itemId = "msg_68b0c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6f70";
-  const parts: string[] = [];
-  const text: string[] = [];
-  const ends: number[] = [];
-  let seq = 0;
-  let size = 0;
-  const push = (type: string, payload: Record<string, unknown>) => {
-    const line = `event: ${type}\ndata: ${
-      JSON.stringify({ type, sequence_number: seq++, ...payload })
-    }\n\n`;
-    parts.push(line);
-    size += enc.encode(line).length;
-    ends.push(size);
-  };
-  push("response.created", { response: { id: "resp_bench", status: "in_progress" } });
-  push("response.output_item.added", {
-    output_index: 0,
-    item: { id: itemId, type: "message", status: "in_progress", role: "assistant", content: [] },
-  });
-  push("response.content_part.added", {
-    item_id: itemId,
-    output_index: 0,
-    content_index: 0,
-    part: { type: "output_text", annotations: [], text: "" },
-  });
-  let i = 0;
-  let textBytes = 0;
-  // Room for the closing events, which carry the whole text twice.
-  while (size + 2 * textBytes + 2048 < targetBytes) {
-    const delta = pieces[(i * 7 + (i >> 3)) % pieces.length];
-    text.push(delta);
-    textBytes += enc.encode(delta).length;
-    push("response.output_text.delta", {
-      item_id: itemId,
-      output_index: 0,
-      content_index: 0,
-      delta,
-      obfuscation: "Xq9ZpL2w".slice(0, 4 + (i % 5)),
-    });
-    i++;
-  }
-  const answer = text.join("");
-  const item = {
-    id: itemId,
-    type: "message",
-    status: "completed",
-    role: "assistant",
-    content: [{ type: "output_text", annotations: [], logprobs: [], text: answer }],
-  };
-  push("response.output_text.done", {
-    item_id: itemId,
-    output_index: 0,
-    content_index: 0,
-    text: answer,
-  });
-  push("response.output_item.done", { output_index: 0, item });
-  push("response.completed", {
-    response: {
-      id: "resp_bench",
-      status: "completed",
-      output: [],
-      usage: {
-        input_tokens: 1000,
-        input_tokens_details: { cached_tokens: 0 },
-        output_tokens: i,
-        output_tokens_details: { reasoning_tokens: 0 },
-        total_tokens: 1000 + i,
-      },
-    },
-  });
-  return { bytes: enc.encode(parts.join("")), ends, events: seq, text: answer };
-}
 
 /** One measured run. */
 export interface RunFigures {
@@ -244,7 +135,7 @@ export class StreamBench {
     const dir = await Deno.makeTempDir({ prefix: "pi_stream_bench_" });
     await writeFakeAuth(`${dir}/agent`);
     await Deno.mkdir(`${dir}/work`);
-    return new StreamBench(syntheticStream(Math.round(mib * MIB)), dir, chunks);
+    return new StreamBench(syntheticStream({ bytes: Math.round(mib * MIB) }), dir, chunks);
   }
 
   /** The processes measured, baselines first. */

@@ -11,29 +11,10 @@ import {
   finishReason,
   parseChatRequest,
 } from "../src/serve/chat_completions.ts";
-import { HttpError } from "../src/serve/errors.ts";
 import type { AssistantMessage, StreamEvent } from "../src/ai/types.ts";
-import { makeUsage } from "../src/ai/usage.ts";
-import { codexModel } from "./ai_fakes.ts";
+import { badField, usage } from "./serve_fakes.ts";
 
 const META = { id: "chatcmpl-1", created: 1700000000, model: "gpt-5.2-codex" };
-const usage = makeUsage(
-  { input: 80, cacheRead: 20, cacheWrite: 0, output: 10, reasoning: 2 },
-  codexModel(),
-);
-
-/** The 400 a call throws, with the field its message names. */
-function badField(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof HttpError, String(err));
-    assert.equal(err.status, 400);
-    assert.equal(err.type, "invalid_request_error");
-    return err.message;
-  }
-  throw new Error("no error thrown");
-}
 
 Deno.test("messages → instructions and input items: roles, parts, tool calls and outputs", () => {
   const { instructions, input } = chatMessagesToInput([

@@ -6,30 +6,13 @@ import {
   responseObject,
   ResponsesEventStream,
   responsesInputItems,
-  responsesUsage,
   sseText,
 } from "../src/serve/responses.ts";
-import { HttpError } from "../src/serve/errors.ts";
+import { responsesUsage } from "../src/ai/responses_shared.ts";
 import type { AssistantMessage, StreamEvent } from "../src/ai/types.ts";
-import { makeUsage } from "../src/ai/usage.ts";
-import { codexModel } from "./ai_fakes.ts";
+import { badField, usage } from "./serve_fakes.ts";
 
 const META = { id: "resp_abc", createdAt: 1700000000, model: "gpt-5.2-codex" };
-const usage = makeUsage(
-  { input: 80, cacheRead: 20, cacheWrite: 0, output: 10, reasoning: 2 },
-  codexModel(),
-);
-
-function badField(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof HttpError, String(err));
-    assert.equal(err.status, 400);
-    return err.message;
-  }
-  throw new Error("no error thrown");
-}
 
 Deno.test("input: a string is one user message; items keep their shape without ids", () => {
   assert.deepEqual(responsesInputItems("Hi"), [

@@ -5,7 +5,7 @@
  */
 
 import type { Model } from "../models/types.ts";
-import { baseUrl, type EventParser, parseEvents, type ProviderClient } from "./client.ts";
+import { baseUrl, type EventParser, type ProviderClient } from "./client.ts";
 import { parseToolArguments } from "./reduce.ts";
 import { clampEffort } from "./responses_shared.ts";
 import { ApiFailure, contextOverflowFailure, isContextOverflow } from "./retry.ts";
@@ -323,15 +323,6 @@ export function anthropicParser(
       broken: true,
     });
   return { push, incomplete };
-}
-
-/** Messages API SSE → neutral events; returns the stop reason. */
-export function parseAnthropicStream(
-  events: AsyncIterable<SSEEvent>,
-  model: Pick<Model, "provider" | "cost" | "billed">,
-  onResponseId?: (id: string) => void,
-): AsyncGenerator<StreamEvent, StopReason> {
-  return parseEvents(anthropicParser(model, onResponseId), events);
 }
 
 /** The Anthropic Messages client. */

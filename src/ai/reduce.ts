@@ -34,6 +34,14 @@ export function parseToolArguments(
   return { arguments: {}, rawArguments: text };
 }
 
+/**
+ * A tool call's arguments as JSON text: the parsed object, or the model's own text where it
+ * was not one (`rawArguments`; the other way from {@link parseToolArguments}).
+ */
+export function argumentsText(call: { arguments: unknown; rawArguments?: string }): string {
+  return call.rawArguments ?? JSON.stringify(call.arguments);
+}
+
 /** Pieces waiting to be joined; joining every 512 copies each character about once more. */
 const JOIN_EVERY = 512;
 

@@ -9,8 +9,8 @@ import type { Model, ReasoningLevel } from "../models/types.ts";
 import { resolveThinking } from "../models/thinking.ts";
 import type { PiError } from "../errors.ts";
 import { type EventParser, parseEvents } from "./client.ts";
-import { ApiFailure, contextOverflowFailure, isContextOverflow, usageLimitError } from "./retry.ts";
-import { parseToolArguments, TextBuffer } from "./reduce.ts";
+import { ApiFailure, contextOverflowFailure, isContextOverflow, usageLimitOf } from "./retry.ts";
+import { argumentsText, parseToolArguments, TextBuffer } from "./reduce.ts";
 import type { SSEEvent } from "./sse.ts";
 import type {
   Context,
@@ -21,8 +21,11 @@ import type {
   TextContent,
   Tool,
   ToolCall,
+  Usage,
 } from "./types.ts";
 import { makeUsage } from "./usage.ts";
+
+type Json = Record<string, unknown>;
 
 /** A Responses API input item (message, reasoning, function_call, function_call_output). */
 export type ResponsesInputItem = Record<string, unknown>;
@@ -42,25 +45,70 @@ export function clampEffort(
   return level === "off" ? "none" : level;
 }
 
+/** A function tool in the Responses shape. */
+export function functionTool(
+  name: string,
+  description: string,
+  parameters: unknown,
+  strict = false,
+): Record<string, unknown> {
+  return { type: "function", name, description, parameters, strict };
+}
+
 /** Tools in the Responses shape. */
 export function responsesTools(tools: Tool[] | undefined): Record<string, unknown>[] {
-  return (tools ?? []).map((t) => ({
-    type: "function",
-    name: t.name,
-    description: t.description,
-    parameters: t.parameters,
-    strict: false,
-  }));
+  return (tools ?? []).map((t) => functionTool(t.name, t.description, t.parameters));
+}
+
+/** A `message` input item: `user`, `developer` or `assistant`, with its content parts. */
+export function messageInput(role: string, content: unknown[]): ResponsesInputItem {
+  return { type: "message", role, content };
+}
+
+/** An `input_text` part (user and developer messages). */
+export function inputTextPart(text: string): Record<string, unknown> {
+  return { type: "input_text", text };
+}
+
+/** An `output_text` part (assistant messages). */
+export function outputTextPart(text: string): Record<string, unknown> {
+  return { type: "output_text", text, annotations: [] };
+}
+
+/** A `function_call` input item (`args`: the arguments as JSON text). */
+export function functionCallInput(callId: string, name: string, args: string): ResponsesInputItem {
+  return { type: "function_call", call_id: callId, name, arguments: args };
+}
+
+/** A `function_call_output` input item. */
+export function functionCallOutput(callId: string, output: unknown): ResponsesInputItem {
+  return { type: "function_call_output", call_id: callId, output };
+}
+
+/**
+ * The backend's own reasoning item that a thinking block's `signature` keeps (with its
+ * `encrypted_content`), or undefined when the signature is not one.
+ */
+export function reasoningItemOf(signature: string | undefined): Json | undefined {
+  if (!signature) return undefined;
+  try {
+    const item = JSON.parse(signature);
+    return item !== null && typeof item === "object" && item.type === "reasoning"
+      ? item
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function userContent(
   content: string | (TextContent | ImageContent)[],
   images: boolean,
 ): Record<string, unknown>[] {
-  if (typeof content === "string") return [{ type: "input_text", text: content }];
+  if (typeof content === "string") return [inputTextPart(content)];
   const out: Record<string, unknown>[] = [];
   for (const part of content) {
-    if (part.type === "text") out.push({ type: "input_text", text: part.text });
+    if (part.type === "text") out.push(inputTextPart(part.text));
     else if (images) {
       out.push({
         type: "input_image",
@@ -86,54 +134,37 @@ export function responsesInput(
   for (const msg of messages) {
     if (msg.role === "user") {
       const content = userContent(msg.content, images);
-      if (content.length > 0) items.push({ type: "message", role: "user", content });
+      if (content.length > 0) items.push(messageInput("user", content));
     } else if (msg.role === "assistant") {
       const sameApi = msg.api === model.api;
       for (const block of msg.content) {
         if (block.type === "thinking") {
-          if (!sameApi || !block.signature) continue;
-          try {
-            const item = JSON.parse(block.signature) as Record<string, unknown>;
-            if (item.type !== "reasoning") continue;
-            const { id: _id, status: _status, ...rest } = item;
-            items.push(rest);
-          } catch {
-            // not a reasoning item: skip
-          }
+          const item = sameApi ? reasoningItemOf(block.signature) : undefined;
+          if (item === undefined) continue;
+          const { id: _id, status: _status, ...rest } = item;
+          items.push(rest);
         } else if (block.type === "text") {
           if (block.text === "") continue;
-          items.push({
-            type: "message",
-            role: "assistant",
-            content: [{ type: "output_text", text: block.text, annotations: [] }],
-          });
+          items.push(messageInput("assistant", [outputTextPart(block.text)]));
         } else {
-          items.push({
-            type: "function_call",
-            call_id: block.callId,
-            name: block.name,
-            arguments: block.rawArguments ?? JSON.stringify(block.arguments),
-          });
+          items.push(functionCallInput(block.callId, block.name, argumentsText(block)));
         }
       }
     } else {
       const text = msg.content.filter((c) => c.type === "text").map((c) => (c as TextContent).text)
         .join("\n");
       const imgs = msg.content.filter((c) => c.type === "image") as ImageContent[];
-      items.push({
-        type: "function_call_output",
-        call_id: msg.callId,
-        output: text !== "" ? text : imgs.length > 0 ? "(see the attached image)" : "",
-      });
+      items.push(
+        functionCallOutput(
+          msg.callId,
+          text !== "" ? text : imgs.length > 0 ? "(see the attached image)" : "",
+        ),
+      );
       if (imgs.length > 0 && images) {
-        items.push({
-          type: "message",
-          role: "user",
-          content: [
-            { type: "input_text", text: `Image(s) returned by ${msg.toolName}:` },
-            ...userContent(imgs, true),
-          ],
-        });
+        items.push(messageInput("user", [
+          inputTextPart(`Image(s) returned by ${msg.toolName}:`),
+          ...userContent(imgs, true),
+        ]));
       }
     }
   }
@@ -196,8 +227,6 @@ export function responsesBody(
   return body;
 }
 
-type Json = Record<string, unknown>;
-
 function str(v: unknown): string {
   return typeof v === "string" ? v : "";
 }
@@ -211,7 +240,7 @@ export function failureFrom(
 ): ApiFailure | PiError {
   const code = str(source?.code) || str(source?.type);
   // The usage limit can also arrive inside the stream: same error as the HTTP 429, no retry.
-  const limit = usageLimitError(JSON.stringify({ error: source ?? {} }), now);
+  const limit = usageLimitOf(source, now);
   if (limit) return limit;
   const message = str(source?.message) || fallback;
   if (source && isContextOverflow(source)) return contextOverflowFailure(provider, message);
@@ -550,27 +579,38 @@ export class ResponsesParser implements EventParser {
       b.seen = new TextBuffer();
     }
     const usage = response.usage as Json | undefined;
-    if (usage) {
-      const inputTotal = Number(usage.input_tokens) || 0;
-      const cached = Number((usage.input_tokens_details as Json | undefined)?.cached_tokens) || 0;
-      out.push({
-        type: "usage",
-        usage: makeUsage({
-          input: Math.max(0, inputTotal - cached),
-          cacheRead: cached,
-          cacheWrite: 0,
-          output: Number(usage.output_tokens) || 0,
-          reasoning: Number((usage.output_tokens_details as Json | undefined)?.reasoning_tokens) ||
-            0,
-        }, this.#model),
-      });
-    }
+    if (usage) out.push({ type: "usage", usage: usageFromResponses(usage, this.#model) });
     if (type === "response.incomplete" || str(response.status) === "incomplete") {
       const reason = str((response.incomplete_details as Json | undefined)?.reason);
       if (reason === "max_output_tokens") return "length";
     }
     return this.#blocks.some((b) => b.kind === "tool") ? "tool_use" : "stop";
   }
+}
+
+/** A Responses `usage` object as pi's {@link Usage} (`input` without the cached part). */
+function usageFromResponses(usage: Json, model: Pick<Model, "cost" | "billed">): Usage {
+  const inputTotal = Number(usage.input_tokens) || 0;
+  const cached = Number((usage.input_tokens_details as Json | undefined)?.cached_tokens) || 0;
+  return makeUsage({
+    input: Math.max(0, inputTotal - cached),
+    cacheRead: cached,
+    cacheWrite: 0,
+    output: Number(usage.output_tokens) || 0,
+    reasoning: Number((usage.output_tokens_details as Json | undefined)?.reasoning_tokens) || 0,
+  }, model);
+}
+
+/** pi's {@link Usage} in the Responses `usage` shape (the other way; pi serve answers with it). */
+export function responsesUsage(usage: Usage): Json {
+  const input = usage.input + usage.cacheRead + usage.cacheWrite;
+  return {
+    input_tokens: input,
+    input_tokens_details: { cached_tokens: usage.cacheRead },
+    output_tokens: usage.output,
+    output_tokens_details: { reasoning_tokens: usage.reasoning },
+    total_tokens: input + usage.output,
+  };
 }
 
 function toolCall(id: string, callId: string, call: { name: string; args: string }): ToolCall {

@@ -163,13 +163,17 @@ function formatDuration(ms: number): string {
  * carries the kind and the reset time ({@link UsageLimitError}).
  */
 export function usageLimitError(body: string, now: number): UsageLimitError | undefined {
-  let err: Record<string, unknown> | undefined;
-  try {
-    const json = JSON.parse(body);
-    err = json?.error && typeof json.error === "object" ? json.error : json;
-  } catch {
-    return undefined;
-  }
+  return usageLimitOf(errorObject(body), now);
+}
+
+/**
+ * {@link usageLimitError} for an error object already parsed (a `response.failed` or
+ * `error` event's).
+ */
+export function usageLimitOf(
+  err: Record<string, unknown> | undefined,
+  now: number,
+): UsageLimitError | undefined {
   const type = err?.type ?? err?.code;
   if (type !== "usage_limit_reached" && type !== "usage_not_included") return undefined;
   const plan = typeof err?.plan_type === "string" ? err.plan_type : undefined;
@@ -225,6 +229,7 @@ export function contextOverflowFailure(provider: string, detail: string): ApiFai
   );
 }
 
+/** The error object of an error body: its `error` object, else the body's own object. */
 function errorObject(body: string): Record<string, unknown> | undefined {
   try {
     const json = JSON.parse(body);

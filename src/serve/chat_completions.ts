@@ -16,11 +16,20 @@
  * @module
  */
 
-import type { ResponsesFields, ResponsesInputItem } from "../ai/responses_shared.ts";
+import { argumentsText } from "../ai/reduce.ts";
+import {
+  functionCallInput,
+  functionCallOutput,
+  functionTool,
+  inputTextPart,
+  messageInput,
+  outputTextPart,
+  type ResponsesFields,
+  type ResponsesInputItem,
+} from "../ai/responses_shared.ts";
 import type { AssistantMessage, StopReason, StreamEvent, Usage } from "../ai/types.ts";
 import { badRequest } from "./errors.ts";
 import {
-  argumentsText,
   isObject,
   optionalBoolean,
   optionalString,
@@ -54,7 +63,7 @@ function plainText(content: unknown, field: string): string {
 
 /** A user message's content as Responses input parts. */
 function userParts(content: unknown, field: string): Json[] {
-  if (typeof content === "string") return [{ type: "input_text", text: content }];
+  if (typeof content === "string") return [inputTextPart(content)];
   if (!Array.isArray(content)) {
     throw badRequest(field, "must be a string or an array of content parts", "invalid_type");
   }
@@ -63,7 +72,7 @@ function userParts(content: unknown, field: string): Json[] {
     if (!isObject(part)) throw badRequest(at, "must be an object", "invalid_type");
     if (part.type === "text") {
       if (typeof part.text !== "string") throw badRequest(`${at}.text`, "must be a string");
-      return { type: "input_text", text: part.text };
+      return inputTextPart(part.text);
     }
     if (part.type === "image_url") {
       const image = part.image_url;
@@ -123,10 +132,7 @@ function functionCalls(calls: unknown, field: string): { item: Json; id: string 
       : typeof fn.arguments === "string"
       ? fn.arguments
       : JSON.stringify(fn.arguments);
-    return {
-      id: call.id,
-      item: { type: "function_call", call_id: call.id, name: fn.name, arguments: args },
-    };
+    return { id: call.id, item: functionCallInput(call.id, fn.name, args) };
   });
 }
 
@@ -176,31 +182,15 @@ export function chatMessagesToInput(
       case "developer": {
         const text = plainText(message.content, `${field}.content`);
         if (leading) instructions.push(text);
-        else {
-          input.push({
-            type: "message",
-            role: "developer",
-            content: [{ type: "input_text", text }],
-          });
-        }
+        else input.push(messageInput("developer", [inputTextPart(text)]));
         return;
       }
       case "user":
-        input.push({
-          type: "message",
-          role: "user",
-          content: userParts(message.content, `${field}.content`),
-        });
+        input.push(messageInput("user", userParts(message.content, `${field}.content`)));
         break;
       case "assistant": {
         const text = assistantText(message, `${field}.content`);
-        if (text !== "") {
-          input.push({
-            type: "message",
-            role: "assistant",
-            content: [{ type: "output_text", text, annotations: [] }],
-          });
-        }
+        if (text !== "") input.push(messageInput("assistant", [outputTextPart(text)]));
         for (const { id, item } of functionCalls(message.tool_calls, `${field}.tool_calls`)) {
           input.push(item);
           open.set(id, `${field}.tool_calls`);
@@ -220,11 +210,7 @@ export function chatMessagesToInput(
           );
         }
         open.delete(id);
-        input.push({
-          type: "function_call_output",
-          call_id: id,
-          output: plainText(message.content, `${field}.content`),
-        });
+        input.push(functionCallOutput(id, plainText(message.content, `${field}.content`)));
         break;
       }
       default:
@@ -262,13 +248,12 @@ export function chatToolsToResponses(tools: unknown): Json[] | undefined {
     if (fn.parameters !== undefined && !isObject(fn.parameters)) {
       throw badRequest(`${field}.function.parameters`, "must be a JSON Schema object");
     }
-    return {
-      type: "function",
-      name: fn.name,
-      description: typeof fn.description === "string" ? fn.description : "",
-      parameters: fn.parameters ?? { type: "object", properties: {} },
-      strict: fn.strict === true,
-    };
+    return functionTool(
+      fn.name,
+      typeof fn.description === "string" ? fn.description : "",
+      fn.parameters ?? { type: "object", properties: {} },
+      fn.strict === true,
+    );
   });
 }
 

@@ -13,8 +13,17 @@
  * @module
  */
 
-import type { ResponsesFields, ResponsesInputItem } from "../ai/responses_shared.ts";
-import type { AssistantMessage, StreamEvent, Usage } from "../ai/types.ts";
+import { argumentsText } from "../ai/reduce.ts";
+import {
+  inputTextPart,
+  messageInput,
+  outputTextPart,
+  reasoningItemOf,
+  type ResponsesFields,
+  type ResponsesInputItem,
+  responsesUsage,
+} from "../ai/responses_shared.ts";
+import type { AssistantMessage, StreamEvent } from "../ai/types.ts";
 import type { ReasoningLevel } from "../models/types.ts";
 import { badRequest } from "./errors.ts";
 
@@ -95,11 +104,7 @@ export function requestObject(body: unknown): Json {
 /** A message's string content as parts of the kind its role takes. */
 function contentParts(role: string, content: unknown, field: string): unknown[] {
   if (typeof content === "string") {
-    return [
-      role === "assistant"
-        ? { type: "output_text", text: content, annotations: [] }
-        : { type: "input_text", text: content },
-    ];
+    return [role === "assistant" ? outputTextPart(content) : inputTextPart(content)];
   }
   if (!Array.isArray(content)) {
     throw badRequest(field, "must be a string or an array of content parts", "invalid_type");
@@ -129,7 +134,7 @@ function contentParts(role: string, content: unknown, field: string): unknown[] 
  */
 export function responsesInputItems(input: unknown): ResponsesInputItem[] {
   if (typeof input === "string") {
-    return [{ type: "message", role: "user", content: [{ type: "input_text", text: input }] }];
+    return [messageInput("user", [inputTextPart(input)])];
   }
   if (!Array.isArray(input)) {
     throw badRequest("input", "must be a string or an array of items", "invalid_type");
@@ -262,18 +267,6 @@ export function parseResponsesRequest(raw: unknown): UpstreamRequest {
   return request;
 }
 
-/** Token counts in the Responses shape. */
-export function responsesUsage(usage: Usage): Json {
-  const input = usage.input + usage.cacheRead + usage.cacheWrite;
-  return {
-    input_tokens: input,
-    input_tokens_details: { cached_tokens: usage.cacheRead },
-    output_tokens: usage.output,
-    output_tokens_details: { reasoning_tokens: usage.reasoning },
-    total_tokens: input + usage.output,
-  };
-}
-
 /** What every event and object of one response shares. */
 export interface ResponseMeta {
   /** The response id (`resp_…`), made by pi serve. */
@@ -295,20 +288,14 @@ function messageItem(id: string, text: string, status: string): Json {
     type: "message",
     status,
     role: "assistant",
-    content: [{ type: "output_text", text, annotations: [] }],
+    content: [outputTextPart(text)],
   };
 }
 
 /** A reasoning item: the backend's own (with `encrypted_content`) when pi has it. */
 function reasoningItem(id: string, thinking: string, signature: string | undefined): Json {
-  if (signature !== undefined) {
-    try {
-      const item = JSON.parse(signature);
-      if (isObject(item) && item.type === "reasoning") return { ...item, id };
-    } catch {
-      // not the backend's item
-    }
-  }
+  const item = reasoningItemOf(signature);
+  if (item !== undefined) return { ...item, id };
   return {
     id,
     type: "reasoning",
@@ -329,11 +316,6 @@ function functionCallItem(
     name: call.name,
     arguments: call.arguments,
   };
-}
-
-/** A tool call's arguments as the JSON text the model sent. */
-export function argumentsText(call: { arguments: unknown; rawArguments?: string }): string {
-  return call.rawArguments ?? JSON.stringify(call.arguments);
 }
 
 /** The output items of an answer. */
@@ -462,7 +444,7 @@ export class ResponsesEventStream {
           item_id: id,
           output_index: event.index,
           content_index: 0,
-          part: { type: "output_text", text: "", annotations: [] },
+          part: outputTextPart(""),
         }));
         break;
       }
@@ -481,7 +463,7 @@ export class ResponsesEventStream {
       case "text_end": {
         const b = this.#blocks.get(event.index);
         if (!b) break;
-        const part = { type: "output_text", text: event.text, annotations: [] };
+        const part = outputTextPart(event.text);
         const at = { item_id: b.id, output_index: event.index, content_index: 0 };
         out.push(
           this.#event("response.output_text.done", { ...at, text: event.text, logprobs: [] }),

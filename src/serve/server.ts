@@ -97,8 +97,10 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 /**
  * A KeySource for many requests at once. The AuthStorage behind it already shares one
  * refresh among all who need one; this keeps a request that goes away from taking that
- * shared refresh with it: the refresh runs without any request's signal, and each request
- * only stops waiting for it. (`--account` will choose the entry here once accounts exist.)
+ * shared refresh (or an account switch) with it: the work runs without any request's
+ * signal, and each request only stops waiting for it. Everything else is the AuthStorage's
+ * own: the account a key belongs to (serve's usage snapshots are kept per account), the
+ * other accounts, and the move to the next one at a usage limit (`PI_ROTATE_ACCOUNTS`).
  */
 export function sharedKeys(keys: KeySource): KeySource {
   const waitFor = <T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> => {
@@ -110,16 +112,27 @@ export function sharedKeys(keys: KeySource): KeySource {
       work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
     });
   };
+  const nextAccount = keys.nextAccount?.bind(keys);
   return {
     getApiKey: (provider, options) => waitFor(keys.getApiKey(provider), options?.signal),
     refresh: (provider, options) =>
-      waitFor(keys.refresh(provider, { force: options?.force }), options?.signal),
+      waitFor(
+        keys.refresh(provider, { force: options?.force, key: options?.key }),
+        options?.signal,
+      ),
     hasKey: (provider) => keys.hasKey?.(provider) ?? false,
+    get accountRotation() {
+      return keys.accountRotation;
+    },
+    accountOf: keys.accountOf?.bind(keys),
+    otherAccounts: keys.otherAccounts?.bind(keys),
+    nextAccount: nextAccount &&
+      ((provider, { signal, ...options }) => waitFor(nextAccount(provider, options), signal)),
   };
 }
 
 /** `http://host:port`, with an IPv6 address in brackets. */
-export function serverUrl(hostname: string, port: number): string {
+function serverUrl(hostname: string, port: number): string {
   return `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
 }
 
@@ -224,26 +237,32 @@ function randomId(prefix: string): string {
   return `${prefix}${crypto.getRandomValues(new Uint8Array(12)).toHex()}`;
 }
 
+/** The 413 for a body beyond {@link MAX_BODY_BYTES}. */
+function tooLarge(): HttpError {
+  return new HttpError(
+    413,
+    "invalid_request_error",
+    "request_too_large",
+    `body: larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`,
+  );
+}
+
+/** The 500 for a failure of pi serve itself (its cause goes to the log, not the client). */
+function internalError(err: unknown, stderr: Deps["stderr"]): HttpError {
+  stderr.write(
+    `pi serve: internal error: ${
+      redact(oneLine(err instanceof Error ? err.message : String(err)))
+    }\n`,
+  );
+  return new HttpError(500, "server_error", "internal_error", "pi serve failed on this request");
+}
+
 /** The request body as JSON; 400 naming `body` when it is not, 413 when too large. */
 async function readJson(req: Request): Promise<unknown> {
   const length = Number(req.headers.get("content-length") ?? "0");
-  if (length > MAX_BODY_BYTES) {
-    throw new HttpError(
-      413,
-      "invalid_request_error",
-      "request_too_large",
-      `body: larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`,
-    );
-  }
+  if (length > MAX_BODY_BYTES) throw tooLarge();
   const text = await req.text();
-  if (text.length > MAX_BODY_BYTES) {
-    throw new HttpError(
-      413,
-      "invalid_request_error",
-      "request_too_large",
-      `body: larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB`,
-    );
-  }
+  if (text.length > MAX_BODY_BYTES) throw tooLarge();
   try {
     return JSON.parse(text);
   } catch {
@@ -465,12 +484,7 @@ export function startServer(options: ServeOptions): ServeHandle {
     hostname: options.hostname ?? "127.0.0.1",
     port: options.port,
     onListen() {},
-    onError(err) {
-      deps.stderr.write(`pi serve: internal error: ${redact(oneLine(String(err)))}\n`);
-      return errorResponse(
-        new HttpError(500, "server_error", "internal_error", "pi serve failed on this request"),
-      );
-    },
+    onError: (err) => errorResponse(internalError(err, deps.stderr)),
   }, async (req) => {
     active++;
     const url = new URL(req.url);
@@ -493,19 +507,7 @@ export function startServer(options: ServeOptions): ServeHandle {
       let error: HttpError;
       if (err instanceof HttpError) error = err;
       else if (err instanceof PiError) error = failure(err);
-      else {
-        deps.stderr.write(
-          `pi serve: internal error: ${
-            redact(oneLine(err instanceof Error ? err.message : String(err)))
-          }\n`,
-        );
-        error = new HttpError(
-          500,
-          "server_error",
-          "internal_error",
-          "pi serve failed on this request",
-        );
-      }
+      else error = internalError(err, deps.stderr);
       response = errorResponse(error);
     }
     if (!log.deferred) log.done(response.status);

@@ -25,7 +25,7 @@ import { openModelRegistry } from "../model_selection.ts";
 import { openUsageStore } from "../usage_store.ts";
 
 /** The default port. */
-export const DEFAULT_SERVE_PORT = 8765;
+const DEFAULT_SERVE_PORT = 8765;
 
 /** The provider pi serve serves. */
 const PROVIDER = "openai-codex";
@@ -39,7 +39,7 @@ function stringOption(args: ParsedArgs, name: string): string | undefined {
 }
 
 /** `--port`: an integer 0–65535 (0: any free port). */
-export function parsePort(value: string | undefined): number {
+function parsePort(value: string | undefined): number {
   if (value === undefined) return DEFAULT_SERVE_PORT;
   const port = Number(value);
   if (!/^\d+$/.test(value) || !Number.isInteger(port) || port > 65535) {
@@ -51,7 +51,7 @@ export function parsePort(value: string | undefined): number {
 }
 
 /** The openai-codex models of the registry; an unknown id looks at the live list once more. */
-export function servedModels(registry: ModelRegistry): ServedModels {
+function servedModels(registry: ModelRegistry): ServedModels {
   const find = (id: string) => registry.find(PROVIDER, id);
   return {
     list: async () => {
@@ -68,7 +68,7 @@ export function servedModels(registry: ModelRegistry): ServedModels {
 }
 
 /** The line about the key: where it is, or the key itself when it was just made. */
-export function keyLine(key: ServeKey): string {
+function keyLine(key: ServeKey): string {
   switch (key.source) {
     case "generated":
       return `key: ${key.key} (new; kept in ${key.path})`;
