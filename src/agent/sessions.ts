@@ -1,6 +1,6 @@
 /**
  * The saved sessions as a list (`pi sessions`, the `-r` picker, `/resume`), found by id, id
- * prefix or path (`--session`, `--fork`, `pi export`, `pi rewind`), forked, and named.
+ * prefix or path (`--session`, `--fork`, `pi export`, `pi rewind`), and forked.
  *
  * Listing is fast without being approximate. What a row shows — the number of messages on
  * the conversation path, the first user message on it, the last name — needs the whole path,
@@ -25,12 +25,7 @@ import {
   SESSION_VERSION,
 } from "./session_format.ts";
 import { toSessionMessage } from "./session_messages.ts";
-import {
-  readSessionFile,
-  sessionDirs,
-  SessionFile,
-  type SessionFileDeps,
-} from "./session_store.ts";
+import { sessionDirs } from "./session_store.ts";
 import { resolvePath } from "./tools/types.ts";
 
 /** One saved session, as `pi sessions` lists it. */
@@ -828,19 +823,4 @@ export function forkHeader(
     cwd: options.cwd,
     parentSession: source.header.id,
   };
-}
-
-/**
- * Names the session in `path` (`/name <title>`): appends
- * `{"type":"session_info","id","parentId","timestamp","name"}` after its newest entry; the
- * last one in the file names the session (an empty name clears it, as in pi-mono).
- */
-export async function appendSessionName(
-  path: string,
-  name: string,
-  deps: SessionFileDeps,
-): Promise<string> {
-  const parsed = await readSessionFile(path);
-  using file = await SessionFile.open(parsed, deps);
-  return file.append({ type: "session_info", name: name.trim() }).id;
 }
