@@ -256,6 +256,58 @@ function lineRanges(bytes: Uint8Array): number[] {
   return out;
 }
 
+/**
+ * The readable entry lines in `ranges` of `bytes` (see {@link lineRanges}), those with an id
+ * by id, and the newest id (`leafId` when none has one). The last line of bytes that do not
+ * end with a line break is parsed whole (see {@link scanLine}).
+ */
+function scanLines(
+  bytes: Uint8Array,
+  ranges: readonly number[],
+  decoder: TextDecoder,
+  leafId: string | null,
+): { lines: ScannedLine[]; byId: Map<string, ScannedLine>; leafId: string | null } {
+  const cut = bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a;
+  const lines: ScannedLine[] = [];
+  const byId = new Map<string, ScannedLine>();
+  for (let i = 0; i < ranges.length; i += 2) {
+    const last = cut && ranges[i + 1] === bytes.length;
+    const line = scanLine(bytes, ranges[i], ranges[i + 1], decoder, last);
+    if (!line) continue;
+    lines.push(line);
+    if (line.id === undefined) continue;
+    byId.set(line.id, line);
+    leafId = line.id;
+  }
+  return { lines, byId, leafId };
+}
+
+/**
+ * The lines from `leafId` up through `parentId` while the parent is in `byId`, oldest first,
+ * and the `parentId` the walk stopped at: null at a root, undefined when it came back to a
+ * line it had passed (then `path` ends before it).
+ */
+function pathUp(
+  byId: ReadonlyMap<string, ScannedLine>,
+  leafId: string | null,
+): { path: ScannedLine[]; reached: string | null | undefined } {
+  const path: ScannedLine[] = [];
+  const seen = new Set<string>();
+  let reached: string | null | undefined = leafId;
+  while (reached !== null) {
+    const at = byId.get(reached);
+    if (!at) break;
+    if (seen.has(reached)) {
+      reached = undefined;
+      break;
+    }
+    seen.add(reached);
+    path.push(at);
+    reached = at.parentId;
+  }
+  return { path: path.reverse(), reached };
+}
+
 /** The text of a message's content: a string, or its text parts joined. */
 function contentText(content: unknown): string {
   if (typeof content === "string") return content;
@@ -334,31 +386,10 @@ export function scanSession(bytes: Uint8Array): SessionSummary | undefined {
   if (!isObject(header) || header.type !== "session" || typeof header.id !== "string") {
     return undefined;
   }
-  const cut = bytes[bytes.length - 1] !== 0x0a;
-  const lines: ScannedLine[] = [];
-  for (let i = 2; i < ranges.length; i += 2) {
-    const last = cut && ranges[i + 1] === bytes.length;
-    const line = scanLine(bytes, ranges[i], ranges[i + 1], decoder, last);
-    if (line) lines.push(line);
-  }
+  const { lines, byId, leafId } = scanLines(bytes, ranges.slice(2), decoder, null);
   const version = typeof header.version === "number" ? header.version : 1;
-  const byId = new Map<string, ScannedLine>();
-  let leafId: string | null = null;
-  for (const line of lines) {
-    if (line.id === undefined) continue;
-    byId.set(line.id, line);
-    leafId = line.id;
-  }
-  const chain: ScannedLine[] = [];
-  const seen = new Set<string>();
-  for (let at = leafId === null ? undefined : byId.get(leafId); at && !seen.has(at.id!);) {
-    seen.add(at.id!);
-    chain.push(at);
-    at = at.parentId === null ? undefined : byId.get(at.parentId);
-  }
-  chain.reverse();
   const prefix = version < 2 ? lines.filter((l) => l.id === undefined) : [];
-  const walked = walkPath([...prefix, ...chain], bytes, decoder, {
+  const walked = walkPath([...prefix, ...pathUp(byId, leafId).path], bytes, decoder, {
     messages: 0,
     firstMessage: null,
     model: typeof header.model === "string" ? header.model : null,
@@ -371,7 +402,7 @@ export function scanSession(bytes: Uint8Array): SessionSummary | undefined {
     leafId,
     ...walked,
     name: lastName(lines, null),
-    cleanEnd: bytes.length === 0 || bytes[bytes.length - 1] === 0x0a,
+    cleanEnd: bytes[bytes.length - 1] === 0x0a,
   };
   if (typeof header.parentSession === "string") summary.parentSession = header.parentSession;
   return summary;
@@ -405,34 +436,17 @@ export function extendSummary(
 ): SessionSummary | undefined {
   if (previous.version < 2 || !previous.cleanEnd) return undefined;
   const decoder = new TextDecoder();
-  const lines: ScannedLine[] = [];
-  const ranges = lineRanges(appended);
-  const cut = appended.length > 0 && appended[appended.length - 1] !== 0x0a;
-  for (let i = 0; i < ranges.length; i += 2) {
-    const last = cut && ranges[i + 1] === appended.length;
-    const line = scanLine(appended, ranges[i], ranges[i + 1], decoder, last);
-    if (line) lines.push(line);
-  }
-  const byId = new Map<string, ScannedLine>();
-  let leafId = previous.leafId;
-  for (const line of lines) {
-    if (line.id === undefined) continue;
-    byId.set(line.id, line);
-    leafId = line.id;
-  }
-  const segment: ScannedLine[] = [];
+  const { lines, byId, leafId } = scanLines(
+    appended,
+    lineRanges(appended),
+    decoder,
+    previous.leafId,
+  );
+  let segment: ScannedLine[] = [];
   if (leafId !== previous.leafId) {
-    const seen = new Set<string>();
-    let reached: string | null = null;
-    for (let at = byId.get(leafId!); at;) {
-      if (seen.has(at.id!)) return undefined;
-      seen.add(at.id!);
-      segment.push(at);
-      reached = at.parentId;
-      at = reached === null ? undefined : byId.get(reached);
-    }
-    if (reached !== previous.leafId) return undefined;
-    segment.reverse();
+    const up = pathUp(byId, leafId);
+    if (up.reached !== previous.leafId) return undefined;
+    segment = up.path;
   }
   const walked = walkPath(segment, appended, decoder, previous);
   return {
