@@ -353,6 +353,19 @@ export function readUsage(value: unknown): Usage {
   };
 }
 
+/**
+ * The text of a message's `content` as a session file holds it: the string, or its text
+ * parts joined with line breaks ("" for anything else).
+ */
+export function contentText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content
+    .filter((c) => isObject(c) && c.type === "text" && typeof c.text === "string")
+    .map((c) => (c as { text: string }).text)
+    .join("\n");
+}
+
 /** Text and image blocks; anything else is dropped. */
 function readParts(value: unknown): (TextContent | ImageContent)[] {
   if (!Array.isArray(value)) return [];
