@@ -19,7 +19,7 @@
 
 import { PiError } from "../errors.ts";
 import { contentText } from "./session_messages.ts";
-import { sessionDirs } from "./session_store.ts";
+import { readSessionHeader, sessionDirs } from "./session_store.ts";
 
 /** One saved session, as `pi sessions` lists it. */
 export interface SessionInfo {
@@ -632,14 +632,16 @@ function toInfo(path: string, s: SessionSummary, mtime: number): SessionInfo {
   return info;
 }
 
-/** The list entry of one session file (no cache); throws when it is not a session. */
-export function sessionInfo(path: string): SessionInfo {
-  let info: Deno.FileInfo;
-  let bytes: Uint8Array;
+/**
+ * `read(path)` of one session file, or the error `--session <path>` reports: no such file,
+ * not readable, or (`read` gives undefined) not a session file.
+ */
+function readSessionAt<T>(path: string, read: (info: Deno.FileInfo) => T | undefined): T {
+  let value: T | undefined;
   try {
-    info = Deno.statSync(path);
+    const info = Deno.statSync(path);
     if (!info.isFile) throw new Deno.errors.IsADirectory(path);
-    bytes = Deno.readFileSync(path);
+    value = read(info);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
       throw new PiError("session.not_found", `No session file at ${path}`, {
@@ -649,11 +651,29 @@ export function sessionInfo(path: string): SessionInfo {
     }
     throw new PiError("io", `Cannot read ${path}`, { cause: err });
   }
-  const summary = scanSession(bytes);
-  if (!summary) {
+  if (value === undefined) {
     throw new PiError("io", `${path} is not a session file (its first line is not a header)`, {
       hint: "pass another session (pi sessions lists them)",
     });
   }
-  return toInfo(path, summary, info.mtime?.getTime() ?? 0);
+  return value;
+}
+
+/** The list entry of one session file (no cache); throws when it is not a session. */
+export function sessionInfo(path: string): SessionInfo {
+  return readSessionAt(path, (info) => {
+    const summary = scanSession(Deno.readFileSync(path));
+    return summary && toInfo(path, summary, info.mtime?.getTime() ?? 0);
+  });
+}
+
+/**
+ * The id of the session file at `path`, from its header alone (the file is read when it is
+ * opened); throws as {@link sessionInfo} does.
+ */
+export function sessionAt(path: string): Pick<SessionInfo, "id" | "path"> {
+  return readSessionAt(path, () => {
+    const header = readSessionHeader(path);
+    return header && { id: header.id, path };
+  });
 }

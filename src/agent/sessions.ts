@@ -13,7 +13,7 @@ import {
   pathLines,
   SESSION_VERSION,
 } from "./session_format.ts";
-import { listSessions, type SessionInfo, sessionInfo } from "./session_list.ts";
+import { listSessions, sessionAt, type SessionInfo } from "./session_list.ts";
 import { contentText, toSessionMessage } from "./session_messages.ts";
 import { resolvePath } from "./tools/types.ts";
 
@@ -40,18 +40,22 @@ function matching(sessions: readonly SessionInfo[], query: string): SessionInfo[
 /**
  * The session a `--session`/`--fork`/`pi export`/`pi rewind` argument names: a path (when it
  * has a `/` or ends in `.jsonl`; relative to `cwd`), a session id, or a unique id prefix —
- * looked up among the sessions of `cwd` first, then of every directory. Throws a `usage`
- * PiError listing the matches when a prefix is ambiguous, and `session.not_found` when
- * nothing matches.
+ * looked up among the sessions of `cwd` first, then of every directory. A path is checked by
+ * its header only (the caller reads the file). Throws a `usage` PiError listing the matches
+ * when a prefix is ambiguous, and `session.not_found` when nothing matches.
  */
-export function findSession(agentDir: string, cwd: string, query: string): SessionInfo {
+export function findSession(
+  agentDir: string,
+  cwd: string,
+  query: string,
+): Pick<SessionInfo, "id" | "path"> {
   const q = query.trim();
   if (q === "") {
     throw new PiError("usage", "Missing session: give its id, an id prefix or its file", {
       hint: "pi sessions lists them",
     });
   }
-  if (looksLikePath(q)) return sessionInfo(resolvePath(q, cwd));
+  if (looksLikePath(q)) return sessionAt(resolvePath(q, cwd));
   let matches = matching(listSessions(agentDir, { cwd }), q);
   if (matches.length === 0) matches = matching(listSessions(agentDir, { all: true }), q);
   if (matches.length === 1) return matches[0];
