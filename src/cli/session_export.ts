@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type ParsedSession, pathLines } from "../agent/session_format.ts";
+import { type ParsedSession, pathLines, sessionName } from "../agent/session_format.ts";
 import { summarizeArgs } from "./render.ts";
 
 /** What an export needs besides the session. */
@@ -194,9 +194,8 @@ export function sessionDocument(
     }
   }
   // The last name in the file names the session, on the path or not.
-  for (const { entry } of session.lines) {
-    if (entry.type === "session_info") name = redact(str(entry.name)).trim() || undefined;
-  }
+  const named = sessionName(session);
+  name = named === undefined ? undefined : redact(named).trim() || undefined;
   const header = mapStrings(session.header, redact) as Json;
   const id = str(header.id);
   const title = name ?? (firstUser?.trim() ? firstUser.trim() : `Session ${id}`);
