@@ -81,7 +81,8 @@ export function uuidFromBytes(bytes: Uint8Array): string {
   }`;
 }
 
-async function ensurePrivateDir(path: string): Promise<void> {
+/** Creates `path` (and its parents) as `0700` when it does not exist; an existing one is left as it is. */
+export async function ensurePrivateDir(path: string): Promise<void> {
   let existed = true;
   try {
     await Deno.stat(path);
