@@ -18,7 +18,7 @@
  */
 
 import { PiError } from "../errors.ts";
-import { contentText } from "./session_messages.ts";
+import { contentText, isObject } from "./session_messages.ts";
 import { readSessionHeader, sessionDirs } from "./session_store.ts";
 
 /** One saved session, as `pi sessions` lists it. */
@@ -89,10 +89,6 @@ interface ScannedLine {
   name?: string | null;
   /** `model_change` (and the earlier format's `model`): `provider/id`. */
   model?: string;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function lastNonSpace(bytes: Uint8Array, start: number, end: number): number {

@@ -307,7 +307,8 @@ export function toSessionMessage(
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
+/** Whether `value` is a JSON object (not null, not an array): what every session reader checks. */
+export function isObject(value: unknown): value is Json {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 

@@ -14,12 +14,8 @@ import {
   SESSION_VERSION,
 } from "./session_format.ts";
 import { listSessions, sessionAt, type SessionInfo } from "./session_list.ts";
-import { contentText, toSessionMessage } from "./session_messages.ts";
+import { contentText, isObject, toSessionMessage } from "./session_messages.ts";
 import { resolvePath } from "./tools/types.ts";
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /** Whether a `--session` argument names a file rather than an id. */
 export function looksLikePath(query: string): boolean {

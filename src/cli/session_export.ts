@@ -9,6 +9,7 @@
  */
 
 import { type ParsedSession, pathLines, sessionName } from "../agent/session_format.ts";
+import { isObject } from "../agent/session_messages.ts";
 import { summarizeArgs } from "./render.ts";
 
 /** What an export needs besides the session. */
@@ -22,10 +23,6 @@ export interface ExportOptions {
 }
 
 type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 function str(value: unknown): string {
   return typeof value === "string" ? value : "";
