@@ -9,7 +9,7 @@
  *     deno bench -A bench/sessions_bench.ts
  */
 
-import { SESSION_LIST_CACHE_FILE } from "../src/agent/sessions.ts";
+import { SESSION_LIST_CACHE_FILE } from "../src/agent/session_list.ts";
 import { sessionDir } from "../src/agent/session_store.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;

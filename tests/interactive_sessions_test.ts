@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { listSessions } from "../src/agent/sessions.ts";
+import { listSessions } from "../src/agent/session_list.ts";
 import { sessionDir } from "../src/agent/session_store.ts";
 import { sessionItems } from "../src/cli/interactive/sessions.ts";
 import { decodeKeys } from "../src/cli/tui/keys.ts";

@@ -10,7 +10,7 @@ import {
   type SessionRunnerOptions,
 } from "../src/agent/session_runner.ts";
 import { CheckpointStore } from "../src/agent/checkpoints.ts";
-import { listSessions } from "../src/agent/sessions.ts";
+import { listSessions } from "../src/agent/session_list.ts";
 import { writeTool } from "../src/agent/tools/write.ts";
 import type { AssistantMessage } from "../src/ai/types.ts";
 import type { Deps } from "../src/deps.ts";

@@ -2,14 +2,12 @@ import assert from "node:assert/strict";
 import { parseSession, pathLines } from "../src/agent/session_format.ts";
 import {
   extendSummary,
-  findSession,
-  forkEntries,
   listSessions,
   scanSession,
   SESSION_LIST_CACHE_FILE,
   type SessionSummary,
-  userMessages,
-} from "../src/agent/sessions.ts";
+} from "../src/agent/session_list.ts";
+import { findSession, forkEntries, userMessages } from "../src/agent/sessions.ts";
 import { sessionDir } from "../src/agent/session_store.ts";
 import { PiError } from "../src/errors.ts";
 

@@ -88,9 +88,9 @@ function apply(input: SeamInput, result: CompactionResult): { messages: Message[
  * The seam for {@link SessionRunnerOptions.transformContext}: compacts above the threshold,
  * and always after an overflow; emits `{type: "compaction", turn, tokensBefore, tokensAfter}`.
  */
-export function compactionTransformer(sessionId: () => string): ContextTransformer {
+export function compactionTransformer(sessionId: string): ContextTransformer {
   return async (input) => {
-    const options = compactOptions(input, sessionId());
+    const options = compactOptions(input, sessionId);
     const result = input.overflow
       ? await compact(input.messages, options)
       : await autoCompact(input.messages, options);

@@ -22,6 +22,7 @@
  */
 
 import { dirname, writeFileAtomic } from "../atomic_file.ts";
+import { ensurePrivateDir } from "./session_store.ts";
 
 /** One saved state of a file: a line of `index.jsonl`. */
 export interface CheckpointRecord {
@@ -66,16 +67,6 @@ export function checkpointDir(agentDir: string, sessionId: string): string {
     (c) => `%${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );
   return `${agentDir.replace(/\/$/, "")}/checkpoints/${safe}`;
-}
-
-async function ensurePrivateDir(path: string): Promise<void> {
-  try {
-    if ((await Deno.stat(path)).isDirectory) return;
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) throw err;
-  }
-  await Deno.mkdir(path, { recursive: true, mode: 0o700 });
-  if (Deno.build.os !== "windows") await Deno.chmod(path, 0o700);
 }
 
 async function sha256(bytes: Uint8Array): Promise<string> {

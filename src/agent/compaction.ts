@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { AssistantMessage, Context, Message, UserMessage } from "../ai/types.ts";
+import type { AssistantMessage, Context, Message } from "../ai/types.ts";
 import { isPiError, PiError } from "../errors.ts";
 import {
   COMPACTION_SUMMARY_PREFIX,
@@ -27,6 +27,7 @@ import {
   formatFileLists,
   splitFileLists,
   summaryRequest,
+  userText,
 } from "./compaction_prompt.ts";
 
 /** Compact when the next request's input is estimated above this share of the window. */
@@ -292,11 +293,6 @@ function cutPoints(
   return valid;
 }
 
-function plainText(content: UserMessage["content"]): string {
-  if (typeof content === "string") return content;
-  return content.map((c) => c.type === "text" ? c.text : "[image]").join("\n");
-}
-
 /**
  * What to keep and what to summarise. The cut falls only before a user message or before an
  * assistant message whose tool calls' results all come after it, so a tool call is never
@@ -371,7 +367,7 @@ export function planCompaction(
       cut = splitAt;
       splitTurn = true;
       const turnStart = messages[mustKeepFrom];
-      if (turnStart?.role === "user") turnRequest = plainText(turnStart.content);
+      if (turnStart?.role === "user") turnRequest = userText(turnStart.content);
     }
   }
 

@@ -91,7 +91,8 @@ function isLowSurrogate(code: number): boolean {
   return code >= 0xdc00 && code <= 0xdfff;
 }
 
-function userText(content: UserMessage["content"]): string {
+/** A user message's text, an image as `[image]`. */
+export function userText(content: UserMessage["content"]): string {
   if (typeof content === "string") return content;
   return content.map((c) => c.type === "text" ? c.text : "[image]").join("\n");
 }

@@ -216,25 +216,22 @@ export async function checkToolPath(
   if (access === "write" && mode === "read-only") {
     return `Refused: ${shown} may not be written (sandbox: read-only); no file may be changed`;
   }
+  // Resolved at once (each is a few file-system calls): the check runs before every call.
+  const hiddenPaths = Promise.all(
+    settings.hidden.map((candidate) => realTarget(candidate).catch(() => undefined)),
+  );
   let real: string;
   let cwd: string;
   try {
-    real = await realTarget(options.path);
-    cwd = await realTarget(options.cwd);
+    [real, cwd] = await Promise.all([realTarget(options.path), realTarget(options.cwd)]);
   } catch (err) {
     return `Refused: cannot tell where ${shown} leads (${
       err instanceof Error ? err.message : String(err)
     }) (sandbox: ${mode})`;
   }
   const via = real === normalize(options.path) ? "" : ` (it leads to ${real})`;
-  for (const candidate of settings.hidden) {
-    let hidden: string;
-    try {
-      hidden = await realTarget(candidate);
-    } catch {
-      continue;
-    }
-    if (isInside(real, hidden)) {
+  for (const hidden of await hiddenPaths) {
+    if (hidden !== undefined && isInside(real, hidden)) {
       return `Refused: ${shown}${via} is hidden from tools (sandbox: ${mode}): pi keeps credentials there`;
     }
   }

@@ -23,6 +23,7 @@ import {
   branchSummaryMessage,
   compactionSummaryMessage,
   fromSessionMessage,
+  isObject,
   rememberToolCalls,
 } from "./session_messages.ts";
 
@@ -196,10 +197,6 @@ export interface ParsedSession {
   skipped: number[];
   /** One line about the skipped lines, naming the file; undefined when none. */
   warning?: string;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /**

@@ -307,7 +307,8 @@ export function toSessionMessage(
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
+/** Whether `value` is a JSON object (not null, not an array): what every session reader checks. */
+export function isObject(value: unknown): value is Json {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
@@ -351,6 +352,19 @@ export function readUsage(value: unknown): Usage {
     listCost: isObject(u.listCost) ? readCost(u.listCost) : { ...cost },
     billed: typeof u.billed === "boolean" ? u.billed : true,
   };
+}
+
+/**
+ * The text of a message's `content` as a session file holds it: the string, or its text
+ * parts joined with line breaks ("" for anything else).
+ */
+export function contentText(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content
+    .filter((c) => isObject(c) && c.type === "text" && typeof c.text === "string")
+    .map((c) => (c as { text: string }).text)
+    .join("\n");
 }
 
 /** Text and image blocks; anything else is dropped. */

@@ -572,7 +572,7 @@ export class SessionRunner {
     const systemPrompt = await this.#systemPrompt(tools);
     const transform = o.transformContext === false
       ? undefined
-      : o.transformContext ?? compactionTransformer(() => this.id);
+      : o.transformContext ?? compactionTransformer(this.id);
     // The tools get the checkpoint hook: write/edit save a file's state before changing it.
     const checkpoint = (path: string) => this.#checkpoint(path);
     const events = runAgent(this.#messages, { role: "user", content: text }, {

@@ -81,7 +81,8 @@ export function uuidFromBytes(bytes: Uint8Array): string {
   }`;
 }
 
-async function ensurePrivateDir(path: string): Promise<void> {
+/** Creates `path` (and its parents) as `0700` when it does not exist; an existing one is left as it is. */
+export async function ensurePrivateDir(path: string): Promise<void> {
   let existed = true;
   try {
     await Deno.stat(path);
@@ -98,16 +99,40 @@ export async function readSessionFile(path: string): Promise<ParsedSession> {
   return parseSession(await Deno.readTextFile(path), path);
 }
 
-/** Whether the file starts with a session header (pi-mono's check, on its first line). */
-async function hasHeader(path: string): Promise<boolean> {
+/**
+ * The header of the session file at `path`: its first non-blank line, as {@link parseSession}
+ * takes it, read without the rest of the file; undefined when that line is not a session
+ * header. Throws when the file cannot be read.
+ */
+export function readSessionHeader(path: string): SessionHeader | undefined {
+  using file = Deno.openSync(path, { read: true });
+  const decoder = new TextDecoder();
+  const chunk = new Uint8Array(16 * 1024);
+  let text = "";
+  for (;;) {
+    const n = file.readSync(chunk);
+    text += n === null ? decoder.decode() : decoder.decode(chunk.subarray(0, n), { stream: true });
+    const rows = text.split("\n");
+    // The rows before the last end with a line break; the last is whole at the end.
+    const first = (n === null ? rows : rows.slice(0, -1)).find((row) => row.trim() !== "");
+    if (first !== undefined) {
+      let header: unknown;
+      try {
+        header = JSON.parse(first);
+      } catch {
+        return undefined;
+      }
+      const h = header as Partial<SessionHeader> | null;
+      return h?.type === "session" && typeof h.id === "string" ? h as SessionHeader : undefined;
+    }
+    if (n === null) return undefined;
+  }
+}
+
+/** Whether the file starts with a session header ({@link readSessionHeader}). */
+function hasHeader(path: string): boolean {
   try {
-    using file = await Deno.open(path, { read: true });
-    const buf = new Uint8Array(4096);
-    const n = await file.read(buf);
-    if (!n) return false;
-    const first = new TextDecoder().decode(buf.subarray(0, n)).split("\n")[0];
-    const header = JSON.parse(first);
-    return header?.type === "session" && typeof header.id === "string";
+    return readSessionHeader(path) !== undefined;
   } catch {
     return false;
   }
@@ -135,7 +160,7 @@ export async function findLatestSession(
     }
   }
   found.sort((a, b) => b.mtime - a.mtime || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
-  for (const f of found) if (await hasHeader(f.path)) return f.path;
+  for (const f of found) if (hasHeader(f.path)) return f.path;
   return undefined;
 }
 

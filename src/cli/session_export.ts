@@ -8,7 +8,8 @@
  * @module
  */
 
-import { type ParsedSession, pathLines } from "../agent/session_format.ts";
+import { type ParsedSession, pathLines, sessionName } from "../agent/session_format.ts";
+import { isObject } from "../agent/session_messages.ts";
 import { summarizeArgs } from "./render.ts";
 
 /** What an export needs besides the session. */
@@ -22,10 +23,6 @@ export interface ExportOptions {
 }
 
 type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 function str(value: unknown): string {
   return typeof value === "string" ? value : "";
@@ -194,9 +191,8 @@ export function sessionDocument(
     }
   }
   // The last name in the file names the session, on the path or not.
-  for (const { entry } of session.lines) {
-    if (entry.type === "session_info") name = redact(str(entry.name)).trim() || undefined;
-  }
+  const named = sessionName(session);
+  name = named === undefined ? undefined : redact(named).trim() || undefined;
   const header = mapStrings(session.header, redact) as Json;
   const id = str(header.id);
   const title = name ?? (firstUser?.trim() ? firstUser.trim() : `Session ${id}`);

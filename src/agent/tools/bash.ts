@@ -96,11 +96,6 @@ export class HeadTailBuffer {
   }
 }
 
-/** The argv that runs `command` in a new process group (session) on this platform. */
-export function groupCommand(command: string, os: string = Deno.build.os): string[] {
-  return groupArgv(["bash", "-c", command], os);
-}
-
 /** `argv` run in a new process group (session) on this platform. */
 export function groupArgv(argv: readonly string[], os: string = Deno.build.os): string[] {
   if (os === "linux") return ["setsid", ...argv];

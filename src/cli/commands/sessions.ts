@@ -5,7 +5,7 @@
  * @module
  */
 
-import { listSessions, type SessionInfo } from "../../agent/sessions.ts";
+import { listSessions, type SessionInfo } from "../../agent/session_list.ts";
 import type { Deps } from "../../deps.ts";
 import { PiError } from "../../errors.ts";
 import { oneLine } from "../../one_line.ts";

@@ -8,7 +8,8 @@
  */
 
 import type { SessionRunner } from "../../agent/session_runner.ts";
-import type { SessionInfo, UserMessageRef } from "../../agent/sessions.ts";
+import type { SessionInfo } from "../../agent/session_list.ts";
+import type { UserMessageRef } from "../../agent/sessions.ts";
 import { oneLine } from "../../one_line.ts";
 import { age } from "../age.ts";
 import { continuedSelection, type ExplicitChoice } from "../model_selection.ts";
@@ -111,7 +112,7 @@ export function sessionItems(
 
 /** The current directory's saved sessions, newest first. */
 async function listCwdSessions(app: App): Promise<SessionInfo[]> {
-  const { listSessions } = await import("../../agent/sessions.ts");
+  const { listSessions } = await import("../../agent/session_list.ts");
   return listSessions(app.deps.agentDir, { cwd: app.cwd });
 }
 

@@ -15,7 +15,7 @@ import { savedSessionPath } from "../sessions.ts";
 export async function sessionName(app: App): Promise<string | undefined> {
   const path = savedSessionPath(app);
   if (path === undefined) return undefined;
-  const { sessionInfo } = await import("../../../agent/sessions.ts");
+  const { sessionInfo } = await import("../../../agent/session_list.ts");
   return sessionInfo(path).name;
 }
 
