@@ -296,7 +296,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         value: "<key>",
         description: "Bearer key clients send (default PI_SERVE_KEY, else <agent dir>/serve-key)",
       },
-      { name: "account", type: "string", value: "<name>", description: "ChatGPT account to use" },
+      ACCOUNT,
     ],
   },
 ];
@@ -488,10 +488,15 @@ export function helpText(path: readonly string[]): string {
   if (spec.path.length === 0) {
     lines.push("", "Environment:");
     lines.push(table(ENVIRONMENT));
+    // Every slash command (src/cli/interactive/commands.ts; tests/args_test.ts checks).
     lines.push(
       "",
-      "Exit codes: 0 done, 1 failure, 2 usage error, 130 interrupted.",
-      "In the interactive prompt: /login, /logout, /model, /thinking, /usage, /session, /new, /help, /quit.",
+      "Exit codes: 0 done, 1 failure, 2 usage error, 130 interrupted (Ctrl+C),",
+      "143 terminated (SIGTERM), 129 hangup (SIGHUP).",
+      "",
+      "In the interactive prompt (/help there says more):",
+      "  /login, /logout, /model, /thinking, /usage, /account, /session, /new,",
+      "  /resume, /fork, /name, /rewind, /compact, /sandbox, /ask, /help, /quit.",
     );
   }
   return lines.join("\n") + "\n";
