@@ -8,6 +8,7 @@
 import { PiError } from "../errors.ts";
 import { closest } from "../did_you_mean.ts";
 import { ASK_MODES, SANDBOX_MODES } from "../agent/tool_modes.ts";
+import { THINKING_ORDER } from "../models/thinking.ts";
 
 export { closest, editDistance } from "../did_you_mean.ts";
 
@@ -40,11 +41,6 @@ export interface CommandSpec {
   /** Options (`--help` is added to every command). */
   options: readonly OptionSpec[];
 }
-
-/** Thinking levels, from `--thinking`. */
-export const THINKING_LEVELS = ["off", "minimal", "low", "medium", "high", "xhigh"] as const;
-/** A thinking level. */
-export type ThinkingLevel = typeof THINKING_LEVELS[number];
 
 const HELP: OptionSpec = {
   name: "help",
@@ -95,8 +91,8 @@ export const COMMANDS: readonly CommandSpec[] = [
         name: "thinking",
         type: "string",
         value: "<level>",
-        choices: THINKING_LEVELS,
-        description: `Thinking level: ${THINKING_LEVELS.join("|")}`,
+        choices: THINKING_ORDER,
+        description: `Thinking level: ${THINKING_ORDER.join("|")}`,
       },
       {
         name: "api-key",
