@@ -13,8 +13,7 @@ import { PiError } from "./errors.ts";
 import { parseJsonText } from "./json_text.ts";
 import type { ReasoningLevel } from "./models/types.ts";
 import { THINKING_ORDER } from "./models/thinking.ts";
-import { SANDBOX_MODES, type SandboxMode } from "./agent/sandbox.ts";
-import { ASK_MODES, type AskMode } from "./agent/approval.ts";
+import { ASK_MODES, type AskMode, SANDBOX_MODES, type SandboxMode } from "./agent/tool_modes.ts";
 
 /** What pi takes from settings.json; a key absent from the file is absent here. */
 export interface Settings {
