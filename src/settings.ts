@@ -33,7 +33,7 @@ export interface Settings {
 }
 
 /** The file's name in the agent dir. */
-export const SETTINGS_FILE = "settings.json";
+const SETTINGS_FILE = "settings.json";
 
 const HINT = "fix the file, or remove the key to use the default";
 
