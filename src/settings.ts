@@ -12,9 +12,9 @@ import { readTextFileIfPresent } from "./atomic_file.ts";
 import { PiError } from "./errors.ts";
 import { parseJsonText } from "./json_text.ts";
 import type { ReasoningLevel } from "./models/types.ts";
+import { describe, isObject } from "./models/models_check.ts";
 import { THINKING_ORDER } from "./models/thinking.ts";
-import { SANDBOX_MODES, type SandboxMode } from "./agent/sandbox.ts";
-import { ASK_MODES, type AskMode } from "./agent/approval.ts";
+import { ASK_MODES, type AskMode, SANDBOX_MODES, type SandboxMode } from "./agent/tool_modes.ts";
 
 /** What pi takes from settings.json; a key absent from the file is absent here. */
 export interface Settings {
@@ -33,19 +33,9 @@ export interface Settings {
 }
 
 /** The file's name in the agent dir. */
-export const SETTINGS_FILE = "settings.json";
+const SETTINGS_FILE = "settings.json";
 
 const HINT = "fix the file, or remove the key to use the default";
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return "an object";
-  if (typeof value === "string") {
-    return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}…` : value);
-  }
-  return String(value);
-}
 
 function bad(file: string, key: string, expected: string, value: unknown): never {
   throw new PiError("config", `${file}: ${key}: expected ${expected}, got ${describe(value)}`, {
@@ -88,31 +78,30 @@ function name(file: string, key: string, value: unknown): string {
  * ```
  */
 export function validateSettings(data: unknown, file: string): Settings {
-  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+  if (!isObject(data)) {
     throw new PiError("config", `${file}: expected a JSON object, got ${describe(data)}`, {
       hint: HINT,
     });
   }
-  const raw = data as Record<string, unknown>;
   const out: Settings = {};
-  const has = (key: string) => raw[key] !== undefined;
-  if (has("sandbox")) out.sandbox = oneOf(file, "sandbox", raw.sandbox, SANDBOX_MODES);
-  if (has("ask")) out.ask = oneOf(file, "ask", raw.ask, ASK_MODES);
+  const has = (key: string) => data[key] !== undefined;
+  if (has("sandbox")) out.sandbox = oneOf(file, "sandbox", data.sandbox, SANDBOX_MODES);
+  if (has("ask")) out.ask = oneOf(file, "ask", data.ask, ASK_MODES);
   if (has("allowNetwork")) {
-    if (typeof raw.allowNetwork !== "boolean") {
-      bad(file, "allowNetwork", "true or false", raw.allowNetwork);
+    if (typeof data.allowNetwork !== "boolean") {
+      bad(file, "allowNetwork", "true or false", data.allowNetwork);
     }
-    out.allowNetwork = raw.allowNetwork;
+    out.allowNetwork = data.allowNetwork;
   }
   if (has("defaultProvider")) {
-    out.defaultProvider = name(file, "defaultProvider", raw.defaultProvider);
+    out.defaultProvider = name(file, "defaultProvider", data.defaultProvider);
   }
-  if (has("defaultModel")) out.defaultModel = name(file, "defaultModel", raw.defaultModel);
+  if (has("defaultModel")) out.defaultModel = name(file, "defaultModel", data.defaultModel);
   if (has("defaultThinkingLevel")) {
     out.defaultThinkingLevel = oneOf(
       file,
       "defaultThinkingLevel",
-      raw.defaultThinkingLevel,
+      data.defaultThinkingLevel,
       THINKING_ORDER,
     );
   }

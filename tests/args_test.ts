@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { closest, COMMANDS, helpText, parseArgs } from "../src/cli/args.ts";
+import { SLASH_COMMANDS } from "../src/cli/interactive/commands.ts";
 import { PiError } from "../src/errors.ts";
 
 function usageError(argv: string[]): PiError {
@@ -83,6 +84,13 @@ Deno.test("help text is generated from the declarations", () => {
   const login = helpText(["login"]);
   assert.ok(login.includes("--device") && login.includes("--no-browser"));
   assert.ok(!login.includes("--thinking"));
+});
+
+Deno.test("pi --help names every slash command of the interactive screen", () => {
+  const root = helpText([]);
+  for (const command of SLASH_COMMANDS) {
+    assert.match(root, new RegExp(`/${command.name}[,.]`), `pi --help lists /${command.name}`);
+  }
 });
 
 Deno.test("closest only suggests plausible typos", () => {

@@ -1,23 +1,6 @@
 import assert from "node:assert/strict";
-import { ModelRegistry } from "../src/models/model_registry.ts";
+import { offlineRegistry as registry } from "./fixtures/offline_registry.ts";
 import { continuedSelection, explicitChoice, selectModel } from "../src/cli/model_selection.ts";
-
-function registry(available: string[]) {
-  return new ModelRegistry({
-    getApiKey: () => Promise.resolve(undefined),
-    refresh: () => Promise.resolve(undefined),
-    hasKey: (p) => available.includes(p),
-  }, {
-    deps: {
-      fetch: () => Promise.reject(new Error("offline")),
-      now: () => 0,
-      env: () => undefined,
-      agentDir: "/nonexistent-agent-dir",
-      randomBytes: (n) => new Uint8Array(n),
-    },
-    liveList: false,
-  });
-}
 
 Deno.test("explicitChoice: which of model and thinking the flags chose", () => {
   const r = registry(["openai-codex"]);

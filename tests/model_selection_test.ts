@@ -1,27 +1,7 @@
 import assert from "node:assert/strict";
 import { isPiError } from "../src/errors.ts";
-import { ModelRegistry } from "../src/models/model_registry.ts";
+import { offlineRegistry as registry, pick } from "./fixtures/offline_registry.ts";
 import { selectModel } from "../src/cli/model_selection.ts";
-
-function registry(available: string[] = []) {
-  return new ModelRegistry({
-    getApiKey: () => Promise.resolve(undefined),
-    refresh: () => Promise.resolve(undefined),
-    hasKey: (p) => available.includes(p),
-  }, {
-    deps: {
-      fetch: () => Promise.reject(new Error("offline")),
-      now: () => 0,
-      env: () => undefined,
-      agentDir: "/nonexistent-agent-dir",
-      randomBytes: (n) => new Uint8Array(n),
-    },
-    liveList: false,
-  });
-}
-
-const pick = (s: ReturnType<typeof selectModel>) =>
-  `${s.model.provider}/${s.model.id}${s.thinking ? `:${s.thinking}` : ""}`;
 
 Deno.test("selectModel: no flags → the contract's default", () => {
   assert.equal(pick(selectModel(registry(), {})), "openai-codex/gpt-5.2-codex");

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { isPiError } from "../src/errors.ts";
 import { parseSettings, readSettings, validateSettings } from "../src/settings.ts";
-import { ModelRegistry } from "../src/models/model_registry.ts";
+import { offlineRegistry as registry, pick } from "./fixtures/offline_registry.ts";
 import { selectModel } from "../src/cli/model_selection.ts";
 
 const FILE = "/home/me/.pi/agent/settings.json";
@@ -101,26 +101,6 @@ Deno.test("readSettings: no file is {}; a file is read, never written", async ()
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-function registry(available: string[] = []) {
-  return new ModelRegistry({
-    getApiKey: () => Promise.resolve(undefined),
-    refresh: () => Promise.resolve(undefined),
-    hasKey: (p) => available.includes(p),
-  }, {
-    deps: {
-      fetch: () => Promise.reject(new Error("offline")),
-      now: () => 0,
-      env: () => undefined,
-      agentDir: "/nonexistent-agent-dir",
-      randomBytes: (n) => new Uint8Array(n),
-    },
-    liveList: false,
-  });
-}
-
-const pick = (s: ReturnType<typeof selectModel>) =>
-  `${s.model.provider}/${s.model.id}${s.thinking ? `:${s.thinking}` : ""}`;
 
 Deno.test("selectModel: settings.json's defaultModel and defaultThinkingLevel when no flag gives one", () => {
   const r = registry(["openai-codex"]);

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  effectiveThinking,
-  formatLocalTime,
-  formatRelative,
-  formatUsage,
-  thinkingLevels,
-} from "../src/cli/commands/slash.ts";
+import { formatUsage } from "../src/cli/commands/slash.ts";
+import { formatLocalTime, formatRelative } from "../src/cli/age.ts";
+import { resolveThinking, thinkingLevels } from "../src/models/thinking.ts";
 import { parseSlash, SLASH_COMMANDS } from "../src/cli/interactive/commands.ts";
 import type { Model } from "../src/models/types.ts";
 import { createStyle } from "../src/cli/render.ts";
@@ -54,14 +50,14 @@ Deno.test("slash: slash commands parse into a name and an argument", () => {
 Deno.test("slash: the thinking level is clamped to what the model offers", () => {
   const codex = model(["low", "medium", "high", "xhigh"]);
   assert.deepEqual(thinkingLevels(codex), ["low", "medium", "high", "xhigh"]);
-  assert.equal(effectiveThinking(codex, undefined), "medium");
-  assert.equal(effectiveThinking(codex, "high"), "high");
-  assert.equal(effectiveThinking(codex, "minimal"), "low", "nothing at or below: the lowest");
+  assert.equal(resolveThinking(codex, undefined), "medium");
+  assert.equal(resolveThinking(codex, "high"), "high");
+  assert.equal(resolveThinking(codex, "minimal"), "low", "nothing at or below: the lowest");
   const mini = model(["medium", "high"]);
-  assert.equal(effectiveThinking(mini, "xhigh"), "high");
+  assert.equal(resolveThinking(mini, "xhigh"), "high");
   const none = model([]);
   assert.deepEqual(thinkingLevels(none), ["off"]);
-  assert.equal(effectiveThinking(none, "high"), "off");
+  assert.equal(resolveThinking(none, "high"), "off");
 });
 
 Deno.test("slash: reset times read as relative and local times", () => {

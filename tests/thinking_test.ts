@@ -6,7 +6,6 @@ import {
   thinkingNotice,
 } from "../src/models/thinking.ts";
 import { clampEffort } from "../src/ai/responses_shared.ts";
-import { effectiveThinking } from "../src/cli/commands/slash.ts";
 import type { ReasoningLevel } from "../src/models/types.ts";
 
 const model = (reasoning: ReasoningLevel[]) => ({ id: "m", reasoning });
@@ -33,7 +32,7 @@ Deno.test("thinking: a level the model lacks becomes the nearest it has, a tie g
 
 Deno.test("thinking: every mode and the request builder use the one rule", () => {
   // Print mode sends its level through clampEffort; the interactive screen shows and sends
-  // effectiveThinking. They used to differ (medium on low/high: high vs low).
+  // resolveThinking (App.level). They used to differ (medium on low/high: high vs low).
   const shapes: ReasoningLevel[][] = [
     ["low", "high"],
     ["minimal", "xhigh"],
@@ -44,7 +43,7 @@ Deno.test("thinking: every mode and the request builder use the one rule", () =>
   ];
   for (const reasoning of shapes) {
     for (const level of [undefined, ...THINKING_ORDER]) {
-      const shown = effectiveThinking({ ...model(reasoning) } as never, level);
+      const shown = resolveThinking({ ...model(reasoning) } as never, level);
       const sent = clampEffort({ reasoning }, level);
       assert.equal(
         sent,

@@ -8,6 +8,7 @@
 import { PiError } from "../errors.ts";
 import { closest } from "../did_you_mean.ts";
 import { ASK_MODES, SANDBOX_MODES } from "../agent/tool_modes.ts";
+import { THINKING_ORDER } from "../models/thinking.ts";
 
 export { closest, editDistance } from "../did_you_mean.ts";
 
@@ -40,11 +41,6 @@ export interface CommandSpec {
   /** Options (`--help` is added to every command). */
   options: readonly OptionSpec[];
 }
-
-/** Thinking levels, from `--thinking`. */
-export const THINKING_LEVELS = ["off", "minimal", "low", "medium", "high", "xhigh"] as const;
-/** A thinking level. */
-export type ThinkingLevel = typeof THINKING_LEVELS[number];
 
 const HELP: OptionSpec = {
   name: "help",
@@ -95,8 +91,8 @@ export const COMMANDS: readonly CommandSpec[] = [
         name: "thinking",
         type: "string",
         value: "<level>",
-        choices: THINKING_LEVELS,
-        description: `Thinking level: ${THINKING_LEVELS.join("|")}`,
+        choices: THINKING_ORDER,
+        description: `Thinking level: ${THINKING_ORDER.join("|")}`,
       },
       {
         name: "api-key",
@@ -296,7 +292,7 @@ export const COMMANDS: readonly CommandSpec[] = [
         value: "<key>",
         description: "Bearer key clients send (default PI_SERVE_KEY, else <agent dir>/serve-key)",
       },
-      { name: "account", type: "string", value: "<name>", description: "ChatGPT account to use" },
+      ACCOUNT,
     ],
   },
 ];
@@ -488,10 +484,15 @@ export function helpText(path: readonly string[]): string {
   if (spec.path.length === 0) {
     lines.push("", "Environment:");
     lines.push(table(ENVIRONMENT));
+    // Every slash command (src/cli/interactive/commands.ts; tests/args_test.ts checks).
     lines.push(
       "",
-      "Exit codes: 0 done, 1 failure, 2 usage error, 130 interrupted.",
-      "In the interactive prompt: /login, /logout, /model, /thinking, /usage, /session, /new, /help, /quit.",
+      "Exit codes: 0 done, 1 failure, 2 usage error, 130 interrupted (Ctrl+C),",
+      "143 terminated (SIGTERM), 129 hangup (SIGHUP).",
+      "",
+      "In the interactive prompt (/help there says more):",
+      "  /login, /logout, /model, /thinking, /usage, /account, /session, /new,",
+      "  /resume, /fork, /name, /rewind, /compact, /sandbox, /ask, /help, /quit.",
     );
   }
   return lines.join("\n") + "\n";

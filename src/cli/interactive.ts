@@ -11,7 +11,8 @@
  * Ctrl+C cancels the running turn (on an idle, empty prompt: press it twice to exit);
  * Ctrl+D on an empty prompt exits; Ctrl+P / Shift+Ctrl+P cycle the `--models` scope
  * (or every available model); Shift+Tab cycles the thinking level; Ctrl+T shows or
- * hides thinking; Escape cancels a turn or a menu.
+ * hides thinking; Tab completes a slash command; Ctrl+L redraws; Escape cancels a turn or a
+ * menu.
  *
  * This module is the entry: it opens the session (--continue, --session, --fork; `-r` shows
  * the picker of the directory's sessions first), builds the

@@ -52,7 +52,7 @@ function stringOption(options: OptionValues, name: string): string | undefined {
  * is pi-mono's too, which knows providers pi does not). With `--provider`, only a default
  * of that provider counts.
  */
-export function settingsModel(
+function settingsModel(
   registry: ModelRegistry,
   settings: Settings,
   provider?: string,

@@ -237,7 +237,7 @@ export function renderInline(text: string, style: Style): string {
 export type TableAlign = "left" | "center" | "right";
 
 /** The cells of a table row (`| a | b |` or `a | b`); `\|` is a literal `|`. */
-export function splitTableRow(line: string): string[] {
+function splitTableRow(line: string): string[] {
   let row = line.trim();
   if (row.startsWith("|")) row = row.slice(1);
   if (row.endsWith("|") && !row.endsWith("\\|")) row = row.slice(0, -1);
@@ -262,7 +262,7 @@ export function splitTableRow(line: string): string[] {
 }
 
 /** The alignments of a delimiter row (`|---|:-:|`), or undefined if `line` is not one. */
-export function tableDelimiter(line: string): TableAlign[] | undefined {
+function tableDelimiter(line: string): TableAlign[] | undefined {
   if (!line.includes("-")) return undefined;
   const cells = splitTableRow(line);
   if (!cells.every((c) => /^:?-+:?$/.test(c))) return undefined;
@@ -595,7 +595,7 @@ export interface StatusLimit {
 }
 
 /** Used percent from which the status line shows a window yellow. */
-export const USAGE_WARN_PERCENT = 70;
+const USAGE_WARN_PERCENT = 70;
 /** Used percent from which it shows red, and pi warns before a turn. */
 export const USAGE_HIGH_PERCENT = 90;
 

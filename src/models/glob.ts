@@ -6,17 +6,8 @@
  * @module
  */
 
+import { THINKING_ORDER } from "./thinking.ts";
 import type { Model, ReasoningLevel } from "./types.ts";
-
-/** The thinking levels a `:level` suffix may name. */
-export const THINKING_SUFFIXES: readonly ReasoningLevel[] = [
-  "off",
-  "minimal",
-  "low",
-  "medium",
-  "high",
-  "xhigh",
-];
 
 /**
  * One pattern of a `--models` list, split into the glob and its thinking level.
@@ -58,7 +49,7 @@ export function splitThinking(spec: string): { base: string; thinking?: Reasonin
   const colon = spec.lastIndexOf(":");
   if (colon > 0) {
     const suffix = spec.slice(colon + 1).toLowerCase();
-    if ((THINKING_SUFFIXES as readonly string[]).includes(suffix)) {
+    if ((THINKING_ORDER as readonly string[]).includes(suffix)) {
       return { base: spec.slice(0, colon), thinking: suffix as ReasoningLevel };
     }
   }
@@ -87,11 +78,6 @@ export function parsePatterns(input: string | readonly string[]): ModelPattern[]
     out.push(thinking === undefined ? { source, glob: base } : { source, glob: base, thinking });
   }
   return out;
-}
-
-/** Whether `text` contains a glob character. */
-export function isGlob(text: string): boolean {
-  return text.includes("*") || text.includes("?");
 }
 
 /** A case-insensitive RegExp that matches the whole of a string against a glob. */

@@ -11,6 +11,7 @@ import { PiError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { BUILTIN_MODELS, DEFAULT_MODEL, PROVIDER_ORDER } from "./builtin_models.ts";
 import { matchPatterns, parsePatterns, type ScopedModel } from "./glob.ts";
+import { THINKING_ORDER } from "./thinking.ts";
 import {
   applyLiveModels,
   codexBaseUrl,
@@ -299,7 +300,7 @@ export class ModelRegistry {
         const without = matchPatterns(parsePatterns(pattern.slice(0, colon)), this.#models);
         if (without.models.length > 0) {
           hint = `unknown thinking level ${pattern.slice(colon + 1)} in ${pattern} ` +
-            `(known: off, minimal, low, medium, high, xhigh)`;
+            `(known: ${THINKING_ORDER.join(", ")})`;
           break;
         }
       }

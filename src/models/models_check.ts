@@ -16,7 +16,7 @@ import { trimTrailingSlashes } from "../atomic_file.ts";
 export type JsonPath = readonly (string | number)[];
 
 /** `["providers", "ollama", "models", 1, "id"]` → `providers.ollama.models[1].id`. */
-export function formatPath(path: JsonPath): string {
+function formatPath(path: JsonPath): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;

@@ -18,6 +18,7 @@ import { parseJsonText } from "../json_text.ts";
 import { KNOWN_APIS, PROVIDER_APIS } from "./builtin_models.ts";
 import { Checker, isObject, type JsonPath } from "./models_check.ts";
 import { isSkipped, parseItem, parseOverride } from "./pi_mono_models.ts";
+import { THINKING_ORDER } from "./thinking.ts";
 import type { Model, ModelApi, ModelCost, ReasoningLevel } from "./types.ts";
 import { readTextFileIfPresent } from "../atomic_file.ts";
 
@@ -80,7 +81,6 @@ export interface ModelsFile {
 /** The reasoning levels `"reasoning": true` stands for. */
 export const DEFAULT_REASONING: readonly ReasoningLevel[] = ["low", "medium", "high"];
 
-const LEVELS: readonly ReasoningLevel[] = ["off", "minimal", "low", "medium", "high", "xhigh"];
 const MODEL_KEYS = [
   "api",
   "provider",
@@ -138,7 +138,7 @@ export function thinkingLevels(
     if (value === null) levels.delete(level as ReasoningLevel);
     else levels.add(level as ReasoningLevel);
   }
-  return LEVELS.filter((level) => levels.has(level));
+  return THINKING_ORDER.filter((level) => levels.has(level));
 }
 
 function parseModel(
@@ -188,10 +188,10 @@ function parseModel(
     if (typeof r === "boolean") fields.reasoning = r ? [...DEFAULT_REASONING] : [];
     else if (Array.isArray(r)) {
       fields.reasoning = r.map((level, i) => {
-        if (typeof level !== "string" || !(LEVELS as readonly string[]).includes(level)) {
+        if (typeof level !== "string" || !(THINKING_ORDER as readonly string[]).includes(level)) {
           check.expected(
             [...path, "reasoning", String(i)],
-            `one of ${LEVELS.join(", ")}`,
+            `one of ${THINKING_ORDER.join(", ")}`,
             level,
           );
         }

@@ -11,9 +11,8 @@
 import { KNOWN_APIS, PROVIDER_APIS } from "./builtin_models.ts";
 import type { Checker, JsonPath } from "./models_check.ts";
 import type { ModelEntry, ModelFields, SkippedModel, Thinking } from "./models_file.ts";
+import { THINKING_ORDER } from "./thinking.ts";
 import type { ModelApi, ModelCost, ReasoningLevel } from "./types.ts";
-
-const LEVELS: readonly ReasoningLevel[] = ["off", "minimal", "low", "medium", "high", "xhigh"];
 
 /** The fields of a `modelOverrides` entry (pi-mono 0.73). */
 const OVERRIDE_KEYS = [
@@ -70,7 +69,7 @@ function parseShared(
     thinking.reasoning = check.boolean(at("reasoning"), obj.reasoning);
   }
   if (obj.thinkingLevelMap !== undefined) {
-    const map = check.object(at("thinkingLevelMap"), obj.thinkingLevelMap, LEVELS);
+    const map = check.object(at("thinkingLevelMap"), obj.thinkingLevelMap, THINKING_ORDER);
     const levelMap: Partial<Record<ReasoningLevel, string | null>> = {};
     for (const [level, value] of Object.entries(map)) {
       if (value !== null && typeof value !== "string") {

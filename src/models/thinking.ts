@@ -21,7 +21,7 @@ export const THINKING_ORDER: readonly ReasoningLevel[] = [
 ];
 
 /** The level used when none is chosen. */
-export const DEFAULT_THINKING: ReasoningLevel = "medium";
+const DEFAULT_THINKING: ReasoningLevel = "medium";
 
 /**
  * The levels a model offers (`off` alone for a model that does not reason).

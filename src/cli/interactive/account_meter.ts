@@ -15,7 +15,7 @@ import type { AuthStorage } from "../../auth/auth_storage.ts";
 import { oneLine } from "../../one_line.ts";
 import type { AccountStatus } from "../account_status.ts";
 import { accountUsage } from "../account_status.ts";
-import { formatLocalTime, formatRelative } from "../commands/slash.ts";
+import { formatLocalTime, formatRelative } from "../age.ts";
 import { type StatusLimit, USAGE_HIGH_PERCENT } from "../render.ts";
 
 /** One window of a snapshot as the meter shows it. */

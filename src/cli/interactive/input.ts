@@ -88,7 +88,7 @@ export function onKey(app: App, key: KeyEvent): void {
  * a compaction) is aborted; Escape does nothing more. On an idle screen Ctrl+C clears the
  * editor, and on an empty one arms the exit: pressed again, it exits.
  */
-export function interrupt(app: App, name: "ctrl+c" | "escape"): void {
+function interrupt(app: App, name: "ctrl+c" | "escape"): void {
   const state = app.state;
   const closed = app.host.close();
   if (closed && name === "escape") return app.render();

@@ -11,6 +11,7 @@ import type { SessionRunner } from "../../agent/session_runner.ts";
 import type { SessionInfo } from "../../agent/session_list.ts";
 import type { UserMessageRef } from "../../agent/sessions.ts";
 import { oneLine } from "../../one_line.ts";
+import { sanitize } from "../render.ts";
 import { age } from "../age.ts";
 import { continuedSelection, type ExplicitChoice } from "../model_selection.ts";
 import type { MenuItem } from "../tui/select_menu.ts";
@@ -152,11 +153,35 @@ export function savedSessionPath(app: App): string | undefined {
   }
 }
 
-/** Why there is no saved session to work on (for /fork, /rewind). */
-export function notSavedLine(app: App, what: string): string {
-  return app.noSession
-    ? `Nothing to ${what}: this session is not saved (--no-session)`
-    : `Nothing to ${what} yet: no message was sent in this session`;
+/**
+ * The saved file of the session running now and the user messages on its conversation path,
+ * for /fork and /rewind (`what` is the verb); undefined, said in one line, when there are none
+ * (nothing saved yet, or `--no-session`).
+ */
+export async function savedUserMessages(
+  app: App,
+  what: string,
+): Promise<{ path: string; users: UserMessageRef[] } | undefined> {
+  const path = savedSessionPath(app);
+  if (path !== undefined) {
+    const { readSessionFile } = await import("../../agent/session_store.ts");
+    const { userMessages } = await import("../../agent/sessions.ts");
+    const users = userMessages(await readSessionFile(path));
+    if (users.length > 0) return { path, users };
+  }
+  app.info(
+    app.noSession
+      ? `Nothing to ${what}: this session is not saved (--no-session)`
+      : `Nothing to ${what} yet: no message was sent in this session`,
+  );
+  return undefined;
+}
+
+/** Puts a message's text back in the editor, to edit and send on the new branch. */
+export function editAgain(app: App, text: string): void {
+  app.state.kept = false;
+  app.state.suggested = false;
+  app.editor.setText(sanitize(text));
 }
 
 /**

@@ -8,7 +8,7 @@
 
 import type { SessionRunner } from "../../agent/session_runner.ts";
 import type { Model, ReasoningLevel } from "../../models/types.ts";
-import type { SessionTotals } from "../commands/slash.ts";
+import type { SessionTotals } from "../../agent/session_runner.ts";
 import type { Turn } from "./turn.ts";
 
 /**

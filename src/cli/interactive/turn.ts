@@ -22,7 +22,7 @@ import {
   type Style,
   truncate,
 } from "../render.ts";
-import type { SessionTotals } from "../commands/slash.ts";
+import type { SessionTotals } from "../../agent/session_runner.ts";
 import type { App } from "./app.ts";
 import { compactedLine, errorLine } from "./lines.ts";
 

@@ -8,7 +8,7 @@ import { ASK_MODES, type AskMode, WRITE_TOOLS } from "../../../agent/approval.ts
 import type { SlashCommand } from "../commands.ts";
 
 /** What a mode means, short. */
-export function askSummary(mode: AskMode): string {
+function askSummary(mode: AskMode): string {
   switch (mode) {
     case "never":
       return "tools run without asking";

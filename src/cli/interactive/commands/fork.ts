@@ -7,30 +7,18 @@
  * @module
  */
 
-import { sanitize } from "../../render.ts";
 import type { SlashCommand } from "../commands.ts";
 import { recentLines } from "../recent.ts";
-import {
-  adoptSession,
-  notSavedLine,
-  pickUserMessage,
-  savedSessionPath,
-  short,
-} from "../sessions.ts";
+import { adoptSession, editAgain, pickUserMessage, savedUserMessages, short } from "../sessions.ts";
 
 /** The /fork command. */
 export const fork: SlashCommand = {
   name: "fork",
   summary: "a new session from before an earlier message, its text to edit",
   async run(app) {
-    const path = savedSessionPath(app);
-    if (path === undefined) return app.info(notSavedLine(app, "fork"));
-    const { readSessionFile } = await import("../../../agent/session_store.ts");
-    const { userMessages } = await import("../../../agent/sessions.ts");
-    const users = userMessages(await readSessionFile(path));
-    if (users.length === 0) {
-      return app.info("Nothing to fork yet: no message was sent in this session");
-    }
+    const saved = await savedUserMessages(app, "fork");
+    if (saved === undefined) return;
+    const { path, users } = saved;
     const target = await pickUserMessage(app, users, {
       title: "Fork before which message? (the new session ends just before it)",
     });
@@ -47,10 +35,7 @@ export const fork: SlashCommand = {
     const from = app.state.sessionId;
     // The fork goes on with the model and thinking level in use now.
     adoptSession(app, runner, { model: true, thinking: true });
-    // The message goes back in the editor, to edit and send on the new branch.
-    app.state.kept = false;
-    app.state.suggested = false;
-    app.editor.setText(sanitize(target.text));
+    editAgain(app, target.text);
     app.setHint(
       "The message is back in the editor: edit it, Enter sends it",
       () => app.editor.text !== "",

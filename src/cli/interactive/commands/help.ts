@@ -15,6 +15,8 @@ export const KEY_HELP: readonly [string, string][] = [
   ["Ctrl+P / Shift+Ctrl+P", "next / previous model (the --models scope)"],
   ["Shift+Tab", "next thinking level"],
   ["Ctrl+T", "show / hide thinking"],
+  ["Tab", "complete a slash command or its argument"],
+  ["Ctrl+L", "redraw the screen"],
 ];
 
 /** Two columns, the first padded to its widest entry. */

@@ -29,12 +29,11 @@ export const resume: SlashCommand = {
       );
     }
     if (picked === undefined) return app.info("Resume cancelled");
-    if (picked.path === savedSessionPath(app)) {
-      return app.info("That is the session you are in");
-    }
+    const current = savedSessionPath(app);
+    if (picked.path === current) return app.info("That is the session you are in");
     const { SessionRunner } = await import("../../../agent/session_runner.ts");
     const runner = await SessionRunner.open(app.runnerOptions(), picked.path);
-    const left = savedSessionPath(app) !== undefined ? app.state.sessionId : undefined;
+    const left = current !== undefined ? app.state.sessionId : undefined;
     const notice = adoptSession(app, runner);
     const lines = continuedLines(app, runner, { verb: "Resumed" });
     if (notice !== undefined) lines.unshift(app.style.yellow(`! ${oneLine(notice)}`));

@@ -8,9 +8,8 @@
  * @module
  */
 
-import { sanitize } from "../../render.ts";
 import type { SlashCommand } from "../commands.ts";
-import { adoptSession, notSavedLine, pickUserMessage, savedSessionPath } from "../sessions.ts";
+import { adoptSession, editAgain, pickUserMessage, savedUserMessages } from "../sessions.ts";
 
 type What = "both" | "files" | "conversation";
 
@@ -19,14 +18,9 @@ export const rewind: SlashCommand = {
   name: "rewind",
   summary: "go back to before an earlier message: files, conversation or both",
   async run(app) {
-    const path = savedSessionPath(app);
-    if (path === undefined) return app.info(notSavedLine(app, "rewind"));
-    const { readSessionFile } = await import("../../../agent/session_store.ts");
-    const { userMessages } = await import("../../../agent/sessions.ts");
-    const users = userMessages(await readSessionFile(path));
-    if (users.length === 0) {
-      return app.info("Nothing to rewind yet: no message was sent in this session");
-    }
+    const saved = await savedUserMessages(app, "rewind");
+    if (saved === undefined) return;
+    const { path, users } = saved;
     const target = await pickUserMessage(app, users, {
       title: "Rewind to just before which message?",
     });
@@ -70,12 +64,7 @@ export const rewind: SlashCommand = {
       cwd: app.cwd,
       next: "its text is back in the editor",
     });
-    if (conversation) {
-      // The message goes back in the editor, to edit and send on the new branch.
-      app.state.kept = false;
-      app.state.suggested = false;
-      app.editor.setText(sanitize(target.text));
-    }
+    if (conversation) editAgain(app, target.text);
     const s = app.style;
     app.print(
       ...lines.map((line, i) => i < result.files.length - errors.length ? line : s.dim(line)),

@@ -10,7 +10,7 @@ import { oneLine } from "../../../one_line.ts";
 import type { SlashCommand } from "../commands.ts";
 
 /** What a mode means, short (the menu's hints, the line said after a switch). */
-export function sandboxSummary(mode: SandboxMode, allowNetwork: boolean): string {
+function sandboxSummary(mode: SandboxMode, allowNetwork: boolean): string {
   const network = allowNetwork ? "network allowed" : "no network";
   switch (mode) {
     case "off":
