@@ -11,29 +11,11 @@ import {
   finishReason,
   parseChatRequest,
 } from "../src/serve/chat_completions.ts";
-import { HttpError } from "../src/serve/errors.ts";
 import type { AssistantMessage, StreamEvent } from "../src/ai/types.ts";
-import { makeUsage } from "../src/ai/usage.ts";
-import { codexModel } from "./ai_fakes.ts";
+import { CODEX_USAGE, codexAnswer } from "./ai_fakes.ts";
+import { badField } from "./fixtures/bad_request.ts";
 
 const META = { id: "chatcmpl-1", created: 1700000000, model: "gpt-5.2-codex" };
-const usage = makeUsage(
-  { input: 80, cacheRead: 20, cacheWrite: 0, output: 10, reasoning: 2 },
-  codexModel(),
-);
-
-/** The 400 a call throws, with the field its message names. */
-function badField(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof HttpError, String(err));
-    assert.equal(err.status, 400);
-    assert.equal(err.type, "invalid_request_error");
-    return err.message;
-  }
-  throw new Error("no error thrown");
-}
 
 Deno.test("messages → instructions and input items: roles, parts, tool calls and outputs", () => {
   const { instructions, input } = chatMessagesToInput([
@@ -269,7 +251,7 @@ Deno.test("parseChatRequest: the whole request, and the fields it checks", () =>
 });
 
 Deno.test("usage and finish reasons", () => {
-  assert.deepEqual(chatUsage(usage), {
+  assert.deepEqual(chatUsage(CODEX_USAGE), {
     prompt_tokens: 100,
     completion_tokens: 10,
     total_tokens: 110,
@@ -281,22 +263,10 @@ Deno.test("usage and finish reasons", () => {
   assert.equal(finishReason("length"), "length");
 });
 
-function message(content: AssistantMessage["content"], stopReason: AssistantMessage["stopReason"]) {
-  return {
-    role: "assistant",
-    content,
-    api: "openai-codex-responses",
-    provider: "openai-codex",
-    model: "gpt-5.2-codex",
-    usage,
-    stopReason,
-  } satisfies AssistantMessage;
-}
-
 Deno.test("chatCompletion: text, thinking as reasoning_content, tool calls (content null)", () => {
   const text = chatCompletion(
     META,
-    message([{ type: "thinking", thinking: "hmm" }, { type: "text", text: "Hi" }], "stop"),
+    codexAnswer([{ type: "thinking", thinking: "hmm" }, { type: "text", text: "Hi" }], "stop"),
   );
   assert.deepEqual(text, {
     id: "chatcmpl-1",
@@ -309,11 +279,11 @@ Deno.test("chatCompletion: text, thinking as reasoning_content, tool calls (cont
       logprobs: null,
       finish_reason: "stop",
     }],
-    usage: chatUsage(usage),
+    usage: chatUsage(CODEX_USAGE),
   });
   const calls = chatCompletion(
     META,
-    message([
+    codexAnswer([
       { type: "tool_call", id: "fc_1", callId: "call_1", name: "f", arguments: { a: 1 } },
       {
         type: "tool_call",
@@ -336,7 +306,7 @@ Deno.test("chatCompletion: text, thinking as reasoning_content, tool calls (cont
       { id: "call_2", type: "function", function: { name: "g", arguments: "{bad" } },
     ],
   });
-  const cut = chatCompletion(META, message([{ type: "text", text: "long" }], "length"));
+  const cut = chatCompletion(META, codexAnswer([{ type: "text", text: "long" }], "length"));
   assert.equal((cut.choices as Record<string, unknown>[])[0].finish_reason, "length");
 });
 
@@ -358,7 +328,7 @@ const done = (
 ): StreamEvent => ({
   type: "done",
   stopReason: stop,
-  message: message(content, stop),
+  message: codexAnswer(content, stop),
 });
 
 Deno.test("chunks: role first, text and reasoning deltas, finish reason, usage chunk last", () => {
@@ -370,7 +340,7 @@ Deno.test("chunks: role first, text and reasoning deltas, finish reason, usage c
     { type: "text_delta", index: 1, delta: "Hel" },
     { type: "text_delta", index: 1, delta: "lo" },
     { type: "text_end", index: 1, text: "Hello" },
-    { type: "usage", usage },
+    { type: "usage", usage: CODEX_USAGE },
     done([{ type: "text", text: "Hello" }], "stop"),
   ], true);
   const deltas = out.map((c) => (c.choices as { delta: unknown }[])[0]?.delta);
@@ -384,7 +354,7 @@ Deno.test("chunks: role first, text and reasoning deltas, finish reason, usage c
   ]);
   assert.equal((out[4].choices as { finish_reason: string }[])[0].finish_reason, "stop");
   assert.deepEqual(out[5].choices, []);
-  assert.deepEqual(out[5].usage, chatUsage(usage));
+  assert.deepEqual(out[5].usage, chatUsage(CODEX_USAGE));
   assert.ok(out.slice(0, 5).every((c) => c.usage === null));
   // Without include_usage: no usage chunk and no usage field.
   const plain = chunksOf([done([], "stop")], false);
