@@ -1,26 +1,9 @@
 import assert from "node:assert/strict";
-import { ModelRegistry } from "../src/models/model_registry.ts";
+import { offlineRegistry } from "./fixtures/offline_registry.ts";
 import { continuedSelection, explicitChoice, selectModel } from "../src/cli/model_selection.ts";
 
-function registry(available: string[]) {
-  return new ModelRegistry({
-    getApiKey: () => Promise.resolve(undefined),
-    refresh: () => Promise.resolve(undefined),
-    hasKey: (p) => available.includes(p),
-  }, {
-    deps: {
-      fetch: () => Promise.reject(new Error("offline")),
-      now: () => 0,
-      env: () => undefined,
-      agentDir: "/nonexistent-agent-dir",
-      randomBytes: (n) => new Uint8Array(n),
-    },
-    liveList: false,
-  });
-}
-
 Deno.test("explicitChoice: which of model and thinking the flags chose", () => {
-  const r = registry(["openai-codex"]);
+  const r = offlineRegistry(["openai-codex"]);
   const none = {};
   assert.deepEqual(explicitChoice(none, selectModel(r, none)), { model: false, thinking: false });
   const thinking = { thinking: "low" };
@@ -39,7 +22,7 @@ Deno.test("explicitChoice: which of model and thinking the flags chose", () => {
 });
 
 Deno.test("continuedSelection: the session's model and level unless chosen; unknown or keyless models fall back", () => {
-  const r = registry(["openai-codex"]);
+  const r = offlineRegistry(["openai-codex"]);
   const selection = selectModel(r, {});
   const none = { model: false, thinking: false };
   const restored = {
@@ -74,7 +57,7 @@ Deno.test("continuedSelection: the session's model and level unless chosen; unkn
   assert.equal(keyless.model.id, "gpt-5.2-codex");
   assert.match(keyless.notice!, /^No key for anthropic, the session's provider; using/);
   // Nothing has a key: the session's model stays (the missing key is said when it is used).
-  const nothing = registry([]);
+  const nothing = offlineRegistry([]);
   const stays = continuedSelection(nothing, selectModel(nothing, {}), none, {
     model: { provider: "anthropic", modelId: "claude-sonnet-4-5" },
   });

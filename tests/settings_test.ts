@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { isPiError } from "../src/errors.ts";
 import { parseSettings, readSettings, validateSettings } from "../src/settings.ts";
-import { ModelRegistry } from "../src/models/model_registry.ts";
+import { offlineRegistry, pick } from "./fixtures/offline_registry.ts";
 import { selectModel } from "../src/cli/model_selection.ts";
 
 const FILE = "/home/me/.pi/agent/settings.json";
@@ -102,28 +102,8 @@ Deno.test("readSettings: no file is {}; a file is read, never written", async ()
   }
 });
 
-function registry(available: string[] = []) {
-  return new ModelRegistry({
-    getApiKey: () => Promise.resolve(undefined),
-    refresh: () => Promise.resolve(undefined),
-    hasKey: (p) => available.includes(p),
-  }, {
-    deps: {
-      fetch: () => Promise.reject(new Error("offline")),
-      now: () => 0,
-      env: () => undefined,
-      agentDir: "/nonexistent-agent-dir",
-      randomBytes: (n) => new Uint8Array(n),
-    },
-    liveList: false,
-  });
-}
-
-const pick = (s: ReturnType<typeof selectModel>) =>
-  `${s.model.provider}/${s.model.id}${s.thinking ? `:${s.thinking}` : ""}`;
-
 Deno.test("selectModel: settings.json's defaultModel and defaultThinkingLevel when no flag gives one", () => {
-  const r = registry(["openai-codex"]);
+  const r = offlineRegistry(["openai-codex"]);
   const settings = {
     defaultProvider: "anthropic",
     defaultModel: "claude-opus-4-5",
@@ -140,7 +120,7 @@ Deno.test("selectModel: settings.json's defaultModel and defaultThinkingLevel wh
 });
 
 Deno.test("selectModel: flags win over settings.json", () => {
-  const r = registry(["openai-codex"]);
+  const r = offlineRegistry(["openai-codex"]);
   const settings = {
     defaultProvider: "anthropic",
     defaultModel: "claude-opus-4-5",
@@ -168,7 +148,7 @@ Deno.test("selectModel: flags win over settings.json", () => {
 });
 
 Deno.test("selectModel: a default pi does not know (pi-mono's other providers) is passed over", () => {
-  const r = registry(["openai-codex"]);
+  const r = offlineRegistry(["openai-codex"]);
   assert.equal(
     pick(selectModel(r, {}, { defaultProvider: "google", defaultModel: "gemini-2.5-pro" })),
     "openai-codex/gpt-5.2-codex",
