@@ -11,17 +11,10 @@ import { readTool } from "../src/agent/tools/read.ts";
 import { writeTool } from "../src/agent/tools/write.ts";
 import { resultText, type ToolContext } from "../src/agent/tools/types.ts";
 import { probeSandbox, type SandboxSettings } from "../src/agent/sandbox.ts";
+import { liveProcesses } from "./fixtures/processes.ts";
 
 const available = (await probeSandbox({ allowNetwork: false })).ok;
 const ignore = !available;
-
-/** Live (non-zombie) processes whose command line contains `marker`. */
-function liveProcesses(marker: string): string[] {
-  const out = new Deno.Command("ps", { args: ["-eo", "stat=,args="], stdout: "piped" })
-    .outputSync();
-  return new TextDecoder().decode(out.stdout).split("\n")
-    .filter((line) => line.includes(marker) && !line.trim().startsWith("Z"));
-}
 
 interface Tree {
   root: string;

@@ -17,8 +17,9 @@ import {
   startFakeCodex,
   writeFakeAuth,
 } from "../fixtures/fake_codex_backend.ts";
-import { DENO_DIR, MAIN, spawnPi } from "./run_pi.ts";
+import { type PiResult, runPi, spawnPi } from "./run_pi.ts";
 import { probeSandbox } from "../../src/agent/sandbox.ts";
+import { killProcesses, processIds, until } from "../fixtures/processes.ts";
 
 const ignore = !(await probeSandbox({ allowNetwork: false })).ok;
 
@@ -58,29 +59,16 @@ async function withCalls(
   }
 }
 
-async function pi(
-  env: Env,
-  args: string[],
-  extraEnv: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
+function pi(env: Env, args: string[], extraEnv: Record<string, string> = {}): Promise<PiResult> {
+  return runPi(args, {
     cwd: env.cwd,
-    clearEnv: true,
     env: {
-      PATH: Deno.env.get("PATH") ?? "",
       HOME: env.dir,
-      DENO_DIR,
       PI_CODING_AGENT_DIR: env.agentDir,
       PI_OPENAI_CODEX_BASE_URL: env.fake.url,
       ...extraEnv,
     },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const d = new TextDecoder();
-  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
+  });
 }
 
 /** The outputs the model read for the scripted calls, in call order. */
@@ -391,24 +379,6 @@ Deno.test("unknown --sandbox and --ask values are usage errors listing the known
   });
 });
 
-/** Ids of live processes whose command line contains `marker`. */
-function processIds(marker: string): number[] {
-  const out = new Deno.Command("ps", { args: ["-eo", "pid=,stat=,args="], stdout: "piped" })
-    .outputSync();
-  return new TextDecoder().decode(out.stdout).split("\n")
-    .map((line) => line.trim().split(/\s+/))
-    .filter((f) => f.length > 2 && !f[1].startsWith("Z") && f.slice(2).join(" ").includes(marker))
-    .map((f) => Number(f[0]));
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 for (const [signal, code] of [["SIGTERM", 143], ["SIGKILL", undefined]] as const) {
   Deno.test({
     name: `${signal} to pi while sandboxed bash runs sleep & sleep: no process is left`,
@@ -443,13 +413,7 @@ for (const [signal, code] of [["SIGTERM", 143], ["SIGKILL", undefined]] as const
             // ended
           }
           await running.done.catch(() => {});
-          for (const pid of processIds(`sleep ${marker}`)) {
-            try {
-              Deno.kill(pid, "SIGKILL");
-            } catch {
-              // gone
-            }
-          }
+          killProcesses(`sleep ${marker}`);
         }
       });
     },
