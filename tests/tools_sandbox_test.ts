@@ -10,11 +10,22 @@ import { editTool } from "../src/agent/tools/edit.ts";
 import { readTool } from "../src/agent/tools/read.ts";
 import { writeTool } from "../src/agent/tools/write.ts";
 import { resultText, type ToolContext } from "../src/agent/tools/types.ts";
-import { probeSandbox, type SandboxSettings } from "../src/agent/sandbox.ts";
+import type { SandboxSettings } from "../src/agent/sandbox.ts";
+import { BWRAP_INSTALLED, SANDBOX_HERE } from "./fixtures/sandbox_here.ts";
 import { liveProcesses } from "./fixtures/processes.ts";
 
-const available = (await probeSandbox({ allowNetwork: false })).ok;
-const ignore = !available;
+const ignore = !SANDBOX_HERE.ok;
+
+Deno.test({
+  name: "bwrap is installed here, so it can start (else every sandbox test is skipped)",
+  ignore: !BWRAP_INSTALLED,
+  fn: () => {
+    assert.ok(
+      SANDBOX_HERE.ok,
+      SANDBOX_HERE.ok ? "" : `${SANDBOX_HERE.reason}; ${SANDBOX_HERE.hint}`,
+    );
+  },
+});
 
 interface Tree {
   root: string;

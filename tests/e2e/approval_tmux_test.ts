@@ -21,7 +21,7 @@ import {
   startFakeCodex,
   writeFakeAuth,
 } from "../fixtures/fake_codex_backend.ts";
-import { probeSandbox } from "../../src/agent/sandbox.ts";
+import { SANDBOX_HERE } from "../fixtures/sandbox_here.ts";
 import { runPi } from "./run_pi.ts";
 import { HAS_TMUX, TmuxPane } from "./tmux.ts";
 
@@ -207,7 +207,7 @@ const ETC_MARKER = `/etc/pi-approval-tmux-${Deno.pid}`;
 
 Deno.test({
   name: "tmux --sandbox workspace: the status line shows it; bash cannot touch /etc",
-  ignore: !HAS_TMUX || !(await probeSandbox({ allowNetwork: false })).ok,
+  ignore: !HAS_TMUX || !SANDBOX_HERE.ok,
   sanitizeResources: false,
   sanitizeOps: false,
   fn: () =>

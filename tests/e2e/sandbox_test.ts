@@ -18,10 +18,10 @@ import {
   writeFakeAuth,
 } from "../fixtures/fake_codex_backend.ts";
 import { type PiResult, runPi, spawnPi } from "./run_pi.ts";
-import { probeSandbox } from "../../src/agent/sandbox.ts";
+import { SANDBOX_HERE } from "../fixtures/sandbox_here.ts";
 import { killProcesses, processIds, until } from "../fixtures/processes.ts";
 
-const ignore = !(await probeSandbox({ allowNetwork: false })).ok;
+const ignore = !SANDBOX_HERE.ok;
 
 interface Env {
   /** The test tree (HOME of pi). */
