@@ -11,7 +11,7 @@ import { readTool } from "../src/agent/tools/read.ts";
 import { writeTool } from "../src/agent/tools/write.ts";
 import { resultText, type ToolContext } from "../src/agent/tools/types.ts";
 import type { SandboxSettings } from "../src/agent/sandbox.ts";
-import { BWRAP_INSTALLED, SANDBOX_HERE } from "./fixtures/sandbox_here.ts";
+import { BWRAP_INSTALLED, SANDBOX_HERE, tcpServer } from "./fixtures/sandbox_here.ts";
 import { liveProcesses } from "./fixtures/processes.ts";
 
 const ignore = !SANDBOX_HERE.ok;
@@ -129,27 +129,6 @@ Deno.test({
       }
     }),
 });
-
-/** A TCP server on 127.0.0.1 that counts connections. */
-function tcpServer(): { port: number; accepted: () => number; close: () => void } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let accepted = 0;
-  (async () => {
-    try {
-      for await (const conn of listener) {
-        accepted++;
-        conn.close();
-      }
-    } catch {
-      // Closed.
-    }
-  })();
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    accepted: () => accepted,
-    close: () => listener.close(),
-  };
-}
 
 Deno.test({
   name: "sandboxed bash: no network (127.0.0.1 included) unless allowNetwork",

@@ -18,7 +18,7 @@ import {
   writeFakeAuth,
 } from "../fixtures/fake_codex_backend.ts";
 import { type PiResult, runPi, spawnPi } from "./run_pi.ts";
-import { SANDBOX_HERE } from "../fixtures/sandbox_here.ts";
+import { pathOf, SANDBOX_HERE, tcpServer } from "../fixtures/sandbox_here.ts";
 import { killProcesses, processIds, until } from "../fixtures/processes.ts";
 
 const ignore = !SANDBOX_HERE.ok;
@@ -78,27 +78,6 @@ function outputs(env: Env): string[] {
   const calls = functionCalls(last);
   const outs = functionOutputs(last);
   return calls.map((c) => String(outs.find((o) => o.call_id === c.call_id)?.output));
-}
-
-/** A TCP server on 127.0.0.1 that counts connections. */
-function tcpServer(): { port: number; accepted: () => number; close: () => void } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let accepted = 0;
-  (async () => {
-    try {
-      for await (const conn of listener) {
-        accepted++;
-        conn.close();
-      }
-    } catch {
-      // Closed.
-    }
-  })();
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    accepted: () => accepted,
-    close: () => listener.close(),
-  };
 }
 
 const bash = (command: string): FakeCall => ({ name: "bash", arguments: { command } });
@@ -209,18 +188,7 @@ Deno.test("no bwrap on PATH with workspace asked: no tool runs, the model and st
   ], async (env) => {
     await Deno.writeTextFile(`${env.cwd}/present.txt`, "secret plan\n");
     // A PATH with bash, setsid and touch but no bwrap.
-    const bin = `${env.dir}/bin`;
-    await Deno.mkdir(bin);
-    for (const tool of ["bash", "setsid", "touch", "cat", "ls"]) {
-      const found = ["/usr/bin", "/bin"].map((d) => `${d}/${tool}`).find((p) => {
-        try {
-          return Deno.statSync(p).isFile;
-        } catch {
-          return false;
-        }
-      });
-      if (found) await Deno.symlink(found, `${bin}/${tool}`);
-    }
+    const bin = await pathOf(env.dir, ["bash", "setsid", "touch", "cat", "ls"]);
     const result = await pi(env, ["-p", "--sandbox", "workspace", "go"], { PATH: bin });
     assert.equal(result.code, 0, result.stderr);
     const out = outputs(env);
