@@ -17,6 +17,7 @@ import {
 } from "../fixtures/fake_codex_backend.ts";
 import { freePort, startFakeIssuer, TEST_EMAIL, TEST_PLAN } from "../fixtures/fake_oauth_issuer.ts";
 import { REPO } from "./run_pi.ts";
+import { stoppedAt } from "../fixtures/browser_follow.ts";
 import { HAS_TMUX, TmuxPane } from "./tmux.ts";
 
 const BROWSER_SCRIPT = `${REPO}tests/fixtures/browser_follow.ts`;
@@ -369,15 +370,7 @@ test("interactive: /login with the callback port held completes from the pasted 
     const asked = await pane.waitFor(/paste the (redirect )?URL/i);
     assert.match(asked, new RegExp(`Port ${port} already in use`));
     // The URL the browser ended on, from its log.
-    let callback = "";
-    const deadline = Date.now() + 20_000;
-    while (!callback && Date.now() < deadline) {
-      const log = await Deno.readTextFile(`${dir}/browser.log`).catch(() => "");
-      const hop = log.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l))
-        .find((h) => h.note === "stopped");
-      if (hop) callback = hop.url;
-      else await new Promise((r) => setTimeout(r, 50));
-    }
+    const callback = await stoppedAt(`${dir}/browser.log`);
     assert.match(callback, new RegExp(`^http://localhost:${port}/auth/callback\\?code=`));
     await pane.type(callback);
     await pane.keys("Enter");
