@@ -16,7 +16,7 @@ import {
 } from "../fixtures/fake_codex_backend.ts";
 import { accountEntry, type FakeAccount, usageLimitResponse } from "../fixtures/accounts_fakes.ts";
 import { writeAuth } from "../fixtures/auth_process.ts";
-import { HAS_TMUX, TmuxPane } from "./tmux.ts";
+import { TmuxPane, tmuxTest as test } from "./tmux.ts";
 
 const A: FakeAccount = { accountId: "acct-alpha", email: "alpha@example.com", refresh: "rt-a-1" };
 const B: FakeAccount = {
@@ -60,10 +60,6 @@ function userTexts(r: RecordedRequest): string[] {
 /** The last row that is the status line. */
 function statusOf(screen: string): string {
   return screen.split("\n").findLast((r) => r.startsWith("openai-codex/"))?.trimEnd() ?? "";
-}
-
-function test(name: string, fn: () => Promise<void>) {
-  Deno.test({ name, ignore: !HAS_TMUX, sanitizeResources: false, sanitizeOps: false, fn });
 }
 
 async function setup(

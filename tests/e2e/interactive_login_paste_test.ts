@@ -9,14 +9,7 @@ import { startFakeCodex } from "../fixtures/fake_codex_backend.ts";
 import { startFakeIssuer } from "../fixtures/fake_oauth_issuer.ts";
 import { stoppedAt } from "../fixtures/browser_follow.ts";
 import { REPO } from "./run_pi.ts";
-import { HAS_TMUX, TmuxPane } from "./tmux.ts";
-
-const HOST: Record<string, string> = Object.fromEntries(
-  ["HOME", "XDG_CACHE_HOME"].flatMap((name) => {
-    const value = Deno.env.get(name);
-    return value === undefined ? [] : [[name, value]];
-  }),
-);
+import { HAS_TMUX, HOST_ENV, TmuxPane } from "./tmux.ts";
 
 interface Login {
   pane: TmuxPane;
@@ -44,7 +37,7 @@ async function withLogin(portBusy: boolean, fn: (login: Login) => Promise<void>)
     pane = await TmuxPane.start(
       dir,
       {
-        ...HOST,
+        ...HOST_ENV,
         PI_CODING_AGENT_DIR: agentDir,
         PI_OPENAI_CODEX_BASE_URL: fake.url,
         PI_OPENAI_CODEX_ISSUER: issuer.url,

@@ -18,17 +18,9 @@ import {
 import { freePort, startFakeIssuer, TEST_EMAIL, TEST_PLAN } from "../fixtures/fake_oauth_issuer.ts";
 import { REPO } from "./run_pi.ts";
 import { stoppedAt } from "../fixtures/browser_follow.ts";
-import { HAS_TMUX, TmuxPane } from "./tmux.ts";
+import { HOST_ENV, TmuxPane, tmuxTest as test } from "./tmux.ts";
 
 const BROWSER_SCRIPT = `${REPO}tests/fixtures/browser_follow.ts`;
-
-/** This process's HOME (and XDG_CACHE_HOME) for pi; `env` comes on top. */
-const HOST: Record<string, string> = Object.fromEntries(
-  ["HOME", "XDG_CACHE_HOME"].flatMap((name) => {
-    const value = Deno.env.get(name);
-    return value === undefined ? [] : [[name, value]];
-  }),
-);
 
 /** pi in a fresh 80x24 pane (TERM as tmux sets it). */
 function startPane(
@@ -36,7 +28,7 @@ function startPane(
   env: Record<string, string>,
   args: string[] = [],
 ): Promise<TmuxPane> {
-  return TmuxPane.start(dir, { ...HOST, ...env }, args, { width: 80, height: 24 });
+  return TmuxPane.start(dir, { ...HOST_ENV, ...env }, args, { width: 80, height: 24 });
 }
 
 /** Waits for the ready prompt (the status line is drawn below the editor). */
@@ -50,10 +42,6 @@ async function tempDir(): Promise<string> {
 
 function effort(request: RecordedRequest): unknown {
   return (request.body.reasoning as Record<string, unknown> | undefined)?.effort;
-}
-
-function test(name: string, fn: () => Promise<void>) {
-  Deno.test({ name, ignore: !HAS_TMUX, sanitizeResources: false, sanitizeOps: false, fn });
 }
 
 test("interactive: an answer streams with its tool call; Ctrl+P switches model; /thinking high sets reasoning.effort", async () => {
