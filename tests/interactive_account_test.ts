@@ -9,7 +9,14 @@
 
 import assert from "node:assert/strict";
 import { type FakeTurn, type RecordedRequest, turnEvents } from "./fixtures/fake_codex_backend.ts";
-import { accountEntry, type FakeAccount, usageLimitResponse } from "./fixtures/accounts_fakes.ts";
+import {
+  accountEntry,
+  accountOf,
+  ALPHA as A,
+  BRAVO as B,
+  usageLimitResponse,
+  userTexts,
+} from "./fixtures/accounts_fakes.ts";
 import { type AppHarness, withApp, withFakeCodexApp } from "./fixtures/interactive_app.ts";
 import { createStyle, formatStatus, type StatusInfo, stripAnsi } from "../src/cli/render.ts";
 import { recordRefreshRejection } from "../src/auth/login_state.ts";
@@ -21,13 +28,6 @@ import {
   windowLabel,
 } from "../src/cli/interactive/account_meter.ts";
 
-const A: FakeAccount = { accountId: "acct-alpha", email: "alpha@example.com", refresh: "rt-a-1" };
-const B: FakeAccount = {
-  accountId: "acct-bravo",
-  email: "bravo@example.com",
-  plan: "pro",
-  refresh: "rt-b-1",
-};
 const IDS = [A.accountId, B.accountId];
 const ESC = "\x1b";
 const DOWN = "\x1b[B";
@@ -46,17 +46,6 @@ function answer(text: string, primary?: number, secondary?: number): FakeTurn {
     headers["x-codex-secondary-reset-after-seconds"] = "300000";
   }
   return { response: () => new Response(turnEvents({ text }).join(""), { headers }) };
-}
-
-function accountOf(r: RecordedRequest): string {
-  return r.headers["chatgpt-account-id"];
-}
-
-/** The user texts of a request's input, in order. */
-function userTexts(r: RecordedRequest): string[] {
-  return (r.body.input as { role?: string; content?: { text?: string }[] }[])
-    .filter((i) => i.role === "user")
-    .map((i) => i.content?.map((c) => c.text ?? "").join("") ?? "");
 }
 
 /** The status line of the last frame drawn (its last row), without styles. */

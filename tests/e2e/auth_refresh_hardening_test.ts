@@ -11,6 +11,7 @@ import { makeAccessToken, startFakeIssuer } from "../fixtures/auth_fake_issuer.t
 import {
   assertNoSecrets,
   assertOneLineError,
+  env,
   freshEntry,
   runPi,
   runPiUnprivileged,
@@ -20,10 +21,6 @@ import {
   writeAuth,
   writeFromAnotherProcess,
 } from "../fixtures/auth_process.ts";
-
-function env(dir: string, extra: Record<string, string>): Record<string, string> {
-  return { HOME: dir, PI_CODING_AGENT_DIR: `${dir}/agent`, NO_COLOR: "1", ...extra };
-}
 
 Deno.test("invalid_grant after another tool rotated the token outside pi's lock: pi re-reads and goes on", async () => {
   await withDir(async (dir) => {
