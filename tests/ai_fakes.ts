@@ -5,7 +5,8 @@
 
 import type { KeySource } from "../src/auth/types.ts";
 import type { Model } from "../src/models/types.ts";
-import type { StreamEvent } from "../src/ai/types.ts";
+import type { AssistantMessage, StreamEvent, Usage } from "../src/ai/types.ts";
+import { makeUsage } from "../src/ai/usage.ts";
 import type { AssistantStream, StreamOptions } from "../src/ai/stream.ts";
 import { makeJwt } from "./fixtures/jwt.ts";
 
@@ -33,6 +34,28 @@ export function codexModel(over: Partial<Model> = {}): Model {
     billed: false,
     inputs: ["text", "image"],
     ...over,
+  };
+}
+
+/** The usage of one {@link codexModel} answer: 100 tokens in (20 cached), 10 out (2 reasoning). */
+export const CODEX_USAGE: Usage = makeUsage(
+  { input: 80, cacheRead: 20, cacheWrite: 0, output: 10, reasoning: 2 },
+  codexModel(),
+);
+
+/** A {@link codexModel} answer with `content`, {@link CODEX_USAGE} and `stopReason`. */
+export function codexAnswer(
+  content: AssistantMessage["content"],
+  stopReason: AssistantMessage["stopReason"],
+): AssistantMessage {
+  return {
+    role: "assistant",
+    content,
+    api: "openai-codex-responses",
+    provider: "openai-codex",
+    model: "gpt-5.2-codex",
+    usage: CODEX_USAGE,
+    stopReason,
   };
 }
 

@@ -560,6 +560,7 @@ Deno.test("mid-stream cut after output: one clean error, text not duplicated, no
     const deltas = events.filter((e) => e.type === "text_delta").map((e) => e.delta).join("");
     assert.equal(deltas, "Hello there");
     const last = events[events.length - 1];
+    assert.equal(last.type, "error");
     if (last.type === "error") {
       assert.equal(last.message.stopReason, "error");
       assert.deepEqual(last.message.content, [{ type: "text", text: "Hello there" }]);
@@ -763,6 +764,7 @@ Deno.test("abort: the stream stops promptly with api.aborted and keeps what arri
     const err = errorOf(events);
     assert.ok(isPiError(err, "api.aborted"));
     const last = events[events.length - 1];
+    assert.equal(last.type, "error");
     if (last.type === "error") {
       assert.equal(last.message.stopReason, "aborted");
       assert.deepEqual(last.message.content, [{ type: "text", text: "Hel" }]);

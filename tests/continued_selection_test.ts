@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { offlineRegistry as registry } from "./fixtures/offline_registry.ts";
+import { offlineRegistry } from "./fixtures/offline_registry.ts";
 import { continuedSelection, explicitChoice, selectModel } from "../src/cli/model_selection.ts";
 
 Deno.test("explicitChoice: which of model and thinking the flags chose", () => {
-  const r = registry(["openai-codex"]);
+  const r = offlineRegistry(["openai-codex"]);
   const none = {};
   assert.deepEqual(explicitChoice(none, selectModel(r, none)), { model: false, thinking: false });
   const thinking = { thinking: "low" };
@@ -22,7 +22,7 @@ Deno.test("explicitChoice: which of model and thinking the flags chose", () => {
 });
 
 Deno.test("continuedSelection: the session's model and level unless chosen; unknown or keyless models fall back", () => {
-  const r = registry(["openai-codex"]);
+  const r = offlineRegistry(["openai-codex"]);
   const selection = selectModel(r, {});
   const none = { model: false, thinking: false };
   const restored = {
@@ -57,7 +57,7 @@ Deno.test("continuedSelection: the session's model and level unless chosen; unkn
   assert.equal(keyless.model.id, "gpt-5.2-codex");
   assert.match(keyless.notice!, /^No key for anthropic, the session's provider; using/);
   // Nothing has a key: the session's model stays (the missing key is said when it is used).
-  const nothing = registry([]);
+  const nothing = offlineRegistry([]);
   const stays = continuedSelection(nothing, selectModel(nothing, {}), none, {
     model: { provider: "anthropic", modelId: "claude-sonnet-4-5" },
   });

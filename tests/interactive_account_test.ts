@@ -8,14 +8,16 @@
  */
 
 import assert from "node:assert/strict";
+import { type FakeTurn, type RecordedRequest, turnEvents } from "./fixtures/fake_codex_backend.ts";
 import {
-  type FakeTurn,
-  type RecordedRequest,
-  startFakeCodex,
-  turnEvents,
-} from "./fixtures/fake_codex_backend.ts";
-import { accountEntry, type FakeAccount, usageLimitResponse } from "./fixtures/accounts_fakes.ts";
-import { type AppHarness, startApp } from "./fixtures/interactive_app.ts";
+  accountEntry,
+  accountOf,
+  ALPHA as A,
+  BRAVO as B,
+  usageLimitResponse,
+  userTexts,
+} from "./fixtures/accounts_fakes.ts";
+import { type AppHarness, withApp, withFakeCodexApp } from "./fixtures/interactive_app.ts";
 import { createStyle, formatStatus, type StatusInfo, stripAnsi } from "../src/cli/render.ts";
 import { recordRefreshRejection } from "../src/auth/login_state.ts";
 import { completeCommand } from "../src/cli/interactive/commands.ts";
@@ -26,13 +28,6 @@ import {
   windowLabel,
 } from "../src/cli/interactive/account_meter.ts";
 
-const A: FakeAccount = { accountId: "acct-alpha", email: "alpha@example.com", refresh: "rt-a-1" };
-const B: FakeAccount = {
-  accountId: "acct-bravo",
-  email: "bravo@example.com",
-  plan: "pro",
-  refresh: "rt-b-1",
-};
 const IDS = [A.accountId, B.accountId];
 const ESC = "\x1b";
 const DOWN = "\x1b[B";
@@ -53,17 +48,6 @@ function answer(text: string, primary?: number, secondary?: number): FakeTurn {
   return { response: () => new Response(turnEvents({ text }).join(""), { headers }) };
 }
 
-function accountOf(r: RecordedRequest): string {
-  return r.headers["chatgpt-account-id"];
-}
-
-/** The user texts of a request's input, in order. */
-function userTexts(r: RecordedRequest): string[] {
-  return (r.body.input as { role?: string; content?: { text?: string }[] }[])
-    .filter((i) => i.role === "user")
-    .map((i) => i.content?.map((c) => c.text ?? "").join("") ?? "");
-}
-
 /** The status line of the last frame drawn (its last row), without styles. */
 function statusLine(h: AppHarness): string {
   const rows = stripAnsi(h.written.at(-1)!).split(/[\r\n]+/);
@@ -77,6 +61,14 @@ function twoAccounts(): Record<string, unknown> {
   };
 }
 
+/** Two accounts, and the fake knows both. */
+const twoAccountsApp = () => ({ auth: twoAccounts(), fake: { accountIds: IDS } });
+
+/** Alpha answers at 45 % and 12 %, bravo at 73 % and 20 %. */
+function alphaOrBravo(r: RecordedRequest): FakeTurn {
+  return accountOf(r) === A.accountId ? answer("from alpha", 45, 12) : answer("from bravo", 73, 20);
+}
+
 function appTest(name: string, fn: () => Promise<void>) {
   Deno.test({ name, sanitizeResources: false, sanitizeOps: false, fn });
 }
@@ -84,15 +76,7 @@ function appTest(name: string, fn: () => Promise<void>) {
 appTest(
   "/account <name> switches mid-conversation: the next request carries the other account and the whole conversation; the meter follows",
   async () => {
-    const fake = startFakeCodex(
-      (r) =>
-        accountOf(r) === A.accountId ? answer("from alpha", 45, 12) : answer("from bravo", 73, 20),
-      {
-        accountIds: IDS,
-      },
-    );
-    const h = await startApp({ auth: twoAccounts(), env: { PI_OPENAI_CODEX_BASE_URL: fake.url } });
-    try {
+    await withFakeCodexApp(alphaOrBravo, twoAccountsApp(), async (h, fake) => {
       assert.match(statusLine(h), /· account: default$/, "two accounts: the name is shown");
       h.type("first question\r");
       await h.idle();
@@ -118,18 +102,14 @@ appTest(
       assert.match(statusLine(h), /· work: 5h 73%$/);
       assert.equal(h.app.state.runner?.messages.length, 4, "one conversation");
       assert.deepEqual(fake.problems, []);
-    } finally {
-      await h.close();
-      await fake.close();
-    }
+    });
   },
 );
 
 appTest(
   "/account opens a menu of accounts (email, plan, windows, active and invalid marked); Enter switches, Esc and Ctrl+C keep it",
   async () => {
-    const h = await startApp({ auth: twoAccounts() });
-    try {
+    await withApp({ auth: twoAccounts() }, async (h) => {
       const now = Date.now();
       const usage = {
         "openai-codex": {
@@ -184,17 +164,14 @@ appTest(
       );
       frame = stripAnsi(h.written.at(-1)!);
       assert.match(frame, /account: work/);
-    } finally {
-      await h.close();
-    }
+    });
   },
 );
 
 appTest(
   "/account with an unknown name is one error line listing the known ones; Tab completes the names",
   async () => {
-    const h = await startApp({ auth: twoAccounts() });
-    try {
+    await withApp({ auth: twoAccounts() }, async (h) => {
       h.type("/account nope\r");
       await h.idle();
       const last = h.transcript().at(-1)!;
@@ -221,15 +198,12 @@ appTest(
       assert.deepEqual(completeCommand(h.app.commands, "/account d", h.app), {
         text: "/account default ",
       });
-    } finally {
-      await h.close();
-    }
+    });
   },
 );
 
 appTest("/account with one account says so and how to add one", async () => {
-  const h = await startApp();
-  try {
+  await withApp({}, async (h) => {
     h.type("/account\r");
     await h.idle();
     assert.equal(
@@ -238,21 +212,16 @@ appTest("/account with one account says so and how to add one", async () => {
     );
     assert.equal(h.app.host.top, undefined, "no menu");
     assert.doesNotMatch(statusLine(h), /account/, "one account: no name on the status line");
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 appTest(
   "at 90 % or more a warning (with the reset time) comes before a turn, once per crossing",
   async () => {
     const percents = [92, 95, 50, 91];
-    const fake = startFakeCodex((_r, i) => answer(`answer ${i}`, percents[i] ?? 10), {
-      accountIds: IDS,
-    });
-    const h = await startApp({ auth: twoAccounts(), env: { PI_OPENAI_CODEX_BASE_URL: fake.url } });
-    const warnings = () => h.transcript().filter((l) => /^! .*% of the \S+ limit used/.test(l));
-    try {
+    const script = (_r: RecordedRequest, i: number) => answer(`answer ${i}`, percents[i] ?? 10);
+    await withFakeCodexApp(script, twoAccountsApp(), async (h) => {
+      const warnings = () => h.transcript().filter((l) => /^! .*% of the \S+ limit used/.test(l));
       h.type("one\r");
       await h.idle();
       assert.deepEqual(warnings(), [], "nothing known before the first answer");
@@ -277,10 +246,7 @@ appTest(
       await h.idle();
       assert.equal(warnings().length, 2);
       assert.match(warnings()[1], /^! default: 91% of the 5h limit/);
-    } finally {
-      await h.close();
-      await fake.close();
-    }
+    });
   },
 );
 
@@ -288,9 +254,7 @@ appTest(
   "the meter is coloured at 70 % (yellow) and 90 % (red), and not under NO_COLOR",
   async () => {
     for (const [percent, colour] of [[50, undefined], [73, "33"], [92, "31"]] as const) {
-      const fake = startFakeCodex([answer("ok", percent)]);
-      const h = await startApp({ env: { PI_OPENAI_CODEX_BASE_URL: fake.url, NO_COLOR: "" } });
-      try {
+      await withFakeCodexApp([answer("ok", percent)], { env: { NO_COLOR: "" } }, async (h) => {
         h.type("hi\r");
         await h.idle();
         const frame = h.written.at(-1)!;
@@ -301,14 +265,9 @@ appTest(
         } else {
           assert.ok(frame.includes(`\x1b[22m\x1b[${colour}m${meter}\x1b[39m\x1b[2m`), frame);
         }
-      } finally {
-        await h.close();
-        await fake.close();
-      }
+      });
     }
-    const fake = startFakeCodex([answer("ok", 92)]);
-    const h = await startApp({ env: { PI_OPENAI_CODEX_BASE_URL: fake.url } });
-    try {
+    await withFakeCodexApp([answer("ok", 92)], {}, async (h) => {
       h.type("hi\r");
       await h.idle();
       const frame = h.written.at(-1)!;
@@ -316,23 +275,12 @@ appTest(
       for (const sgr of ["\x1b[2m", "\x1b[22m", "\x1b[31m", "\x1b[33m"]) {
         assert.ok(!frame.includes(sgr), "NO_COLOR: no colour, no dim");
       }
-    } finally {
-      await h.close();
-      await fake.close();
-    }
+    });
   },
 );
 
 appTest("/usage shows the active account's windows and the other accounts briefly", async () => {
-  const fake = startFakeCodex(
-    (r) =>
-      accountOf(r) === A.accountId ? answer("from alpha", 45, 12) : answer("from bravo", 73, 20),
-    {
-      accountIds: IDS,
-    },
-  );
-  const h = await startApp({ auth: twoAccounts(), env: { PI_OPENAI_CODEX_BASE_URL: fake.url } });
-  try {
+  await withFakeCodexApp(alphaOrBravo, twoAccountsApp(), async (h) => {
     h.type("hi\r");
     await h.idle();
     h.type("/account work\r");
@@ -356,24 +304,17 @@ appTest("/usage shows the active account's windows and the other accounts briefl
     assert.equal(shown[at + 1], "  account work (bravo@example.com, pro)");
     assert.match(shown[at + 2], /^ {2}primary \(5h window\): 73% used, resets /);
     assert.match(shown[at + 3], /^ {2}secondary \(7-day window\): 20% used, resets /);
-  } finally {
-    await h.close();
-    await fake.close();
-  }
+  });
 });
 
 appTest(
   "rotation on the screen: the account_switch event is one line, and the meter follows",
   async () => {
-    const fake = startFakeCodex(
-      (r) =>
-        accountOf(r) === B.accountId
-          ? answer("from bravo", 8)
-          : { response: () => usageLimitResponse() },
-      { accountIds: IDS },
-    );
-    const h = await startApp({ auth: twoAccounts(), env: { PI_OPENAI_CODEX_BASE_URL: fake.url } });
-    try {
+    const script = (r: RecordedRequest): FakeTurn =>
+      accountOf(r) === B.accountId
+        ? answer("from bravo", 8)
+        : { response: () => usageLimitResponse() };
+    await withFakeCodexApp(script, twoAccountsApp(), async (h, fake) => {
       h.app.auth.setAccountRotation(true);
       h.type("hi\r");
       await h.idle();
@@ -384,18 +325,14 @@ appTest(
       assert.equal(h.app.auth.activeAccount(), "work");
       assert.match(statusLine(h), /· work: 5h 8%$/);
       assert.deepEqual(fake.requests.map(accountOf), [A.accountId, B.accountId]);
-    } finally {
-      await h.close();
-      await fake.close();
-    }
+    });
   },
 );
 
 appTest(
   "/logout names the account of an openai-codex:<name> entry; logging out the active one goes back to default",
   async () => {
-    const h = await startApp({ auth: twoAccounts() });
-    try {
+    await withApp({ auth: twoAccounts() }, async (h) => {
       h.type("/account work\r");
       await h.idle();
       h.type("/logout\r");
@@ -424,9 +361,7 @@ appTest(
       );
       assert.equal(h.app.auth.activeAccount(), "default");
       assert.doesNotMatch(statusLine(h), /account/, "one account left");
-    } finally {
-      await h.close();
-    }
+    });
   },
 );
 

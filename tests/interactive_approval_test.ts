@@ -19,11 +19,11 @@ import {
   type FakeCall,
   functionCalls,
   functionOutputs,
-  startFakeCodex,
   turnEvents,
 } from "./fixtures/fake_codex_backend.ts";
-import { type AppHarness, startApp } from "./fixtures/interactive_app.ts";
+import { type AppHarness, withApp, withFakeCodexApp } from "./fixtures/interactive_app.ts";
 import type { ToolModes } from "../src/cli/tool_control.ts";
+import type { SandboxStatus } from "../src/agent/sandbox.ts";
 
 const ESC = "\x1b";
 const CTRL_C = "\x03";
@@ -35,27 +35,29 @@ interface Env {
   dir: string;
 }
 
+/** A temp dir with `a.txt` for `fn` (removed after it). */
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pi-approve-" }));
+  await Deno.writeTextFile(`${dir}/a.txt`, "one\ntwo\nthree\n");
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** An app under `modes` whose model makes `calls` (given the temp dir), then says "done". */
-async function withApp(
+function withCalls(
   modes: Partial<ToolModes>,
   calls: (dir: string) => FakeCall[] | FakeCall[][],
   fn: (env: Env) => Promise<void>,
 ): Promise<void> {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pi-approve-" }));
-  await Deno.writeTextFile(`${dir}/a.txt`, "one\ntwo\nthree\n");
-  const made = calls(dir);
-  const turns = (Array.isArray(made[0]) ? made as FakeCall[][] : [made as FakeCall[]])
-    .flatMap((c) => [{ calls: c }, { text: "done" }]);
-  const fake = startFakeCodex(turns);
-  const h = await startApp({ modes, env: { PI_OPENAI_CODEX_BASE_URL: fake.url } });
-  try {
-    await fn({ h, fake, dir });
-    assert.deepEqual(fake.problems, []);
-  } finally {
-    await h.close();
-    await fake.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  return withDir((dir) => {
+    const made = calls(dir);
+    const turns = (Array.isArray(made[0]) ? made as FakeCall[][] : [made as FakeCall[]])
+      .flatMap((c) => [{ calls: c }, { text: "done" }]);
+    return withFakeCodexApp(turns, { modes }, (h, fake) => fn({ h, fake, dir }));
+  });
 }
 
 /** Waits (10 s at most) until `ready` holds. */
@@ -103,7 +105,7 @@ Deno.test({
   ...options,
   name: "ask writes: the edit's question shows its diff while the spinner waits; y runs it",
   fn: () =>
-    withApp({ ask: "writes" }, (dir) => [editTwo(dir)], async ({ h, fake, dir }) => {
+    withCalls({ ask: "writes" }, (dir) => [editTwo(dir)], async ({ h, fake, dir }) => {
       h.type("change it\r");
       const q = await question(h);
       assert.equal(q.question.title, `Edit ${dir}/a.txt?`);
@@ -134,7 +136,7 @@ Deno.test({
   ...options,
   name: "a: runs the edit and the next edit without asking; bash is still asked (n declines it)",
   fn: () =>
-    withApp({ ask: "writes" }, (dir) => [
+    withCalls({ ask: "writes" }, (dir) => [
       [editTwo(dir), {
         name: "edit",
         arguments: { path: `${dir}/a.txt`, oldText: "three", newText: "3" },
@@ -166,7 +168,7 @@ Deno.test({
   ...options,
   name: "n: the file is unchanged and the model's next request carries the decline",
   fn: () =>
-    withApp({ ask: "writes" }, (dir) => [editTwo(dir)], async ({ h, fake, dir }) => {
+    withCalls({ ask: "writes" }, (dir) => [editTwo(dir)], async ({ h, fake, dir }) => {
       h.type("change it\r");
       await question(h);
       h.type("n");
@@ -184,7 +186,7 @@ Deno.test({
   ...options,
   name: "Esc: no, and the turn stops; the calls after it do not run either",
   fn: () =>
-    withApp(
+    withCalls(
       { ask: "writes" },
       (dir) => [editTwo(dir), touch(dir, "after.txt")],
       async ({ h, fake, dir }) => {
@@ -209,7 +211,7 @@ Deno.test({
   ...options,
   name: "Ctrl+C at the question: it closes, the turn is interrupted, nothing runs",
   fn: () =>
-    withApp({ ask: "all" }, (dir) => [touch(dir, "x.txt")], async ({ h, fake, dir }) => {
+    withCalls({ ask: "all" }, (dir) => [touch(dir, "x.txt")], async ({ h, fake, dir }) => {
       h.type("go\r");
       await question(h);
       h.type(CTRL_C);
@@ -231,7 +233,7 @@ Deno.test({
       { name: "read", arguments: { path: `${dir}/a.txt` } },
       { name: "read", arguments: { path: `${dir}/b.txt` } },
     ];
-    await withApp({ ask: "writes" }, reads, async ({ h, fake }) => {
+    await withCalls({ ask: "writes" }, reads, async ({ h, fake }) => {
       let asked = 0;
       const open = h.app.open.bind(h.app);
       h.app.open = (w, s) => (asked++, open(w, s));
@@ -240,7 +242,7 @@ Deno.test({
       assert.equal(asked, 0);
       assert.match(outputs(fake, 1)[0], /two/);
     });
-    await withApp({ ask: "all" }, reads, async ({ h, fake, dir }) => {
+    await withCalls({ ask: "all" }, reads, async ({ h, fake, dir }) => {
       h.type("read them\r");
       const first = await question(h);
       assert.equal(first.question.title, `Read ${dir}/a.txt?`);
@@ -261,7 +263,7 @@ Deno.test({
   ...options,
   name: "a typo or an empty Enter at the question answers nothing; the question stays",
   fn: () =>
-    withApp({ ask: "writes" }, (dir) => [editTwo(dir)], async ({ h, dir }) => {
+    withCalls({ ask: "writes" }, (dir) => [editTwo(dir)], async ({ h, dir }) => {
       h.type("change it\r");
       const q = await question(h);
       h.type("t");
@@ -279,60 +281,51 @@ Deno.test({
 Deno.test({
   ...options,
   name: "typing the next message as the question opens: its keys do not answer it",
-  fn: async () => {
-    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pi-approve-" }));
-    await Deno.writeTextFile(`${dir}/a.txt`, "one\ntwo\nthree\n");
-    // The model's answer waits until the test has typed.
-    let release = () => {};
-    const typed = new Promise<void>((r) => release = r);
-    const events = turnEvents({ calls: [editTwo(dir)] }).join("");
-    const fake = startFakeCodex([
-      {
-        response: () =>
-          new Response(
-            new ReadableStream({
-              async start(controller) {
-                await typed;
-                controller.enqueue(new TextEncoder().encode(events));
-                controller.close();
-              },
-            }),
-            { headers: { "content-type": "text/event-stream" } },
-          ),
-      },
-      { text: "done" },
-      { calls: [editTwo(dir)] },
-      { text: "done" },
-    ]);
-    const h = await startApp({
-      modes: { ask: "writes" },
-      env: { PI_OPENAI_CODEX_BASE_URL: fake.url },
-    });
-    try {
-      h.type("change it\r");
-      await until(() => fake.requests.length === 1, "the request");
-      h.type("and then");
-      release();
-      const q = await question(h);
-      assert.notEqual(q.holdUntil, undefined, "answers are held a moment");
-      assert.equal(h.app.editor.text, "and then", "what was typed stays in the editor");
-      h.type(ESC);
-      await h.idle();
-      assert.equal(await Deno.readTextFile(`${dir}/a.txt`), "one\ntwo\nthree\n");
-      h.type("\x15never mind\r"); // answered "done"
-      await h.idle();
-      // Not typing: nothing is held.
-      h.type("change it\r");
-      assert.equal((await question(h)).holdUntil, undefined);
-      h.type("y");
-      await h.idle();
-      assert.equal(await Deno.readTextFile(`${dir}/a.txt`), "one\n2\nthree\n");
-    } finally {
-      await h.close();
-      await fake.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+  fn: () =>
+    withDir(async (dir) => {
+      // The model's answer waits until the test has typed.
+      let release = () => {};
+      const typed = new Promise<void>((r) => release = r);
+      const events = turnEvents({ calls: [editTwo(dir)] }).join("");
+      const script = [
+        {
+          response: () =>
+            new Response(
+              new ReadableStream({
+                async start(controller) {
+                  await typed;
+                  controller.enqueue(new TextEncoder().encode(events));
+                  controller.close();
+                },
+              }),
+              { headers: { "content-type": "text/event-stream" } },
+            ),
+        },
+        { text: "done" },
+        { calls: [editTwo(dir)] },
+        { text: "done" },
+      ];
+      await withFakeCodexApp(script, { modes: { ask: "writes" } }, async (h, fake) => {
+        h.type("change it\r");
+        await until(() => fake.requests.length === 1, "the request");
+        h.type("and then");
+        release();
+        const q = await question(h);
+        assert.notEqual(q.holdUntil, undefined, "answers are held a moment");
+        assert.equal(h.app.editor.text, "and then", "what was typed stays in the editor");
+        h.type(ESC);
+        await h.idle();
+        assert.equal(await Deno.readTextFile(`${dir}/a.txt`), "one\ntwo\nthree\n");
+        h.type("\x15never mind\r"); // answered "done"
+        await h.idle();
+        // Not typing: nothing is held.
+        h.type("change it\r");
+        assert.equal((await question(h)).holdUntil, undefined);
+        h.type("y");
+        await h.idle();
+        assert.equal(await Deno.readTextFile(`${dir}/a.txt`), "one\n2\nthree\n");
+      });
+    }),
 });
 
 Deno.test({
@@ -340,7 +333,7 @@ Deno.test({
   name:
     "/ask: a menu without an argument, the argument, Tab, an unknown value; a new mode forgets a",
   fn: () =>
-    withApp({ ask: "writes" }, (dir) => [editTwo(dir)], async ({ h }) => {
+    withCalls({ ask: "writes" }, (dir) => [editTwo(dir)], async ({ h }) => {
       h.type("/as\t");
       assert.equal(h.app.editor.text, "/ask ");
       h.type("w\t");
@@ -388,17 +381,15 @@ Deno.test({
     "/sandbox: menu, argument, Tab, unknown value; a sandbox that cannot run is said and not switched",
   fn: async () => {
     let ok = false;
-    const h = await startApp({
-      probe: () =>
-        Promise.resolve(
-          ok ? { ok: true } : {
-            ok: false,
-            reason: "bwrap (bubblewrap) is not installed",
-            hint: "install bubblewrap (sudo apt install bubblewrap)",
-          },
-        ),
-    });
-    try {
+    const probe = (): Promise<SandboxStatus> =>
+      Promise.resolve(
+        ok ? { ok: true } : {
+          ok: false,
+          reason: "bwrap (bubblewrap) is not installed",
+          hint: "install bubblewrap (sudo apt install bubblewrap)",
+        },
+      );
+    await withApp({ probe }, async (h) => {
       h.type("/sa\t");
       assert.equal(h.app.editor.text, "/sandbox ");
       h.type("r\t");
@@ -439,17 +430,15 @@ Deno.test({
       h.type(ESC);
       await h.idle();
       assert.equal(h.app.tools.modes.sandbox, "workspace", "Esc changes nothing");
-    } finally {
-      await h.close();
-    }
+    });
   },
 });
 
 Deno.test({
   ...options,
   name: "started with a sandbox that cannot run: said once at the start, with the fix",
-  fn: async () => {
-    const h = await startApp({
+  fn: () =>
+    withApp({
       modes: { sandbox: "read-only" },
       probe: () =>
         Promise.resolve({
@@ -457,8 +446,7 @@ Deno.test({
           reason: "bwrap (bubblewrap) is not installed",
           hint: "install bubblewrap",
         }),
-    });
-    try {
+    }, async (h) => {
       await until(() => h.transcript().some((l) => l.startsWith("! ")), "the warning");
       assert.deepEqual(h.transcript().filter((l) => l.startsWith("! ")), [
         "! bwrap (bubblewrap) is not installed; every tool call is refused (--sandbox read-only). To fix: install bubblewrap, or run pi with --sandbox off",
@@ -467,8 +455,5 @@ Deno.test({
         "bwrap (bubblewrap) is not installed; every tool call is refused (--sandbox read-only). To fix: install bubblewrap, or run pi with --sandbox off",
       );
       assert.equal(h.transcript().filter((l) => l.startsWith("! ")).length, 1, "said once");
-    } finally {
-      await h.close();
-    }
-  },
+    }),
 });

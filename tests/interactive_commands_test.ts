@@ -16,7 +16,7 @@ import {
 } from "../src/cli/interactive/commands.ts";
 import { SelectMenu } from "../src/cli/tui/select_menu.ts";
 import { TextPrompt } from "../src/cli/tui/text_prompt.ts";
-import { startApp } from "./fixtures/interactive_app.ts";
+import { withApp } from "./fixtures/interactive_app.ts";
 
 const CTRL_C = "\x03";
 const ESC = "\x1b";
@@ -36,8 +36,7 @@ Deno.test("slash table: names are unique, lower case, and no alias shadows a nam
 });
 
 Deno.test("/help lists every command of the table with its summary, then the keys", async () => {
-  const h = await startApp();
-  try {
+  await withApp({}, async (h) => {
     h.type("/help\r");
     await h.idle();
     const shown = h.transcript();
@@ -50,14 +49,11 @@ Deno.test("/help lists every command of the table with its summary, then the key
     );
     assert.equal(shown[at + 1 + SLASH_COMMANDS.length], "Keys");
     assert.ok(shown.some((r) => /^ {2}Ctrl\+C \/ Esc +cancel the running turn/.test(r)));
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 Deno.test("an unknown command says so and names the known ones", async () => {
-  const h = await startApp();
-  try {
+  await withApp({}, async (h) => {
     h.type("/frob it\r");
     await h.idle();
     const known = SLASH_COMMANDS.map((c) => `/${c.name}`).join(", ");
@@ -67,14 +63,11 @@ Deno.test("an unknown command says so and names the known ones", async () => {
     ]);
     assert.equal(unknownCommand(SLASH_COMMANDS, "x"), `Unknown command /x (known: ${known})`);
     assert.equal(h.app.editor.text, "", "the editor is free again");
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 Deno.test("Tab completes a command's name; several fits are listed in the hint", async () => {
-  const h = await startApp();
-  try {
+  await withApp({}, (h) => {
     h.type("/mo\t");
     assert.equal(h.app.editor.text, "/model ");
     h.type("\x15/lo\t"); // Ctrl+U clears the line
@@ -88,14 +81,11 @@ Deno.test("Tab completes a command's name; several fits are listed in the hint",
     h.type("\x15hello\t");
     assert.equal(h.app.editor.text, "hello", "not a command: Tab does nothing");
     assert.deepEqual(completeCommand(SLASH_COMMANDS, "/model gpt", h.app), undefined);
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 Deno.test("aliases dispatch: /models opens the model menu, Esc closes it; /q exits 0", async () => {
-  const h = await startApp();
-  try {
+  await withApp({}, async (h) => {
     h.type("/models\r");
     await h.until(() => h.app.host.top instanceof SelectMenu);
     assert.equal((h.app.host.top as SelectMenu<unknown>).title, "Model");
@@ -104,9 +94,7 @@ Deno.test("aliases dispatch: /models opens the model menu, Esc closes it; /q exi
     await h.idle();
     h.type("/q\r");
     assert.equal(await h.app.exited, 0);
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 Deno.test("a new slash command is one entry in the table: help, dispatch, name and argument completion", async () => {
@@ -118,8 +106,7 @@ Deno.test("a new slash command is one entry in the table: help, dispatch, name a
       app.print(`echo: ${arg}`);
     },
   };
-  const h = await startApp({ commands: [...SLASH_COMMANDS, echo] });
-  try {
+  await withApp({ commands: [...SLASH_COMMANDS, echo] }, async (h) => {
     h.type("/help\r");
     await h.idle();
     assert.ok(h.transcript().some((r) => /^ {2}\/echo +print the argument$/.test(r)));
@@ -133,14 +120,11 @@ Deno.test("a new slash command is one entry in the table: help, dispatch, name a
     h.type("eta2 now\r");
     await h.idle();
     assert.equal(h.transcript().at(-1), "echo: beta2 now");
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 Deno.test("Ctrl+C on an idle screen: clears the editor, then arms the exit, then exits", async () => {
-  const h = await startApp();
-  try {
+  await withApp({}, async (h) => {
     h.type("draft");
     h.type(CTRL_C);
     assert.equal(h.app.editor.text, "");
@@ -152,9 +136,7 @@ Deno.test("Ctrl+C on an idle screen: clears the editor, then arms the exit, then
     assert.equal(h.app.state.exitArmed, false);
     h.type(CTRL_C + CTRL_C);
     assert.equal(await h.app.exited, 0);
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 Deno.test("Ctrl+C at a prompt opened by running work closes it and aborts the work; Escape only closes it", async () => {
@@ -172,8 +154,7 @@ Deno.test("Ctrl+C at a prompt opened by running work closes it and aborts the wo
       }
     },
   };
-  const h = await startApp({ commands: [...SLASH_COMMANDS, quiz] });
-  try {
+  await withApp({ commands: [...SLASH_COMMANDS, quiz] }, async (h) => {
     h.type("draft");
     h.type("\x15/quiz\r");
     await h.until(() => h.app.host.top instanceof TextPrompt);
@@ -196,20 +177,15 @@ Deno.test("Ctrl+C at a prompt opened by running work closes it and aborts the wo
     ]);
     assert.equal(h.app.state.work, undefined);
     assert.equal(h.app.state.exitArmed, false, "Ctrl+C at the prompt did not arm the exit");
-  } finally {
-    await h.close();
-  }
+  });
 });
 
 Deno.test("with no key, the offered /login is taken by Enter and replaced by typing", async () => {
-  const h = await startApp({ loggedIn: false });
-  try {
+  await withApp({ loggedIn: false }, (h) => {
     assert.equal(h.app.editor.text, "/login");
     assert.equal(h.app.state.suggested, true);
     h.type("hi");
     assert.equal(h.app.editor.text, "hi");
     assert.equal(h.app.state.suggested, false);
-  } finally {
-    await h.close();
-  }
+  });
 });

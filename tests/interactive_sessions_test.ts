@@ -16,9 +16,8 @@ import {
   type FakeBackend,
   type FakeTurn,
   type RecordedRequest,
-  startFakeCodex,
 } from "./fixtures/fake_codex_backend.ts";
-import { type AppHarness, startApp } from "./fixtures/interactive_app.ts";
+import { type AppHarness, withFakeCodexApp } from "./fixtures/interactive_app.ts";
 import { inputShape } from "./e2e/session_env.ts";
 
 const ESC = "\x1b";
@@ -70,16 +69,8 @@ async function send(h: AppHarness, text: string): Promise<void> {
   await h.idle();
 }
 
-async function withApp(fn: (h: AppHarness, fake: FakeBackend) => Promise<void>): Promise<void> {
-  const fake = startFakeCodex(script);
-  const h = await startApp({ env: { PI_OPENAI_CODEX_BASE_URL: fake.url }, noSession: false });
-  try {
-    await fn(h, fake);
-    assert.deepEqual(fake.problems, []);
-  } finally {
-    await h.close();
-    await fake.close();
-  }
+function withApp(fn: (h: AppHarness, fake: FakeBackend) => Promise<void>): Promise<void> {
+  return withFakeCodexApp(script, { noSession: false }, fn);
 }
 
 const sessionsOf = (h: AppHarness) => listSessions(h.dir, { cwd: Deno.cwd(), cache: false });

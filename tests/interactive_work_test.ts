@@ -4,17 +4,14 @@
  */
 
 import assert from "node:assert/strict";
-import { startFakeCodex } from "./fixtures/fake_codex_backend.ts";
-import { startApp } from "./fixtures/interactive_app.ts";
+import { withFakeCodexApp } from "./fixtures/interactive_app.ts";
 
 Deno.test({
   name: "/compact: once the conversation is compacted, the spinner line is gone from the screen",
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const fake = startFakeCodex([{ text: "First answer." }, { text: "The summary." }]);
-    const h = await startApp({ env: { PI_OPENAI_CODEX_BASE_URL: fake.url } });
-    try {
+  fn: () =>
+    withFakeCodexApp([{ text: "First answer." }, { text: "The summary." }], {}, async (h) => {
       h.type("hi\r");
       await h.idle();
       assert.ok(h.transcript().includes("First answer."), h.transcript().join("\n"));
@@ -24,9 +21,5 @@ Deno.test({
       const last = h.written.at(-1)!;
       assert.doesNotMatch(last, /Compacting the conversation/, "the last frame drawn");
       assert.match(last, /› /, "the prompt is back");
-    } finally {
-      await h.close();
-      await fake.close();
-    }
-  },
+    }),
 });

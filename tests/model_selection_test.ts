@@ -1,26 +1,29 @@
 import assert from "node:assert/strict";
 import { isPiError } from "../src/errors.ts";
-import { offlineRegistry as registry, pick } from "./fixtures/offline_registry.ts";
+import { offlineRegistry, pick } from "./fixtures/offline_registry.ts";
 import { selectModel } from "../src/cli/model_selection.ts";
 
 Deno.test("selectModel: no flags → the contract's default", () => {
-  assert.equal(pick(selectModel(registry(), {})), "openai-codex/gpt-5.2-codex");
-  assert.equal(pick(selectModel(registry(["anthropic"]), {})), "anthropic/claude-sonnet-4-5");
+  assert.equal(pick(selectModel(offlineRegistry(), {})), "openai-codex/gpt-5.2-codex");
+  assert.equal(
+    pick(selectModel(offlineRegistry(["anthropic"]), {})),
+    "anthropic/claude-sonnet-4-5",
+  );
 });
 
 Deno.test("selectModel: --models scope in order, its first match is the default", () => {
-  const s = selectModel(registry(["openai"]), { models: "openai-codex/*,anthropic/*" });
+  const s = selectModel(offlineRegistry(["openai"]), { models: "openai-codex/*,anthropic/*" });
   assert.equal(pick(s), "openai-codex/gpt-5.2-codex");
   assert.equal(s.scope[0].model.provider, "openai-codex");
   assert.equal(s.scope.at(-1)!.model.provider, "anthropic");
   assert.equal(
-    pick(selectModel(registry(), { models: "anthropic/*:low,openai-codex/*" })),
+    pick(selectModel(offlineRegistry(), { models: "anthropic/*:low,openai-codex/*" })),
     "anthropic/claude-sonnet-4-5:low",
   );
 });
 
 Deno.test("selectModel: --model wins over the scope; --thinking wins over a :level suffix", () => {
-  const r = registry();
+  const r = offlineRegistry();
   assert.equal(
     pick(selectModel(r, { model: "o1-pro", models: "anthropic/*" })),
     "openai-codex/o1-pro",
@@ -39,7 +42,7 @@ Deno.test("selectModel: --model wins over the scope; --thinking wins over a :lev
 });
 
 Deno.test("selectModel: unknown names are exit-2 errors", () => {
-  const r = registry();
+  const r = offlineRegistry();
   const exit2 = (err: unknown) => isPiError(err, "usage") || isPiError(err, "models.unknown");
   assert.throws(
     () => selectModel(r, { provider: "x" }),

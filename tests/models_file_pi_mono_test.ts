@@ -4,54 +4,16 @@
  */
 
 import assert from "node:assert/strict";
-import { isPiError } from "../src/errors.ts";
-import { ModelRegistry } from "../src/models/model_registry.ts";
+import type { ModelRegistry } from "../src/models/model_registry.ts";
+import { expectModelsError, openModelsFile } from "./fixtures/offline_registry.ts";
 import { BUILTIN_MODELS } from "../src/models/builtin_models.ts";
 import { codexBaseUrl } from "../src/models/live_models.ts";
 import { skippedNote } from "../src/cli/commands/models.ts";
 
-const NO_KEYS = {
-  getApiKey: () => Promise.resolve(undefined),
-  refresh: () => Promise.resolve(undefined),
-  hasKey: () => false,
-};
-
-function deps(agentDir: string) {
-  return {
-    fetch: () => Promise.reject(new Error("no network in this test")),
-    now: () => 0,
-    env: () => undefined,
-    agentDir,
-    randomBytes: (n: number) => new Uint8Array(n),
-  };
-}
-
-/** Opens a registry on `content` as models.json; the registry or the error. */
-async function open(content: unknown) {
-  const dir = await Deno.makeTempDir();
-  const path = `${dir}/models.json`;
-  await Deno.writeTextFile(path, typeof content === "string" ? content : JSON.stringify(content));
-  try {
-    try {
-      return { registry: new ModelRegistry(NO_KEYS, { deps: deps(dir), liveList: false }), path };
-    } catch (err) {
-      return { err, path };
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 async function registryOf(content: unknown): Promise<ModelRegistry> {
-  const { registry, err } = await open(content);
+  const { registry, err } = await openModelsFile(content);
   if (err) throw err;
   return registry!;
-}
-
-async function expectError(content: unknown, expected: string) {
-  const { err, path } = await open(content);
-  assert.ok(isPiError(err, "models.invalid_file"), `expected models.invalid_file, got ${err}`);
-  assert.equal(err.message, `${path}: ${expected}`);
 }
 
 const builtin = (provider: string, id: string) =>
@@ -453,5 +415,5 @@ Deno.test("pi-mono models.json: a bad value of a field pi reads names its JSON p
       `providers.ollama.models: expected an object (pi's shape) or an array (pi-mono's), got "llama"`,
     ],
   ];
-  for (const [content, expected] of cases) await expectError(content, expected);
+  for (const [content, expected] of cases) await expectModelsError(content, expected);
 });

@@ -1,59 +1,14 @@
 import assert from "node:assert/strict";
-import { isPiError } from "../src/errors.ts";
-import { ModelRegistry } from "../src/models/model_registry.ts";
+import { expectModelsError, offlineRegistry, openModelsFile } from "./fixtures/offline_registry.ts";
 import { parseModelsFile } from "../src/models/models_file.ts";
 import { locateJsonError } from "../src/json_text.ts";
 import { BUILTIN_MODELS } from "../src/models/builtin_models.ts";
-
-const NO_KEYS = {
-  getApiKey: () => Promise.resolve(undefined),
-  refresh: () => Promise.resolve(undefined),
-  hasKey: () => false,
-};
-
-function deps(agentDir: string) {
-  return {
-    fetch: () => Promise.reject(new Error("no network in this test")),
-    now: () => 0,
-    env: () => undefined,
-    agentDir,
-    randomBytes: (n: number) => new Uint8Array(n),
-  };
-}
-
-/** Writes models.json, opens a registry on it, returns the registry or the error. */
-async function open(content: string) {
-  const dir = await Deno.makeTempDir();
-  const path = `${dir}/models.json`;
-  await Deno.writeTextFile(path, content);
-  const before = await Deno.readFile(path);
-  try {
-    try {
-      const registry = new ModelRegistry(NO_KEYS, { deps: deps(dir), liveList: false });
-      return { registry, path };
-    } catch (err) {
-      return { err, path };
-    } finally {
-      assert.deepEqual(await Deno.readFile(path), before, "models.json must be left as it was");
-      assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["models.json"]);
-    }
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-async function expectError(content: string, expected: string) {
-  const { err, path } = await open(content);
-  assert.ok(isPiError(err, "models.invalid_file"), `expected models.invalid_file, got ${err}`);
-  assert.equal(err.message, `${path}: ${expected}`);
-  assert.ok(!err.message.includes("\n"));
-}
 
 const model = (id: string, fields: Record<string, unknown>, provider = "openai-codex") =>
   JSON.stringify({ providers: { [provider]: { models: { [id]: fields } } } }, null, 2);
 
 Deno.test("models.json: a price that is not a number names the JSON path", async () => {
-  await expectError(
+  await expectModelsError(
     model("x", { api: "openai-codex-responses", input: "cheap", output: 0.4 }),
     'providers.openai-codex.models.x.input: expected a number, got "cheap"',
   );
@@ -145,31 +100,34 @@ Deno.test("models.json: each bad field is reported with its exact path", async (
     [JSON.stringify({ models: {} }), "models: unknown field (known: $schema, providers)"],
     ["[]", "expected an object, got an array"],
   ];
-  for (const [content, expected] of cases) await expectError(content, expected);
+  for (const [content, expected] of cases) await expectModelsError(content, expected);
 });
 
 Deno.test("models.json: invalid JSON reports line and column", async () => {
-  await expectError(
+  await expectModelsError(
     '{\n  "providers": {\n    "openai": { "models": {}, }\n  }\n}\n',
     'invalid JSON at line 3, column 31: unexpected "}", expected a property name in double quotes',
   );
-  await expectError(
+  await expectModelsError(
     '{\n  "providers" {}\n}',
     "invalid JSON at line 2, column 15: unexpected \"{\", expected ':' after a property name",
   );
-  await expectError(
+  await expectModelsError(
     '{"providers": {',
     "invalid JSON at line 1, column 16: unexpected end of file, expected a property name in double quotes",
   );
-  await expectError(
+  await expectModelsError(
     "",
     "invalid JSON at line 1, column 1: unexpected end of file, expected a value",
   );
-  await expectError(
+  await expectModelsError(
     "{} x",
     'invalid JSON at line 1, column 4: unexpected "x", expected nothing after the end of the JSON value',
   );
-  await expectError("[1,]", 'invalid JSON at line 1, column 4: unexpected "]", expected a value');
+  await expectModelsError(
+    "[1,]",
+    'invalid JSON at line 1, column 4: unexpected "]", expected a value',
+  );
 });
 
 Deno.test("locateJsonError agrees with JSON.parse on valid input", () => {
@@ -190,7 +148,7 @@ Deno.test("locateJsonError agrees with JSON.parse on valid input", () => {
 Deno.test("models.json: a missing file means no custom models", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const registry = new ModelRegistry(NO_KEYS, { deps: deps(dir), liveList: false });
+    const registry = offlineRegistry([], dir);
     assert.equal(registry.getAll().length, BUILTIN_MODELS.length);
     assert.deepEqual([...Deno.readDirSync(dir)], [], "nothing is created");
   } finally {
@@ -221,7 +179,7 @@ Deno.test("models.json: a new id adds a model, the same id replaces only the fie
       },
     },
   });
-  const { registry, err } = await open(content);
+  const { registry, err } = await openModelsFile(content);
   assert.equal(err, undefined);
   const mine = registry!.find("openai-codex", "my-model")!;
   assert.equal(mine.name, "My Model");

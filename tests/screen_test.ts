@@ -1,54 +1,11 @@
 import assert from "node:assert/strict";
 import { Screen } from "../src/cli/tui/screen.ts";
 import { createStyle, stringWidth, stripAnsi } from "../src/cli/render.ts";
+import { emulate as vt100 } from "./fixtures/vt100.ts";
 
-/** A tiny terminal emulator: enough of VT100 to replay what Screen writes. */
-function emulate(bytes: string, columns: number, rows: number): string[] {
-  const lines: string[][] = Array.from({ length: rows }, () => []);
-  let r = 0;
-  let c = 0;
-  let i = 0;
-  const scroll = () => {
-    lines.shift();
-    lines.push([]);
-    r = rows - 1;
-  };
-  while (i < bytes.length) {
-    const ch = bytes[i];
-    if (ch === "\x1b") {
-      // deno-lint-ignore no-control-regex
-      const m = /^\x1b\[(\??)(\d*)([A-Za-z])/.exec(bytes.slice(i));
-      if (!m) throw new Error(`unknown sequence at ${i}`);
-      i += m[0].length;
-      if (m[1] === "?") continue;
-      const n = Number(m[2] || "1");
-      if (m[3] === "A") r = Math.max(0, r - n);
-      else if (m[3] === "C") c = Math.min(columns - 1, c + n);
-      else if (m[3] === "H") {
-        r = 0;
-        c = 0;
-      } else if (m[3] === "J") {
-        lines[r].length = c;
-        for (let k = r + 1; k < rows; k++) lines[k] = [];
-      } else if (m[3] !== "m") throw new Error(`unhandled ${m[0]}`);
-      continue;
-    }
-    i++;
-    if (ch === "\r") c = 0;
-    else if (ch === "\n") {
-      if (r === rows - 1) scroll();
-      else r++;
-    } else {
-      if (c >= columns) {
-        c = 0;
-        if (r === rows - 1) scroll();
-        else r++;
-      }
-      lines[r][c++] = ch;
-    }
-  }
-  return lines.map((l) => Array.from(l, (x) => x ?? " ").join("").trimEnd());
-}
+/** The rows of the terminal after `bytes`. */
+const emulate = (bytes: string, columns: number, rows: number): string[] =>
+  vt100(bytes, columns, rows).rows;
 
 Deno.test("screen: commits go above the live region, which is redrawn in place", () => {
   const screen = new Screen();

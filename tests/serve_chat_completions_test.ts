@@ -12,7 +12,8 @@ import {
   parseChatRequest,
 } from "../src/serve/chat_completions.ts";
 import type { AssistantMessage, StreamEvent } from "../src/ai/types.ts";
-import { badField, usage } from "./serve_fakes.ts";
+import { CODEX_USAGE, codexAnswer } from "./ai_fakes.ts";
+import { badField } from "./fixtures/bad_request.ts";
 
 const META = { id: "chatcmpl-1", created: 1700000000, model: "gpt-5.2-codex" };
 
@@ -250,7 +251,7 @@ Deno.test("parseChatRequest: the whole request, and the fields it checks", () =>
 });
 
 Deno.test("usage and finish reasons", () => {
-  assert.deepEqual(chatUsage(usage), {
+  assert.deepEqual(chatUsage(CODEX_USAGE), {
     prompt_tokens: 100,
     completion_tokens: 10,
     total_tokens: 110,
@@ -262,22 +263,10 @@ Deno.test("usage and finish reasons", () => {
   assert.equal(finishReason("length"), "length");
 });
 
-function message(content: AssistantMessage["content"], stopReason: AssistantMessage["stopReason"]) {
-  return {
-    role: "assistant",
-    content,
-    api: "openai-codex-responses",
-    provider: "openai-codex",
-    model: "gpt-5.2-codex",
-    usage,
-    stopReason,
-  } satisfies AssistantMessage;
-}
-
 Deno.test("chatCompletion: text, thinking as reasoning_content, tool calls (content null)", () => {
   const text = chatCompletion(
     META,
-    message([{ type: "thinking", thinking: "hmm" }, { type: "text", text: "Hi" }], "stop"),
+    codexAnswer([{ type: "thinking", thinking: "hmm" }, { type: "text", text: "Hi" }], "stop"),
   );
   assert.deepEqual(text, {
     id: "chatcmpl-1",
@@ -290,11 +279,11 @@ Deno.test("chatCompletion: text, thinking as reasoning_content, tool calls (cont
       logprobs: null,
       finish_reason: "stop",
     }],
-    usage: chatUsage(usage),
+    usage: chatUsage(CODEX_USAGE),
   });
   const calls = chatCompletion(
     META,
-    message([
+    codexAnswer([
       { type: "tool_call", id: "fc_1", callId: "call_1", name: "f", arguments: { a: 1 } },
       {
         type: "tool_call",
@@ -317,7 +306,7 @@ Deno.test("chatCompletion: text, thinking as reasoning_content, tool calls (cont
       { id: "call_2", type: "function", function: { name: "g", arguments: "{bad" } },
     ],
   });
-  const cut = chatCompletion(META, message([{ type: "text", text: "long" }], "length"));
+  const cut = chatCompletion(META, codexAnswer([{ type: "text", text: "long" }], "length"));
   assert.equal((cut.choices as Record<string, unknown>[])[0].finish_reason, "length");
 });
 
@@ -339,7 +328,7 @@ const done = (
 ): StreamEvent => ({
   type: "done",
   stopReason: stop,
-  message: message(content, stop),
+  message: codexAnswer(content, stop),
 });
 
 Deno.test("chunks: role first, text and reasoning deltas, finish reason, usage chunk last", () => {
@@ -351,7 +340,7 @@ Deno.test("chunks: role first, text and reasoning deltas, finish reason, usage c
     { type: "text_delta", index: 1, delta: "Hel" },
     { type: "text_delta", index: 1, delta: "lo" },
     { type: "text_end", index: 1, text: "Hello" },
-    { type: "usage", usage },
+    { type: "usage", usage: CODEX_USAGE },
     done([{ type: "text", text: "Hello" }], "stop"),
   ], true);
   const deltas = out.map((c) => (c.choices as { delta: unknown }[])[0]?.delta);
@@ -365,7 +354,7 @@ Deno.test("chunks: role first, text and reasoning deltas, finish reason, usage c
   ]);
   assert.equal((out[4].choices as { finish_reason: string }[])[0].finish_reason, "stop");
   assert.deepEqual(out[5].choices, []);
-  assert.deepEqual(out[5].usage, chatUsage(usage));
+  assert.deepEqual(out[5].usage, chatUsage(CODEX_USAGE));
   assert.ok(out.slice(0, 5).every((c) => c.usage === null));
   // Without include_usage: no usage chunk and no usage field.
   const plain = chunksOf([done([], "stop")], false);

@@ -6,11 +6,12 @@ import {
   responseObject,
   ResponsesEventStream,
   responsesInputItems,
+  responsesUsage,
   sseText,
 } from "../src/serve/responses.ts";
-import { responsesUsage } from "../src/ai/responses_shared.ts";
-import type { AssistantMessage, StreamEvent } from "../src/ai/types.ts";
-import { badField, usage } from "./serve_fakes.ts";
+import type { StreamEvent } from "../src/ai/types.ts";
+import { CODEX_USAGE, codexAnswer } from "./ai_fakes.ts";
+import { badField } from "./fixtures/bad_request.ts";
 
 const META = { id: "resp_abc", createdAt: 1700000000, model: "gpt-5.2-codex" };
 
@@ -152,18 +153,6 @@ Deno.test("parseResponsesRequest: what is forwarded and what is pi's", () => {
   });
 });
 
-function message(content: AssistantMessage["content"], stopReason: AssistantMessage["stopReason"]) {
-  return {
-    role: "assistant",
-    content,
-    api: "openai-codex-responses",
-    provider: "openai-codex",
-    model: "gpt-5.2-codex",
-    usage,
-    stopReason,
-  } satisfies AssistantMessage;
-}
-
 Deno.test("responseObject and outputItems: items with stable ids, the reasoning item kept whole, usage", () => {
   const signature = JSON.stringify({
     type: "reasoning",
@@ -171,7 +160,7 @@ Deno.test("responseObject and outputItems: items with stable ids, the reasoning 
     summary: [{ type: "summary_text", text: "hm" }],
     encrypted_content: "enc",
   });
-  const answer = message([
+  const answer = codexAnswer([
     { type: "thinking", thinking: "hm", signature },
     { type: "text", text: "Hi" },
     { type: "tool_call", id: "fc_9", callId: "call_9", name: "f", arguments: { a: 1 } },
@@ -201,15 +190,15 @@ Deno.test("responseObject and outputItems: items with stable ids, the reasoning 
   ]);
   const done = responseObject(META, { status: "completed", message: answer });
   assert.equal(done.status, "completed");
-  assert.deepEqual(done.usage, responsesUsage(usage));
-  assert.deepEqual(responsesUsage(usage), {
+  assert.deepEqual(done.usage, responsesUsage(CODEX_USAGE));
+  assert.deepEqual(responsesUsage(CODEX_USAGE), {
     input_tokens: 100,
     input_tokens_details: { cached_tokens: 20 },
     output_tokens: 10,
     output_tokens_details: { reasoning_tokens: 2 },
     total_tokens: 110,
   });
-  const cut = responseObject(META, { status: "completed", message: message([], "length") });
+  const cut = responseObject(META, { status: "completed", message: codexAnswer([], "length") });
   assert.equal(cut.status, "incomplete");
   assert.deepEqual(cut.incomplete_details, { reason: "max_output_tokens" });
   const failed = responseObject(META, { status: "failed", code: "upstream_error", message: "x" });
@@ -219,7 +208,7 @@ Deno.test("responseObject and outputItems: items with stable ids, the reasoning 
 Deno.test("events: the order of the OpenAI API, increasing sequence numbers, whole tool calls as one delta", () => {
   const s = new ResponsesEventStream(META);
   const out = s.start();
-  const answer = message([
+  const answer = codexAnswer([
     { type: "text", text: "Hi" },
     { type: "tool_call", id: "fc_1", callId: "call_1", name: "f", arguments: { a: 1 } },
   ], "tool_use");
@@ -234,7 +223,7 @@ Deno.test("events: the order of the OpenAI API, increasing sequence numbers, who
       index: 1,
       toolCall: { type: "tool_call", id: "fc_1", callId: "call_1", name: "f", arguments: { a: 1 } },
     },
-    { type: "usage", usage },
+    { type: "usage", usage: CODEX_USAGE },
     { type: "done", stopReason: "tool_use", message: answer },
   ];
   for (const e of events) s.push(e, out);

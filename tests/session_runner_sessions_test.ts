@@ -13,8 +13,8 @@ import { CheckpointStore } from "../src/agent/checkpoints.ts";
 import { listSessions } from "../src/agent/session_list.ts";
 import { writeTool } from "../src/agent/tools/write.ts";
 import type { AssistantMessage } from "../src/ai/types.ts";
-import type { Deps } from "../src/deps.ts";
 import { codexModel } from "./ai_fakes.ts";
+import { runnerOptions } from "./fixtures/runner_options.ts";
 
 /** A model that writes `file` once, then answers "done". */
 function writer(file: string): ModelStream {
@@ -58,19 +58,7 @@ function writer(file: string): ModelStream {
 }
 
 function options(dir: string, stream: ModelStream): SessionRunnerOptions {
-  let t = Date.UTC(2026, 0, 1);
-  const deps = {
-    agentDir: `${dir}/agent`,
-    now: () => t += 1000,
-    randomBytes: (n: number) => crypto.getRandomValues(new Uint8Array(n)),
-  } as unknown as Deps;
-  return {
-    deps,
-    cwd: dir,
-    keys: { getApiKey: () => Promise.resolve("k"), refresh: () => Promise.resolve("k") },
-    tools: [writeTool],
-    stream,
-  };
+  return runnerOptions(dir, stream, [writeTool]);
 }
 
 async function drain(runner: SessionRunner, text: string) {

@@ -8,9 +8,9 @@ import {
 } from "../src/agent/session_runner.ts";
 import type { Tool } from "../src/agent/tools/types.ts";
 import type { AssistantMessage, Context, Message, ToolCall, Usage } from "../src/ai/types.ts";
-import type { Deps } from "../src/deps.ts";
 import { PiError } from "../src/errors.ts";
 import { codexModel } from "./ai_fakes.ts";
+import { runnerOptions } from "./fixtures/runner_options.ts";
 
 function usage(input: number): Usage {
   const zero = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
@@ -100,20 +100,7 @@ async function withDir(fn: (dir: string) => Promise<void>) {
 }
 
 function options(dir: string, stream: ModelStream, over: Partial<SessionRunnerOptions> = {}) {
-  let t = Date.UTC(2026, 0, 1);
-  const deps = {
-    agentDir: `${dir}/agent`,
-    now: () => t += 1000,
-    randomBytes: (n: number) => crypto.getRandomValues(new Uint8Array(n)),
-  } as unknown as Deps;
-  return {
-    deps,
-    cwd: dir,
-    keys: { getApiKey: () => Promise.resolve("k"), refresh: () => Promise.resolve("k") },
-    tools: [echoTool],
-    stream,
-    ...over,
-  } satisfies SessionRunnerOptions;
+  return runnerOptions(dir, stream, [echoTool], over);
 }
 
 async function run(gen: AsyncIterable<RunnerEvent>): Promise<RunnerEvent[]> {

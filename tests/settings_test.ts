@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { isPiError } from "../src/errors.ts";
 import { parseSettings, readSettings, validateSettings } from "../src/settings.ts";
-import { offlineRegistry as registry, pick } from "./fixtures/offline_registry.ts";
+import { offlineRegistry, pick } from "./fixtures/offline_registry.ts";
 import { selectModel } from "../src/cli/model_selection.ts";
 
 const FILE = "/home/me/.pi/agent/settings.json";
@@ -103,7 +103,7 @@ Deno.test("readSettings: no file is {}; a file is read, never written", async ()
 });
 
 Deno.test("selectModel: settings.json's defaultModel and defaultThinkingLevel when no flag gives one", () => {
-  const r = registry(["openai-codex"]);
+  const r = offlineRegistry(["openai-codex"]);
   const settings = {
     defaultProvider: "anthropic",
     defaultModel: "claude-opus-4-5",
@@ -120,7 +120,7 @@ Deno.test("selectModel: settings.json's defaultModel and defaultThinkingLevel wh
 });
 
 Deno.test("selectModel: flags win over settings.json", () => {
-  const r = registry(["openai-codex"]);
+  const r = offlineRegistry(["openai-codex"]);
   const settings = {
     defaultProvider: "anthropic",
     defaultModel: "claude-opus-4-5",
@@ -148,7 +148,7 @@ Deno.test("selectModel: flags win over settings.json", () => {
 });
 
 Deno.test("selectModel: a default pi does not know (pi-mono's other providers) is passed over", () => {
-  const r = registry(["openai-codex"]);
+  const r = offlineRegistry(["openai-codex"]);
   assert.equal(
     pick(selectModel(r, {}, { defaultProvider: "google", defaultModel: "gemini-2.5-pro" })),
     "openai-codex/gpt-5.2-codex",

@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
 import { bashTool, HeadTailBuffer } from "../src/agent/tools/bash.ts";
 import { resultText } from "../src/agent/tools/types.ts";
-
-/** Live (non-zombie) processes whose command line contains `marker`. */
-function liveProcesses(marker: string): string[] {
-  const out = new Deno.Command("ps", { args: ["-eo", "stat=,args="], stdout: "piped" })
-    .outputSync();
-  return new TextDecoder().decode(out.stdout).split("\n")
-    .filter((line) => line.includes(marker) && !line.trim().startsWith("Z"));
-}
+import { liveProcesses } from "./fixtures/processes.ts";
 
 async function withDir(fn: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir({ prefix: "pi_bash_" });

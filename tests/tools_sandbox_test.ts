@@ -10,18 +10,22 @@ import { editTool } from "../src/agent/tools/edit.ts";
 import { readTool } from "../src/agent/tools/read.ts";
 import { writeTool } from "../src/agent/tools/write.ts";
 import { resultText, type ToolContext } from "../src/agent/tools/types.ts";
-import { probeSandbox, type SandboxSettings } from "../src/agent/sandbox.ts";
+import type { SandboxSettings } from "../src/agent/sandbox.ts";
+import { BWRAP_INSTALLED, SANDBOX_HERE, tcpServer } from "./fixtures/sandbox_here.ts";
+import { liveProcesses } from "./fixtures/processes.ts";
 
-const available = (await probeSandbox({ allowNetwork: false })).ok;
-const ignore = !available;
+const ignore = !SANDBOX_HERE.ok;
 
-/** Live (non-zombie) processes whose command line contains `marker`. */
-function liveProcesses(marker: string): string[] {
-  const out = new Deno.Command("ps", { args: ["-eo", "stat=,args="], stdout: "piped" })
-    .outputSync();
-  return new TextDecoder().decode(out.stdout).split("\n")
-    .filter((line) => line.includes(marker) && !line.trim().startsWith("Z"));
-}
+Deno.test({
+  name: "bwrap is installed here, so it can start (else every sandbox test is skipped)",
+  ignore: !BWRAP_INSTALLED,
+  fn: () => {
+    assert.ok(
+      SANDBOX_HERE.ok,
+      SANDBOX_HERE.ok ? "" : `${SANDBOX_HERE.reason}; ${SANDBOX_HERE.hint}`,
+    );
+  },
+});
 
 interface Tree {
   root: string;
@@ -125,27 +129,6 @@ Deno.test({
       }
     }),
 });
-
-/** A TCP server on 127.0.0.1 that counts connections. */
-function tcpServer(): { port: number; accepted: () => number; close: () => void } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let accepted = 0;
-  (async () => {
-    try {
-      for await (const conn of listener) {
-        accepted++;
-        conn.close();
-      }
-    } catch {
-      // Closed.
-    }
-  })();
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    accepted: () => accepted,
-    close: () => listener.close(),
-  };
-}
 
 Deno.test({
   name: "sandboxed bash: no network (127.0.0.1 included) unless allowNetwork",

@@ -14,22 +14,18 @@ import {
   startFakeCodex,
   turnEvents,
 } from "../fixtures/fake_codex_backend.ts";
-import { accountEntry, type FakeAccount, usageLimitResponse } from "../fixtures/accounts_fakes.ts";
+import {
+  accountEntry,
+  accountOf,
+  ALPHA as A,
+  BRAVO as B,
+  usageLimitResponse,
+  userTexts,
+} from "../fixtures/accounts_fakes.ts";
 import { writeAuth } from "../fixtures/auth_process.ts";
-import { HAS_TMUX, TmuxPane } from "./tmux.ts";
+import { TmuxPane, tmuxTest as test } from "./tmux.ts";
 
-const A: FakeAccount = { accountId: "acct-alpha", email: "alpha@example.com", refresh: "rt-a-1" };
-const B: FakeAccount = {
-  accountId: "acct-bravo",
-  email: "bravo@example.com",
-  plan: "pro",
-  refresh: "rt-b-1",
-};
 const PERCENT: Record<string, number> = { [A.accountId]: 45, [B.accountId]: 92 };
-
-function accountOf(r: RecordedRequest): string {
-  return r.headers["chatgpt-account-id"];
-}
 
 /** `answer N from <account id>`, with that account's windows in the headers. */
 function answer(r: RecordedRequest, index: number): FakeTurn {
@@ -50,20 +46,9 @@ function answer(r: RecordedRequest, index: number): FakeTurn {
   };
 }
 
-/** The user texts of a request's input, in order. */
-function userTexts(r: RecordedRequest): string[] {
-  return (r.body.input as { role?: string; content?: { text?: string }[] }[])
-    .filter((i) => i.role === "user")
-    .map((i) => i.content?.map((c) => c.text ?? "").join("") ?? "");
-}
-
 /** The last row that is the status line. */
 function statusOf(screen: string): string {
   return screen.split("\n").findLast((r) => r.startsWith("openai-codex/"))?.trimEnd() ?? "";
-}
-
-function test(name: string, fn: () => Promise<void>) {
-  Deno.test({ name, ignore: !HAS_TMUX, sanitizeResources: false, sanitizeOps: false, fn });
 }
 
 async function setup(

@@ -25,16 +25,13 @@ import {
 import {
   assertNoSecrets,
   assertOneLineError,
+  env,
   runPi,
   withDir,
   writeAuth,
 } from "../fixtures/auth_process.ts";
 
 const NAME = "ChatGPT Plus/Pro (Codex Subscription)";
-
-function env(dir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { HOME: dir, PI_CODING_AGENT_DIR: `${dir}/agent`, NO_COLOR: "1", ...extra };
-}
 
 async function readAuth(dir: string): Promise<Record<string, Record<string, unknown>>> {
   return JSON.parse(await Deno.readTextFile(`${dir}/agent/auth.json`));

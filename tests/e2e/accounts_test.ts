@@ -19,6 +19,7 @@ import {
 import {
   assertNoSecrets,
   assertOneLineError,
+  env,
   runPi,
   withDir,
   writeAuth,
@@ -41,10 +42,6 @@ const C: FakeAccount = {
   refresh: "rt-charlie-01",
 };
 const IDS = [A.accountId, B.accountId, C.accountId];
-
-function env(dir: string, extra: Record<string, string>): Record<string, string> {
-  return { HOME: dir, PI_CODING_AGENT_DIR: `${dir}/agent`, NO_COLOR: "1", ...extra };
-}
 
 /** An answer naming the account that got the request, with its rate-limit windows. */
 function answerFor(accountId: string, usedPercent = 12): FakeTurn {

@@ -21,7 +21,7 @@ import {
   startFakeCodex,
   writeFakeAuth,
 } from "../fixtures/fake_codex_backend.ts";
-import { probeSandbox } from "../../src/agent/sandbox.ts";
+import { pathOf, SANDBOX_HERE } from "../fixtures/sandbox_here.ts";
 import { runPi } from "./run_pi.ts";
 import { HAS_TMUX, TmuxPane } from "./tmux.ts";
 
@@ -207,7 +207,7 @@ const ETC_MARKER = `/etc/pi-approval-tmux-${Deno.pid}`;
 
 Deno.test({
   name: "tmux --sandbox workspace: the status line shows it; bash cannot touch /etc",
-  ignore: !HAS_TMUX || !(await probeSandbox({ allowNetwork: false })).ok,
+  ignore: !HAS_TMUX || !SANDBOX_HERE.ok,
   sanitizeResources: false,
   sanitizeOps: false,
   fn: () =>
@@ -240,18 +240,16 @@ Deno.test({
   fn: () =>
     withEnv({}, async (env) => {
       // A PATH without bwrap (deno is started by its full path).
-      const bin = `${env.dir}/bin`;
-      await Deno.mkdir(bin);
-      for (const tool of ["bash", "sh", "env", "stty", "date", "mv", "sleep", "cat"]) {
-        const found = ["/usr/bin", "/bin"].map((d) => `${d}/${tool}`).find((p) => {
-          try {
-            return Deno.statSync(p).isFile;
-          } catch {
-            return false;
-          }
-        });
-        if (found) await Deno.symlink(found, `${bin}/${tool}`);
-      }
+      const bin = await pathOf(env.dir, [
+        "bash",
+        "sh",
+        "env",
+        "stty",
+        "date",
+        "mv",
+        "sleep",
+        "cat",
+      ]);
       let pane = await start(env, [], { PATH: bin }, 120);
       try {
         await send(pane, "/sandbox workspace");

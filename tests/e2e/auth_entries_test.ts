@@ -13,6 +13,7 @@ import { startFakeIssuer } from "../fixtures/auth_fake_issuer.ts";
 import {
   assertNoSecrets,
   assertOneLineError,
+  env,
   freshEntry,
   runPi,
   runPiUnprivileged,
@@ -31,10 +32,6 @@ const FOREIGN = {
   "newer-pi-provider": { type: "aws_sso", profile: "work", nested: { deep: [true] } },
   "openai-codex:Not A Name": { type: "martian" },
 };
-
-function env(dir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { HOME: dir, PI_CODING_AGENT_DIR: `${dir}/agent`, NO_COLOR: "1", ...extra };
-}
 
 Deno.test("entries pi does not read are kept and ignored: auth status, -p with a refresh, login, logout", async () => {
   await withDir(async (dir) => {

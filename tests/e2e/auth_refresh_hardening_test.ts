@@ -11,6 +11,7 @@ import { makeAccessToken, startFakeIssuer } from "../fixtures/auth_fake_issuer.t
 import {
   assertNoSecrets,
   assertOneLineError,
+  env,
   freshEntry,
   runPi,
   runPiUnprivileged,
@@ -18,21 +19,8 @@ import {
   UNPRIVILEGED,
   withDir,
   writeAuth,
+  writeFromAnotherProcess,
 } from "../fixtures/auth_process.ts";
-
-function env(dir: string, extra: Record<string, string>): Record<string, string> {
-  return { HOME: dir, PI_CODING_AGENT_DIR: `${dir}/agent`, NO_COLOR: "1", ...extra };
-}
-
-/** Writes `text` to `path` from another process, in place (as a tool without pi's lock does). */
-function writeFromAnotherProcess(path: string, text: string): void {
-  const out = new Deno.Command(Deno.execPath(), {
-    args: ["eval", "await Deno.writeTextFile(Deno.args[0], Deno.args[1])", path, text],
-    stdout: "null",
-    stderr: "piped",
-  }).outputSync();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-}
 
 Deno.test("invalid_grant after another tool rotated the token outside pi's lock: pi re-reads and goes on", async () => {
   await withDir(async (dir) => {

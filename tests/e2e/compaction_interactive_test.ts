@@ -5,14 +5,9 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  type FakeTurn,
-  type RecordedRequest,
-  startFakeCodex,
-  writeFakeAuth,
-} from "../fixtures/fake_codex_backend.ts";
-import { inputShape } from "./session_env.ts";
-import { HAS_TMUX, TmuxPane } from "./tmux.ts";
+import type { FakeTurn, RecordedRequest } from "../fixtures/fake_codex_backend.ts";
+import { contextWindow, inputShape, withFakePanes } from "./session_env.ts";
+import { HAS_TMUX } from "./tmux.ts";
 
 const SUMMARY = "## Goal\nSUMMARY-MARKER";
 
@@ -24,25 +19,12 @@ function summaryRequestText(request: RecordedRequest): string {
   return JSON.stringify(request.body.input);
 }
 
-async function setup(window: number) {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pi-compact-tmux-" }));
-  const agentDir = `${dir}/agent`;
-  const work = `${dir}/work`;
-  await Deno.mkdir(work);
-  const token = await writeFakeAuth(agentDir);
-  await Deno.writeTextFile(
-    `${agentDir}/models.json`,
-    JSON.stringify({
-      providers: { "openai-codex": { models: { "gpt-5.2-codex": { contextWindow: window } } } },
-    }),
-  );
-  const fake = startFakeCodex((request): FakeTurn => {
-    const tokens = Math.ceil(JSON.stringify(request.body.input).length / 4) + 500;
-    if (isSummaryRequest(request)) return { text: SUMMARY, inputTokens: tokens };
-    const last = inputShape(request).at(-1) ?? "";
-    return { text: `Answer to ${last.slice(5, 11)}. ${"ok ".repeat(300)}`, inputTokens: tokens };
-  }, { token });
-  return { dir, agentDir, work, fake };
+/** Answers of about 600 tokens, and the summary for a summary request. */
+function script(request: RecordedRequest): FakeTurn {
+  const tokens = Math.ceil(JSON.stringify(request.body.input).length / 4) + 500;
+  if (isSummaryRequest(request)) return { text: SUMMARY, inputTokens: tokens };
+  const last = inputShape(request).at(-1) ?? "";
+  return { text: `Answer to ${last.slice(5, 11)}. ${"ok ".repeat(300)}`, inputTokens: tokens };
 }
 
 for (const [width, height] of [[80, 24], [100, 30]]) {
@@ -52,21 +34,11 @@ for (const [width, height] of [[80, 24], [100, 30]]) {
     ignore: !HAS_TMUX,
     sanitizeResources: false,
     sanitizeOps: false,
-    fn: async () => {
-      const { dir, agentDir, work, fake } = await setup(4000);
-      let pane: TmuxPane | undefined;
-      try {
-        pane = await TmuxPane.start(
-          dir,
-          {
-            HOME: dir,
-            PI_CODING_AGENT_DIR: agentDir,
-            PI_OPENAI_CODEX_BASE_URL: fake.url,
-            NO_COLOR: "1",
-          },
-          [],
-          { width, height, cwd: work, history: 2000 },
-        );
+    fn: () =>
+      withFakePanes(script, async (env, start) => {
+        const fake = env.fake;
+        await contextWindow(env.agentDir, 4000);
+        const pane = await start([], { width, height, history: 2000 });
         await pane.waitFor((s) => /^›/m.test(s));
         // Each exchange is about 600 tokens; the window is 4000: the 6th or 7th compacts.
         for (let i = 1; i <= 9; i++) {
@@ -95,11 +67,6 @@ for (const [width, height] of [[80, 24], [100, 30]]) {
         assert.match(inputShape(last)[0], /SUMMARY-MARKER/);
         assert.equal(inputShape(last).at(-1), "user:and now?");
         assert.deepEqual(fake.problems, []);
-      } finally {
-        await pane?.kill();
-        await fake.close();
-        await Deno.remove(dir, { recursive: true });
-      }
-    },
+      }),
   });
 }

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import type { RecordedRequest } from "../fixtures/fake_codex_backend.ts";
-import { inputShape, lines, pi, sessionFiles, withFake } from "./session_env.ts";
+import { contextWindow, inputShape, lines, pi, sessionFiles, withFake } from "./session_env.ts";
 
 const SUMMARY = "## Goal\nSUMMARY-MARKER: the old questions.";
 
@@ -22,12 +22,7 @@ Deno.test("a version-1 session compacted on continue: the compaction names a kep
     return { text: `answer to ${last.slice(5, 20)}` };
   }, async (env) => {
     // A 4,000-token window; the old session's last answer reported 3,500 input tokens.
-    await Deno.writeTextFile(
-      `${env.agentDir}/models.json`,
-      JSON.stringify({
-        providers: { "openai-codex": { models: { "gpt-5.2-codex": { contextWindow: 4_000 } } } },
-      }),
-    );
+    await contextWindow(env.agentDir, 4_000);
     const dir = `${env.agentDir}/sessions/--${env.work.slice(1).replace(/\//g, "-")}--`;
     await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
     const id = "11111111-2222-4333-8444-555555555555";

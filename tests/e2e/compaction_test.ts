@@ -8,20 +8,11 @@
 
 import assert from "node:assert/strict";
 import type { FakeTurn, RecordedRequest } from "../fixtures/fake_codex_backend.ts";
-import { inputShape, lines, pi, type SessionEnv, sessionFiles, withFake } from "./session_env.ts";
+import { contextWindow, inputShape, lines, pi, sessionFiles, withFake } from "./session_env.ts";
 
 const WINDOW = 6000;
 const STEPS = 36;
 const SUMMARY = "## Goal\nSUMMARY-MARKER: the user is stepping through a long task.";
-
-async function smallWindow(env: SessionEnv, window = WINDOW): Promise<void> {
-  await Deno.writeTextFile(
-    `${env.agentDir}/models.json`,
-    JSON.stringify({
-      providers: { "openai-codex": { models: { "gpt-5.2-codex": { contextWindow: window } } } },
-    }),
-  );
-}
 
 /** Tokens of a request as the fake counts them: its instructions and input, 4 chars a token. */
 function tokensOf(request: RecordedRequest): number {
@@ -82,7 +73,7 @@ function model(window: number, seen: number[]) {
 Deno.test("a conversation far past the window: every request fits, the session holds the compaction, pi -c sends the summary", async () => {
   const seen: number[] = [];
   await withFake(model(WINDOW, seen), async (env) => {
-    await smallWindow(env);
+    await contextWindow(env.agentDir, WINDOW);
     const events: Record<string, unknown>[] = [];
     for (let i = 1; i <= STEPS; i++) {
       const prompt = `step ${String(i).padStart(2, "0")}: ${

@@ -17,16 +17,9 @@ import {
 } from "../fixtures/fake_codex_backend.ts";
 import { freePort, startFakeIssuer } from "../fixtures/fake_oauth_issuer.ts";
 import { runPi } from "./run_pi.ts";
-import { HAS_TMUX, TmuxPane } from "./tmux.ts";
+import { HOST_ENV, TmuxPane, tmuxTest as test } from "./tmux.ts";
 
 const SIZES = [[80, 24], [100, 30]] as const;
-
-const HOST: Record<string, string> = Object.fromEntries(
-  ["HOME", "XDG_CACHE_HOME"].flatMap((name) => {
-    const value = Deno.env.get(name);
-    return value === undefined ? [] : [[name, value]];
-  }),
-);
 
 function startPane(
   dir: string,
@@ -34,7 +27,7 @@ function startPane(
   args: string[],
   [width, height]: readonly [number, number],
 ): Promise<TmuxPane> {
-  return TmuxPane.start(dir, { ...HOST, ...env }, args, { width, height, join: true });
+  return TmuxPane.start(dir, { ...HOST_ENV, ...env }, args, { width, height, join: true });
 }
 
 function ready(pane: TmuxPane): Promise<string> {
@@ -47,10 +40,6 @@ async function tempDir(): Promise<string> {
 
 function effort(request: RecordedRequest): unknown {
   return (request.body.reasoning as Record<string, unknown> | undefined)?.effort;
-}
-
-function test(name: string, fn: () => Promise<void>) {
-  Deno.test({ name, ignore: !HAS_TMUX, sanitizeResources: false, sanitizeOps: false, fn });
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");

@@ -7,27 +7,59 @@
 import assert from "node:assert/strict";
 import { startFakeCodex } from "../fixtures/fake_codex_backend.ts";
 import { startFakeIssuer } from "../fixtures/fake_oauth_issuer.ts";
+import { stoppedAt } from "../fixtures/browser_follow.ts";
 import { REPO } from "./run_pi.ts";
-import { HAS_TMUX, TmuxPane } from "./tmux.ts";
+import { HAS_TMUX, HOST_ENV, TmuxPane } from "./tmux.ts";
 
-const HOST: Record<string, string> = Object.fromEntries(
-  ["HOME", "XDG_CACHE_HOME"].flatMap((name) => {
-    const value = Deno.env.get(name);
-    return value === undefined ? [] : [[name, value]];
-  }),
-);
+interface Login {
+  pane: TmuxPane;
+  agentDir: string;
+  issuer: ReturnType<typeof startFakeIssuer>;
+  /** The callback URL the stand-in browser stopped at. */
+  callback(): Promise<string>;
+}
 
-/** The callback URL the stand-in browser stopped at (what a user copies), from its log. */
-async function stoppedAt(log: string): Promise<string> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const text = await Deno.readTextFile(log).catch(() => "");
-    const hop = text.split("\n").filter(Boolean).map((l) => JSON.parse(l))
-      .find((h) => h.note === "stopped");
-    if (hop) return hop.url;
-    await new Promise((r) => setTimeout(r, 25));
+/**
+ * pi in tmux (80×24, not logged in) against the fake issuer and backend, its callback port
+ * pinned to a free one (held by another listener when `portBusy`), a stand-in browser that
+ * stops at the callback URL, and `/login openai-codex` typed.
+ */
+async function withLogin(portBusy: boolean, fn: (login: Login) => Promise<void>): Promise<void> {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pi-login-paste-" }));
+  const agentDir = `${dir}/agent`;
+  const issuer = startFakeIssuer();
+  const fake = startFakeCodex([]);
+  const holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (holder.addr as Deno.NetAddr).port;
+  if (!portBusy) holder.close();
+  let pane: TmuxPane | undefined;
+  try {
+    pane = await TmuxPane.start(
+      dir,
+      {
+        ...HOST_ENV,
+        PI_CODING_AGENT_DIR: agentDir,
+        PI_OPENAI_CODEX_BASE_URL: fake.url,
+        PI_OPENAI_CODEX_ISSUER: issuer.url,
+        PI_OAUTH_CALLBACK_PORT: String(port),
+        BROWSER: `${Deno.execPath()} run -A ${REPO}tests/fixtures/browser_follow.ts`,
+        BROWSER_LOG: `${dir}/browser.log`,
+        BROWSER_STOP_AT_CALLBACK: "1",
+      },
+      [],
+      { width: 80, height: 24 },
+    );
+    await pane.waitFor(/^› \/login/m);
+    await pane.type("/login openai-codex");
+    await pane.keys("Enter");
+    await fn({ pane, agentDir, issuer, callback: () => stoppedAt(`${dir}/browser.log`) });
+  } finally {
+    if (portBusy) holder.close();
+    await pane?.kill();
+    await fake.close();
+    await issuer.close();
+    await Deno.remove(dir, { recursive: true });
   }
-  throw new Error("the browser never reached the callback");
 }
 
 Deno.test({
@@ -36,33 +68,8 @@ Deno.test({
   ignore: !HAS_TMUX,
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pi-login-paste-" }));
-    const agentDir = `${dir}/agent`;
-    const issuer = startFakeIssuer();
-    const fake = startFakeCodex([]);
-    const holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (holder.addr as Deno.NetAddr).port;
-    let pane: TmuxPane | undefined;
-    try {
-      pane = await TmuxPane.start(
-        dir,
-        {
-          ...HOST,
-          PI_CODING_AGENT_DIR: agentDir,
-          PI_OPENAI_CODEX_BASE_URL: fake.url,
-          PI_OPENAI_CODEX_ISSUER: issuer.url,
-          PI_OAUTH_CALLBACK_PORT: String(port),
-          BROWSER: `${Deno.execPath()} run -A ${REPO}tests/fixtures/browser_follow.ts`,
-          BROWSER_LOG: `${dir}/browser.log`,
-          BROWSER_STOP_AT_CALLBACK: "1",
-        },
-        [],
-        { width: 80, height: 24 },
-      );
-      await pane.waitFor(/^› \/login/m);
-      await pane.type("/login openai-codex");
-      await pane.keys("Enter");
+  fn: () =>
+    withLogin(true, async ({ pane, agentDir, issuer, callback }) => {
       const question = /^Paste the URL the browser ends on \(or the code\)\n> ?$/m;
       await pane.waitFor(question);
       await pane.keys("Enter"); // empty: asked again
@@ -72,7 +79,7 @@ Deno.test({
       await pane.waitFor((s) =>
         /No authorization code in the pasted text "hello world"/.test(s) && question.test(s)
       );
-      await pane.type(await stoppedAt(`${dir}/browser.log`));
+      await pane.type(await callback());
       await pane.keys("Enter");
       const done = await pane.waitFor("Logged in to");
       assert.match(done, /✓ Logged in to ChatGPT Plus\/Pro \(Codex Subscription\) as /);
@@ -82,14 +89,7 @@ Deno.test({
       assert.deepEqual(issuer.problems, []);
       await pane.keys("C-d");
       assert.equal(await pane.exitCode(), 0);
-    } finally {
-      holder.close();
-      await pane?.kill();
-      await fake.close();
-      await issuer.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
 
 Deno.test({
@@ -98,50 +98,18 @@ Deno.test({
   ignore: !HAS_TMUX,
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pi-login-paste-" }));
-    const agentDir = `${dir}/agent`;
-    const issuer = startFakeIssuer();
-    const fake = startFakeCodex([]);
-    const held = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = (held.addr as Deno.NetAddr).port;
-    held.close();
-    let pane: TmuxPane | undefined;
-    try {
-      pane = await TmuxPane.start(
-        dir,
-        {
-          ...HOST,
-          PI_CODING_AGENT_DIR: agentDir,
-          PI_OPENAI_CODEX_BASE_URL: fake.url,
-          PI_OPENAI_CODEX_ISSUER: issuer.url,
-          PI_OAUTH_CALLBACK_PORT: String(port),
-          BROWSER: `${Deno.execPath()} run -A ${REPO}tests/fixtures/browser_follow.ts`,
-          BROWSER_LOG: `${dir}/browser.log`,
-          BROWSER_STOP_AT_CALLBACK: "1",
-        },
-        [],
-        { width: 80, height: 24 },
-      );
-      await pane.waitFor(/^› \/login/m);
-      await pane.type("/login openai-codex");
-      await pane.keys("Enter");
+  fn: () =>
+    withLogin(false, async ({ pane, callback }) => {
       await pane.waitFor(/^Or paste the redirect URL \(or code\) here\n> ?$/m);
       await pane.keys("Escape");
       await pane.waitFor(/^The paste prompt was closed: still waiting for the browser/m);
       assert.doesNotMatch(await pane.screen(), /Or paste the redirect URL/);
       // The callback server still waits: the browser's redirect completes the login.
-      const response = await fetch(await stoppedAt(`${dir}/browser.log`));
+      const response = await fetch(await callback());
       await response.body?.cancel();
       assert.equal(response.status, 200);
       await pane.waitFor("Logged in to");
       await pane.keys("C-d");
       assert.equal(await pane.exitCode(), 0);
-    } finally {
-      await pane?.kill();
-      await fake.close();
-      await issuer.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });

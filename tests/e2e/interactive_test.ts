@@ -17,17 +17,10 @@ import {
 } from "../fixtures/fake_codex_backend.ts";
 import { freePort, startFakeIssuer, TEST_EMAIL, TEST_PLAN } from "../fixtures/fake_oauth_issuer.ts";
 import { REPO } from "./run_pi.ts";
-import { HAS_TMUX, TmuxPane } from "./tmux.ts";
+import { stoppedAt } from "../fixtures/browser_follow.ts";
+import { HOST_ENV, TmuxPane, tmuxTest as test } from "./tmux.ts";
 
 const BROWSER_SCRIPT = `${REPO}tests/fixtures/browser_follow.ts`;
-
-/** This process's HOME (and XDG_CACHE_HOME) for pi; `env` comes on top. */
-const HOST: Record<string, string> = Object.fromEntries(
-  ["HOME", "XDG_CACHE_HOME"].flatMap((name) => {
-    const value = Deno.env.get(name);
-    return value === undefined ? [] : [[name, value]];
-  }),
-);
 
 /** pi in a fresh 80x24 pane (TERM as tmux sets it). */
 function startPane(
@@ -35,7 +28,7 @@ function startPane(
   env: Record<string, string>,
   args: string[] = [],
 ): Promise<TmuxPane> {
-  return TmuxPane.start(dir, { ...HOST, ...env }, args, { width: 80, height: 24 });
+  return TmuxPane.start(dir, { ...HOST_ENV, ...env }, args, { width: 80, height: 24 });
 }
 
 /** Waits for the ready prompt (the status line is drawn below the editor). */
@@ -49,10 +42,6 @@ async function tempDir(): Promise<string> {
 
 function effort(request: RecordedRequest): unknown {
   return (request.body.reasoning as Record<string, unknown> | undefined)?.effort;
-}
-
-function test(name: string, fn: () => Promise<void>) {
-  Deno.test({ name, ignore: !HAS_TMUX, sanitizeResources: false, sanitizeOps: false, fn });
 }
 
 test("interactive: an answer streams with its tool call; Ctrl+P switches model; /thinking high sets reasoning.effort", async () => {
@@ -369,15 +358,7 @@ test("interactive: /login with the callback port held completes from the pasted 
     const asked = await pane.waitFor(/paste the (redirect )?URL/i);
     assert.match(asked, new RegExp(`Port ${port} already in use`));
     // The URL the browser ended on, from its log.
-    let callback = "";
-    const deadline = Date.now() + 20_000;
-    while (!callback && Date.now() < deadline) {
-      const log = await Deno.readTextFile(`${dir}/browser.log`).catch(() => "");
-      const hop = log.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l))
-        .find((h) => h.note === "stopped");
-      if (hop) callback = hop.url;
-      else await new Promise((r) => setTimeout(r, 50));
-    }
+    const callback = await stoppedAt(`${dir}/browser.log`);
     assert.match(callback, new RegExp(`^http://localhost:${port}/auth/callback\\?code=`));
     await pane.type(callback);
     await pane.keys("Enter");

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { REPO, spawnPi } from "./run_pi.ts";
 import { HAS_TMUX, TmuxPane } from "./tmux.ts";
-import { follow } from "../fixtures/browser_follow.ts";
+import { follow, stoppedAt } from "../fixtures/browser_follow.ts";
 import {
   type FakeIssuer,
   freePort,
@@ -199,13 +199,7 @@ Deno.test({
           (s) => NO_CODE.test(s) && /here\n> $/m.test(s.slice(s.search(NO_CODE))),
         );
         assert.doesNotMatch(said, /^pi: /m);
-        let callback = "";
-        while (!callback) {
-          const text = await Deno.readTextFile(log).catch(() => "");
-          callback = text.split("\n").filter(Boolean).map((l) => JSON.parse(l))
-            .find((h) => h.note === "stopped")?.url ?? "";
-          if (!callback) await new Promise((r) => setTimeout(r, 25));
-        }
+        const callback = await stoppedAt(log);
         await pane.type(callback);
         await pane.keys("Enter");
         assert.equal(await pane.exitCode(), 0, await pane.screen());

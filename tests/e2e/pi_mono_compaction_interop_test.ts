@@ -26,7 +26,14 @@ import {
   runPiMono,
   runPiMonoRpc,
 } from "../fixtures/pi_mono.ts";
-import { lines, pi, type SessionEnv, sessionFiles, withFake } from "./session_env.ts";
+import {
+  contextWindow,
+  lines,
+  pi,
+  type SessionEnv,
+  sessionFiles,
+  withFake,
+} from "./session_env.ts";
 
 const SUMMARY_PREFIX =
   "The conversation history before this point was compacted into the following summary:\n\n<summary>\n";
@@ -166,16 +173,6 @@ function prompt(i: number): string {
   return `step ${String(i).padStart(2, "0")}: ${PAD}`;
 }
 
-/** models.json in pi's shape: the window of gpt-5.2-codex. */
-async function piModels(env: SessionEnv, contextWindow: number): Promise<void> {
-  await Deno.writeTextFile(
-    `${env.agentDir}/models.json`,
-    JSON.stringify({
-      providers: { "openai-codex": { models: { "gpt-5.2-codex": { contextWindow } } } },
-    }),
-  );
-}
-
 /**
  * models.json and settings.json in pi-mono's shape: the fake as the provider's baseUrl, SSE,
  * and (when given) the window of gpt-5.2-codex and the compaction settings.
@@ -225,7 +222,7 @@ Deno.test({
   fn: async () => {
     await withMonoFake(async (env) => {
       const cli = await piMonoCli();
-      await piModels(env, 4_000);
+      await contextWindow(env.agentDir, 4_000);
       // Steps until pi compacts (its window: 4,000 tokens; each step adds about 700).
       let compactedAt = 0;
       for (let i = 1; i <= 12 && compactedAt === 0; i++) {
@@ -303,7 +300,7 @@ Deno.test({
       const monoLast = monoRequests.at(-1)!;
       assert.ok(!isSummaryRequest(monoLast));
 
-      await piModels(env, 272_000);
+      await contextWindow(env.agentDir, 272_000);
       const next = await pi(env, ["-p", "-c", "pi: and now?"]);
       assert.equal(next.code, 0, next.stderr);
       const piFirst = shape(env.fake.requests.at(-2)!);

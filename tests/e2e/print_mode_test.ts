@@ -14,6 +14,7 @@ import {
   writeFakeAuth,
 } from "../fixtures/fake_codex_backend.ts";
 import { MAIN } from "./run_pi.ts";
+import { killProcesses, liveProcesses, until } from "../fixtures/processes.ts";
 
 /**
  * Deno's cache: the child gets a temp HOME, so point it at the parent's cache explicitly
@@ -93,32 +94,6 @@ async function sessionFiles(agentDir: string): Promise<string[]> {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
   return files.sort();
-}
-
-/** Live (non-zombie) processes whose command line contains `marker`. */
-function liveProcesses(marker: string): string[] {
-  const out = new Deno.Command("ps", { args: ["-eo", "stat=,args="], stdout: "piped" })
-    .outputSync();
-  return new TextDecoder().decode(out.stdout).split("\n")
-    .filter((line) => line.includes(marker) && !line.trim().startsWith("Z"));
-}
-
-/** Ids of live processes whose command line contains `marker` (unique to one test). */
-function processIds(marker: string): number[] {
-  const out = new Deno.Command("ps", { args: ["-eo", "pid=,stat=,args="], stdout: "piped" })
-    .outputSync();
-  return new TextDecoder().decode(out.stdout).split("\n")
-    .map((line) => line.trim().split(/\s+/))
-    .filter((f) => f.length > 2 && !f[1].startsWith("Z") && f.slice(2).join(" ").includes(marker))
-    .map((f) => Number(f[0]));
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 function outputOf(request: RecordedRequest, callId: string): string {
@@ -447,7 +422,7 @@ Deno.test("--continue after a kill during a tool still sends a valid conversatio
       child.kill("SIGKILL");
       await child.output();
       // The orphaned command is not pi's to clean up after a SIGKILL; the test does it.
-      for (const pid of processIds(`sleep ${marker}`)) Deno.kill(pid, "SIGKILL");
+      killProcesses(`sleep ${marker}`);
     }
     const result = await pi(env, ["-p", "--continue", "are you there?"]);
     assert.equal(result.code, 0, result.stderr);

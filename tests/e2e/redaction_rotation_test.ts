@@ -13,17 +13,7 @@ import {
 } from "../fixtures/fake_codex_backend.ts";
 import { codexJwt } from "../fixtures/jwt.ts";
 import { makeAccessToken } from "../fixtures/auth_fake_issuer.ts";
-import { runPi, withDir } from "../fixtures/auth_process.ts";
-
-/** Writes `text` to `path` from another process, as another pi would. */
-function writeFromAnotherProcess(path: string, text: string): void {
-  const out = new Deno.Command(Deno.execPath(), {
-    args: ["eval", "await Deno.writeTextFile(Deno.args[0], Deno.args[1])", path, text],
-    stdout: "null",
-    stderr: "piped",
-  }).outputSync();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-}
+import { runPi, withDir, writeFromAnotherProcess } from "../fixtures/auth_process.ts";
 
 Deno.test("tokens written to auth.json and Codex CLI's auth.json after pi started are redacted in tool output", async () => {
   await withDir(async (dir) => {

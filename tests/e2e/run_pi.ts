@@ -75,11 +75,18 @@ export function childEnv(env: Record<string, string>): Record<string, string> {
 export function spawnPi(
   args: string[],
   env: Record<string, string>,
-  options: { stdin?: "piped" | "null"; cwd?: string } = {},
+  options: {
+    stdin?: "piped" | "null";
+    cwd?: string;
+    /** A command that runs pi: deno's command line is appended to it (e.g. capsh …). */
+    wrapper?: string[];
+  } = {},
 ): RunningPi {
   const stdin = options.stdin ?? "null";
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
+  const argv = [Deno.execPath(), "run", "-A", "--quiet", MAIN, ...args];
+  const [command, ...rest] = [...options.wrapper ?? [], ...argv];
+  const child = new Deno.Command(command, {
+    args: rest,
     cwd: options.cwd ?? REPO,
     env: childEnv(env),
     clearEnv: true,

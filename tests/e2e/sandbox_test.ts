@@ -17,10 +17,11 @@ import {
   startFakeCodex,
   writeFakeAuth,
 } from "../fixtures/fake_codex_backend.ts";
-import { DENO_DIR, MAIN, spawnPi } from "./run_pi.ts";
-import { probeSandbox } from "../../src/agent/sandbox.ts";
+import { type PiResult, runPi, spawnPi } from "./run_pi.ts";
+import { pathOf, SANDBOX_HERE, tcpServer } from "../fixtures/sandbox_here.ts";
+import { killProcesses, processIds, until } from "../fixtures/processes.ts";
 
-const ignore = !(await probeSandbox({ allowNetwork: false })).ok;
+const ignore = !SANDBOX_HERE.ok;
 
 interface Env {
   /** The test tree (HOME of pi). */
@@ -58,29 +59,16 @@ async function withCalls(
   }
 }
 
-async function pi(
-  env: Env,
-  args: string[],
-  extraEnv: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
+function pi(env: Env, args: string[], extraEnv: Record<string, string> = {}): Promise<PiResult> {
+  return runPi(args, {
     cwd: env.cwd,
-    clearEnv: true,
     env: {
-      PATH: Deno.env.get("PATH") ?? "",
       HOME: env.dir,
-      DENO_DIR,
       PI_CODING_AGENT_DIR: env.agentDir,
       PI_OPENAI_CODEX_BASE_URL: env.fake.url,
       ...extraEnv,
     },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const d = new TextDecoder();
-  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
+  });
 }
 
 /** The outputs the model read for the scripted calls, in call order. */
@@ -90,27 +78,6 @@ function outputs(env: Env): string[] {
   const calls = functionCalls(last);
   const outs = functionOutputs(last);
   return calls.map((c) => String(outs.find((o) => o.call_id === c.call_id)?.output));
-}
-
-/** A TCP server on 127.0.0.1 that counts connections. */
-function tcpServer(): { port: number; accepted: () => number; close: () => void } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  let accepted = 0;
-  (async () => {
-    try {
-      for await (const conn of listener) {
-        accepted++;
-        conn.close();
-      }
-    } catch {
-      // Closed.
-    }
-  })();
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    accepted: () => accepted,
-    close: () => listener.close(),
-  };
 }
 
 const bash = (command: string): FakeCall => ({ name: "bash", arguments: { command } });
@@ -221,18 +188,7 @@ Deno.test("no bwrap on PATH with workspace asked: no tool runs, the model and st
   ], async (env) => {
     await Deno.writeTextFile(`${env.cwd}/present.txt`, "secret plan\n");
     // A PATH with bash, setsid and touch but no bwrap.
-    const bin = `${env.dir}/bin`;
-    await Deno.mkdir(bin);
-    for (const tool of ["bash", "setsid", "touch", "cat", "ls"]) {
-      const found = ["/usr/bin", "/bin"].map((d) => `${d}/${tool}`).find((p) => {
-        try {
-          return Deno.statSync(p).isFile;
-        } catch {
-          return false;
-        }
-      });
-      if (found) await Deno.symlink(found, `${bin}/${tool}`);
-    }
+    const bin = await pathOf(env.dir, ["bash", "setsid", "touch", "cat", "ls"]);
     const result = await pi(env, ["-p", "--sandbox", "workspace", "go"], { PATH: bin });
     assert.equal(result.code, 0, result.stderr);
     const out = outputs(env);
@@ -391,24 +347,6 @@ Deno.test("unknown --sandbox and --ask values are usage errors listing the known
   });
 });
 
-/** Ids of live processes whose command line contains `marker`. */
-function processIds(marker: string): number[] {
-  const out = new Deno.Command("ps", { args: ["-eo", "pid=,stat=,args="], stdout: "piped" })
-    .outputSync();
-  return new TextDecoder().decode(out.stdout).split("\n")
-    .map((line) => line.trim().split(/\s+/))
-    .filter((f) => f.length > 2 && !f[1].startsWith("Z") && f.slice(2).join(" ").includes(marker))
-    .map((f) => Number(f[0]));
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 for (const [signal, code] of [["SIGTERM", 143], ["SIGKILL", undefined]] as const) {
   Deno.test({
     name: `${signal} to pi while sandboxed bash runs sleep & sleep: no process is left`,
@@ -443,13 +381,7 @@ for (const [signal, code] of [["SIGTERM", 143], ["SIGKILL", undefined]] as const
             // ended
           }
           await running.done.catch(() => {});
-          for (const pid of processIds(`sleep ${marker}`)) {
-            try {
-              Deno.kill(pid, "SIGKILL");
-            } catch {
-              // gone
-            }
-          }
+          killProcesses(`sleep ${marker}`);
         }
       });
     },

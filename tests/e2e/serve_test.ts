@@ -19,14 +19,7 @@ import {
 import { startFakeIssuer } from "../fixtures/auth_fake_issuer.ts";
 import { freshEntry, staleEntry, withDir, writeAuth } from "../fixtures/auth_process.ts";
 import { type RunningPi, spawnPi } from "./run_pi.ts";
-
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { until } from "../fixtures/processes.ts";
 
 interface Serve {
   pi: RunningPi;

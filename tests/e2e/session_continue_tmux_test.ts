@@ -5,9 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { startFakeCodex, writeFakeAuth } from "../fixtures/fake_codex_backend.ts";
-import { inputShape, pi } from "./session_env.ts";
-import { HAS_TMUX, TmuxPane } from "./tmux.ts";
+import { contextWindow, inputShape, pi, withFakePanes } from "./session_env.ts";
+import { HAS_TMUX } from "./tmux.ts";
 
 Deno.test({
   name:
@@ -15,28 +14,16 @@ Deno.test({
   ignore: !HAS_TMUX,
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pi-continue-tmux-" }));
-    const agentDir = `${dir}/agent`;
-    const work = `${dir}/work`;
-    await Deno.mkdir(work);
-    const token = await writeFakeAuth(agentDir);
-    // A small window, so that the 110 tokens of an answer show as a ctx percentage.
-    await Deno.writeTextFile(
-      `${agentDir}/models.json`,
-      JSON.stringify({
-        providers: { "openai-codex": { models: { "gpt-5.2": { contextWindow: 1000 } } } },
-      }),
-    );
-    const fake = startFakeCodex([
+  fn: () =>
+    withFakePanes([
       { calls: [{ name: "bash", arguments: { command: "echo tool-ran-here" } }] },
       { text: "The first answer." },
       { text: "The second answer." },
       { text: "The third answer." },
-    ], { token });
-    let pane: TmuxPane | undefined;
-    try {
-      const env = { dir, work, agentDir, fake };
+    ], async (env, start) => {
+      const fake = env.fake;
+      // A small window, so that the 110 tokens of an answer show as a ctx percentage.
+      await contextWindow(env.agentDir, 1000, "gpt-5.2");
       const first = await pi(env, [
         "-p",
         "--model",
@@ -49,17 +36,7 @@ Deno.test({
       const second = await pi(env, ["-p", "-c", "second question"]);
       assert.equal(second.code, 0, second.stderr);
 
-      pane = await TmuxPane.start(
-        dir,
-        {
-          HOME: dir,
-          PI_CODING_AGENT_DIR: agentDir,
-          PI_OPENAI_CODEX_BASE_URL: fake.url,
-          NO_COLOR: "1",
-        },
-        ["--continue"],
-        { width: 100, height: 30, cwd: work },
-      );
+      const pane = await start(["--continue"], { width: 100, height: 30 });
       const screen = await pane.waitFor((s) => /^›( |$)/m.test(s) && s.includes("ctx "));
       assert.match(screen, /Continuing\s+[\s\S]+?\.jsonl\s+\(6 messages\)/);
       assert.match(screen, /› first question/);
@@ -94,10 +71,5 @@ Deno.test({
       await pane.keys("C-d");
       assert.equal(await pane.exitCode(), 0);
       assert.deepEqual(fake.problems, []);
-    } finally {
-      await pane?.kill();
-      await fake.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });

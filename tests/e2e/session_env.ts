@@ -1,6 +1,7 @@
 /**
  * Helpers for the session tests: a temp dir with an agent dir logged in to the fake Codex
- * backend, pi as a process in it, and requests and session files as short values.
+ * backend, pi as a process or in tmux panes in it, and requests and session files as short
+ * values.
  */
 
 import assert from "node:assert/strict";
@@ -11,7 +12,8 @@ import {
   startFakeCodex,
   writeFakeAuth,
 } from "../fixtures/fake_codex_backend.ts";
-import { DENO_DIR, MAIN } from "./run_pi.ts";
+import { type PiResult, runPi } from "./run_pi.ts";
+import { type PaneOptions, TmuxPane } from "./tmux.ts";
 
 export interface SessionEnv {
   dir: string;
@@ -42,24 +44,62 @@ export async function withFake(
   }
 }
 
-export async function pi(env: SessionEnv, args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--quiet", MAIN, ...args],
-    cwd: env.work,
-    clearEnv: true,
-    env: {
-      PATH: Deno.env.get("PATH") ?? "",
-      HOME: env.dir,
-      DENO_DIR,
-      PI_CODING_AGENT_DIR: env.agentDir,
-      PI_OPENAI_CODEX_BASE_URL: env.fake.url,
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const d = new TextDecoder();
-  return { code: out.code, stdout: d.decode(out.stdout), stderr: d.decode(out.stderr) };
+/** What pi sees of `env`: its HOME, the agent dir and the fake backend. */
+export function piEnv(env: SessionEnv): Record<string, string> {
+  return {
+    HOME: env.dir,
+    PI_CODING_AGENT_DIR: env.agentDir,
+    PI_OPENAI_CODEX_BASE_URL: env.fake.url,
+  };
+}
+
+/** Runs pi with `args` in `env.work` and waits for it to end. */
+export function pi(env: SessionEnv, args: string[]): Promise<PiResult> {
+  return runPi(args, { cwd: env.work, env: piEnv(env) });
+}
+
+/** Starts pi with `args` in a tmux pane (80×24 unless `options` say otherwise). */
+export type StartPane = (args: string[], options?: Partial<PaneOptions>) => Promise<TmuxPane>;
+
+/**
+ * {@link withFake}, and `start` for pi in tmux panes: in `env.work`, with {@link piEnv} and
+ * NO_COLOR. The panes are killed at the end.
+ */
+export function withFakePanes(
+  script: FakeTurn[] | ((request: RecordedRequest, index: number) => FakeTurn),
+  fn: (env: SessionEnv, start: StartPane) => Promise<void>,
+): Promise<void> {
+  return withFake(script, async (env) => {
+    const panes: TmuxPane[] = [];
+    try {
+      await fn(env, async (args, options) => {
+        const pane = await TmuxPane.start(env.dir, { ...piEnv(env), NO_COLOR: "1" }, args, {
+          width: 80,
+          height: 24,
+          cwd: env.work,
+          ...options,
+        });
+        panes.push(pane);
+        return pane;
+      });
+    } finally {
+      for (const pane of panes) await pane.kill();
+    }
+  });
+}
+
+/** models.json in the agent dir: `model` of openai-codex with a context window of `window`. */
+export async function contextWindow(
+  agentDir: string,
+  window: number,
+  model = "gpt-5.2-codex",
+): Promise<void> {
+  await Deno.writeTextFile(
+    `${agentDir}/models.json`,
+    JSON.stringify({
+      providers: { "openai-codex": { models: { [model]: { contextWindow: window } } } },
+    }),
+  );
 }
 
 /** The input of a request as short strings: `user:text`, `assistant:text`, `call:name`, `output:text`. */

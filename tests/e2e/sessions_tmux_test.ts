@@ -5,8 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { startFakeCodex, writeFakeAuth } from "../fixtures/fake_codex_backend.ts";
-import { inputShape, lines, pi, sessionFiles } from "./session_env.ts";
+import { inputShape, lines, pi, sessionFiles, withFakePanes } from "./session_env.ts";
 import { HAS_TMUX, TmuxPane } from "./tmux.ts";
 
 Deno.test({
@@ -15,30 +14,14 @@ Deno.test({
   ignore: !HAS_TMUX,
   sanitizeResources: false,
   sanitizeOps: false,
-  fn: async () => {
-    const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pi-sessions-tmux-" }));
-    const agentDir = `${dir}/agent`;
-    const work = `${dir}/work`;
-    await Deno.mkdir(work);
-    const token = await writeFakeAuth(agentDir);
-    const fake = startFakeCodex((_, i) => ({ text: `Answer number ${i}.` }), { token });
-    const env = { dir, work, agentDir, fake };
-    let pane: TmuxPane | undefined;
-    const start = async (args: string[]) => {
-      pane = await TmuxPane.start(
-        dir,
-        {
-          HOME: dir,
-          PI_CODING_AGENT_DIR: agentDir,
-          PI_OPENAI_CODEX_BASE_URL: fake.url,
-          NO_COLOR: "1",
-        },
-        args,
-        { width: 100, height: 30, cwd: work },
-      );
-      return await pane.waitFor((s) => /^›( |$)/m.test(s) && s.includes("Continuing"));
-    };
-    try {
+  fn: () =>
+    withFakePanes((_, i) => ({ text: `Answer number ${i}.` }), async (env, startPane) => {
+      const { agentDir, fake } = env;
+      let pane: TmuxPane | undefined;
+      const start = async (args: string[]) => {
+        pane = await startPane(args, { width: 100, height: 30 });
+        return await pane.waitFor((s) => /^›( |$)/m.test(s) && s.includes("Continuing"));
+      };
       assert.equal((await pi(env, ["-p", "alpha question"])).code, 0);
       assert.equal((await pi(env, ["-p", "beta question"])).code, 0);
       const alphaFile = (await sessionFiles(agentDir))[0];
@@ -84,10 +67,5 @@ Deno.test({
       )!;
       assert.equal((await lines(forked))[0].parentSession, alphaId);
       assert.deepEqual(fake.problems, []);
-    } finally {
-      await pane?.kill();
-      await fake.close();
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });

@@ -5,14 +5,9 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  type FakeTurn,
-  type RecordedRequest,
-  startFakeCodex,
-  writeFakeAuth,
-} from "../fixtures/fake_codex_backend.ts";
-import { inputShape, lines, pi, type SessionEnv, sessionFiles } from "./session_env.ts";
-import { HAS_TMUX, TmuxPane } from "./tmux.ts";
+import { type FakeTurn, type RecordedRequest } from "../fixtures/fake_codex_backend.ts";
+import { inputShape, lines, pi, sessionFiles, withFakePanes } from "./session_env.ts";
+import { HAS_TMUX } from "./tmux.ts";
 
 /** `write <path> <text>` calls the write tool (then `Done.`); anything else: `Answer to: …`. */
 function script(request: RecordedRequest): FakeTurn {
@@ -23,45 +18,6 @@ function script(request: RecordedRequest): FakeTurn {
   const m = /^write (\S+) (.*)$/.exec(text);
   if (m) return { calls: [{ name: "write", arguments: { path: m[1], content: m[2] } }] };
   return { text: `Answer to: ${text}` };
-}
-
-async function withTmuxEnv(
-  fn: (
-    env: SessionEnv,
-    start: (args: string[], size?: [number, number]) => Promise<TmuxPane>,
-  ) => Promise<void>,
-): Promise<void> {
-  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pi-sessions-ui-" }));
-  const agentDir = `${dir}/agent`;
-  const work = `${dir}/work`;
-  await Deno.mkdir(work);
-  const token = await writeFakeAuth(agentDir);
-  const fake = startFakeCodex(script, { token });
-  const env = { dir, work, agentDir, fake };
-  const panes: TmuxPane[] = [];
-  const start = async (args: string[], [width, height] = [80, 24]) => {
-    const pane = await TmuxPane.start(
-      dir,
-      {
-        HOME: dir,
-        PI_CODING_AGENT_DIR: agentDir,
-        PI_OPENAI_CODEX_BASE_URL: fake.url,
-        NO_COLOR: "1",
-      },
-      args,
-      { width, height, cwd: work },
-    );
-    panes.push(pane);
-    return pane;
-  };
-  try {
-    await fn(env, start);
-    assert.deepEqual(fake.problems, []);
-  } finally {
-    for (const pane of panes) await pane.kill();
-    await fake.close();
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 /** Every session file's bytes, by path. */
@@ -85,7 +41,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: () =>
-    withTmuxEnv(async (env, start) => {
+    withFakePanes(script, async (env, start) => {
       assert.equal((await pi(env, ["-p", "alpha question"])).code, 0);
       assert.equal((await pi(env, ["-p", "beta question"])).code, 0);
       const gamma = [
@@ -128,7 +84,7 @@ Deno.test({
       assert.deepEqual(await snapshot(env.agentDir), before);
 
       // A typo, corrected; Enter continues the beta file under its id.
-      pane = await start(["-r"], [100, 30]);
+      pane = await start(["-r"], { width: 100, height: 30 });
       await pane.waitFor("Resume a session of this directory");
       await pane.type("bta");
       await pane.waitFor("(nothing matches)");
@@ -182,29 +138,15 @@ Deno.test({
 
       // In a directory without sessions: a new one starts, and says so.
       await Deno.mkdir(`${env.work}/empty`);
-      const empty = await TmuxPane.start(
-        env.dir,
-        {
-          HOME: env.dir,
-          PI_CODING_AGENT_DIR: env.agentDir,
-          PI_OPENAI_CODEX_BASE_URL: env.fake.url,
-          NO_COLOR: "1",
-        },
-        ["-r"],
-        { width: 80, height: 24, cwd: `${env.work}/empty` },
+      const empty = await start(["-r"], { cwd: `${env.work}/empty` });
+      screen = await empty.waitFor((s) => /^›( |$)/m.test(s));
+      assert.match(
+        screen,
+        /^! No saved sessions in \S+\/work\/empty:\s+starting\s+a\s+new\s+one$/m,
       );
-      try {
-        screen = await empty.waitFor((s) => /^›( |$)/m.test(s));
-        assert.match(
-          screen,
-          /^! No saved sessions in \S+\/work\/empty:\s+starting\s+a\s+new\s+one$/m,
-        );
-        assert.doesNotMatch(screen, /Sessions of/);
-        await empty.keys("C-d");
-        assert.equal(await empty.exitCode(), 0);
-      } finally {
-        await empty.kill();
-      }
+      assert.doesNotMatch(screen, /Sessions of/);
+      await empty.keys("C-d");
+      assert.equal(await empty.exitCode(), 0);
     }),
 });
 
@@ -215,7 +157,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: () =>
-    withTmuxEnv(async (env, start) => {
+    withFakePanes(script, async (env, start) => {
       assert.equal((await pi(env, ["-p", "alpha question"])).code, 0);
       const [alphaFile] = await sessionFiles(env.agentDir);
       const alphaId = await idOf(alphaFile);
@@ -300,7 +242,7 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: () =>
-    withTmuxEnv(async (env, start) => {
+    withFakePanes(script, async (env, start) => {
       const original = new TextEncoder().encode("línea 1\r\nno newline at the end");
       await Deno.writeFile(`${env.work}/notes.txt`, original);
       const pane = await start([]);

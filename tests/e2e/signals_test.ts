@@ -11,24 +11,7 @@ import { startFakeIssuer } from "../fixtures/auth_fake_issuer.ts";
 import { spawnPi } from "./run_pi.ts";
 import { HAS_TMUX, TmuxPane } from "./tmux.ts";
 import { staleEntry, withDir, writeAuth } from "../fixtures/auth_process.ts";
-
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Ids of live (non-zombie) processes whose command line contains `marker` (their shell too). */
-function processIds(marker: string): number[] {
-  const out = new Deno.Command("ps", { args: ["-eo", "pid=,stat=,args="], stdout: "piped" })
-    .outputSync();
-  return new TextDecoder().decode(out.stdout).split("\n")
-    .map((line) => line.trim().split(/\s+/))
-    .filter((f) => f.length > 2 && !f[1].startsWith("Z") && f.slice(2).join(" ").includes(marker))
-    .map((f) => Number(f[0]));
-}
+import { killProcesses, processIds, until } from "../fixtures/processes.ts";
 
 for (const [signal, code] of [["SIGTERM", 143], ["SIGHUP", 129]] as const) {
   Deno.test(`${signal} while a refresh is in flight: the rotated token is saved, exit ${code}`, async () => {
@@ -118,13 +101,7 @@ for (const [signal, code] of [["SIGTERM", 143], ["SIGHUP", 129]] as const) {
           // ended
         }
         await pi.done.catch(() => {});
-        for (const pid of processIds(`sleep ${marker}`)) {
-          try {
-            Deno.kill(pid, "SIGKILL");
-          } catch {
-            // gone
-          }
-        }
+        killProcesses(`sleep ${marker}`);
         await fake.close();
       }
     });
@@ -192,13 +169,7 @@ Deno.test({
         assert.equal(fake.requests.length, 1, "no new turn after the signal");
       } finally {
         await pane?.kill();
-        for (const pid of processIds(`sleep ${marker}`)) {
-          try {
-            Deno.kill(pid, "SIGKILL");
-          } catch {
-            // gone
-          }
-        }
+        killProcesses(`sleep ${marker}`);
         await fake.close();
       }
     });

@@ -6,14 +6,7 @@
 
 import assert from "node:assert/strict";
 import { functionOutputs, startFakeCodex, writeFakeAuth } from "../fixtures/fake_codex_backend.ts";
-import { HAS_TMUX, TmuxPane } from "./tmux.ts";
-
-const HOST: Record<string, string> = Object.fromEntries(
-  ["HOME", "XDG_CACHE_HOME"].flatMap((name) => {
-    const value = Deno.env.get(name);
-    return value === undefined ? [] : [[name, value]];
-  }),
-);
+import { HAS_TMUX, HOST_ENV, TmuxPane } from "./tmux.ts";
 
 Deno.test({
   name: "interactive: an answer and a tool call sent only as finished items are shown and run",
@@ -32,7 +25,7 @@ Deno.test({
       pane = await TmuxPane.start(
         dir,
         {
-          ...HOST,
+          ...HOST_ENV,
           PI_CODING_AGENT_DIR: `${dir}/agent`,
           PI_OPENAI_CODEX_BASE_URL: fake.url,
         },

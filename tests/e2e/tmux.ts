@@ -18,6 +18,19 @@ export const HAS_TMUX = (() => {
   }
 })();
 
+/** A test that drives pi in tmux: ignored where tmux is missing. */
+export function tmuxTest(name: string, fn: () => Promise<void>): void {
+  Deno.test({ name, ignore: !HAS_TMUX, sanitizeResources: false, sanitizeOps: false, fn });
+}
+
+/** This process's HOME and XDG_CACHE_HOME, for a pane's pi that uses this user's home. */
+export const HOST_ENV: Record<string, string> = Object.fromEntries(
+  ["HOME", "XDG_CACHE_HOME"].flatMap((name) => {
+    const value = Deno.env.get(name);
+    return value === undefined ? [] : [[name, value]];
+  }),
+);
+
 /** `s` as one word for sh. */
 export function shellQuote(s: string): string {
   return `'${s.replaceAll("'", `'\\''`)}'`;
