@@ -31,6 +31,7 @@ import { deadlineSignal } from "../sleep.ts";
 import type { FileLock, FileLockOptions } from "./file_lock.ts";
 import { getJwtClaims, isJwt } from "./jwt.ts";
 import {
+  ACCOUNT_ENTRY_PREFIX,
   ACCOUNT_PROVIDER,
   accountEntry,
   accountFlag,
@@ -191,8 +192,6 @@ function invalidFile(path: string, detail: string): PiError {
   });
 }
 
-const ACCOUNT_PREFIX = `${ACCOUNT_PROVIDER}:`;
-
 /**
  * Whether `name` is a top-level entry of auth.json that pi reads: `openai-codex`,
  * `openai-codex:<account>`, `anthropic`, `openai`. Such an entry must be a valid credential;
@@ -208,7 +207,8 @@ const ACCOUNT_PREFIX = `${ACCOUNT_PROVIDER}:`;
  */
 export function isPiEntry(name: string): boolean {
   if (name === "openai-codex" || name === "anthropic" || name === "openai") return true;
-  return name.startsWith(ACCOUNT_PREFIX) && isAccountName(name.slice(ACCOUNT_PREFIX.length));
+  return name.startsWith(ACCOUNT_ENTRY_PREFIX) &&
+    isAccountName(name.slice(ACCOUNT_ENTRY_PREFIX.length));
 }
 
 /** The command that logs in again: `pi login openai-codex [--account <name>]`. */

@@ -181,7 +181,7 @@ export async function refreshOpenAICodexToken(
         { hint: `try again in a moment; if it keeps failing, ${loginHint}` },
       );
     }
-    // The cause says what the issuer refused with (read by AuthStorage: refusalOf).
+    // The cause says what the issuer refused with (AuthStorage's refresh failure reads it).
     throw new PiError("auth.refresh_failed", `${what}: ${describeTokenEndpointError(detail)}`, {
       hint: loginHint,
       cause: new TokenRefusal(detail),
