@@ -10,7 +10,7 @@ import type { AuthStorage } from "../auth/auth_storage.ts";
 import { getJwtClaims, type JwtClaims } from "../auth/jwt.ts";
 import type { UsageSnapshot } from "../ai/types.ts";
 import type { UsageSnapshotStore } from "../ai/usage.ts";
-import type { RefreshRejection } from "../auth/login_state.ts";
+import { type RefreshRejection, refreshRejections } from "../auth/login_state.ts";
 
 /** One account in `pi auth status --json` (`providers[].accounts`) and `pi usage --json`. */
 export interface AccountStatus {
@@ -67,8 +67,12 @@ export async function collectAccounts(
   usage?: UsageSnapshotStore,
 ): Promise<AccountStatus[]> {
   const active = storage.activeAccount();
+  const accounts = storage.accounts();
+  if (accounts.length === 0) return [];
+  // auth-state.json once for all of them (AuthStorage.refreshRejection reads it per entry).
+  const rejection = refreshRejections(storage.path);
   const out: AccountStatus[] = [];
-  for (const account of storage.accounts()) {
+  for (const account of accounts) {
     const claims = claimsOf(account.credential.access);
     const accountId = account.accountId ?? claims.accountId ?? null;
     const status: AccountStatus = {
@@ -85,7 +89,7 @@ export async function collectAccounts(
       status.loggedInAt = loggedInAt;
     }
     if (typeof source === "string") status.source = source;
-    const invalid = await storage.refreshRejection(account.entry);
+    const invalid = await rejection(account.entry, account.credential.refresh);
     if (invalid) status.invalid = invalid;
     out.push(status);
   }
