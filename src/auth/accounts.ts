@@ -125,6 +125,29 @@ export function isBelowLimits(snapshot: UsageSnapshot | undefined, now: number):
   return !windowReached(snapshot.primary, now) && !windowReached(snapshot.secondary, now);
 }
 
+/**
+ * `snapshot`, the latest usage snapshot of an account's entry, unless it was seen with
+ * another ChatGPT account than `accountId` (the entry was logged in again as someone else
+ * since). Without either id it counts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { snapshotOfAccount } from "./accounts.ts";
+ * const seen = { provider: "openai-codex", capturedAt: 0, accountId: "acc-1" };
+ * assert.equal(snapshotOfAccount(seen, "acc-1"), seen);
+ * assert.equal(snapshotOfAccount(seen, "acc-2"), undefined);
+ * ```
+ */
+export function snapshotOfAccount(
+  snapshot: UsageSnapshot | undefined,
+  accountId: string | undefined,
+): UsageSnapshot | undefined {
+  const other = snapshot?.accountId !== undefined && accountId !== undefined &&
+    snapshot.accountId !== accountId;
+  return other ? undefined : snapshot;
+}
+
 /** What {@link rotationOrder} needs to know of one account. */
 export interface AccountCandidate {
   /** The account name. */

@@ -42,6 +42,7 @@ import {
   isBelowLimits,
   providerOfEntry,
   rotationOrder,
+  snapshotOfAccount,
   sortAccountNames,
   unknownAccountError,
 } from "./accounts.ts";
@@ -678,7 +679,8 @@ export class AuthStorage implements KeySource {
     }
     const now = this.#deps.now();
     for (const candidate of rotationOrder(this.accounts(), from, options.exclude)) {
-      if (!isBelowLimits(this.#usageOf(candidate), now)) continue;
+      const usage = snapshotOfAccount(this.#usage?.(candidate.entry), candidate.accountId);
+      if (!isBelowLimits(usage, now)) continue;
       if (await this.refreshRejection(candidate.entry) !== undefined) continue;
       let key: string | undefined;
       try {
@@ -836,18 +838,6 @@ export class AuthStorage implements KeySource {
     this.#account = name;
     if (from === name) return;
     for (const listener of this.#accountListeners) listener({ from, to: name, reason });
-  }
-
-  /** The latest usage snapshot of an account, unless it was seen with another ChatGPT account. */
-  #usageOf(account: AccountRef): UsageSnapshot | undefined {
-    const snapshot = this.#usage?.(account.entry);
-    if (
-      snapshot?.accountId !== undefined && account.accountId !== undefined &&
-      snapshot.accountId !== account.accountId
-    ) {
-      return undefined;
-    }
-    return snapshot;
   }
 
   #checkKey(provider: string, key: string, from: string): string {

@@ -7,6 +7,7 @@
  */
 
 import type { AuthStorage } from "../auth/auth_storage.ts";
+import { snapshotOfAccount } from "../auth/accounts.ts";
 import { getJwtClaims, type JwtClaims } from "../auth/jwt.ts";
 import type { UsageSnapshot } from "../ai/types.ts";
 import type { UsageSnapshotStore } from "../ai/usage.ts";
@@ -53,12 +54,7 @@ export function accountUsage(
   entry: string,
   accountId: string | null,
 ): UsageSnapshot | null {
-  const snapshot = usage?.latest(entry);
-  if (!snapshot) return null;
-  if (snapshot.accountId !== undefined && accountId !== null && snapshot.accountId !== accountId) {
-    return null;
-  }
-  return snapshot;
+  return snapshotOfAccount(usage?.latest(entry), accountId ?? undefined) ?? null;
 }
 
 /** Every stored ChatGPT account, `default` first (see {@link AccountStatus}). */
