@@ -29,7 +29,7 @@ import { createDeps, type Deps } from "../deps.ts";
 import { fsErrorReason, isPiError, PiError } from "../errors.ts";
 import { deadlineSignal } from "../sleep.ts";
 import type { FileLock, FileLockOptions } from "./file_lock.ts";
-import { getJwtClaims, isJwt } from "./jwt.ts";
+import { isJwt, tryJwtClaims } from "./jwt.ts";
 import {
   ACCOUNT_ENTRY_PREFIX,
   ACCOUNT_PROVIDER,
@@ -310,11 +310,7 @@ function accountIdOf(credential: OAuthCredential): string | undefined {
   if (typeof credential.accountId === "string" && credential.accountId !== "") {
     return credential.accountId;
   }
-  try {
-    return getJwtClaims(credential.access).accountId;
-  } catch {
-    return undefined;
-  }
+  return tryJwtClaims(credential.access).accountId;
 }
 
 /** The other account (by name) stored with ChatGPT account id `accountId`, if any. */
@@ -333,12 +329,7 @@ function duplicateAccount(
 }
 
 function duplicateAccountNotice(login: OAuthCredential, other: string, entry: string): string {
-  let email: string | undefined;
-  try {
-    email = getJwtClaims(login.access).email;
-  } catch {
-    // an opaque token: the account id says it
-  }
+  const email = tryJwtClaims(login.access).email; // an opaque token: the account id says it
   const who = email === undefined ? `account ${accountIdOf(login)}` : email;
   const wanted = accountOfEntry(entry) ?? DEFAULT_ACCOUNT;
   return `This ChatGPT account (${who}) is also logged in as "${other}" (left as it was); saved as "${wanted}" too. To add a different ChatGPT account, log out of chatgpt.com in the browser (or use a private window) and log in again`;

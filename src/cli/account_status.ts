@@ -8,7 +8,7 @@
 
 import type { AuthStorage } from "../auth/auth_storage.ts";
 import { snapshotOfAccount } from "../auth/accounts.ts";
-import { getJwtClaims, type JwtClaims } from "../auth/jwt.ts";
+import { tryJwtClaims } from "../auth/jwt.ts";
 import type { UsageSnapshot } from "../ai/types.ts";
 import type { UsageSnapshotStore } from "../ai/usage.ts";
 import { type RefreshRejection, refreshRejections } from "../auth/login_state.ts";
@@ -37,14 +37,6 @@ export interface AccountStatus {
   invalid?: RefreshRejection;
 }
 
-function claimsOf(token: string): JwtClaims {
-  try {
-    return getJwtClaims(token);
-  } catch {
-    return {};
-  }
-}
-
 /**
  * The latest snapshot of an account's entry, unless it was seen with another ChatGPT
  * account (the entry was logged in again as someone else since).
@@ -69,7 +61,7 @@ export async function collectAccounts(
   const rejection = refreshRejections(storage.path);
   const out: AccountStatus[] = [];
   for (const account of accounts) {
-    const claims = claimsOf(account.credential.access);
+    const claims = tryJwtClaims(account.credential.access);
     const accountId = account.accountId ?? claims.accountId ?? null;
     const status: AccountStatus = {
       name: account.name,

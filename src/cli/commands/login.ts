@@ -11,7 +11,7 @@ import type { Deps } from "../../deps.ts";
 import { PiError } from "../../errors.ts";
 import { openAuthStorage } from "../open_auth.ts";
 import { oneLine } from "../../one_line.ts";
-import { getJwtClaims } from "../../auth/jwt.ts";
+import { tryJwtClaims } from "../../auth/jwt.ts";
 import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers.ts";
 import type { LoginCallbacks, OAuthCredential, OAuthProvider } from "../../auth/types.ts";
 import type { ParsedArgs } from "../args.ts";
@@ -28,12 +28,8 @@ import {
  * line without escape sequences, whatever the token holds.
  */
 export function describeAccount(credential: OAuthCredential): string {
-  let claims: { email?: string; planType?: string; accountId?: string } = {};
-  try {
-    claims = getJwtClaims(credential.access);
-  } catch {
-    // An opaque access token: only the stored account id is known.
-  }
+  // An opaque access token has no claims: only the stored account id is known.
+  const claims = tryJwtClaims(credential.access);
   const who = claims.email ??
     (credential.accountId ?? claims.accountId
       ? `account ${credential.accountId ?? claims.accountId}`
