@@ -60,6 +60,30 @@ export function accountEntry(name: string): string {
 }
 
 /**
+ * The auth.json entry a login of `provider` is stored under: its own, or with `account`
+ * (`--account`, openai-codex only) that account's. `--account` with another provider, or
+ * an invalid account name, is a usage error (exit 2).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loginEntry } from "./accounts.ts";
+ * assert.equal(loginEntry("openai-codex", "work"), "openai-codex:work");
+ * assert.throws(() => loginEntry("anthropic", "work"), /--account is for openai-codex only/);
+ * ```
+ */
+export function loginEntry(provider: string, account: string | undefined): string {
+  if (account === undefined) return provider;
+  if (provider !== ACCOUNT_PROVIDER) {
+    throw new PiError("usage", `--account is for ${ACCOUNT_PROVIDER} only, not ${provider}`, {
+      hint: `pi login ${ACCOUNT_PROVIDER} --account ${account}`,
+    });
+  }
+  checkAccountName(account);
+  return accountEntry(account);
+}
+
+/**
  * The account an auth.json entry holds (`openai-codex` → `default`, `openai-codex:work` →
  * `work`), or undefined for any other entry. `openai-codex:default` is no account: the
  * name `default` always means the plain entry.

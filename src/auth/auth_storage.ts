@@ -36,10 +36,10 @@ import {
   accountEntry,
   accountFlag,
   accountOfEntry,
-  checkAccountName,
   DEFAULT_ACCOUNT,
   isAccountName,
   isBelowLimits,
+  loginEntry,
   providerOfEntry,
   rotationOrder,
   snapshotOfAccount,
@@ -711,7 +711,7 @@ export class AuthStorage implements KeySource {
   ): Promise<OAuthCredential> {
     const oauth = await oauthProvider(provider);
     if (!oauth) throw await unknownProvider(provider);
-    const entry = this.#loginEntry(provider, options?.account);
+    const entry = loginEntry(provider, options?.account);
     // A corrupt auth.json fails now, not after the user signed in and the code was spent.
     this.reload();
     const credential = await oauth.login(callbacks, this.#deps, options);
@@ -728,7 +728,7 @@ export class AuthStorage implements KeySource {
     credential: OAuthCredential,
     options: StoreLoginOptions = {},
   ): Promise<OAuthCredential> {
-    const entry = this.#loginEntry(provider, options.account);
+    const entry = loginEntry(provider, options.account);
     const login: OAuthCredential = { ...structuredClone(credential), loggedInAt: this.#deps.now() };
     if (options.source !== undefined) login.source = options.source;
     else delete login.source;
@@ -785,18 +785,6 @@ export class AuthStorage implements KeySource {
   /** The entry a provider's key comes from: the active account's for openai-codex. */
   #entryFor(provider: string): string {
     return provider === ACCOUNT_PROVIDER ? accountEntry(this.#account) : provider;
-  }
-
-  /** The entry a login is stored under; `account` only for openai-codex. */
-  #loginEntry(provider: string, account: string | undefined): string {
-    if (account === undefined) return provider;
-    if (provider !== ACCOUNT_PROVIDER) {
-      throw new PiError("usage", `--account is for ${ACCOUNT_PROVIDER} only, not ${provider}`, {
-        hint: `pi login ${ACCOUNT_PROVIDER} --account ${account}`,
-      });
-    }
-    checkAccountName(account);
-    return accountEntry(account);
   }
 
   /** The key stored under `entryName` (refreshed under the lock when stale), or undefined. */

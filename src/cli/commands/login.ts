@@ -16,12 +16,7 @@ import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers
 import type { LoginCallbacks, OAuthCredential, OAuthProvider } from "../../auth/types.ts";
 import type { ParsedArgs } from "../args.ts";
 import { PROVIDER_ENV_KEYS } from "../../auth/auth_storage.ts";
-import {
-  ACCOUNT_PROVIDER,
-  accountFlag,
-  checkAccountName,
-  DEFAULT_ACCOUNT,
-} from "../../auth/accounts.ts";
+import { accountFlag, DEFAULT_ACCOUNT, loginEntry } from "../../auth/accounts.ts";
 
 /**
  * Who a credential belongs to: `ada@example.com (plan pro)`, as far as the token says; one
@@ -245,14 +240,7 @@ export async function runLogin(args: ParsedArgs, deps: Deps, signal: AbortSignal
   const provider = target.provider;
   const accountOption = args.options.account;
   const account = typeof accountOption === "string" ? accountOption.trim() : undefined;
-  if (account !== undefined) {
-    if (provider.id !== ACCOUNT_PROVIDER) {
-      throw new PiError("usage", `--account is for ${ACCOUNT_PROVIDER} only, not ${provider.id}`, {
-        hint: `pi login ${ACCOUNT_PROVIDER} --account ${account}`,
-      });
-    }
-    checkAccountName(account); // before the browser opens
-  }
+  loginEntry(provider.id, account); // --account is checked before the browser opens
   const storage = openAuthStorage(deps);
   if (args.options["from-codex"]) {
     if (provider.id !== "openai-codex") {
