@@ -113,6 +113,36 @@ export function accountFlag(name: string): string {
   return name === DEFAULT_ACCOUNT ? "" : ` --account ${name}`;
 }
 
+/**
+ * The command that logs in to an auth.json entry again: `pi login openai-codex [--account
+ * <name>]` for an account, else `pi login <entry>`.
+ */
+export function loginCommand(entry: string): string {
+  const account = accountOfEntry(entry);
+  if (account !== undefined) return `pi login ${ACCOUNT_PROVIDER}${accountFlag(account)}`;
+  return `pi login ${entry}`;
+}
+
+/**
+ * The hint after a failed refresh of `entry`: log in again (CONTRACT.md wording), `run /login
+ * (or pi login openai-codex)` for the default account, `run pi login openai-codex --account
+ * work` for a named one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reloginHint } from "./accounts.ts";
+ * assert.equal(reloginHint("openai-codex"), "run /login (or pi login openai-codex)");
+ * assert.equal(reloginHint("openai-codex:work"), "run pi login openai-codex --account work");
+ * ```
+ */
+export function reloginHint(entry: string): string {
+  const account = accountOfEntry(entry);
+  return account === undefined || account === DEFAULT_ACCOUNT
+    ? `run /login (or ${loginCommand(entry)})`
+    : `run ${loginCommand(entry)}`;
+}
+
 /** The usage error for an account that is not logged in, listing the known ones. */
 export function unknownAccountError(name: string, known: readonly string[]): PiError {
   return new PiError(

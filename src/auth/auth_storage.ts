@@ -39,8 +39,10 @@ import {
   DEFAULT_ACCOUNT,
   isAccountName,
   isBelowLimits,
+  loginCommand,
   loginEntry,
   providerOfEntry,
+  reloginHint,
   rotationOrder,
   snapshotOfAccount,
   sortAccountNames,
@@ -210,24 +212,6 @@ export function isPiEntry(name: string): boolean {
   if (name === "openai-codex" || name === "anthropic" || name === "openai") return true;
   return name.startsWith(ACCOUNT_ENTRY_PREFIX) &&
     isAccountName(name.slice(ACCOUNT_ENTRY_PREFIX.length));
-}
-
-/** The command that logs in again: `pi login openai-codex [--account <name>]`. */
-function loginCommand(entry: string): string {
-  const account = accountOfEntry(entry);
-  if (account !== undefined) return `pi login ${ACCOUNT_PROVIDER}${accountFlag(account)}`;
-  return `pi login ${entry}`;
-}
-
-/** How a refresh failure tells to log in to the default account again (CONTRACT.md). */
-const DEFAULT_RELOGIN = `run /login (or pi login ${ACCOUNT_PROVIDER})`;
-
-/** The hint after a failed refresh of `entry`: log in again (CONTRACT.md wording). */
-function reloginHint(entry: string): string {
-  const account = accountOfEntry(entry);
-  return account === undefined || account === DEFAULT_ACCOUNT
-    ? `run /login (or ${loginCommand(entry)})`
-    : `run ${loginCommand(entry)}`;
 }
 
 /** Checks the shape of one entry; returns a problem description or undefined. */
@@ -1061,7 +1045,7 @@ export class AuthStorage implements KeySource {
     const { TokenRefusal } = await import("./token_exchange.ts");
     if (!isPiError(err, "auth.refresh_failed") || !(err.cause instanceof TokenRefusal)) {
       // The provider's hint says how to log in to the default account: name this one.
-      const hint = err.hint?.replace(DEFAULT_RELOGIN, reloginHint(entry));
+      const hint = err.hint?.replace(reloginHint(ACCOUNT_PROVIDER), reloginHint(entry));
       return hint === err.hint
         ? err
         : new PiError(err.code, err.message, { hint, cause: err.cause });
