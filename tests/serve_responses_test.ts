@@ -6,9 +6,9 @@ import {
   responseObject,
   ResponsesEventStream,
   responsesInputItems,
-  responsesUsage,
   sseText,
 } from "../src/serve/responses.ts";
+import { responsesUsage } from "../src/ai/responses_shared.ts";
 import type { StreamEvent } from "../src/ai/types.ts";
 import { CODEX_USAGE, codexAnswer } from "./ai_fakes.ts";
 import { badField } from "./fixtures/bad_request.ts";

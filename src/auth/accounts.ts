@@ -60,6 +60,30 @@ export function accountEntry(name: string): string {
 }
 
 /**
+ * The auth.json entry a login of `provider` is stored under: its own, or with `account`
+ * (`--account`, openai-codex only) that account's. `--account` with another provider, or
+ * an invalid account name, is a usage error (exit 2).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loginEntry } from "./accounts.ts";
+ * assert.equal(loginEntry("openai-codex", "work"), "openai-codex:work");
+ * assert.throws(() => loginEntry("anthropic", "work"), /--account is for openai-codex only/);
+ * ```
+ */
+export function loginEntry(provider: string, account: string | undefined): string {
+  if (account === undefined) return provider;
+  if (provider !== ACCOUNT_PROVIDER) {
+    throw new PiError("usage", `--account is for ${ACCOUNT_PROVIDER} only, not ${provider}`, {
+      hint: `pi login ${ACCOUNT_PROVIDER} --account ${account}`,
+    });
+  }
+  checkAccountName(account);
+  return accountEntry(account);
+}
+
+/**
  * The account an auth.json entry holds (`openai-codex` → `default`, `openai-codex:work` →
  * `work`), or undefined for any other entry. `openai-codex:default` is no account: the
  * name `default` always means the plain entry.
@@ -87,6 +111,36 @@ export function sortAccountNames(names: Iterable<string>): string[] {
 /** `--account work` for a named account, nothing for the default one. */
 export function accountFlag(name: string): string {
   return name === DEFAULT_ACCOUNT ? "" : ` --account ${name}`;
+}
+
+/**
+ * The command that logs in to an auth.json entry again: `pi login openai-codex [--account
+ * <name>]` for an account, else `pi login <entry>`.
+ */
+export function loginCommand(entry: string): string {
+  const account = accountOfEntry(entry);
+  if (account !== undefined) return `pi login ${ACCOUNT_PROVIDER}${accountFlag(account)}`;
+  return `pi login ${entry}`;
+}
+
+/**
+ * The hint after a failed refresh of `entry`: log in again (CONTRACT.md wording), `run /login
+ * (or pi login openai-codex)` for the default account, `run pi login openai-codex --account
+ * work` for a named one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reloginHint } from "./accounts.ts";
+ * assert.equal(reloginHint("openai-codex"), "run /login (or pi login openai-codex)");
+ * assert.equal(reloginHint("openai-codex:work"), "run pi login openai-codex --account work");
+ * ```
+ */
+export function reloginHint(entry: string): string {
+  const account = accountOfEntry(entry);
+  return account === undefined || account === DEFAULT_ACCOUNT
+    ? `run /login (or ${loginCommand(entry)})`
+    : `run ${loginCommand(entry)}`;
 }
 
 /** The usage error for an account that is not logged in, listing the known ones. */
@@ -123,6 +177,29 @@ function windowReached(w: RateLimitWindow | undefined, now: number): boolean {
 export function isBelowLimits(snapshot: UsageSnapshot | undefined, now: number): boolean {
   if (!snapshot) return true;
   return !windowReached(snapshot.primary, now) && !windowReached(snapshot.secondary, now);
+}
+
+/**
+ * `snapshot`, the latest usage snapshot of an account's entry, unless it was seen with
+ * another ChatGPT account than `accountId` (the entry was logged in again as someone else
+ * since). Without either id it counts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { snapshotOfAccount } from "./accounts.ts";
+ * const seen = { provider: "openai-codex", capturedAt: 0, accountId: "acc-1" };
+ * assert.equal(snapshotOfAccount(seen, "acc-1"), seen);
+ * assert.equal(snapshotOfAccount(seen, "acc-2"), undefined);
+ * ```
+ */
+export function snapshotOfAccount(
+  snapshot: UsageSnapshot | undefined,
+  accountId: string | undefined,
+): UsageSnapshot | undefined {
+  const other = snapshot?.accountId !== undefined && accountId !== undefined &&
+    snapshot.accountId !== accountId;
+  return other ? undefined : snapshot;
 }
 
 /** What {@link rotationOrder} needs to know of one account. */

@@ -29,18 +29,22 @@ import { createDeps, type Deps } from "../deps.ts";
 import { fsErrorReason, isPiError, PiError } from "../errors.ts";
 import { deadlineSignal } from "../sleep.ts";
 import type { FileLock, FileLockOptions } from "./file_lock.ts";
-import { getJwtClaims, isJwt } from "./jwt.ts";
+import { isJwt, tryJwtClaims } from "./jwt.ts";
 import {
+  ACCOUNT_ENTRY_PREFIX,
   ACCOUNT_PROVIDER,
   accountEntry,
   accountFlag,
   accountOfEntry,
-  checkAccountName,
   DEFAULT_ACCOUNT,
   isAccountName,
   isBelowLimits,
+  loginCommand,
+  loginEntry,
   providerOfEntry,
+  reloginHint,
   rotationOrder,
+  snapshotOfAccount,
   sortAccountNames,
   unknownAccountError,
 } from "./accounts.ts";
@@ -191,8 +195,6 @@ function invalidFile(path: string, detail: string): PiError {
   });
 }
 
-const ACCOUNT_PREFIX = `${ACCOUNT_PROVIDER}:`;
-
 /**
  * Whether `name` is a top-level entry of auth.json that pi reads: `openai-codex`,
  * `openai-codex:<account>`, `anthropic`, `openai`. Such an entry must be a valid credential;
@@ -208,25 +210,8 @@ const ACCOUNT_PREFIX = `${ACCOUNT_PROVIDER}:`;
  */
 export function isPiEntry(name: string): boolean {
   if (name === "openai-codex" || name === "anthropic" || name === "openai") return true;
-  return name.startsWith(ACCOUNT_PREFIX) && isAccountName(name.slice(ACCOUNT_PREFIX.length));
-}
-
-/** The command that logs in again: `pi login openai-codex [--account <name>]`. */
-function loginCommand(entry: string): string {
-  const account = accountOfEntry(entry);
-  if (account !== undefined) return `pi login ${ACCOUNT_PROVIDER}${accountFlag(account)}`;
-  return `pi login ${entry}`;
-}
-
-/** How a refresh failure tells to log in to the default account again (CONTRACT.md). */
-const DEFAULT_RELOGIN = `run /login (or pi login ${ACCOUNT_PROVIDER})`;
-
-/** The hint after a failed refresh of `entry`: log in again (CONTRACT.md wording). */
-function reloginHint(entry: string): string {
-  const account = accountOfEntry(entry);
-  return account === undefined || account === DEFAULT_ACCOUNT
-    ? `run /login (or ${loginCommand(entry)})`
-    : `run ${loginCommand(entry)}`;
+  return name.startsWith(ACCOUNT_ENTRY_PREFIX) &&
+    isAccountName(name.slice(ACCOUNT_ENTRY_PREFIX.length));
 }
 
 /** Checks the shape of one entry; returns a problem description or undefined. */
@@ -309,11 +294,7 @@ function accountIdOf(credential: OAuthCredential): string | undefined {
   if (typeof credential.accountId === "string" && credential.accountId !== "") {
     return credential.accountId;
   }
-  try {
-    return getJwtClaims(credential.access).accountId;
-  } catch {
-    return undefined;
-  }
+  return tryJwtClaims(credential.access).accountId;
 }
 
 /** The other account (by name) stored with ChatGPT account id `accountId`, if any. */
@@ -332,12 +313,7 @@ function duplicateAccount(
 }
 
 function duplicateAccountNotice(login: OAuthCredential, other: string, entry: string): string {
-  let email: string | undefined;
-  try {
-    email = getJwtClaims(login.access).email;
-  } catch {
-    // an opaque token: the account id says it
-  }
+  const email = tryJwtClaims(login.access).email; // an opaque token: the account id says it
   const who = email === undefined ? `account ${accountIdOf(login)}` : email;
   const wanted = accountOfEntry(entry) ?? DEFAULT_ACCOUNT;
   return `This ChatGPT account (${who}) is also logged in as "${other}" (left as it was); saved as "${wanted}" too. To add a different ChatGPT account, log out of chatgpt.com in the browser (or use a private window) and log in again`;
@@ -678,7 +654,8 @@ export class AuthStorage implements KeySource {
     }
     const now = this.#deps.now();
     for (const candidate of rotationOrder(this.accounts(), from, options.exclude)) {
-      if (!isBelowLimits(this.#usageOf(candidate), now)) continue;
+      const usage = snapshotOfAccount(this.#usage?.(candidate.entry), candidate.accountId);
+      if (!isBelowLimits(usage, now)) continue;
       if (await this.refreshRejection(candidate.entry) !== undefined) continue;
       let key: string | undefined;
       try {
@@ -718,7 +695,7 @@ export class AuthStorage implements KeySource {
   ): Promise<OAuthCredential> {
     const oauth = await oauthProvider(provider);
     if (!oauth) throw await unknownProvider(provider);
-    const entry = this.#loginEntry(provider, options?.account);
+    const entry = loginEntry(provider, options?.account);
     // A corrupt auth.json fails now, not after the user signed in and the code was spent.
     this.reload();
     const credential = await oauth.login(callbacks, this.#deps, options);
@@ -735,7 +712,7 @@ export class AuthStorage implements KeySource {
     credential: OAuthCredential,
     options: StoreLoginOptions = {},
   ): Promise<OAuthCredential> {
-    const entry = this.#loginEntry(provider, options.account);
+    const entry = loginEntry(provider, options.account);
     const login: OAuthCredential = { ...structuredClone(credential), loggedInAt: this.#deps.now() };
     if (options.source !== undefined) login.source = options.source;
     else delete login.source;
@@ -794,18 +771,6 @@ export class AuthStorage implements KeySource {
     return provider === ACCOUNT_PROVIDER ? accountEntry(this.#account) : provider;
   }
 
-  /** The entry a login is stored under; `account` only for openai-codex. */
-  #loginEntry(provider: string, account: string | undefined): string {
-    if (account === undefined) return provider;
-    if (provider !== ACCOUNT_PROVIDER) {
-      throw new PiError("usage", `--account is for ${ACCOUNT_PROVIDER} only, not ${provider}`, {
-        hint: `pi login ${ACCOUNT_PROVIDER} --account ${account}`,
-      });
-    }
-    checkAccountName(account);
-    return accountEntry(account);
-  }
-
   /** The key stored under `entryName` (refreshed under the lock when stale), or undefined. */
   async #storedKey(entryName: string, signal?: AbortSignal): Promise<string | undefined> {
     const entry = credentialIn(this.#load(), entryName);
@@ -836,18 +801,6 @@ export class AuthStorage implements KeySource {
     this.#account = name;
     if (from === name) return;
     for (const listener of this.#accountListeners) listener({ from, to: name, reason });
-  }
-
-  /** The latest usage snapshot of an account, unless it was seen with another ChatGPT account. */
-  #usageOf(account: AccountRef): UsageSnapshot | undefined {
-    const snapshot = this.#usage?.(account.entry);
-    if (
-      snapshot?.accountId !== undefined && account.accountId !== undefined &&
-      snapshot.accountId !== account.accountId
-    ) {
-      return undefined;
-    }
-    return snapshot;
   }
 
   #checkKey(provider: string, key: string, from: string): string {
@@ -1092,7 +1045,7 @@ export class AuthStorage implements KeySource {
     const { TokenRefusal } = await import("./token_exchange.ts");
     if (!isPiError(err, "auth.refresh_failed") || !(err.cause instanceof TokenRefusal)) {
       // The provider's hint says how to log in to the default account: name this one.
-      const hint = err.hint?.replace(DEFAULT_RELOGIN, reloginHint(entry));
+      const hint = err.hint?.replace(reloginHint(ACCOUNT_PROVIDER), reloginHint(entry));
       return hint === err.hint
         ? err
         : new PiError(err.code, err.message, { hint, cause: err.cause });

@@ -116,6 +116,26 @@ export function getJwtClaims(token: string): JwtClaims {
 }
 
 /**
+ * {@link getJwtClaims}, or no claims when `token` is missing or not a JWT (an opaque access
+ * token). Never throws.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { tryJwtClaims } from "./jwt.ts";
+ * assert.deepEqual(tryJwtClaims("opaque-token"), {});
+ * ```
+ */
+export function tryJwtClaims(token: string | undefined): JwtClaims {
+  if (!token) return {};
+  try {
+    return getJwtClaims(token);
+  } catch {
+    return {};
+  }
+}
+
+/**
  * The ChatGPT account id of a JWT (the `chatgpt_account_id` claim under
  * `"https://api.openai.com/auth"`), or undefined. Throws like {@link decodeJwtPayload}.
  *

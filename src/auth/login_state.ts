@@ -98,7 +98,20 @@ export async function refreshRejection(
   entry: string,
   refresh: string,
 ): Promise<RefreshRejection | undefined> {
-  const record = stored(readState(loginStatePath(authPath))[entry]?.refreshRejected);
-  if (!record || record.token !== await tokenFingerprint(refresh)) return undefined;
-  return { at: record.at, reason: record.reason };
+  return await refreshRejections(authPath)(entry, refresh);
+}
+
+/**
+ * {@link refreshRejection} for several entries with the state file read once, now: the
+ * returned function looks an entry and its refresh token up.
+ */
+export function refreshRejections(
+  authPath: string,
+): (entry: string, refresh: string) => Promise<RefreshRejection | undefined> {
+  const state = readState(loginStatePath(authPath));
+  return async (entry, refresh) => {
+    const record = stored(state[entry]?.refreshRejected);
+    if (!record || record.token !== await tokenFingerprint(refresh)) return undefined;
+    return { at: record.at, reason: record.reason };
+  };
 }

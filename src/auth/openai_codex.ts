@@ -8,6 +8,7 @@
 import { baseUrlFromEnv, type Deps } from "../deps.ts";
 import { PiError, type PiErrorCode } from "../errors.ts";
 import { getAccountId, getJwtExpiry } from "./jwt.ts";
+import { ACCOUNT_PROVIDER, reloginHint } from "./accounts.ts";
 import {
   buildTokenRequest,
   describeTokenEndpointError,
@@ -97,7 +98,7 @@ export function credentialFromTokenResponse(
   const what = code === "auth.refresh_failed"
     ? "Failed to refresh OAuth token for openai-codex"
     : "Login failed";
-  const hint = "run /login (or pi login openai-codex)";
+  const hint = reloginHint(ACCOUNT_PROVIDER);
   if (json === null || typeof json !== "object" || Array.isArray(json)) {
     throw new PiError(code, `${what}: the token endpoint did not answer with a JSON object`, {
       hint,
@@ -147,7 +148,8 @@ export async function refreshOpenAICodexToken(
   deps: Pick<Deps, "env" | "fetch" | "now">,
 ): Promise<OAuthCredential> {
   const what = "Failed to refresh OAuth token for openai-codex";
-  const loginHint = "run /login (or pi login openai-codex)";
+  // AuthStorage puts the hint of the account refreshed in its place (see reloginHint).
+  const loginHint = reloginHint(ACCOUNT_PROVIDER);
   const request = buildRefreshRequest(credential.refresh, deps, {
     signal: AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_MS),
   });
@@ -181,7 +183,7 @@ export async function refreshOpenAICodexToken(
         { hint: `try again in a moment; if it keeps failing, ${loginHint}` },
       );
     }
-    // The cause says what the issuer refused with (read by AuthStorage: refusalOf).
+    // The cause says what the issuer refused with (AuthStorage's refresh failure reads it).
     throw new PiError("auth.refresh_failed", `${what}: ${describeTokenEndpointError(detail)}`, {
       hint: loginHint,
       cause: new TokenRefusal(detail),

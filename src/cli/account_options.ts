@@ -39,11 +39,9 @@ export function applyAccountOptions(
   options: OptionValues,
   deps: Deps,
 ): void {
-  const usage = openUsageStore(deps);
-  storage.setUsageSource((entry) => {
-    usage.reload();
-    return usage.latest(entry);
-  });
+  // usage.json is read when a rotation asks (snapshots other processes recorded count), not
+  // at every start: most runs never rotate.
+  storage.setUsageSource((entry) => openUsageStore(deps).latest(entry));
   const account = requestedAccount(options, deps.env);
   if (account !== undefined) storage.useAccount(account);
   storage.setAccountRotation(wantsRotation(options, deps.env));

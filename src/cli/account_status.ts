@@ -7,10 +7,11 @@
  */
 
 import type { AuthStorage } from "../auth/auth_storage.ts";
-import { getJwtClaims, type JwtClaims } from "../auth/jwt.ts";
+import { snapshotOfAccount } from "../auth/accounts.ts";
+import { tryJwtClaims } from "../auth/jwt.ts";
 import type { UsageSnapshot } from "../ai/types.ts";
 import type { UsageSnapshotStore } from "../ai/usage.ts";
-import type { RefreshRejection } from "../auth/login_state.ts";
+import { type RefreshRejection, refreshRejections } from "../auth/login_state.ts";
 
 /** One account in `pi auth status --json` (`providers[].accounts`) and `pi usage --json`. */
 export interface AccountStatus {
@@ -36,14 +37,6 @@ export interface AccountStatus {
   invalid?: RefreshRejection;
 }
 
-function claimsOf(token: string): JwtClaims {
-  try {
-    return getJwtClaims(token);
-  } catch {
-    return {};
-  }
-}
-
 /**
  * The latest snapshot of an account's entry, unless it was seen with another ChatGPT
  * account (the entry was logged in again as someone else since).
@@ -53,12 +46,7 @@ export function accountUsage(
   entry: string,
   accountId: string | null,
 ): UsageSnapshot | null {
-  const snapshot = usage?.latest(entry);
-  if (!snapshot) return null;
-  if (snapshot.accountId !== undefined && accountId !== null && snapshot.accountId !== accountId) {
-    return null;
-  }
-  return snapshot;
+  return snapshotOfAccount(usage?.latest(entry), accountId ?? undefined) ?? null;
 }
 
 /** Every stored ChatGPT account, `default` first (see {@link AccountStatus}). */
@@ -67,9 +55,13 @@ export async function collectAccounts(
   usage?: UsageSnapshotStore,
 ): Promise<AccountStatus[]> {
   const active = storage.activeAccount();
+  const accounts = storage.accounts();
+  if (accounts.length === 0) return [];
+  // auth-state.json once for all of them (AuthStorage.refreshRejection reads it per entry).
+  const rejection = refreshRejections(storage.path);
   const out: AccountStatus[] = [];
-  for (const account of storage.accounts()) {
-    const claims = claimsOf(account.credential.access);
+  for (const account of accounts) {
+    const claims = tryJwtClaims(account.credential.access);
     const accountId = account.accountId ?? claims.accountId ?? null;
     const status: AccountStatus = {
       name: account.name,
@@ -85,7 +77,7 @@ export async function collectAccounts(
       status.loggedInAt = loggedInAt;
     }
     if (typeof source === "string") status.source = source;
-    const invalid = await storage.refreshRejection(account.entry);
+    const invalid = await rejection(account.entry, account.credential.refresh);
     if (invalid) status.invalid = invalid;
     out.push(status);
   }

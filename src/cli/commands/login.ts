@@ -11,29 +11,20 @@ import type { Deps } from "../../deps.ts";
 import { PiError } from "../../errors.ts";
 import { openAuthStorage } from "../open_auth.ts";
 import { oneLine } from "../../one_line.ts";
-import { getJwtClaims } from "../../auth/jwt.ts";
+import { tryJwtClaims } from "../../auth/jwt.ts";
 import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers.ts";
 import type { LoginCallbacks, OAuthCredential, OAuthProvider } from "../../auth/types.ts";
 import type { ParsedArgs } from "../args.ts";
 import { PROVIDER_ENV_KEYS } from "../../auth/auth_storage.ts";
-import {
-  ACCOUNT_PROVIDER,
-  accountFlag,
-  checkAccountName,
-  DEFAULT_ACCOUNT,
-} from "../../auth/accounts.ts";
+import { accountFlag, DEFAULT_ACCOUNT, loginEntry } from "../../auth/accounts.ts";
 
 /**
  * Who a credential belongs to: `ada@example.com (plan pro)`, as far as the token says; one
  * line without escape sequences, whatever the token holds.
  */
 export function describeAccount(credential: OAuthCredential): string {
-  let claims: { email?: string; planType?: string; accountId?: string } = {};
-  try {
-    claims = getJwtClaims(credential.access);
-  } catch {
-    // An opaque access token: only the stored account id is known.
-  }
+  // An opaque access token has no claims: only the stored account id is known.
+  const claims = tryJwtClaims(credential.access);
   const who = claims.email ??
     (credential.accountId ?? claims.accountId
       ? `account ${credential.accountId ?? claims.accountId}`
@@ -249,14 +240,7 @@ export async function runLogin(args: ParsedArgs, deps: Deps, signal: AbortSignal
   const provider = target.provider;
   const accountOption = args.options.account;
   const account = typeof accountOption === "string" ? accountOption.trim() : undefined;
-  if (account !== undefined) {
-    if (provider.id !== ACCOUNT_PROVIDER) {
-      throw new PiError("usage", `--account is for ${ACCOUNT_PROVIDER} only, not ${provider.id}`, {
-        hint: `pi login ${ACCOUNT_PROVIDER} --account ${account}`,
-      });
-    }
-    checkAccountName(account); // before the browser opens
-  }
+  loginEntry(provider.id, account); // --account is checked before the browser opens
   const storage = openAuthStorage(deps);
   if (args.options["from-codex"]) {
     if (provider.id !== "openai-codex") {

@@ -16,7 +16,7 @@ import { createStyle } from "../render.ts";
 import { oneLine } from "../../one_line.ts";
 import { formatLocalTime } from "../age.ts";
 import { formatRateLimits } from "./slash.ts";
-import { getJwtClaims, type JwtClaims } from "../../auth/jwt.ts";
+import { type JwtClaims, tryJwtClaims } from "../../auth/jwt.ts";
 import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers.ts";
 import type { ParsedArgs } from "../args.ts";
 import {
@@ -94,15 +94,6 @@ export function relativeTime(when: number, now: number): string {
   return diff >= 0 ? `in ${text}` : `${text} ago`;
 }
 
-function claimsOf(token: string | undefined): JwtClaims {
-  if (!token) return {};
-  try {
-    return getJwtClaims(token);
-  } catch {
-    return {};
-  }
-}
-
 /**
  * The status of every known or stored provider (no token text in it). The ChatGPT accounts
  * (`openai-codex:<name>` entries) are listed under `openai-codex`, whose own fields describe
@@ -141,7 +132,7 @@ export async function collectStatus(
         ? storage.accounts().find((a) => a.name === storage.activeAccount())?.credential
         : storage.get(id);
       if (entry?.type === "oauth") {
-        claims = claimsOf(entry.access);
+        claims = tryJwtClaims(entry.access);
         const accountId = entry.accountId ?? claims.accountId;
         if (accountId) status.accountId = accountId;
         status.expires = entry.expires;
@@ -153,7 +144,7 @@ export async function collectStatus(
       const envName = PROVIDER_ENV_KEYS[id];
       status.env = envName;
       if (getOAuthProvider(id)) {
-        claims = claimsOf(deps.env(envName));
+        claims = tryJwtClaims(deps.env(envName));
         if (claims.accountId) status.accountId = claims.accountId;
       }
     }
