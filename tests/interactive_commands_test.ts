@@ -62,6 +62,11 @@ Deno.test("an unknown command says so and names the known ones", async () => {
       `✗ Unknown command /frob (known: ${known})`,
     ]);
     assert.equal(unknownCommand(SLASH_COMMANDS, "x"), `Unknown command /x (known: ${known})`);
+    // A typo of a known command is named.
+    assert.equal(
+      unknownCommand(SLASH_COMMANDS, "modle"),
+      `Unknown command /modle; did you mean /model? (known: ${known})`,
+    );
     assert.equal(h.app.editor.text, "", "the editor is free again");
   });
 });

@@ -22,6 +22,7 @@ import type {
 } from "../ai/types.ts";
 import { PiError } from "../errors.ts";
 import { ApprovalGate, type Approver } from "./approval.ts";
+import { onRequestFailure } from "./compaction.ts";
 import type { Tool, ToolResult } from "./tools/types.ts";
 
 /** Turns per prompt when none is configured. */
@@ -702,14 +703,11 @@ export async function* runAgent(
         outcome = yield* streamTurn(state, options);
         const again = outcome.failure;
         if (again && !isAbort(again, signal) && options.isContextOverflow(again)) {
-          outcome = {
-            ...outcome,
-            failure: new PiError(
-              "api.context_overflow",
-              "Context window exceeded even after compaction",
-              { cause: again, hint: "start a new session (/new), or send a shorter message" },
-            ),
-          };
+          // Compacted and sent once more, refused again: the recovery gives up (compaction.ts).
+          const decision = onRequestFailure({ compacted: true }, again);
+          if (decision.action === "fail") {
+            outcome = { ...outcome, failure: decision.error as Error };
+          }
         }
       }
     } catch (err) {

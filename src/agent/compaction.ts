@@ -7,10 +7,11 @@
  * one user message worded exactly as pi-mono words it ({@link compactionSummaryMessage}),
  * so pi and pi-mono continue each other's compacted sessions.
  *
- * The session runner owns the rest: it maps {@link CompactionResult.firstKeptIndex} to the
- * session entry id (`firstKeptEntryId`), appends the `compaction` entry, emits the
- * `compaction` event, and on a context overflow from the backend follows
- * {@link onRequestFailure}.
+ * The session runner owns the rest (auto_compaction.ts): it maps
+ * {@link CompactionResult.firstKeptIndex} to the session entry id (`firstKeptEntryId`),
+ * appends the `compaction` entry and emits the `compaction` event. On a context overflow
+ * from the backend the agent loop compacts and sends once more, and gives up as
+ * {@link onRequestFailure} says.
  * @module
  */
 

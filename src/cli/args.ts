@@ -313,6 +313,7 @@ export const ENVIRONMENT: readonly [string, string][] = [
   ["PI_ROTATE_ACCOUNTS", "1: as --rotate-accounts"],
   ["HTTPS_PROXY, NO_PROXY", "proxy for every request"],
   ["NO_COLOR", "no colour"],
+  ["FORCE_HYPERLINK", "1: OSC 8 links on the screen; 0: never (default: known terminals)"],
   ["PI_SERVE_KEY", "bearer key of pi serve (default <agent dir>/serve-key)"],
   ["PI_DEBUG", "1: print stack traces"],
 ];

@@ -17,8 +17,3 @@ export * from "./types.ts";
 
 /** Every built-in tool: read, write, edit, bash. */
 export const BUILTIN_TOOLS: readonly Tool[] = [readTool, writeTool, editTool, bashTool];
-
-/** The tool called `name`, if any. */
-export function findTool(tools: readonly Tool[], name: string): Tool | undefined {
-  return tools.find((t) => t.name === name);
-}

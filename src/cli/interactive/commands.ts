@@ -11,6 +11,7 @@
  * @module
  */
 
+import { closest } from "../../did_you_mean.ts";
 import type { App } from "./app.ts";
 import { account } from "./commands/account.ts";
 import { ask } from "./commands/ask.ts";
@@ -84,7 +85,9 @@ export function findCommand(
 
 /** `Unknown command /name (known: /login, /logout, …)`. */
 export function unknownCommand(commands: readonly SlashCommand[], name: string): string {
-  return `Unknown command /${name} (known: ${commands.map((c) => `/${c.name}`).join(", ")})`;
+  const guess = closest(name.toLowerCase(), commands.map((c) => c.name));
+  const hint = guess === undefined ? "" : `; did you mean /${guess}?`;
+  return `Unknown command /${name}${hint} (known: ${commands.map((c) => `/${c.name}`).join(", ")})`;
 }
 
 /** The rows of /help's command list: `/name` and its summary. */

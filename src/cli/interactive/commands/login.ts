@@ -64,16 +64,14 @@ export const login: SlashCommand = {
         },
         signal,
       });
-      const { getJwtClaims } = await import("../../../auth/jwt.ts");
-      let who = "";
-      try {
-        const claims = getJwtClaims(credential.access);
-        const account = claims.email ?? credential.accountId;
-        who = [
-          account ? ` as ${oneLine(account)}` : "",
-          claims.planType ? ` (plan: ${oneLine(claims.planType)})` : "",
-        ].join("");
-      } catch { /* not a JWT: nothing to name */ }
+      const { tryJwtClaims } = await import("../../../auth/jwt.ts");
+      // An opaque token names no one: the stored account id, if any, does.
+      const claims = tryJwtClaims(credential.access);
+      const account = claims.email ?? credential.accountId;
+      const who = [
+        account ? ` as ${oneLine(account)}` : "",
+        claims.planType ? ` (plan: ${oneLine(claims.planType)})` : "",
+      ].join("");
       app.print(s.green(`✓ Logged in to ${provider.name}${who}`));
     } catch (err) {
       if (signal.aborted) app.info("Login cancelled");
