@@ -183,6 +183,86 @@ Deno.test("scanSession agrees with the reader on every cut of a file (a kill at 
   assertAgrees(lines.join("\n"), "corrupt lines");
 });
 
+/** A random session (fixed seed): mostly one chain, sometimes not, written in varied ways. */
+function randomSession(seed: number): { source: string; uniqueIds: boolean } {
+  let state = seed;
+  const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
+  const entries: Entry[] = [header(`s${seed}`)];
+  const ids: string[] = [];
+  for (let i = 0; i < 2 + Math.floor(random() * 12); i++) {
+    const r = random();
+    // Mostly the child of the entry before; sometimes a branch, a root, or an id used twice.
+    const parentId = ids.length === 0
+      ? null
+      : r < 0.85
+      ? ids[ids.length - 1]
+      : r < 0.93
+      ? pick(ids)
+      : null;
+    const id = random() < 0.04 && ids.length > 0 ? pick(ids) : `e${i}`;
+    ids.push(id);
+    const kind = random();
+    const entry: Entry = kind < 0.6
+      ? msg(id, parentId, pick(["user", "assistant", "toolResult", "custom"]), pick(["", "q " + i]))
+      : kind < 0.7
+      ? { type: "session_info", id, parentId, timestamp: T, name: pick(["", " N ", "M"]) }
+      : kind < 0.8
+      ? { type: "model_change", id, parentId, timestamp: T, provider: "p", modelId: `m${i}` }
+      : kind < 0.9
+      ? { type: "thinking_level_change", id, parentId, timestamp: T, thinkingLevel: "low" }
+      : { type: "custom", id, parentId, timestamp: T, customType: "x", data: { a: '"\\' } };
+    entries.push(entry);
+  }
+  const lines = entries.map((entry, i) => {
+    if (i === 0) return JSON.stringify(entry);
+    const style = random();
+    // Keys in another order (then the line is parsed whole), a role not first, an escape.
+    if (style < 0.08) return JSON.stringify(Object.fromEntries(Object.entries(entry).reverse()));
+    if (style < 0.12 && isMessage(entry)) {
+      const { role, ...rest } = entry.message as Entry;
+      return JSON.stringify({ ...entry, message: { ...rest, role } });
+    }
+    if (style < 0.15) return JSON.stringify({ ...entry, timestamp: 'a\\"b' });
+    return JSON.stringify(entry);
+  });
+  const out: string[] = [lines[0]];
+  for (const line of lines.slice(1)) {
+    const style = random();
+    if (style < 0.05) out.push(""); // a blank line
+    else if (style < 0.08) {
+      // A line cut short by a kill (not just after a "}": see the scanner's module doc), then
+      // the same entry written whole.
+      const torn = line.slice(0, Math.floor(random() * line.length));
+      out.push(torn.replace(/\}+$/, ""));
+    }
+    out.push(style >= 0.08 && style < 0.11 ? `${line} \r` : line);
+  }
+  return { source: out.join("\n") + "\n", uniqueIds: new Set(ids).size === ids.length };
+}
+
+function isMessage(entry: Entry): boolean {
+  return entry.type === "message";
+}
+
+Deno.test("scanSession agrees with the reader on 400 random sessions (chains and trees, lines written in other ways, duplicate ids, torn lines) at many cuts", () => {
+  for (let seed = 1; seed <= 400; seed++) {
+    const { source, uniqueIds } = randomSession(seed);
+    assertAgrees(source, `seed ${seed}`);
+    const bytes = enc(source);
+    for (let at = bytes.indexOf(0x0a) + 1; at < bytes.length; at += 5 + (seed % 17)) {
+      assertAgrees(new TextDecoder().decode(bytes.subarray(0, at)), `seed ${seed} cut at ${at}`);
+      // A summary extended by the rest is the full scan's (or asks for one). An id used twice
+      // across the split is not seen by an extension (it reads only the new lines): ids are
+      // unique in a session file.
+      if (!uniqueIds) continue;
+      const start = scanSession(bytes.subarray(0, at))!;
+      const extended = extendSummary(start, bytes.subarray(at));
+      if (extended) assert.deepEqual(extended, scanSession(bytes), `seed ${seed} split at ${at}`);
+    }
+  }
+});
+
 Deno.test("scanSession reads the earlier pi format (no ids, then appended entries) and pi-mono's version 1 as the reader does", () => {
   const legacy = text([
     {

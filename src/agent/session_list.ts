@@ -3,17 +3,22 @@
  * one in it by id or prefix).
  *
  * Listing is fast without being approximate. What a row shows — the number of messages on
- * the conversation path, the first user message on it, the last name — needs the whole path,
- * so each file is scanned once and what the scan found is kept in
- * `<agent dir>/session-list-cache.json` with the file's size, mtime and inode. The next
- * listing reads nothing of a file that did not change, and only the appended bytes of a file
- * that grew (sessions are append-only); a file whose new entries do not continue its old
- * leaf (a rewind, a branch) or that changed otherwise is scanned again. A scan does not
- * parse the entries: it finds the line breaks and reads the type, id, parentId and role
- * from the start of each line (where pi and pi-mono write them; any other line is parsed
- * whole), and parses only the short entries that carry a name or model and the one first
- * user message. Like the reader (session_format.ts), it skips lines that are not whole
- * entries (a line that does not end its object, cut off by a kill).
+ * the conversation path, the first user message on it, the last name, the model — needs the
+ * whole path, so a file is read whole the first time it is listed, and what the scan found is
+ * kept in `<agent dir>/session-list-cache.json` with the file's size, mtime and inode. The
+ * next listing reads nothing of a file that did not change, and only the appended bytes of a
+ * file that grew (sessions are append-only); a file whose new entries do not continue its old
+ * leaf (a rewind, a branch) or that changed otherwise is scanned again.
+ *
+ * A scan does not parse the entries. It finds the line breaks and reads the type, id,
+ * parentId and role from the start of each line (where pi and pi-mono write them), and
+ * parses only the short entries that carry a name or model and the one first user message.
+ * While every line continues the one before (a session nobody rewound or branched, nearly
+ * all of them), that is the path and the totals are added up as it goes; at the first line
+ * that is anything else (a branch, a torn or corrupt line, an entry written another way) the
+ * file is read again as a tree, the general way. Like the reader (session_format.ts), both
+ * skip lines that are not whole entries (a line that does not end its object, cut off by a
+ * kill; one cut just after a `}` inside it is only caught when it is the last line).
  * @module
  */
 
@@ -73,116 +78,81 @@ export interface SessionSummary {
 
 /** Entry types a scan needs more of than the start. */
 const NEEDS_FIELDS = new Set(["session_info", "model_change", "model", "session"]);
-/** Message roles counted as messages of the conversation. */
-const COUNTED_ROLES = new Set(["user", "assistant", "toolResult", "tool_result"]);
+/** Whether a message of `role` counts as a message of the conversation. */
+function isCounted(role: string): boolean {
+  return role === "user" || role === "assistant" || role === "toolResult" ||
+    role === "tool_result";
+}
 
-/** One readable entry line, as a scan sees it. */
+/** One readable entry line, as a scan sees it (every field set: one object shape). */
 interface ScannedLine {
   type: string;
-  id?: string;
+  id: string | undefined;
   parentId: string | null;
-  role?: string;
-  /** Byte range of the line in the scanned buffer. */
+  role: string | undefined;
+  /** Range of the line in the scanned text. */
   start: number;
   end: number;
   /** `session_info`: the trimmed name, null when empty (it clears the name). */
-  name?: string | null;
+  name: string | null | undefined;
   /** `model_change` (and the earlier format's `model`): `provider/id`. */
-  model?: string;
+  model: string | undefined;
 }
 
-function lastNonSpace(bytes: Uint8Array, start: number, end: number): number {
+/** Whether `code` is JSON whitespace other than a line break. */
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x0d || code === 0x09;
+}
+
+/** Whether the line `[start, end)` of `text` ends its object (its last non-space is `}`). */
+function endsObject(text: string, start: number, end: number): boolean {
+  if (end > start && text.charCodeAt(end - 1) === 0x7d) return true;
   for (let i = end - 1; i >= start; i--) {
-    const b = bytes[i];
-    if (b !== 0x20 && b !== 0x0d && b !== 0x09) return b;
+    const code = text.charCodeAt(i);
+    if (!isSpace(code)) return code === 0x7d;
   }
-  return -1;
+  return false;
 }
 
-function isBlank(bytes: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const b = bytes[i];
-    if (b !== 0x20 && b !== 0x0d && b !== 0x09) return false;
-  }
+/** Whether `text` ends with a line break (an append then starts a new line). */
+function endsLine(text: string): boolean {
+  return text.length > 0 && text.charCodeAt(text.length - 1) === 0x0a;
+}
+
+function isBlank(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (!isSpace(text.charCodeAt(i))) return false;
   return true;
 }
 
-function parseLine(bytes: Uint8Array, start: number, end: number, decoder: TextDecoder): unknown {
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** UTF-8 as `Deno.readTextFile` decodes it (the reader's way: a BOM is kept). */
+function decodeText(bytes: Uint8Array): string {
+  return utf8.decode(bytes);
+}
+
+function parseLine(text: string, start: number, end: number): unknown {
   try {
-    return JSON.parse(decoder.decode(bytes.subarray(start, end)));
+    return JSON.parse(text.slice(start, end));
   } catch {
     return undefined;
   }
 }
 
-const encoder = new TextEncoder();
-const HEAD_TYPE = encoder.encode('{"type":"');
-const HEAD_ID = encoder.encode('","id":"');
-const HEAD_PARENT = encoder.encode('","parentId":');
-const HEAD_NULL = encoder.encode("null");
-const HEAD_TIME = encoder.encode(',"timestamp":"');
-const HEAD_ROLE = encoder.encode(',"message":{"role":"');
-
-/** Whether `bytes` has `literal` at `at`. */
-function hasAt(bytes: Uint8Array, at: number, end: number, literal: Uint8Array): boolean {
-  if (at + literal.length > end) return false;
-  for (let i = 0; i < literal.length; i++) if (bytes[at + i] !== literal[i]) return false;
-  return true;
-}
-
-/** The ASCII string from `at` to the next `"` (no escapes), and where it ends; or undefined. */
-function asciiString(bytes: Uint8Array, at: number, end: number): [string, number] | undefined {
-  let text = "";
-  for (let i = at; i < end && i - at < 200; i++) {
-    const b = bytes[i];
-    if (b === 0x22) return [text, i];
-    if (b === 0x5c || b >= 0x80 || b < 0x20) return undefined;
-    text += String.fromCharCode(b);
-  }
-  return undefined;
-}
-
+/** A JSON string without escapes (else the line is parsed whole); it cannot pass a line break. */
+const PLAIN = String.raw`"([^"\\\x00-\x1f]*)"`;
+const PLAIN_SKIPPED = String.raw`"[^"\\\x00-\x1f]*"`;
 /**
  * The start of an entry as pi and pi-mono write it —
  * `{"type":"…","id":"…","parentId":null|"…","timestamp":"…"` and, for a message,
- * `,"message":{"role":"…"` — read from the bytes without decoding the rest of the line.
+ * `,"message":{"role":"…"` — read without parsing the rest of the line.
  */
-function entryHead(
-  bytes: Uint8Array,
-  start: number,
-  end: number,
-): { type: string; id: string; parentId: string | null; role?: string } | undefined {
-  if (!hasAt(bytes, start, end, HEAD_TYPE)) return undefined;
-  const type = asciiString(bytes, start + HEAD_TYPE.length, end);
-  if (!type || !hasAt(bytes, type[1], end, HEAD_ID)) return undefined;
-  const id = asciiString(bytes, type[1] + HEAD_ID.length, end);
-  if (!id || !hasAt(bytes, id[1], end, HEAD_PARENT)) return undefined;
-  let at = id[1] + HEAD_PARENT.length;
-  let parentId: string | null = null;
-  if (hasAt(bytes, at, end, HEAD_NULL)) {
-    at += HEAD_NULL.length;
-  } else {
-    if (bytes[at] !== 0x22) return undefined;
-    const parent = asciiString(bytes, at + 1, end);
-    if (!parent) return undefined;
-    parentId = parent[0];
-    at = parent[1] + 1;
-  }
-  if (!hasAt(bytes, at, end, HEAD_TIME)) return undefined;
-  const time = asciiString(bytes, at + HEAD_TIME.length, end);
-  if (!time) return undefined;
-  const head: { type: string; id: string; parentId: string | null; role?: string } = {
-    type: type[0],
-    id: id[0],
-    parentId,
-  };
-  if (head.type !== "message") return head;
-  if (!hasAt(bytes, time[1] + 1, end, HEAD_ROLE)) return undefined;
-  const role = asciiString(bytes, time[1] + 1 + HEAD_ROLE.length, end);
-  if (!role) return undefined;
-  head.role = role[0];
-  return head;
-}
+const ENTRY_HEAD = new RegExp(
+  String
+    .raw`\{"type":${PLAIN},"id":${PLAIN},"parentId":(?:null|${PLAIN}),"timestamp":${PLAIN_SKIPPED}` +
+    String.raw`(?:,"message":\{"role":${PLAIN})?`,
+  "y",
+);
 
 /**
  * Reads one entry line; undefined when it is not a readable entry (the reader skips it).
@@ -190,78 +160,103 @@ function entryHead(
  * kill may have cut it anywhere, even just after a `}` inside it).
  */
 function scanLine(
-  bytes: Uint8Array,
+  text: string,
   start: number,
   end: number,
-  decoder: TextDecoder,
   whole = false,
 ): ScannedLine | undefined {
-  const head = whole ? undefined : entryHead(bytes, start, end);
-  if (head && !NEEDS_FIELDS.has(head.type)) {
-    // A line cut off by a kill does not end the object: the reader skips it, so does this.
-    if (lastNonSpace(bytes, start, end) !== 0x7d) return undefined;
-    const line: ScannedLine = { type: head.type, id: head.id, parentId: head.parentId, start, end };
-    if (head.role !== undefined) line.role = head.role;
-    return line;
+  if (!whole) {
+    ENTRY_HEAD.lastIndex = start;
+    const head = ENTRY_HEAD.exec(text);
+    // [, type, id, parentId, role]; a message without its role first is parsed.
+    if (
+      head !== null && !NEEDS_FIELDS.has(head[1]) &&
+      (head[1] !== "message" || head[4] !== undefined)
+    ) {
+      // A line cut off by a kill does not end the object: the reader skips it, so does this.
+      if (!endsObject(text, start, end)) return undefined;
+      return {
+        type: head[1],
+        id: head[2],
+        parentId: head[3] ?? null,
+        role: head[4],
+        start,
+        end,
+        name: undefined,
+        model: undefined,
+      };
+    }
   }
-  const value = parseLine(bytes, start, end, decoder);
+  const value = parseLine(text, start, end);
   if (!isObject(value) || typeof value.type !== "string") return undefined;
   const line: ScannedLine = {
     type: value.type,
+    id: typeof value.id === "string" ? value.id : undefined,
     parentId: typeof value.parentId === "string" ? value.parentId : null,
+    role: undefined,
     start,
     end,
+    name: undefined,
+    model: undefined,
   };
-  if (typeof value.id === "string") line.id = value.id;
   if (
     value.type === "message" && isObject(value.message) && typeof value.message.role === "string"
   ) {
     line.role = value.message.role;
   } else if (value.type === "session_info") {
-    line.name = typeof value.name === "string" && value.name.trim() !== ""
-      ? value.name.trim()
-      : null;
-  } else if (
-    value.type === "model_change" && typeof value.provider === "string" &&
-    typeof value.modelId === "string"
-  ) {
-    line.model = `${value.provider}/${value.modelId}`;
-  } else if (value.type === "model" && typeof value.model === "string") {
-    line.model = value.model;
+    line.name = entryName(value);
+  } else {
+    line.model = entryModel(value);
   }
   return line;
 }
 
-/** The byte ranges `[start, end)` of the non-blank lines of `bytes`. */
-function lineRanges(bytes: Uint8Array): number[] {
+/** A `session_info` entry's name: trimmed, null when empty (it clears the name). */
+function entryName(entry: Record<string, unknown>): string | null {
+  return typeof entry.name === "string" && entry.name.trim() !== "" ? entry.name.trim() : null;
+}
+
+/** The model a `model_change` (or the earlier format's `model`) entry sets: `provider/id`. */
+function entryModel(entry: Record<string, unknown>): string | undefined {
+  if (
+    entry.type === "model_change" && typeof entry.provider === "string" &&
+    typeof entry.modelId === "string"
+  ) {
+    return `${entry.provider}/${entry.modelId}`;
+  }
+  if (entry.type === "model" && typeof entry.model === "string") return entry.model;
+  return undefined;
+}
+
+/** The ranges `[start, end)` of the non-blank lines of `text` from `from` (at most `limit`). */
+function lineRanges(text: string, from: number, limit = Infinity): number[] {
   const out: number[] = [];
-  let pos = 0;
-  while (pos < bytes.length) {
-    let end = bytes.indexOf(0x0a, pos);
-    if (end === -1) end = bytes.length;
-    if (!isBlank(bytes, pos, end)) out.push(pos, end);
+  let pos = from;
+  while (pos < text.length && out.length < 2 * limit) {
+    let end = text.indexOf("\n", pos);
+    if (end === -1) end = text.length;
+    if (!isBlank(text, pos, end)) out.push(pos, end);
     pos = end + 1;
   }
   return out;
 }
 
 /**
- * The readable entry lines in `ranges` of `bytes` (see {@link lineRanges}), those with an id
- * by id, and the newest id (`leafId` when none has one). The last line of bytes that do not
- * end with a line break is parsed whole (see {@link scanLine}).
+ * The readable entry lines in `ranges` of `text` (see {@link lineRanges}), those with an id
+ * by id, and the newest id (`leafId` when none has one). The last line of a text that does
+ * not end with a line break is parsed whole (see {@link scanLine}).
  */
 function scanLines(
-  bytes: Uint8Array,
+  text: string,
   ranges: readonly number[],
-  decoder: TextDecoder,
   leafId: string | null,
 ): { lines: ScannedLine[]; byId: Map<string, ScannedLine>; leafId: string | null } {
-  const cut = bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a;
+  const cut = !endsLine(text);
   const lines: ScannedLine[] = [];
   const byId = new Map<string, ScannedLine>();
   for (let i = 0; i < ranges.length; i += 2) {
-    const last = cut && ranges[i + 1] === bytes.length;
-    const line = scanLine(bytes, ranges[i], ranges[i + 1], decoder, last);
+    const last = cut && ranges[i + 1] === text.length;
+    const line = scanLine(text, ranges[i], ranges[i + 1], last);
     if (!line) continue;
     lines.push(line);
     if (line.id === undefined) continue;
@@ -298,8 +293,8 @@ function pathUp(
 }
 
 /** The text of the user message on `line`, or "" when it has none. */
-function userText(bytes: Uint8Array, line: ScannedLine, decoder: TextDecoder): string {
-  const value = parseLine(bytes, line.start, line.end, decoder);
+function userText(text: string, start: number, end: number): string {
+  const value = parseLine(text, start, end);
   if (!isObject(value) || !isObject(value.message)) return "";
   return contentText(value.message.content).trim();
 }
@@ -307,17 +302,16 @@ function userText(bytes: Uint8Array, line: ScannedLine, decoder: TextDecoder): s
 /** What the lines on a stretch of the path add: messages, the first user text, the model. */
 function walkPath(
   path: readonly ScannedLine[],
-  bytes: Uint8Array,
-  decoder: TextDecoder,
+  text: string,
   start: { messages: number; firstMessage: string | null; model: string | null },
 ): { messages: number; firstMessage: string | null; model: string | null } {
   let { messages, firstMessage, model } = start;
   for (const line of path) {
-    if (line.type === "message" && line.role !== undefined && COUNTED_ROLES.has(line.role)) {
+    if (line.type === "message" && line.role !== undefined && isCounted(line.role)) {
       messages++;
       if (firstMessage === null && line.role === "user") {
-        const text = userText(bytes, line, decoder);
-        if (text !== "") firstMessage = text;
+        const first = userText(text, line.start, line.end);
+        if (first !== "") firstMessage = first;
       }
     } else if (line.model !== undefined) {
       model = line.model;
@@ -329,6 +323,72 @@ function walkPath(
 function lastName(lines: readonly ScannedLine[], name: string | null): string | null {
   for (const line of lines) if (line.name !== undefined) name = line.name;
   return name;
+}
+
+/** What a scan adds up along the path. */
+interface PathTotals {
+  messages: number;
+  firstMessage: string | null;
+  model: string | null;
+  name: string | null;
+}
+
+/**
+ * The common case, without building the tree: the lines of `text` from `from` are whole
+ * entries written the usual way (see {@link ENTRY_HEAD}) that form one unbranched chain from
+ * `leafId` (each the child of the line before, no id twice), as in every session nobody
+ * rewound or branched; then they all are the path, and their totals are added to `totals`.
+ * Undefined at the first line that is anything else (a branch, a torn or corrupt line, an
+ * entry written another way): then the general scan reads the lines.
+ */
+function scanChain(
+  text: string,
+  from: number,
+  leafId: string | null,
+  totals: PathTotals,
+): (PathTotals & { leafId: string | null }) | undefined {
+  let { messages, firstMessage, model, name } = totals;
+  const ids = new Set<string>();
+  if (leafId !== null) ids.add(leafId);
+  // The last line of a text cut off by a kill may end anywhere: the general scan parses it.
+  const cutAt = endsLine(text) ? -1 : text.lastIndexOf("\n") + 1;
+  for (let pos = from; pos < text.length;) {
+    const start = pos;
+    let end = text.indexOf("\n", pos);
+    if (end === -1) end = text.length;
+    pos = end + 1;
+    ENTRY_HEAD.lastIndex = start;
+    const head = start === cutAt ? null : ENTRY_HEAD.exec(text);
+    if (head === null) {
+      if (isBlank(text, start, end)) continue;
+      return undefined;
+    }
+    // [, type, id, parentId, role]
+    const type = head[1];
+    const id = head[2];
+    if ((head[3] ?? null) !== leafId || ids.has(id) || !endsObject(text, start, end)) {
+      return undefined;
+    }
+    ids.add(id);
+    leafId = id;
+    if (type === "message") {
+      const role = head[4];
+      if (role === undefined) return undefined;
+      if (!isCounted(role)) continue;
+      messages++;
+      if (firstMessage === null && role === "user") {
+        const first = userText(text, start, end);
+        if (first !== "") firstMessage = first;
+      }
+    } else if (NEEDS_FIELDS.has(type)) {
+      if (type !== "session_info" && type !== "model_change") return undefined;
+      const value = parseLine(text, start, end);
+      if (!isObject(value)) return undefined;
+      if (type === "session_info") name = entryName(value);
+      else model = entryModel(value) ?? model;
+    }
+  }
+  return { messages, firstMessage, model, name, leafId };
 }
 
 function isoTime(value: unknown): string {
@@ -357,34 +417,55 @@ function isoTime(value: unknown): string {
  * assert.equal(s?.name, "Greeting");
  * ```
  */
-export function scanSession(bytes: Uint8Array): SessionSummary | undefined {
-  const decoder = new TextDecoder();
-  const ranges = lineRanges(bytes);
-  if (ranges.length === 0) return undefined;
-  const header = parseLine(bytes, ranges[0], ranges[1], decoder);
+export function scanSession(source: Uint8Array | string): SessionSummary | undefined {
+  const text = typeof source === "string" ? source : decodeText(source);
+  const first = lineRanges(text, 0, 1);
+  if (first.length === 0) return undefined;
+  const header = parseLine(text, first[0], first[1]);
   if (!isObject(header) || header.type !== "session" || typeof header.id !== "string") {
     return undefined;
   }
-  const { lines, byId, leafId } = scanLines(bytes, ranges.slice(2), decoder, null);
   const version = typeof header.version === "number" ? header.version : 1;
-  const prefix = version < 2 ? lines.filter((l) => l.id === undefined) : [];
-  const walked = walkPath([...prefix, ...pathUp(byId, leafId).path], bytes, decoder, {
+  const start: PathTotals = {
     messages: 0,
     firstMessage: null,
     model: typeof header.model === "string" ? header.model : null,
-  });
+    name: null,
+  };
+  const from = first[1] + 1;
+  const totals = (version >= 2 ? scanChain(text, from, null, start) : undefined) ??
+    scanTree(text, from, version, start);
   const summary: SessionSummary = {
-    id: header.id as string,
+    id: header.id,
     cwd: typeof header.cwd === "string" ? header.cwd : "",
     created: isoTime(header.timestamp),
     version,
-    leafId,
-    ...walked,
-    name: lastName(lines, null),
-    cleanEnd: bytes[bytes.length - 1] === 0x0a,
+    leafId: totals.leafId,
+    messages: totals.messages,
+    firstMessage: totals.firstMessage,
+    name: totals.name,
+    model: totals.model,
+    cleanEnd: endsLine(text),
   };
   if (typeof header.parentSession === "string") summary.parentSession = header.parentSession;
   return summary;
+}
+
+/**
+ * The general scan of the lines from `from`: the tree of entries, the path from the newest
+ * one (after the earlier format's entries without ids, for a `version` 1 file), its totals.
+ */
+function scanTree(
+  text: string,
+  from: number,
+  version: number,
+  start: PathTotals,
+): PathTotals & { leafId: string | null } {
+  const { lines, byId, leafId } = scanLines(text, lineRanges(text, from), null);
+  const prefix = version < 2 ? lines.filter((l) => l.id === undefined) : [];
+  const path = pathUp(byId, leafId).path;
+  const walked = walkPath(prefix.length === 0 ? path : [...prefix, ...path], text, start);
+  return { ...walked, name: lastName(lines, null), leafId };
 }
 
 /**
@@ -414,26 +495,25 @@ export function extendSummary(
   appended: Uint8Array,
 ): SessionSummary | undefined {
   if (previous.version < 2 || !previous.cleanEnd) return undefined;
-  const decoder = new TextDecoder();
-  const { lines, byId, leafId } = scanLines(
-    appended,
-    lineRanges(appended),
-    decoder,
-    previous.leafId,
-  );
+  // The previous scan ended on a line break: the appended bytes start a line (and a character).
+  const text = decodeText(appended);
+  const cleanEnd = text.length === 0 ? previous.cleanEnd : endsLine(text);
+  const chain = scanChain(text, 0, previous.leafId, previous);
+  if (chain) return { ...previous, ...chain, cleanEnd };
+  const { lines, byId, leafId } = scanLines(text, lineRanges(text, 0), previous.leafId);
   let segment: ScannedLine[] = [];
   if (leafId !== previous.leafId) {
     const up = pathUp(byId, leafId);
     if (up.reached !== previous.leafId) return undefined;
     segment = up.path;
   }
-  const walked = walkPath(segment, appended, decoder, previous);
+  const walked = walkPath(segment, text, previous);
   return {
     ...previous,
     leafId,
     ...walked,
     name: lastName(lines, previous.name),
-    cleanEnd: appended.length === 0 ? previous.cleanEnd : appended[appended.length - 1] === 0x0a,
+    cleanEnd,
   };
 }
 
@@ -484,17 +564,27 @@ function saveCache(path: string, cache: ListCache): void {
   }
 }
 
-function readRange(path: string, from: number, to: number): Uint8Array {
-  using file = Deno.openSync(path, { read: true });
-  file.seekSync(from, Deno.SeekMode.Start);
-  const out = new Uint8Array(to - from);
-  let filled = 0;
-  while (filled < out.length) {
-    const n = file.readSync(out.subarray(filled));
-    if (n === null || n === 0) break;
-    filled += n;
-  }
-  return out.subarray(0, filled);
+/**
+ * Reads bytes `[from, to)` of files into one buffer that grows as needed: a listing reads its
+ * files one after another, each scanned before the next is read, so one buffer does for all
+ * (a new one per file cost more time than the rest of the read). Only the bytes up to `to`,
+ * the size the file had when it was looked at, are read, so the summary is of exactly what
+ * the cache says it is of even when the file is being appended to.
+ */
+function rangeReader(): (path: string, from: number, to: number) => Uint8Array {
+  let buffer = new Uint8Array(1 << 16);
+  return (path, from, to) => {
+    if (buffer.length < to - from) buffer = new Uint8Array(Math.max(to - from, 2 * buffer.length));
+    using file = Deno.openSync(path, { read: true });
+    if (from > 0) file.seekSync(from, Deno.SeekMode.Start);
+    let filled = 0;
+    while (filled < to - from) {
+      const n = file.readSync(buffer.subarray(filled, to - from));
+      if (n === null || n === 0) break;
+      filled += n;
+    }
+    return buffer.subarray(0, filled);
+  };
 }
 
 /** The summary of one file, from the cache when it is still true; undefined: not a session. */
@@ -502,17 +592,18 @@ function summarizeFile(
   path: string,
   info: Deno.FileInfo,
   cached: CacheEntry | undefined,
+  read: (path: string, from: number, to: number) => Uint8Array,
 ): SessionSummary | undefined {
   const mtime = info.mtime?.getTime() ?? 0;
   const ino = info.ino ?? null;
   if (cached && cached.ino === ino) {
     if (cached.size === info.size && cached.mtime === mtime) return cached.summary;
     if (info.size > cached.size) {
-      const grown = extendSummary(cached.summary, readRange(path, cached.size, info.size));
+      const grown = extendSummary(cached.summary, read(path, cached.size, info.size));
       if (grown) return grown;
     }
   }
-  return scanSession(Deno.readFileSync(path));
+  return scanSession(read(path, 0, info.size));
 }
 
 function sessionFilesIn(dir: string): string[] {
@@ -562,6 +653,7 @@ export function listSessions(agentDir: string, options: ListSessionsOptions): Se
   const cachePath = `${agentDir.replace(/\/$/, "")}/${SESSION_LIST_CACHE_FILE}`;
   const cache = useCache ? loadCache(cachePath) : { version: CACHE_VERSION, files: {} };
   let changed = false;
+  const read = rangeReader();
   const found: { info: SessionInfo; mtime: number }[] = [];
   const seen = new Set<string>();
   const scannedDirs = new Set(dirs);
@@ -577,7 +669,7 @@ export function listSessions(agentDir: string, options: ListSessionsOptions): Se
       const cached = cache.files[path];
       let summary: SessionSummary | undefined;
       try {
-        summary = summarizeFile(path, info, cached);
+        summary = summarizeFile(path, info, cached, read);
       } catch {
         continue; // unreadable
       }
@@ -658,7 +750,7 @@ function readSessionAt<T>(path: string, read: (info: Deno.FileInfo) => T | undef
 /** The list entry of one session file (no cache); throws when it is not a session. */
 export function sessionInfo(path: string): SessionInfo {
   return readSessionAt(path, (info) => {
-    const summary = scanSession(Deno.readFileSync(path));
+    const summary = scanSession(Deno.readTextFileSync(path));
     return summary && toInfo(path, summary, info.mtime?.getTime() ?? 0);
   });
 }
