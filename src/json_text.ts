@@ -138,6 +138,53 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
   }
 }
 
+/**
+ * `text` with what pi-mono also allows in models.json — `//` comments to the end of a line and
+ * a comma before `}` or `]` — turned into spaces, outside strings, so that what is left is
+ * JSON and every other character keeps its line and column.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { blankCommentsAndTrailingCommas } from "./json_text.ts";
+ * const text = '{ "a": "x // y", // note\n  "b": [1, 2,],\n}';
+ * assert.deepEqual(JSON.parse(blankCommentsAndTrailingCommas(text)), { a: "x // y", b: [1, 2] });
+ * ```
+ */
+export function blankCommentsAndTrailingCommas(text: string): string {
+  let out = "";
+  let copied = 0;
+  const blank = (from: number, to: number) => {
+    out += text.slice(copied, from) + " ".repeat(to - from);
+    copied = to;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      // Skip the string: to its closing quote, past escapes (an unclosed one runs to the end).
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === "\\") i++;
+    } else if (ch === "/" && text[i + 1] === "/") {
+      let end = text.indexOf("\n", i);
+      if (end === -1) end = text.length;
+      if (text[end - 1] === "\r") end--;
+      blank(i, end);
+      i = end - 1;
+    } else if (ch === ",") {
+      // A trailing comma: only spaces, line breaks and comments before the `}` or `]`.
+      let j = i + 1;
+      while (j < text.length) {
+        if (" \t\r\n".includes(text[j])) j++;
+        else if (text[j] === "/" && text[j + 1] === "/") {
+          const end = text.indexOf("\n", j);
+          j = end === -1 ? text.length : end;
+        } else break;
+      }
+      if (text[j] === "}" || text[j] === "]") blank(i, i + 1);
+    }
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
 /** The outcome of {@link parseJsonText}. */
 export type JsonText =
   | { ok: true; value: unknown }
@@ -145,7 +192,9 @@ export type JsonText =
 
 /**
  * Parses JSON text (a leading byte order mark is not part of it); on a syntax error, says
- * where: `line 3, column 7: unexpected "}", expected a value`.
+ * where: `line 3, column 7: unexpected "}", expected a value`. `commentsAndTrailingCommas`:
+ * also allow those, as pi-mono does in models.json (see
+ * {@link blankCommentsAndTrailingCommas}).
  *
  * @example
  * ```ts
@@ -156,8 +205,12 @@ export type JsonText =
  * assert.ok(!bad.ok && bad.where.startsWith("line 3, column 1:"));
  * ```
  */
-export function parseJsonText(text: string): JsonText {
-  const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
+export function parseJsonText(
+  text: string,
+  options: { commentsAndTrailingCommas?: boolean } = {},
+): JsonText {
+  const bare = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  const body = options.commentsAndTrailingCommas ? blankCommentsAndTrailingCommas(bare) : bare;
   try {
     return { ok: true, value: JSON.parse(body) };
   } catch (err) {

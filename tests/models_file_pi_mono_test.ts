@@ -417,3 +417,28 @@ Deno.test("pi-mono models.json: a bad value of a field pi reads names its JSON p
   ];
   for (const [content, expected] of cases) await expectModelsError(content, expected);
 });
+
+Deno.test("pi-mono models.json: // comments and trailing commas are read as pi-mono reads them; an error still names its line and column", async () => {
+  const text = [
+    "{",
+    "  // local models",
+    '  "providers": {',
+    '    "ollama": {',
+    '      "baseUrl": "http://localhost:11434/v1", // not a comment: "//" in a string stays',
+    '      "api": "openai-responses",',
+    '      "apiKey": "ollama",',
+    '      "models": [{ "id": "llama3.1:8b", "name": "a // b" },],',
+    "    },",
+    "  },",
+    "}",
+  ].join("\n");
+  const registry = await registryOf(text);
+  const model = registry.find("ollama", "llama3.1:8b");
+  assert.equal(model?.name, "a // b");
+  assert.equal(model?.baseUrl, "http://localhost:11434/v1");
+  // A real error after a comment is placed on the original text's line and column.
+  await expectModelsError(
+    '{ // c\n  "providers": {"a" 1}\n}',
+    `invalid JSON at line 2, column 21: unexpected "1", expected ':' after a property name`,
+  );
+});

@@ -289,7 +289,8 @@ export function validateModelsFile(data: unknown, file: string): ModelsFile {
 
 /** Parses and validates the text of models.json; `file` names the file in errors. */
 export function parseModelsFile(text: string, file: string): ModelsFile {
-  const parsed = parseJsonText(text);
+  // pi-mono reads `//` comments and trailing commas in the shared models.json: so does pi.
+  const parsed = parseJsonText(text, { commentsAndTrailingCommas: true });
   if (!parsed.ok) {
     throw new PiError("models.invalid_file", `${file}: invalid JSON at ${parsed.where}`, {
       hint: "fix the file, or move it away to use the built-in models",
