@@ -78,3 +78,28 @@ Deno.test("stop: requests still running when the wait ends get 503 / an error ev
     );
   });
 });
+
+Deno.test("a chunked body past 64 MiB gets 413 when the limit is passed, not after the whole body is read", async () => {
+  await withServer(async (url) => {
+    const chunk = new TextEncoder().encode(" ".repeat(1 << 20));
+    let sent = 0;
+    // Up to 1 GiB of spaces, made as the server reads them (no content-length: chunked).
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 1024 * chunk.length) return controller.close();
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const res = await fetch(`${url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: "Bearer sk-test-key-123", "content-type": "application/json" },
+      body,
+    });
+    assert.equal(res.status, 413);
+    const error = (await res.json()).error;
+    assert.equal(error.type, "invalid_request_error");
+    assert.match(error.message, /larger than 64 MiB/);
+    assert.ok(sent < 256 * chunk.length, `read ${sent / chunk.length} MiB of the body`);
+  });
+});

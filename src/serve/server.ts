@@ -261,10 +261,25 @@ function internalError(err: unknown, stderr: Deps["stderr"]): HttpError {
 async function readJson(req: Request): Promise<unknown> {
   const length = Number(req.headers.get("content-length") ?? "0");
   if (length > MAX_BODY_BYTES) throw tooLarge();
-  const text = await req.text();
-  if (text.length > MAX_BODY_BYTES) throw tooLarge();
+  // A chunked body has no length: its bytes are counted as they come, and the read stops at
+  // the limit instead of holding all of it first.
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (req.body) {
+    for await (const chunk of req.body) {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) throw tooLarge(); // leaving the loop cancels the body
+      chunks.push(chunk);
+    }
+  }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.length;
+  }
   try {
-    return JSON.parse(text);
+    return JSON.parse(new TextDecoder().decode(body));
   } catch {
     throw badRequest("body", "is not valid JSON", "invalid_json");
   }
