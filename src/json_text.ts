@@ -28,7 +28,8 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
   const ws = () => {
     while (i < n && " \t\n\r".includes(text[i])) i++;
   };
-  const shown = (ch: string | undefined) => ch === undefined ? "end of file" : JSON.stringify(ch);
+  const shown = (ch: string | undefined) =>
+    ch === undefined ? "end of file" : ch === '"' ? `'"'` : JSON.stringify(ch);
   const unexpected = (what?: string): never => {
     const got = i >= n ? "unexpected end of file" : `unexpected ${shown(text[i])}`;
     throw new SyntaxAt(i, what ? `${got}, expected ${what}` : got);

@@ -104,9 +104,10 @@ Deno.test("models.json: each bad field is reported with its exact path", async (
 });
 
 Deno.test("models.json: invalid JSON reports line and column", async () => {
+  // (A trailing comma is allowed, as pi-mono allows it: see models_file_pi_mono_test.ts.)
   await expectModelsError(
-    '{\n  "providers": {\n    "openai": { "models": {}, }\n  }\n}\n',
-    'invalid JSON at line 3, column 31: unexpected "}", expected a property name in double quotes',
+    '{\n  "providers": {\n    "openai": { "models": {} "x": 1 }\n  }\n}\n',
+    `invalid JSON at line 3, column 30: unexpected '"', expected ',' or '}'`,
   );
   await expectModelsError(
     '{\n  "providers" {}\n}',
@@ -125,8 +126,8 @@ Deno.test("models.json: invalid JSON reports line and column", async () => {
     'invalid JSON at line 1, column 4: unexpected "x", expected nothing after the end of the JSON value',
   );
   await expectModelsError(
-    "[1,]",
-    'invalid JSON at line 1, column 4: unexpected "]", expected a value',
+    "[1,,2]",
+    'invalid JSON at line 1, column 4: unexpected ",", expected a value',
   );
 });
 
