@@ -190,3 +190,53 @@ Deno.test("findLatestSession: the newest session of the cwd, in either directory
     assert.equal(await findLatestSession(agentDir, "/q"), other.path);
   });
 });
+
+Deno.test("readSessionFile reads a file a MiB at a time as parseSession reads its text: lines across chunks, a line of several MiB, characters split between chunks, CRLF, blank, corrupt and torn lines", async () => {
+  const { parseSession } = await import("../src/agent/session_format.ts");
+  await withDir(async (dir) => {
+    const header = { type: "session", version: 3, id: "s", timestamp: "t", cwd: "/p" };
+    const entry = (id: string, parentId: string | null, text: string) =>
+      JSON.stringify({
+        type: "message",
+        id,
+        parentId,
+        timestamp: "t",
+        message: { role: "user", content: text, timestamp: 1 },
+      });
+    // "é" and "😀" are 2 and 4 bytes: with these paddings some fall across the 1 MiB chunk
+    // boundaries; one line is 3 MiB, so it spans four chunks.
+    const rows = [JSON.stringify(header)];
+    let parent: string | null = null;
+    for (let i = 0; i < 40; i++) {
+      const id = `e${i}`;
+      const text = i === 7 ? "x".repeat(3 << 20) : `${"é".repeat(i * 997)}😀${"y".repeat(i * 13)}`;
+      rows.push(entry(id, parent, text));
+      if (i === 11) rows.push("", "{not json", "  ");
+      parent = id;
+    }
+    const cases = {
+      plain: rows.join("\n") + "\n",
+      "CRLF line ends, a torn last line": rows.join("\r\n") + '\n{"type":"mess',
+      "no line break at the end": rows.join("\n"),
+    };
+    for (const [name, text] of Object.entries(cases)) {
+      const path = `${dir}/${name}.jsonl`;
+      await Deno.writeTextFile(path, text);
+      const streamed = await readSessionFile(path);
+      const whole = parseSession(await Deno.readTextFile(path), path);
+      assert.deepEqual(streamed, whole, name);
+    }
+    // The plain case read right: every line, the long one whole, the corrupt one reported.
+    const plain = await readSessionFile(`${dir}/plain.jsonl`);
+    assert.equal(plain.lines.length, 40);
+    assert.equal((plain.lines[7].entry.message as { content: string }).content.length, 3 << 20);
+    assert.equal(plain.leafId, "e39");
+    assert.deepEqual(plain.skipped, [15]);
+    // A BOM is kept, as Deno.readTextFile (and pi-mono's reader) keep it: then the first line
+    // is not a header for either. Not a session: both stop at the first line.
+    await Deno.writeTextFile(`${dir}/bom.jsonl`, "\uFEFF" + rows.join("\n"));
+    await assert.rejects(() => readSessionFile(`${dir}/bom.jsonl`), /is not a session file/);
+    await Deno.writeTextFile(`${dir}/other.jsonl`, '{"a":1}\n' + rows.join("\n"));
+    await assert.rejects(() => readSessionFile(`${dir}/other.jsonl`), /is not a session file/);
+  });
+});

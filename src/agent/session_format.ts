@@ -24,6 +24,7 @@ import {
   compactionSummaryMessage,
   fromSessionMessage,
   isObject,
+  readUsage,
   rememberToolCalls,
 } from "./session_messages.ts";
 
@@ -216,54 +217,76 @@ export interface ParsedSession {
  * ```
  */
 export function parseSession(text: string, path: string): ParsedSession {
-  const rows = text.split("\n");
+  const parser = sessionParser(path);
+  for (const row of text.split("\n")) if (!parser.row(row)) break;
+  return parser.finish();
+}
+
+/**
+ * {@link parseSession} a line at a time, for a file read in chunks (session_store.ts
+ * readSessionFile): `row` takes each line without its line break, in order (the text after
+ * the last line break too), and says false when the rest need not be read (the first line
+ * is not a header); `finish` gives the session, or throws as parseSession does.
+ */
+export function sessionParser(path: string): {
+  row(text: string): boolean;
+  finish(): ParsedSession;
+} {
   let header: SessionHeader | undefined;
   const lines: SessionLine[] = [];
   const skipped: number[] = [];
   const ids = new Set<string>();
   let leafId: string | null = null;
   let index = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    if (row.trim() === "") continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(row);
-    } catch {
-      value = undefined;
-    }
-    if (!isObject(value) || typeof value.type !== "string") {
-      if (header === undefined) break;
-      skipped.push(i + 1);
-      continue;
-    }
-    if (header === undefined) {
-      if (value.type !== "session" || typeof value.id !== "string") break;
-      header = value as unknown as SessionHeader;
-      continue;
-    }
-    const entry = value as SessionLine["entry"];
-    index++;
-    if (typeof entry.id === "string") {
-      ids.add(entry.id);
-      leafId = entry.id;
-    }
-    lines.push({ line: i + 1, index, entry });
-  }
-  if (header === undefined) {
-    throw new PiError("io", `${path} is not a session file (its first line is not a header)`, {
-      hint: "pass another session, or move this file away",
-    });
-  }
-  const version = typeof header.version === "number" ? header.version : 1;
-  const parsed: ParsedSession = { path, header, version, lines, ids, leafId, skipped };
-  if (skipped.length > 0) {
-    const which = skipped.length === 1
-      ? `line ${skipped[0]}`
-      : `lines ${skipped.slice(0, 10).join(", ")}${skipped.length > 10 ? ", …" : ""}`;
-    parsed.warning = `Skipped unreadable ${which} of ${path} (cut off or corrupt)`;
-  }
-  return parsed;
+  let lineNumber = 0;
+  let done = false;
+  return {
+    row(row: string): boolean {
+      if (done) return false;
+      lineNumber++;
+      if (row.trim() === "") return true;
+      let value: unknown;
+      try {
+        value = JSON.parse(row);
+      } catch {
+        value = undefined;
+      }
+      if (!isObject(value) || typeof value.type !== "string") {
+        if (header === undefined) return !(done = true);
+        skipped.push(lineNumber);
+        return true;
+      }
+      if (header === undefined) {
+        if (value.type !== "session" || typeof value.id !== "string") return !(done = true);
+        header = value as unknown as SessionHeader;
+        return true;
+      }
+      const entry = value as SessionLine["entry"];
+      index++;
+      if (typeof entry.id === "string") {
+        ids.add(entry.id);
+        leafId = entry.id;
+      }
+      lines.push({ line: lineNumber, index, entry });
+      return true;
+    },
+    finish(): ParsedSession {
+      if (header === undefined) {
+        throw new PiError("io", `${path} is not a session file (its first line is not a header)`, {
+          hint: "pass another session, or move this file away",
+        });
+      }
+      const version = typeof header.version === "number" ? header.version : 1;
+      const parsed: ParsedSession = { path, header, version, lines, ids, leafId, skipped };
+      if (skipped.length > 0) {
+        const which = skipped.length === 1
+          ? `line ${skipped[0]}`
+          : `lines ${skipped.slice(0, 10).join(", ")}${skipped.length > 10 ? ", …" : ""}`;
+        parsed.warning = `Skipped unreadable ${which} of ${path} (cut off or corrupt)`;
+      }
+      return parsed;
+    },
+  };
 }
 
 /** A message of the conversation, with the id of the entry it came from. */
@@ -441,11 +464,11 @@ export function buildSessionContext(
   for (let i = 0; i < path.length; i++) {
     const e = path[i].entry;
     if (e.type === "message" && isObject(e.message) && e.message.role === "assistant") {
-      const m = fromSessionMessage(e.message);
-      if (m?.role === "assistant") {
-        usages.push(m.usage);
-        lastUsage = i > compactionAt ? m.usage : undefined;
-      }
+      // Only the usage: the messages compacted away are not converted (a long session has
+      // thousands), and those kept were converted above.
+      const usage = readUsage(e.message.usage);
+      usages.push(usage);
+      lastUsage = i > compactionAt ? usage : undefined;
     }
   }
   const toolCallIds = new Map<string, string>();

@@ -199,7 +199,8 @@ export class SessionRunner {
   readonly restored: RestoredSettings;
   readonly #options: SessionRunnerOptions;
   readonly #createdAt: number;
-  readonly #parsed: ParsedSession | undefined;
+  /** The session file as read, until it is opened to append (then only its ids are kept). */
+  #parsed: ParsedSession | undefined;
   #file: SessionFile | undefined;
   #messages: Message[];
   readonly #entryIds = new WeakMap<Message, string>();
@@ -350,18 +351,22 @@ export class SessionRunner {
   async #ensureFile(): Promise<SessionFile | undefined> {
     if (this.#file || this.path === undefined) return this.#file;
     const { deps, cwd } = this.#options;
-    this.#file = this.#parsed
-      ? await SessionFile.open(this.#parsed, deps)
-      : await SessionFile.create(
-        {
-          agentDir: deps.agentDir,
-          cwd,
-          id: this.id,
-          createdAt: this.#createdAt,
-          ...(this.#fork ? this.#fork : {}),
-        },
-        deps,
-      );
+    if (this.#parsed) {
+      this.#file = await SessionFile.open(this.#parsed, deps);
+      // Every entry of a long session, held all day for nothing otherwise.
+      this.#parsed = undefined;
+      return this.#file;
+    }
+    this.#file = await SessionFile.create(
+      {
+        agentDir: deps.agentDir,
+        cwd,
+        id: this.id,
+        createdAt: this.#createdAt,
+        ...(this.#fork ? this.#fork : {}),
+      },
+      deps,
+    );
     return this.#file;
   }
 

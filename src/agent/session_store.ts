@@ -10,10 +10,10 @@
 import {
   type NewSessionEntry,
   type ParsedSession,
-  parseSession,
   SESSION_VERSION,
   type SessionEntry,
   type SessionHeader,
+  sessionParser,
 } from "./session_format.ts";
 
 /**
@@ -94,15 +94,41 @@ export async function ensurePrivateDir(path: string): Promise<void> {
   if (!existed && Deno.build.os !== "windows") await Deno.chmod(path, 0o700);
 }
 
-/** Reads a session file (see {@link parseSession}). */
+/**
+ * Reads a session file (as session_format.ts parseSession reads its text) a MiB at a time, each line parsed as soon
+ * as it is whole: a long session's text is never held whole beside its entries (a 100 MB
+ * file cost 100 MB more, and the time to touch that much new memory).
+ */
 export async function readSessionFile(path: string): Promise<ParsedSession> {
-  return parseSession(await Deno.readTextFile(path), path);
+  const parser = sessionParser(path);
+  using file = await Deno.open(path, { read: true });
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true }); // as Deno.readTextFile
+  const buffer = new Uint8Array(1 << 20);
+  // The start of a line that goes on in the next chunk (a long line spans several).
+  let parts: string[] = [];
+  for (;;) {
+    const n = await file.read(buffer);
+    const text = n === null
+      ? decoder.decode()
+      : decoder.decode(buffer.subarray(0, n), { stream: true });
+    let start = 0;
+    for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
+      const row = text.slice(start, end);
+      start = end + 1;
+      if (!parser.row(parts.length === 0 ? row : parts.join("") + row)) return parser.finish();
+      parts = [];
+    }
+    if (start < text.length) parts.push(text.slice(start));
+    if (n === null) break;
+  }
+  parser.row(parts.join(""));
+  return parser.finish();
 }
 
 /**
- * The header of the session file at `path`: its first non-blank line, as {@link parseSession}
- * takes it, read without the rest of the file; undefined when that line is not a session
- * header. Throws when the file cannot be read.
+ * The header of the session file at `path`: its first non-blank line, as parseSession
+ * (session_format.ts) takes it, read without the rest of the file; undefined when that line
+ * is not a session header. Throws when the file cannot be read.
  */
 export function readSessionHeader(path: string): SessionHeader | undefined {
   using file = Deno.openSync(path, { read: true });
