@@ -505,3 +505,74 @@ Deno.test("forkEntries of an earlier-format session: its conversation as version
   assert.equal(call.id, "call_1|fc_1");
   assert.equal((entries[3].message as { toolCallId: string }).toolCallId, "call_1|fc_1");
 });
+
+Deno.test("listSessions reads a file a MiB at a time as a scan of its whole text: lines and characters across chunks, lines of several MiB, branches, cut ends; and, cached, only what was appended after a line break", async () => {
+  const t = await tempAgent();
+  try {
+    await Deno.mkdir(t.dir, { recursive: true });
+    // Messages of 0.1–2.5 MiB of two- and four-byte characters: chunk boundaries fall inside
+    // lines and inside characters; one in five sessions is rewound (a branch), one in four
+    // ends cut short.
+    const sources: string[] = [];
+    for (let s = 0; s < 8; s++) {
+      const entries: Entry[] = [header(`big-${s}`)];
+      let parent: string | null = null;
+      for (let i = 0; i < 6; i++) {
+        const size = ((s * 7 + i * 13) % 25 + 1) * 100_000;
+        const text = (i % 2 === 0 ? "é" : "😀").repeat(size / (i % 2 === 0 ? 2 : 4)) + ` ${i}`;
+        const id = `m${i}`;
+        entries.push(
+          msg(id, parent, i % 3 === 2 ? "toolResult" : i % 3 ? "assistant" : "user", text),
+        );
+        parent = s % 5 === 0 && i === 3 ? "m0" : id;
+      }
+      let source = text(entries);
+      if (s % 4 === 3) source = source.slice(0, source.length - 1000);
+      sources.push(source);
+    }
+    const expected = (source: string) => {
+      const { messages, firstMessage, name, model } = scanSession(enc(source))!;
+      return { messages, firstMessage: firstMessage ?? undefined, name, model };
+    };
+    const listed = () =>
+      new Map(
+        listSessions(t.agentDir, { cwd: "/proj" }).map((s) => [s.id, {
+          messages: s.messages,
+          firstMessage: s.firstMessage,
+          name: s.name ?? null,
+          model: s.model ?? null,
+        }]),
+      );
+    // Whole files, no cache.
+    for (const [i, source] of sources.entries()) {
+      await Deno.writeTextFile(`${t.dir}/big-${i}.jsonl`, source);
+    }
+    const cold = listed();
+    for (const [i, source] of sources.entries()) {
+      assert.deepEqual(cold.get(`big-${i}`), expected(source), `big-${i}`);
+    }
+    // Listed halfway, then appended to: at a line break, the appended lines extend the
+    // summary; inside a line (a writer caught mid-line), the file is scanned again.
+    const halfway = (i: number, source: string) => {
+      if (i % 2 === 0) return source.indexOf("\n", source.length / 2) + 1;
+      const at = Math.floor(source.length / 2);
+      return source.charCodeAt(at - 1) >= 0xd800 && source.charCodeAt(at - 1) < 0xdc00
+        ? at + 1
+        : at;
+    };
+    for (const [i, source] of sources.entries()) {
+      await Deno.writeTextFile(`${t.dir}/big-${i}.jsonl`, source.slice(0, halfway(i, source)));
+    }
+    listed();
+    for (const [i, source] of sources.entries()) {
+      const rest = source.slice(halfway(i, source));
+      await Deno.writeTextFile(`${t.dir}/big-${i}.jsonl`, rest, { append: true });
+    }
+    const grown = listed();
+    for (const [i, source] of sources.entries()) {
+      assert.deepEqual(grown.get(`big-${i}`), expected(source), `big-${i}, appended`);
+    }
+  } finally {
+    await t.cleanup();
+  }
+});

@@ -84,15 +84,14 @@ function isCounted(role: string): boolean {
     role === "tool_result";
 }
 
-/** One readable entry line, as a scan sees it (every field set: one object shape). */
+/** One readable entry line, as the general scan keeps it (every field set: one shape). */
 interface ScannedLine {
   type: string;
   id: string | undefined;
   parentId: string | null;
   role: string | undefined;
-  /** Range of the line in the scanned text. */
-  start: number;
-  end: number;
+  /** A user message's text (trimmed; "" when it has none). */
+  text: string | undefined;
   /** `session_info`: the trimmed name, null when empty (it clears the name). */
   name: string | null | undefined;
   /** `model_change` (and the earlier format's `model`): `provider/id`. */
@@ -139,6 +138,100 @@ function parseLine(text: string, start: number, end: number): unknown {
   }
 }
 
+/**
+ * Visits one non-blank line of a session text, `text.slice(start, end)` without its line
+ * break. `cut`: the last line of a text that does not end with a line break (a kill may have
+ * cut it anywhere, even just after a `}` inside it). Returns false to stop the walk.
+ */
+type LineVisitor = (text: string, start: number, end: number, cut: boolean) => boolean;
+
+/**
+ * The non-blank lines of a session text, in order, walked as often as asked. A walk says
+ * whether it went to the end (no visit stopped it) and whether the text ends with a line
+ * break (undefined when there is no text).
+ */
+type Lines = (visit: LineVisitor) => { complete: boolean; cleanEnd: boolean | undefined };
+
+/** The lines of `text`. */
+function textLines(text: string): Lines {
+  return (visit) => {
+    const cleanEnd = text.length === 0 ? undefined : endsLine(text);
+    for (let pos = 0; pos < text.length;) {
+      const start = pos;
+      let end = text.indexOf("\n", pos);
+      if (end === -1) end = text.length;
+      pos = end + 1;
+      if (isBlank(text, start, end)) continue;
+      if (!visit(text, start, end, !cleanEnd && end === text.length)) {
+        return { complete: false, cleanEnd };
+      }
+    }
+    return { complete: true, cleanEnd };
+  };
+}
+
+/**
+ * The size of a listing's reads: a file is never held whole, however long it grew. Most
+ * sessions take one read. (Not more: reading into a buffer of 512 KiB or more took twice as
+ * long here, 1,000 files in 43 ms against 20.)
+ */
+const CHUNK_BYTES = 256 * 1024;
+
+/**
+ * The lines of bytes `[from, to)` of the file at `path` (`to`: its size when it was looked
+ * at, so the summary is of exactly the bytes the cache says, even while it is appended to),
+ * read a chunk at a time into `buffer`; a line longer than a chunk is joined from its parts.
+ */
+function fileLines(path: string, from: number, to: number, buffer: Uint8Array): Lines {
+  return (visit) => {
+    using file = Deno.openSync(path, { read: true });
+    if (from > 0) file.seekSync(from, Deno.SeekMode.Start);
+    if (to - from <= buffer.length) {
+      // Nearly every session: one read, decoded at once (a streaming decoder costs more).
+      let filled = 0;
+      while (filled < to - from) {
+        const n = file.readSync(buffer.subarray(filled, to - from));
+        if (n === null || n === 0) break;
+        filled += n;
+      }
+      return textLines(decodeText(buffer.subarray(0, filled)))(visit);
+    }
+    const decoder = new TextDecoder("utf-8", { ignoreBOM: true }); // as Deno.readTextFile
+    let parts: string[] = []; // the start of a line that goes on in the next chunk
+    let left = to - from;
+    let lastByte = -1;
+    const emit = (text: string, start: number, end: number, cut: boolean) =>
+      isBlank(text, start, end) || visit(text, start, end, cut);
+    for (;;) {
+      const n = left > 0 ? file.readSync(buffer.subarray(0, Math.min(buffer.length, left))) : null;
+      const done = n === null || n === 0;
+      if (!done) {
+        left -= n;
+        lastByte = buffer[n - 1];
+      }
+      const text = done
+        ? decoder.decode()
+        : decoder.decode(buffer.subarray(0, n), { stream: true });
+      let start = 0;
+      for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
+        const row = parts.length === 0 ? undefined : parts.join("") + text.slice(start, end);
+        const more = row === undefined
+          ? emit(text, start, end, false)
+          : emit(row, 0, row.length, false);
+        parts = [];
+        start = end + 1;
+        if (!more) return { complete: false, cleanEnd: undefined };
+      }
+      if (start < text.length) parts.push(text.slice(start));
+      if (done) break;
+    }
+    const cleanEnd = lastByte === -1 ? undefined : lastByte === 0x0a;
+    const rest = parts.join("");
+    if (rest !== "" && !emit(rest, 0, rest.length, true)) return { complete: false, cleanEnd };
+    return { complete: true, cleanEnd };
+  };
+}
+
 /** A JSON string without escapes (else the line is parsed whole); it cannot pass a line break. */
 const PLAIN = String.raw`"([^"\\\x00-\x1f]*)"`;
 const PLAIN_SKIPPED = String.raw`"[^"\\\x00-\x1f]*"`;
@@ -156,16 +249,10 @@ const ENTRY_HEAD = new RegExp(
 
 /**
  * Reads one entry line; undefined when it is not a readable entry (the reader skips it).
- * `whole`: parse it whole (the last line of a file that does not end with a line break: a
- * kill may have cut it anywhere, even just after a `}` inside it).
+ * `cut`: parse it whole (see {@link LineVisitor}).
  */
-function scanLine(
-  text: string,
-  start: number,
-  end: number,
-  whole = false,
-): ScannedLine | undefined {
-  if (!whole) {
+function scanLine(text: string, start: number, end: number, cut: boolean): ScannedLine | undefined {
+  if (!cut) {
     ENTRY_HEAD.lastIndex = start;
     const head = ENTRY_HEAD.exec(text);
     // [, type, id, parentId, role]; a message without its role first is parsed.
@@ -180,8 +267,7 @@ function scanLine(
         id: head[2],
         parentId: head[3] ?? null,
         role: head[4],
-        start,
-        end,
+        text: head[4] === "user" ? userText(parseLine(text, start, end)) : undefined,
         name: undefined,
         model: undefined,
       };
@@ -194,8 +280,7 @@ function scanLine(
     id: typeof value.id === "string" ? value.id : undefined,
     parentId: typeof value.parentId === "string" ? value.parentId : null,
     role: undefined,
-    start,
-    end,
+    text: undefined,
     name: undefined,
     model: undefined,
   };
@@ -203,6 +288,7 @@ function scanLine(
     value.type === "message" && isObject(value.message) && typeof value.message.role === "string"
   ) {
     line.role = value.message.role;
+    if (line.role === "user") line.text = userText(value);
   } else if (value.type === "session_info") {
     line.name = entryName(value);
   } else {
@@ -228,42 +314,92 @@ function entryModel(entry: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-/** The ranges `[start, end)` of the non-blank lines of `text` from `from` (at most `limit`). */
-function lineRanges(text: string, from: number, limit = Infinity): number[] {
-  const out: number[] = [];
-  let pos = from;
-  while (pos < text.length && out.length < 2 * limit) {
-    let end = text.indexOf("\n", pos);
-    if (end === -1) end = text.length;
-    if (!isBlank(text, pos, end)) out.push(pos, end);
-    pos = end + 1;
-  }
-  return out;
+/** The text of a parsed user message entry (trimmed), or "" when it has none. */
+function userText(entry: unknown): string {
+  if (!isObject(entry) || !isObject(entry.message)) return "";
+  return contentText(entry.message.content).trim();
+}
+
+/** What a scan adds up along the path. */
+interface PathTotals {
+  messages: number;
+  firstMessage: string | null;
+  model: string | null;
+  name: string | null;
 }
 
 /**
- * The readable entry lines in `ranges` of `text` (see {@link lineRanges}), those with an id
- * by id, and the newest id (`leafId` when none has one). The last line of a text that does
- * not end with a line break is parsed whole (see {@link scanLine}).
+ * The common case, without building the tree: lines that are whole entries written the usual
+ * way (see {@link ENTRY_HEAD}) and form one unbranched chain from `leafId` (each the child of
+ * the line before, no id twice), as in every session nobody rewound or branched; then they
+ * all are the path, and their totals are added to `totals` as they come. `visit` says false
+ * at the first line that is anything else (a branch, a torn or corrupt line, an entry written
+ * another way): then the general scan ({@link treeScan}) reads the lines.
  */
-function scanLines(
-  text: string,
-  ranges: readonly number[],
+function chainScan(
   leafId: string | null,
-): { lines: ScannedLine[]; byId: Map<string, ScannedLine>; leafId: string | null } {
-  const cut = !endsLine(text);
+  totals: PathTotals,
+): { visit: LineVisitor; result(): PathTotals & { leafId: string | null } } {
+  let { messages, firstMessage, model, name } = totals;
+  const ids = new Set<string>();
+  if (leafId !== null) ids.add(leafId);
+  const visit: LineVisitor = (text, start, end, cut) => {
+    if (cut) return false; // parsed whole by the general scan
+    ENTRY_HEAD.lastIndex = start;
+    const head = ENTRY_HEAD.exec(text);
+    if (head === null) return false;
+    // [, type, id, parentId, role]
+    const type = head[1];
+    const id = head[2];
+    if ((head[3] ?? null) !== leafId || ids.has(id) || !endsObject(text, start, end)) {
+      return false;
+    }
+    ids.add(id);
+    leafId = id;
+    if (type === "message") {
+      const role = head[4];
+      if (role === undefined) return false;
+      if (!isCounted(role)) return true;
+      messages++;
+      if (firstMessage === null && role === "user") {
+        const first = userText(parseLine(text, start, end));
+        if (first !== "") firstMessage = first;
+      }
+    } else if (NEEDS_FIELDS.has(type)) {
+      if (type !== "session_info" && type !== "model_change") return false;
+      const value = parseLine(text, start, end);
+      if (!isObject(value)) return false;
+      if (type === "session_info") name = entryName(value);
+      else model = entryModel(value) ?? model;
+    }
+    return true;
+  };
+  return { visit, result: () => ({ messages, firstMessage, model, name, leafId }) };
+}
+
+/**
+ * The general scan: every readable line (see {@link scanLine}), those with an id by id, and
+ * the newest id (`leafId` when none has one).
+ */
+function treeScan(leafId: string | null): {
+  visit: LineVisitor;
+  lines: ScannedLine[];
+  byId: Map<string, ScannedLine>;
+  leafId(): string | null;
+} {
   const lines: ScannedLine[] = [];
   const byId = new Map<string, ScannedLine>();
-  for (let i = 0; i < ranges.length; i += 2) {
-    const last = cut && ranges[i + 1] === text.length;
-    const line = scanLine(text, ranges[i], ranges[i + 1], last);
-    if (!line) continue;
+  const visit: LineVisitor = (text, start, end, cut) => {
+    const line = scanLine(text, start, end, cut);
+    if (!line) return true;
     lines.push(line);
-    if (line.id === undefined) continue;
-    byId.set(line.id, line);
-    leafId = line.id;
-  }
-  return { lines, byId, leafId };
+    if (line.id !== undefined) {
+      byId.set(line.id, line);
+      leafId = line.id;
+    }
+    return true;
+  };
+  return { visit, lines, byId, leafId: () => leafId };
 }
 
 /**
@@ -292,103 +428,18 @@ function pathUp(
   return { path: path.reverse(), reached };
 }
 
-/** The text of the user message on `line`, or "" when it has none. */
-function userText(text: string, start: number, end: number): string {
-  const value = parseLine(text, start, end);
-  if (!isObject(value) || !isObject(value.message)) return "";
-  return contentText(value.message.content).trim();
-}
-
 /** What the lines on a stretch of the path add: messages, the first user text, the model. */
-function walkPath(
-  path: readonly ScannedLine[],
-  text: string,
-  start: { messages: number; firstMessage: string | null; model: string | null },
-): { messages: number; firstMessage: string | null; model: string | null } {
+function walkPath(path: readonly ScannedLine[], start: PathTotals): PathTotals {
   let { messages, firstMessage, model } = start;
   for (const line of path) {
     if (line.type === "message" && line.role !== undefined && isCounted(line.role)) {
       messages++;
-      if (firstMessage === null && line.role === "user") {
-        const first = userText(text, line.start, line.end);
-        if (first !== "") firstMessage = first;
-      }
+      if (firstMessage === null && line.text) firstMessage = line.text;
     } else if (line.model !== undefined) {
       model = line.model;
     }
   }
-  return { messages, firstMessage, model };
-}
-
-function lastName(lines: readonly ScannedLine[], name: string | null): string | null {
-  for (const line of lines) if (line.name !== undefined) name = line.name;
-  return name;
-}
-
-/** What a scan adds up along the path. */
-interface PathTotals {
-  messages: number;
-  firstMessage: string | null;
-  model: string | null;
-  name: string | null;
-}
-
-/**
- * The common case, without building the tree: the lines of `text` from `from` are whole
- * entries written the usual way (see {@link ENTRY_HEAD}) that form one unbranched chain from
- * `leafId` (each the child of the line before, no id twice), as in every session nobody
- * rewound or branched; then they all are the path, and their totals are added to `totals`.
- * Undefined at the first line that is anything else (a branch, a torn or corrupt line, an
- * entry written another way): then the general scan reads the lines.
- */
-function scanChain(
-  text: string,
-  from: number,
-  leafId: string | null,
-  totals: PathTotals,
-): (PathTotals & { leafId: string | null }) | undefined {
-  let { messages, firstMessage, model, name } = totals;
-  const ids = new Set<string>();
-  if (leafId !== null) ids.add(leafId);
-  // The last line of a text cut off by a kill may end anywhere: the general scan parses it.
-  const cutAt = endsLine(text) ? -1 : text.lastIndexOf("\n") + 1;
-  for (let pos = from; pos < text.length;) {
-    const start = pos;
-    let end = text.indexOf("\n", pos);
-    if (end === -1) end = text.length;
-    pos = end + 1;
-    ENTRY_HEAD.lastIndex = start;
-    const head = start === cutAt ? null : ENTRY_HEAD.exec(text);
-    if (head === null) {
-      if (isBlank(text, start, end)) continue;
-      return undefined;
-    }
-    // [, type, id, parentId, role]
-    const type = head[1];
-    const id = head[2];
-    if ((head[3] ?? null) !== leafId || ids.has(id) || !endsObject(text, start, end)) {
-      return undefined;
-    }
-    ids.add(id);
-    leafId = id;
-    if (type === "message") {
-      const role = head[4];
-      if (role === undefined) return undefined;
-      if (!isCounted(role)) continue;
-      messages++;
-      if (firstMessage === null && role === "user") {
-        const first = userText(text, start, end);
-        if (first !== "") firstMessage = first;
-      }
-    } else if (NEEDS_FIELDS.has(type)) {
-      if (type !== "session_info" && type !== "model_change") return undefined;
-      const value = parseLine(text, start, end);
-      if (!isObject(value)) return undefined;
-      if (type === "session_info") name = entryName(value);
-      else model = entryModel(value) ?? model;
-    }
-  }
-  return { messages, firstMessage, model, name, leafId };
+  return { messages, firstMessage, model, name: start.name };
 }
 
 function isoTime(value: unknown): string {
@@ -418,25 +469,49 @@ function isoTime(value: unknown): string {
  * ```
  */
 export function scanSession(source: Uint8Array | string): SessionSummary | undefined {
-  const text = typeof source === "string" ? source : decodeText(source);
-  const first = lineRanges(text, 0, 1);
-  if (first.length === 0) return undefined;
-  const header = parseLine(text, first[0], first[1]);
-  if (!isObject(header) || header.type !== "session" || typeof header.id !== "string") {
-    return undefined;
+  return summarize(textLines(typeof source === "string" ? source : decodeText(source)));
+}
+
+/** The summary of a session text; undefined when its first line is not a session header. */
+function summarize(lines: Lines): SessionSummary | undefined {
+  let header: Record<string, unknown> | undefined;
+  let chain: ReturnType<typeof chainScan> | undefined;
+  let start: PathTotals = { messages: 0, firstMessage: null, model: null, name: null };
+  let version = 1;
+  const first = lines((text, from, end, cut) => {
+    if (header !== undefined) return chain!.visit(text, from, end, cut);
+    const value = parseLine(text, from, end);
+    if (!isObject(value) || value.type !== "session" || typeof value.id !== "string") {
+      return false;
+    }
+    header = value;
+    version = typeof value.version === "number" ? value.version : 1;
+    if (typeof value.model === "string") start = { ...start, model: value.model };
+    // The earlier format (entries without ids) is read as a tree at once.
+    if (version >= 2) chain = chainScan(null, start);
+    return chain !== undefined;
+  });
+  if (header === undefined) return undefined;
+  let totals: PathTotals & { leafId: string | null };
+  let cleanEnd = first.cleanEnd;
+  if (chain && first.complete) {
+    totals = chain.result();
+  } else {
+    const tree = treeScan(null);
+    let afterHeader = false;
+    cleanEnd = lines((text, from, end, cut) =>
+      afterHeader ? tree.visit(text, from, end, cut) : (afterHeader = true)
+    ).cleanEnd;
+    const leafId = tree.leafId();
+    const prefix = version < 2
+      ? tree.lines.filter((l) => l.id === undefined)
+      : [];
+    const path = pathUp(tree.byId, leafId).path;
+    const walked = walkPath(prefix.length === 0 ? path : [...prefix, ...path], start);
+    totals = { ...walked, name: lastName(tree.lines, null), leafId };
   }
-  const version = typeof header.version === "number" ? header.version : 1;
-  const start: PathTotals = {
-    messages: 0,
-    firstMessage: null,
-    model: typeof header.model === "string" ? header.model : null,
-    name: null,
-  };
-  const from = first[1] + 1;
-  const totals = (version >= 2 ? scanChain(text, from, null, start) : undefined) ??
-    scanTree(text, from, version, start);
   const summary: SessionSummary = {
-    id: header.id,
+    id: header.id as string,
     cwd: typeof header.cwd === "string" ? header.cwd : "",
     created: isoTime(header.timestamp),
     version,
@@ -445,27 +520,15 @@ export function scanSession(source: Uint8Array | string): SessionSummary | undef
     firstMessage: totals.firstMessage,
     name: totals.name,
     model: totals.model,
-    cleanEnd: endsLine(text),
+    cleanEnd: cleanEnd ?? false,
   };
   if (typeof header.parentSession === "string") summary.parentSession = header.parentSession;
   return summary;
 }
 
-/**
- * The general scan of the lines from `from`: the tree of entries, the path from the newest
- * one (after the earlier format's entries without ids, for a `version` 1 file), its totals.
- */
-function scanTree(
-  text: string,
-  from: number,
-  version: number,
-  start: PathTotals,
-): PathTotals & { leafId: string | null } {
-  const { lines, byId, leafId } = scanLines(text, lineRanges(text, from), null);
-  const prefix = version < 2 ? lines.filter((l) => l.id === undefined) : [];
-  const path = pathUp(byId, leafId).path;
-  const walked = walkPath(prefix.length === 0 ? path : [...prefix, ...path], text, start);
-  return { ...walked, name: lastName(lines, null), leafId };
+function lastName(lines: readonly ScannedLine[], name: string | null): string | null {
+  for (const line of lines) if (line.name !== undefined) name = line.name;
+  return name;
 }
 
 /**
@@ -494,25 +557,32 @@ export function extendSummary(
   previous: SessionSummary,
   appended: Uint8Array,
 ): SessionSummary | undefined {
+  return extendWith(previous, textLines(decodeText(appended)));
+}
+
+/** {@link extendSummary} of the appended lines. */
+function extendWith(previous: SessionSummary, lines: Lines): SessionSummary | undefined {
+  // After a line break, the appended bytes start a line (and a character).
   if (previous.version < 2 || !previous.cleanEnd) return undefined;
-  // The previous scan ended on a line break: the appended bytes start a line (and a character).
-  const text = decodeText(appended);
-  const cleanEnd = text.length === 0 ? previous.cleanEnd : endsLine(text);
-  const chain = scanChain(text, 0, previous.leafId, previous);
-  if (chain) return { ...previous, ...chain, cleanEnd };
-  const { lines, byId, leafId } = scanLines(text, lineRanges(text, 0), previous.leafId);
+  const chain = chainScan(previous.leafId, previous);
+  const walk = lines(chain.visit);
+  if (walk.complete) {
+    return { ...previous, ...chain.result(), cleanEnd: walk.cleanEnd ?? previous.cleanEnd };
+  }
+  const tree = treeScan(previous.leafId);
+  const cleanEnd = lines(tree.visit).cleanEnd ?? previous.cleanEnd;
+  const leafId = tree.leafId();
   let segment: ScannedLine[] = [];
   if (leafId !== previous.leafId) {
-    const up = pathUp(byId, leafId);
+    const up = pathUp(tree.byId, leafId);
     if (up.reached !== previous.leafId) return undefined;
     segment = up.path;
   }
-  const walked = walkPath(segment, text, previous);
   return {
     ...previous,
+    ...walkPath(segment, previous),
     leafId,
-    ...walked,
-    name: lastName(lines, previous.name),
+    name: lastName(tree.lines, previous.name),
     cleanEnd,
   };
 }
@@ -564,46 +634,23 @@ function saveCache(path: string, cache: ListCache): void {
   }
 }
 
-/**
- * Reads bytes `[from, to)` of files into one buffer that grows as needed: a listing reads its
- * files one after another, each scanned before the next is read, so one buffer does for all
- * (a new one per file cost more time than the rest of the read). Only the bytes up to `to`,
- * the size the file had when it was looked at, are read, so the summary is of exactly what
- * the cache says it is of even when the file is being appended to.
- */
-function rangeReader(): (path: string, from: number, to: number) => Uint8Array {
-  let buffer = new Uint8Array(1 << 16);
-  return (path, from, to) => {
-    if (buffer.length < to - from) buffer = new Uint8Array(Math.max(to - from, 2 * buffer.length));
-    using file = Deno.openSync(path, { read: true });
-    if (from > 0) file.seekSync(from, Deno.SeekMode.Start);
-    let filled = 0;
-    while (filled < to - from) {
-      const n = file.readSync(buffer.subarray(filled, to - from));
-      if (n === null || n === 0) break;
-      filled += n;
-    }
-    return buffer.subarray(0, filled);
-  };
-}
-
 /** The summary of one file, from the cache when it is still true; undefined: not a session. */
 function summarizeFile(
   path: string,
   info: Deno.FileInfo,
   cached: CacheEntry | undefined,
-  read: (path: string, from: number, to: number) => Uint8Array,
+  buffer: Uint8Array,
 ): SessionSummary | undefined {
   const mtime = info.mtime?.getTime() ?? 0;
   const ino = info.ino ?? null;
   if (cached && cached.ino === ino) {
     if (cached.size === info.size && cached.mtime === mtime) return cached.summary;
     if (info.size > cached.size) {
-      const grown = extendSummary(cached.summary, read(path, cached.size, info.size));
+      const grown = extendWith(cached.summary, fileLines(path, cached.size, info.size, buffer));
       if (grown) return grown;
     }
   }
-  return scanSession(read(path, 0, info.size));
+  return summarize(fileLines(path, 0, info.size, buffer));
 }
 
 function sessionFilesIn(dir: string): string[] {
@@ -653,7 +700,8 @@ export function listSessions(agentDir: string, options: ListSessionsOptions): Se
   const cachePath = `${agentDir.replace(/\/$/, "")}/${SESSION_LIST_CACHE_FILE}`;
   const cache = useCache ? loadCache(cachePath) : { version: CACHE_VERSION, files: {} };
   let changed = false;
-  const read = rangeReader();
+  // One buffer for every read of the listing (a new one per file cost more than the read).
+  const buffer = new Uint8Array(CHUNK_BYTES);
   const found: { info: SessionInfo; mtime: number }[] = [];
   const seen = new Set<string>();
   const scannedDirs = new Set(dirs);
@@ -669,7 +717,7 @@ export function listSessions(agentDir: string, options: ListSessionsOptions): Se
       const cached = cache.files[path];
       let summary: SessionSummary | undefined;
       try {
-        summary = summarizeFile(path, info, cached, read);
+        summary = summarizeFile(path, info, cached, buffer);
       } catch {
         continue; // unreadable
       }
