@@ -4,8 +4,9 @@
  *
  * Listing is fast without being approximate. What a row shows — the number of messages on
  * the conversation path, the first user message on it, the last name, the model — needs the
- * whole path, so a file is read whole the first time it is listed, and what the scan found is
- * kept in `<agent dir>/session-list-cache.json` with the file's size, mtime and inode. The
+ * whole path, so a file is read through the first time it is listed (a chunk at a time: it is
+ * never held whole), and what the scan found is kept in
+ * `<agent dir>/session-list-cache.json` with the file's size, mtime and inode. The
  * next listing reads nothing of a file that did not change, and only the appended bytes of a
  * file that grew (sessions are append-only); a file whose new entries do not continue its old
  * leaf (a rewind, a branch) or that changed otherwise is scanned again.
@@ -798,7 +799,7 @@ function readSessionAt<T>(path: string, read: (info: Deno.FileInfo) => T | undef
 /** The list entry of one session file (no cache); throws when it is not a session. */
 export function sessionInfo(path: string): SessionInfo {
   return readSessionAt(path, (info) => {
-    const summary = scanSession(Deno.readTextFileSync(path));
+    const summary = summarize(fileLines(path, 0, info.size, new Uint8Array(CHUNK_BYTES)));
     return summary && toInfo(path, summary, info.mtime?.getTime() ?? 0);
   });
 }
