@@ -242,9 +242,10 @@ const PLAIN_SKIPPED = String.raw`"[^"\\\x00-\x1f]*"`;
  * `,"message":{"role":"…"` — read without parsing the rest of the line.
  */
 const ENTRY_HEAD = new RegExp(
-  String
-    .raw`\{"type":${PLAIN},"id":${PLAIN},"parentId":(?:null|${PLAIN}),"timestamp":${PLAIN_SKIPPED}` +
-    String.raw`(?:,"message":\{"role":${PLAIN})?`,
+  [
+    String.raw`\{"type":${PLAIN},"id":${PLAIN},"parentId":(?:null|${PLAIN}),`,
+    String.raw`"timestamp":${PLAIN_SKIPPED}(?:,"message":\{"role":${PLAIN})?`,
+  ].join(""),
   "y",
 );
 
