@@ -70,6 +70,23 @@ function stablePort(): number {
   throw new Error("no free port in 20000–29999");
 }
 
+/**
+ * Binds `port` and lets it go: the proof that a closed server released it. Tried for up to
+ * 2 s: the listener of a shut-down server is closed by Deno a moment after shutdown()
+ * resolves (seen once in a loaded CI run); a server that keeps its port fails every try.
+ */
+async function assertBindable(port: number): Promise<void> {
+  for (let tries = 0;; tries++) {
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AddrInUse) || tries >= 40) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 Deno.test("callback server: 404, 400 keeps waiting, success page, then the port is free", async () => {
   const server = startCallbackServer({ port: stablePort(), state: "st" });
   try {
@@ -87,8 +104,7 @@ Deno.test("callback server: 404, 400 keeps waiting, success page, then the port 
     assert.equal(await server.code, "real");
     await server.close();
     // The port is released: binding it again works.
-    const again = Deno.listen({ hostname: "127.0.0.1", port: server.port });
-    again.close();
+    await assertBindable(server.port);
   } finally {
     await server.close();
   }
@@ -119,7 +135,7 @@ Deno.test("callback server: GET /cancel ends the wait with 'Login cancelled' and
       (err) => isPiError(err, "auth.login_cancelled") && err.message === "Login cancelled",
     );
     await server.close();
-    Deno.listen({ hostname: "127.0.0.1", port: server.port }).close();
+    await assertBindable(server.port);
   } finally {
     await server.close();
   }
