@@ -35,12 +35,23 @@ function testDeps(issuer: FakeIssuer, over: Partial<Deps> = {}): Deps {
 /** A browser that follows the URL in the background; hops land in `hops`. */
 function browser(hops: Hop[], options: Parameters<typeof follow>[1] = {}) {
   const done: Promise<unknown>[] = [];
+  let opened!: () => void;
+  const wasOpened = new Promise<void>((resolve) => opened = resolve);
   return {
     openUrl(url: string) {
       done.push(follow(url, { ...options, onHop: (h) => hops.push(h) }).catch((e) => e));
+      opened();
       return Promise.resolve(true);
     },
     settled: () => Promise.all(done),
+    /**
+     * A user who pastes what the browser ends on waits for it: it was started (the paste
+     * prompt opens before it is), and it has got there.
+     */
+    finished: async () => {
+      await wasOpened;
+      await Promise.all(done);
+    },
   };
 }
 
@@ -116,7 +127,7 @@ Deno.test("pinned port busy → 'Port N already in use' → the pasted URL compl
       onAuth() {},
       onProgress: (m) => progress.push(m),
       async onPrompt() {
-        await b.settled();
+        await b.finished();
         return hops.at(-1)!.url; // what the user copies from the address bar
       },
     }, { ...deps, env: (n) => n === "PI_OAUTH_CALLBACK_PORT" ? String(port) : deps.env(n) });
@@ -161,7 +172,7 @@ Deno.test("the paste wins the race while the callback server waits", async () =>
     const credential = await loginOpenAICodex({
       onAuth() {},
       async onPrompt() {
-        await b.settled();
+        await b.finished();
         const callback = new URL(hops.at(-1)!.url);
         return `${callback.searchParams.get("code")}#${callback.searchParams.get("state")}`;
       },

@@ -307,15 +307,9 @@ async function browserLogin(
         ? `Sign in in the browser; pi is waiting on ${redirectUri}`
         : "Sign in in the browser, then paste the URL it ends on (the page will not load)",
     });
-    if (!noBrowser) {
-      const opened = await deps.openUrl(url);
-      if (!opened) {
-        callbacks.onProgress?.(
-          "Could not open a browser: open the URL above yourself (or use pi login --device)",
-        );
-      }
-    }
-    // The paste prompt races the callback; whichever brings a working code first wins.
+    // The paste prompt races the callback; whichever brings a working code first wins. It is
+    // open before the browser is started: what is pasted as soon as the instructions show
+    // goes to it (the browser may take a while to start, and finish the sign-in at once).
     contenders.push(
       pasteLogin({
         callbacks,
@@ -326,6 +320,14 @@ async function browserLogin(
         exchange,
       }).then((credential) => ({ credential })),
     );
+    if (!noBrowser) {
+      const opened = await deps.openUrl(url);
+      if (!opened && !inner.signal.aborted) {
+        callbacks.onProgress?.(
+          "Could not open a browser: open the URL above yourself (or use pi login --device)",
+        );
+      }
+    }
     const won = await Promise.race(contenders);
     inner.abort(new PiError("auth.login_cancelled", "Login finished"));
     if ("credential" in won) return won.credential;
