@@ -302,3 +302,28 @@ Deno.test("parseCallbackPort", () => {
   assert.throws(() => parseCallbackPort("abc"), (e) => isPiError(e, "usage"));
   assert.throws(() => parseCallbackPort("70000"), (e) => isPiError(e, "usage"));
 });
+
+Deno.test("stdin ending while the browser is still being started ends the login with that error, once (not as an unhandled rejection)", async () => {
+  const issuer = startFakeIssuer();
+  const held = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    await assert.rejects(
+      loginOpenAICodex(
+        {
+          onAuth() {},
+          onPrompt: () => Promise.reject(new Error("stdin ended")),
+        },
+        testDeps(issuer, {
+          // A browser that takes a while to start: the prompt has failed by then.
+          openUrl: () => new Promise((resolve) => setTimeout(() => resolve(true), 200)),
+        }),
+        { callbackPort: (held.addr as Deno.NetAddr).port },
+      ),
+      /stdin ended/,
+    );
+    assert.equal(issuer.tokenCalls.length, 0);
+  } finally {
+    held.close();
+    await issuer.close();
+  }
+});

@@ -310,16 +310,18 @@ async function browserLogin(
     // The paste prompt races the callback; whichever brings a working code first wins. It is
     // open before the browser is started: what is pasted as soon as the instructions show
     // goes to it (the browser may take a while to start, and finish the sign-in at once).
-    contenders.push(
-      pasteLogin({
-        callbacks,
-        state,
-        redirectUri,
-        racing: !!server,
-        signal: inner.signal,
-        exchange,
-      }).then((credential) => ({ credential })),
-    );
+    const pasted = pasteLogin({
+      callbacks,
+      state,
+      redirectUri,
+      racing: !!server,
+      signal: inner.signal,
+      exchange,
+    }).then((credential) => ({ credential }));
+    // Its failure (stdin ended) may come while the browser is being started: the race below
+    // reports it; until then it must not count as unhandled.
+    pasted.catch(() => {});
+    contenders.push(pasted);
     if (!noBrowser) {
       const opened = await deps.openUrl(url);
       if (!opened && !inner.signal.aborted) {
