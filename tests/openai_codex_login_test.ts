@@ -327,3 +327,28 @@ Deno.test("stdin ending while the browser is still being started ends the login 
     await issuer.close();
   }
 });
+
+Deno.test("GET /cancel while the browser is still being started ends the login with 'Login cancelled'", async () => {
+  const issuer = startFakeIssuer();
+  const port = freePort();
+  try {
+    await assert.rejects(
+      loginOpenAICodex(
+        { onAuth() {}, onPrompt: pendingPrompt },
+        testDeps(issuer, {
+          // Another pi's login cancels this one while its browser is starting.
+          openUrl: async () => {
+            const r = await fetch(`http://127.0.0.1:${port}/cancel`);
+            await r.body?.cancel();
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            return true;
+          },
+        }),
+        { callbackPort: port },
+      ),
+      (err) => isPiError(err, "auth.login_cancelled") && err.message === "Login cancelled",
+    );
+  } finally {
+    await issuer.close();
+  }
+});

@@ -299,7 +299,11 @@ async function browserLogin(
     });
     stopped.catch(() => {});
     const contenders: Promise<{ code: string } | { credential: OAuthCredential }>[] = [stopped];
-    if (server) contenders.push(server.code.then((code) => ({ code })));
+    if (server) {
+      const called = server.code.then((code) => ({ code }));
+      called.catch(() => {}); // a /cancel while the browser starts: the race reports it
+      contenders.push(called);
+    }
 
     callbacks.onAuth({
       url,
