@@ -4,6 +4,7 @@ import { stripAnsi } from "../src/cli/render.ts";
 import { freePort } from "./fixtures/fake_oauth_issuer.ts";
 import { HAS_TMUX, TmuxPane } from "./e2e/tmux.ts";
 import {
+  printAbovePrompt,
   promptSelect,
   type PromptTerminal,
   promptText,
@@ -140,6 +141,23 @@ Deno.test("promptText: typing, Backspace and a bracketed paste (its line break d
   const out = f.written.join("");
   const last = out.slice(out.lastIndexOf("\x1b[J") + 3);
   assert.equal(stripAnsi(last), ""); // nothing drawn after the erase
+});
+
+Deno.test("printAbovePrompt: a line reported while a prompt is open is drawn above it, and the prompt below it again with what was typed; with no prompt open it says false", async () => {
+  assert.equal(printAbovePrompt("nobody asks"), false);
+  const f = fakeTerminal();
+  const answer = promptText({ message: "Paste the URL", terminal: f.term });
+  await drawn(f.written, "Paste the URL");
+  f.push("http://x");
+  await drawn(f.written, "> http://x");
+  const before = f.written.length;
+  assert.equal(printAbovePrompt("Could not open a browser"), true);
+  const redraw = stripAnsi(f.written.slice(before).join(""));
+  // The line on its own, then the prompt again (its question and what was typed).
+  assert.match(redraw, /Could not open a browser\r\n[\s\S]*Paste the URL[\s\S]*> http:\/\/x/);
+  f.push("\r");
+  assert.equal(await answer, "http://x");
+  assert.equal(printAbovePrompt("after"), false, "the prompt is closed");
 });
 
 Deno.test("promptText: Enter on an empty (or blank) line is no answer; the prompt stays", async () => {

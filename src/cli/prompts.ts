@@ -122,6 +122,21 @@ type Step<T> = { value: T; summary?: string } | undefined;
  * (or replaced by the answer's `summary` line) and the terminal restored; when `signal`
  * aborts, that happens at once, before anything else is printed.
  */
+/** Draws a line above the prompt open now (if any), which is drawn again below it. */
+let printAbove: ((line: string) => void) | undefined;
+
+/**
+ * Prints `line` above the prompt that is open now, and draws the prompt again below it;
+ * false when no prompt is open (the caller then writes the line as usual). What a flow
+ * reports while it asks (a browser that would not open) would otherwise be written into
+ * the prompt's line.
+ */
+export function printAbovePrompt(line: string): boolean {
+  if (!printAbove) return false;
+  printAbove(line);
+  return true;
+}
+
 async function interact<T>(
   term: PromptTerminal,
   signal: AbortSignal | undefined,
@@ -171,12 +186,15 @@ async function interact<T>(
     if (end()) answer.reject(new PiError("interrupted", "The terminal closed"));
   };
   signal?.addEventListener("abort", onAbort, { once: true });
+  const above = (line: string) => finished || draw([line]);
   try {
     terminal.enter({ onResize: () => finished || draw() });
     draw();
+    printAbove = above;
     terminal.readKeys(handleKey).then(inputEnded, inputEnded);
     return await answer.promise;
   } finally {
+    if (printAbove === above) printAbove = undefined;
     signal?.removeEventListener("abort", onAbort);
     end();
     terminal.restore();

@@ -193,7 +193,7 @@ async function callbacksFor(
       if (instructions) err.write(`${oneLine(instructions)}\n`);
     },
     onProgress(message) {
-      err.write(`${oneLine(message)}\n`);
+      if (!prompts.printAbovePrompt(oneLine(message))) err.write(`${oneLine(message)}\n`);
     },
     onDeviceCode({ userCode, verificationUrl }) {
       err.write(
