@@ -10,6 +10,8 @@
 import type { AssistantMessage, Message } from "../src/ai/types.ts";
 import { makeUsage } from "../src/ai/usage.ts";
 import { estimateMessagesTokens } from "../src/agent/compaction.ts";
+import { rememberToolCalls, toSessionMessage } from "../src/agent/session_messages.ts";
+import { SessionFile, uuidFromBytes } from "../src/agent/session_store.ts";
 import type { Model } from "../src/models/types.ts";
 
 /** A small deterministic generator (so every run builds the same session). */
@@ -118,4 +120,56 @@ export function generateMessages(
     }
   }
   return messages.slice(0, count);
+}
+
+/**
+ * Writes `messages` as a session of `cwd` in `agentDir` the way the session runner does (the
+ * header, `model_change`, `thinking_level_change`, then each message as it joined), with a
+ * clock that moves 15 s a message. `compactEvery`: a `compaction` entry after the first answer
+ * once that many messages have passed since the last one, keeping about the last 20 messages
+ * (from a prompt), as an all-day session has. Returns the file's path.
+ */
+export async function writeGeneratedSession(
+  agentDir: string,
+  cwd: string,
+  messages: readonly Message[],
+  options: { model: Model; compactEvery?: number },
+): Promise<string> {
+  const { model, compactEvery } = options;
+  let clock = Date.now() - (messages.length + 10) * 15_000;
+  const deps = {
+    now: () => (clock += 15_000),
+    randomBytes: (n: number) => crypto.getRandomValues(new Uint8Array(n)),
+  };
+  const file = await SessionFile.create(
+    { agentDir, cwd, id: uuidFromBytes(deps.randomBytes(16)) },
+    deps,
+  );
+  try {
+    file.append({ type: "model_change", provider: model.provider, modelId: model.id });
+    file.append({ type: "thinking_level_change", thinkingLevel: "medium" });
+    const toolCallIds = new Map<string, string>();
+    const ids: string[] = [];
+    let sinceCompaction = 0;
+    for (let i = 0; i < messages.length; i++) {
+      rememberToolCalls(toolCallIds, messages[i]);
+      const message = toSessionMessage(messages[i], { timestamp: deps.now(), toolCallIds });
+      ids.push(file.append({ type: "message", message }).id);
+      if (compactEvery === undefined) continue;
+      if (++sinceCompaction < compactEvery || messages[i].role !== "assistant") continue;
+      let kept = ids.length - 20;
+      while (kept > 0 && messages[kept].role !== "user") kept--;
+      file.append({
+        type: "compaction",
+        summary: `## Goal\n${"Keep the parser and the session code working. ".repeat(40)}`,
+        firstKeptEntryId: ids[kept],
+        tokensBefore: 200_000,
+        details: { readFiles: [], modifiedFiles: [] },
+      });
+      sinceCompaction = 0;
+    }
+    return file.path;
+  } finally {
+    file.close();
+  }
 }

@@ -13,12 +13,10 @@
 
 import { DENO_DIR, MAIN } from "../tests/e2e/run_pi.ts";
 import { startFakeCodex, writeFakeAuth } from "../tests/fixtures/fake_codex_backend.ts";
-import type { Message } from "../src/ai/types.ts";
-import { rememberToolCalls, toSessionMessage } from "../src/agent/session_messages.ts";
-import { sessionDir, SessionFile, uuidFromBytes } from "../src/agent/session_store.ts";
+import { sessionDir } from "../src/agent/session_store.ts";
 import { BUILTIN_MODELS } from "../src/models/builtin_models.ts";
 import type { Model } from "../src/models/types.ts";
-import { generateMessages } from "./generated_session.ts";
+import { generateMessages, writeGeneratedSession } from "./generated_session.ts";
 
 function option(name: string, fallback: number): number {
   const i = Deno.args.indexOf(name);
@@ -33,46 +31,6 @@ const COMPACT_EVERY = 500;
 const mainIndex = Deno.args.indexOf("--main");
 const OTHER = mainIndex === -1 ? undefined : `${Deno.args[mainIndex + 1]}/main.ts`;
 const model: Model = BUILTIN_MODELS.find((m) => m.id === "gpt-5.2-codex")!;
-
-/** Writes the session as the runner would, with a compaction entry every 500 messages. */
-async function writeLongSession(agentDir: string, cwd: string, messages: readonly Message[]) {
-  let clock = Date.now() - (messages.length + 10) * 15_000;
-  const deps = {
-    now: () => (clock += 15_000),
-    randomBytes: (n: number) => crypto.getRandomValues(new Uint8Array(n)),
-  };
-  const file = await SessionFile.create(
-    { agentDir, cwd, id: uuidFromBytes(deps.randomBytes(16)) },
-    deps,
-  );
-  try {
-    file.append({ type: "model_change", provider: model.provider, modelId: model.id });
-    file.append({ type: "thinking_level_change", thinkingLevel: "medium" });
-    const toolCallIds = new Map<string, string>();
-    const ids: string[] = [];
-    let sinceCompaction = 0;
-    for (let i = 0; i < messages.length; i++) {
-      rememberToolCalls(toolCallIds, messages[i]);
-      const message = toSessionMessage(messages[i], { timestamp: deps.now(), toolCallIds });
-      ids.push(file.append({ type: "message", message }).id);
-      // After an answer, once 500 messages have passed: keep the last turns (from a prompt).
-      if (++sinceCompaction < COMPACT_EVERY || messages[i].role !== "assistant") continue;
-      let kept = ids.length - 20;
-      while (kept > 0 && messages[kept].role !== "user") kept--;
-      file.append({
-        type: "compaction",
-        summary: `## Goal\n${"Keep the parser and the session code working. ".repeat(40)}`,
-        firstKeptEntryId: ids[kept],
-        tokensBefore: 200_000,
-        details: { readFiles: [], modifiedFiles: [] },
-      });
-      sinceCompaction = 0;
-    }
-    return file.path;
-  } finally {
-    file.close();
-  }
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -95,7 +53,10 @@ async function main(): Promise<void> {
     await Deno.mkdir(work);
     await writeFakeAuth(`${root}/auth`);
     const messages = generateMessages(MESSAGES, { model, overheadTokens: 3000 });
-    const template = await writeLongSession(`${root}/template`, work, messages);
+    const template = await writeGeneratedSession(`${root}/template`, work, messages, {
+      model,
+      compactEvery: COMPACT_EVERY,
+    });
     const size = (await Deno.stat(template)).size;
     console.log(`session: ${MESSAGES} messages, ${(size / 1e6).toFixed(1)} MB`);
 

@@ -40,11 +40,10 @@ import type { Message } from "../src/ai/types.ts";
 import { estimateContextTokens, estimateOverheadTokens } from "../src/agent/compaction.ts";
 import { buildSystemPrompt } from "../src/agent/system_prompt.ts";
 import { BUILTIN_TOOLS } from "../src/agent/tools/mod.ts";
-import { rememberToolCalls, toSessionMessage } from "../src/agent/session_messages.ts";
-import { sessionDir, SessionFile, uuidFromBytes } from "../src/agent/session_store.ts";
+import { sessionDir } from "../src/agent/session_store.ts";
 import { BUILTIN_MODELS } from "../src/models/builtin_models.ts";
 import type { Model } from "../src/models/types.ts";
-import { generateMessages } from "./generated_session.ts";
+import { generateMessages, writeGeneratedSession } from "./generated_session.ts";
 
 const MESSAGES = 1_000;
 const PROMPT = "Now run the whole test suite and fix what fails.";
@@ -67,42 +66,6 @@ function runsFromArgs(): number {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-/**
- * Writes `messages` as a session of `cwd` in `agentDir` the way the session runner does (the
- * header, `model_change`, `thinking_level_change`, then each message as it joined), with a
- * clock that moves 15 s a message. Returns the file's path.
- */
-async function writeSession(
-  agentDir: string,
-  cwd: string,
-  messages: readonly Message[],
-): Promise<string> {
-  let clock = Date.now() - (messages.length + 10) * 15_000;
-  const deps = {
-    now: () => (clock += 15_000),
-    randomBytes: (n: number) => crypto.getRandomValues(new Uint8Array(n)),
-  };
-  const file = await SessionFile.create(
-    { agentDir, cwd, id: uuidFromBytes(deps.randomBytes(16)) },
-    deps,
-  );
-  try {
-    file.append({ type: "model_change", provider: model.provider, modelId: model.id });
-    file.append({ type: "thinking_level_change", thinkingLevel: "medium" });
-    const toolCallIds = new Map<string, string>();
-    for (const message of messages) {
-      rememberToolCalls(toolCallIds, message);
-      file.append({
-        type: "message",
-        message: toSessionMessage(message, { timestamp: deps.now(), toolCallIds }),
-      });
-    }
-    return file.path;
-  } finally {
-    file.close();
-  }
 }
 
 /** One run's figures (ms from spawning pi; bytes). */
@@ -239,7 +202,7 @@ async function main(): Promise<void> {
     }
     const templates = `${root}/templates`;
     const write = (name: string, list: readonly Message[]) =>
-      writeSession(`${templates}/${name}`, work, list);
+      writeGeneratedSession(`${templates}/${name}`, work, list, { model });
     const tiny = await write("tiny", messages.slice(0, firstTurn + 1));
     const full = await write("full", messages);
     const atThreshold = await write("threshold", messages.slice(0, threshold));
