@@ -506,7 +506,7 @@ Deno.test("forkEntries of an earlier-format session: its conversation as version
   assert.equal((entries[3].message as { toolCallId: string }).toolCallId, "call_1|fc_1");
 });
 
-Deno.test("listSessions reads a file a MiB at a time as a scan of its whole text: lines and characters across chunks, lines of several MiB, branches, cut ends; and, cached, only what was appended after a line break", async () => {
+Deno.test("listSessions reads a file a chunk (256 KiB) at a time as a scan of its whole text: lines and characters across chunks, lines of several MiB, branches, cut ends; and, cached, only what was appended after a line break", async () => {
   const t = await tempAgent();
   try {
     await Deno.mkdir(t.dir, { recursive: true });

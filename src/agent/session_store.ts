@@ -95,9 +95,9 @@ export async function ensurePrivateDir(path: string): Promise<void> {
 }
 
 /**
- * Reads a session file (as session_format.ts parseSession reads its text) a MiB at a time, each line parsed as soon
- * as it is whole: a long session's text is never held whole beside its entries (a 100 MB
- * file cost 100 MB more, and the time to touch that much new memory).
+ * Reads a session file as parseSession (session_format.ts) reads its text, a MiB at a time,
+ * each line parsed as soon as it is whole: a long session's text is never held whole beside
+ * its entries (a 100 MB file cost 100 MB more, and the time to touch that much new memory).
  */
 export async function readSessionFile(path: string): Promise<ParsedSession> {
   const parser = sessionParser(path);
