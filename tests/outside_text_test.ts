@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { createStyle, formatStatus, formatToolLine, stripAnsi } from "../src/cli/render.ts";
 import { SelectMenu } from "../src/cli/tui/select_menu.ts";
-import { formatRateLimits } from "../src/cli/commands/slash.ts";
+import { formatRateLimits } from "../src/cli/usage_report.ts";
 
 const plain = createStyle(false);
 const color = createStyle(true);

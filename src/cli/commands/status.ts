@@ -15,7 +15,7 @@ import type { UsageSnapshotStore } from "../../ai/usage.ts";
 import { createStyle } from "../render.ts";
 import { oneLine } from "../../one_line.ts";
 import { formatLocalTime } from "../age.ts";
-import { formatRateLimits } from "./slash.ts";
+import { formatRateLimits } from "../usage_report.ts";
 import { type JwtClaims, tryJwtClaims } from "../../auth/jwt.ts";
 import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers.ts";
 import type { ParsedArgs } from "../args.ts";

@@ -13,7 +13,7 @@ import { openAuthStorage } from "../open_auth.ts";
 import { openUsageStore } from "../usage_store.ts";
 import { type AccountStatus, collectAccounts, useReportedAccount } from "../account_status.ts";
 import { requestedAccount } from "../account_options.ts";
-import { formatRateLimits } from "./slash.ts";
+import { formatRateLimits } from "../usage_report.ts";
 import type { ParsedArgs } from "../args.ts";
 import { accountFlag } from "../../auth/accounts.ts";
 

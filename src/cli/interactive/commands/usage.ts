@@ -8,7 +8,7 @@
 import { accountEntry } from "../../../auth/accounts.ts";
 import { oneLine } from "../../../one_line.ts";
 import { collectAccounts } from "../../account_status.ts";
-import { formatUsage } from "../../commands/slash.ts";
+import { formatUsage } from "../../usage_report.ts";
 import { accountSummary } from "../account_meter.ts";
 import type { SlashCommand } from "../commands.ts";
 

@@ -1,14 +1,13 @@
 /**
- * The usage reports as plain data and functions: the /usage report and `pi auth status`'s
- * rate-limit windows. No I/O. (The slash commands themselves are in
- * src/cli/interactive/commands.ts; the thinking rule is src/models/thinking.ts.)
+ * The usage reports as lines of text: the screen's /usage report, and the rate-limit windows
+ * that `pi usage` and `pi auth status` print. No I/O.
  * @module
  */
 
-import type { SessionTotals } from "../../agent/session_runner.ts";
-import type { UsageSnapshot } from "../../ai/types.ts";
-import { formatLocalTime, formatRelative } from "../age.ts";
-import { formatCost, formatTokens, type Style } from "../render.ts";
+import type { SessionTotals } from "../agent/session_runner.ts";
+import type { UsageSnapshot } from "../ai/types.ts";
+import { formatLocalTime, formatRelative } from "./age.ts";
+import { formatCost, formatTokens, type Style } from "./render.ts";
 
 function windowName(value: number | undefined): string {
   // usage.json is a file on disk: a number, or nothing is shown.

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatUsage } from "../src/cli/commands/slash.ts";
+import { formatUsage } from "../src/cli/usage_report.ts";
 import { formatLocalTime, formatRelative } from "../src/cli/age.ts";
 import { resolveThinking, thinkingLevels } from "../src/models/thinking.ts";
 import { parseSlash, SLASH_COMMANDS } from "../src/cli/interactive/commands.ts";
