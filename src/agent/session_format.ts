@@ -178,6 +178,11 @@ export interface SessionLine {
   index: number;
   /** The entry as read: `id` is absent in files of the earlier format. */
   entry: { type: string; id?: string; parentId?: string | null; [key: string]: unknown };
+  /**
+   * Read lean (see {@link sessionParser}): a message compacted away, kept without its
+   * content.
+   */
+  lean?: true;
 }
 
 /** A session file, read. */
@@ -227,8 +232,15 @@ export function parseSession(text: string, path: string): ParsedSession {
  * readSessionFile): `row` takes each line without its line break, in order (the text after
  * the last line break too), and says false when the rest need not be read (the first line
  * is not a header); `finish` gives the session, or throws as parseSession does.
+ *
+ * `lean`: for continuing a long session. At each `compaction` entry, the messages before
+ * its first kept entry (in file order) are kept without their content (`lean` lines): an
+ * all-day session is then never held whole, only what it has sent since its last compaction.
+ * Every line is still parsed, so what is skipped and said is the same. A conversation that
+ * does need a lean line (a branch back to before the compaction) is flagged by
+ * {@link buildSessionContext} (`leanLinesNeeded`), and the file is then read in full.
  */
-export function sessionParser(path: string): {
+export function sessionParser(path: string, options: { lean?: boolean } = {}): {
   row(text: string): boolean;
   finish(): ParsedSession;
 } {
@@ -240,6 +252,25 @@ export function sessionParser(path: string): {
   let index = 0;
   let lineNumber = 0;
   let done = false;
+  // Lean: where each id is in `lines`, and how far the lines have been made lean.
+  const at = options.lean ? new Map<string, number>() : undefined;
+  let leanUpTo = 0;
+  const makeLean = (entry: SessionLine["entry"]) => {
+    const kept = typeof entry.firstKeptEntryId === "string"
+      ? at!.get(entry.firstKeptEntryId)
+      : undefined;
+    if (kept === undefined) return;
+    for (; leanUpTo < kept; leanUpTo++) {
+      const line = lines[leanUpTo];
+      const message = line.entry.message;
+      if (line.entry.type !== "message" || !isObject(message) || line.lean) continue;
+      line.entry = {
+        ...line.entry,
+        message: { ...message, content: typeof message.content === "string" ? "" : [] },
+      };
+      line.lean = true;
+    }
+  };
   return {
     row(row: string): boolean {
       if (done) return false;
@@ -266,8 +297,10 @@ export function sessionParser(path: string): {
       if (typeof entry.id === "string") {
         ids.add(entry.id);
         leafId = entry.id;
+        at?.set(entry.id, lines.length);
       }
       lines.push({ line: lineNumber, index, entry });
+      if (at && entry.type === "compaction") makeLean(entry);
       return true;
     },
     finish(): ParsedSession {
@@ -321,6 +354,11 @@ export interface SessionContext {
   toolCallIds: Map<string, string>;
   /** The id of the entry the next one follows (`parentId`), or null. */
   leafId: string | null;
+  /**
+   * The conversation needs messages the session was read without (a lean read, see
+   * {@link sessionParser}): it is incomplete, read the file in full.
+   */
+  leanLinesNeeded?: true;
 }
 
 function splitModel(spec: unknown): { provider: string; modelId: string } | undefined {
@@ -436,7 +474,9 @@ export function buildSessionContext(
   const messages: ContextMessage[] = [];
   const usages: Usage[] = [];
   let lastUsage: Usage | undefined;
+  let leanLinesNeeded = false;
   const add = (l: SessionLine) => {
+    if (l.lean) leanLinesNeeded = true;
     const message = entryMessage(l.entry);
     if (!message) return;
     messages.push(typeof l.entry.id === "string" ? { message, entryId: l.entry.id } : { message });
@@ -478,6 +518,7 @@ export function buildSessionContext(
   if (thinkingLevel !== undefined) context.thinkingLevel = thinkingLevel;
   if (compaction) context.compaction = compaction;
   if (lastUsage) context.lastUsage = lastUsage;
+  if (leanLinesNeeded) context.leanLinesNeeded = true;
   return context;
 }
 

@@ -268,12 +268,15 @@ export class SessionRunner {
 
   /** Continues the session in `path`: its conversation as {@link buildSessionContext} reads it. */
   static async open(options: SessionRunnerOptions, path: string): Promise<SessionRunner> {
-    const parsed = await readSessionFile(path);
-    return new SessionRunner(options, {
-      id: parsed.header.id,
-      parsed,
-      context: buildSessionContext(parsed),
-    });
+    // Lean first: a long session is not held whole while it opens. Read in full only when
+    // the conversation needs what was left out (it branches back before a compaction).
+    let parsed = await readSessionFile(path, { lean: true });
+    let context = buildSessionContext(parsed);
+    if (context.leanLinesNeeded) {
+      parsed = await readSessionFile(path);
+      context = buildSessionContext(parsed);
+    }
+    return new SessionRunner(options, { id: parsed.header.id, parsed, context });
   }
 
   /**

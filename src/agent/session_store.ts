@@ -98,9 +98,13 @@ export async function ensurePrivateDir(path: string): Promise<void> {
  * Reads a session file as parseSession (session_format.ts) reads its text, a MiB at a time,
  * each line parsed as soon as it is whole: a long session's text is never held whole beside
  * its entries (a 100 MB file cost 100 MB more, and the time to touch that much new memory).
+ * `lean`: see session_format.ts sessionParser.
  */
-export async function readSessionFile(path: string): Promise<ParsedSession> {
-  const parser = sessionParser(path);
+export async function readSessionFile(
+  path: string,
+  options: { lean?: boolean } = {},
+): Promise<ParsedSession> {
+  const parser = sessionParser(path, options);
   using file = await Deno.open(path, { read: true });
   const decoder = new TextDecoder("utf-8", { ignoreBOM: true }); // as Deno.readTextFile
   const buffer = new Uint8Array(1 << 20);
