@@ -52,25 +52,6 @@ Deno.test("handleCallbackRequest: state, error, code, cancel, 404", () => {
 });
 
 /**
- * A free port below Linux's ephemeral range (32768–60999): the tests that check a closed
- * server's port can be bound again must not race the other test files running in
- * parallel, whose port-0 servers are given ephemeral ports (one of them could take the
- * port in the moment between the close and the check).
- */
-function stablePort(): number {
-  for (let i = 0; i < 100; i++) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
-    try {
-      Deno.listen({ hostname: "127.0.0.1", port }).close();
-      return port;
-    } catch {
-      // taken: try another
-    }
-  }
-  throw new Error("no free port in 20000–29999");
-}
-
-/**
  * Binds `port` and lets it go: the proof that a closed server released it. Tried for up to
  * 2 s: the listener of a shut-down server is closed by Deno a moment after shutdown()
  * resolves (seen once in a loaded CI run); a server that keeps its port fails every try.
@@ -88,7 +69,7 @@ async function assertBindable(port: number): Promise<void> {
 }
 
 Deno.test("callback server: 404, 400 keeps waiting, success page, then the port is free", async () => {
-  const server = startCallbackServer({ port: stablePort(), state: "st" });
+  const server = startCallbackServer({ port: freePort(), state: "st" });
   try {
     assert.equal(server.redirectUri, `http://localhost:${server.port}/auth/callback`);
     const base = `http://127.0.0.1:${server.port}`;
@@ -125,7 +106,7 @@ Deno.test("callback server: binds 127.0.0.1 only", async () => {
 });
 
 Deno.test("callback server: GET /cancel ends the wait with 'Login cancelled' and frees the port", async () => {
-  const server = startCallbackServer({ port: stablePort(), state: "st" });
+  const server = startCallbackServer({ port: freePort(), state: "st" });
   try {
     const r = await fetch(`http://127.0.0.1:${server.port}/cancel`);
     assert.equal(r.status, 200);
