@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { networkFailure } from "../src/ai/retry.ts";
+import { freePort } from "./fixtures/fake_oauth_issuer.ts";
 
 Deno.test("a refused connection says so and names the host (Deno's fetch says only 'fetch failed')", async () => {
-  // A port that was just free: bind, note it, close.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
+  const port = freePort(); // a port that was just free: nothing listens there
   let caught: unknown;
   try {
     await fetch(`http://127.0.0.1:${port}/codex/responses`, { method: "POST" });

@@ -6,6 +6,7 @@ import {
 } from "../src/auth/token_exchange.ts";
 import { buildRevokeRequest } from "../src/auth/revoke.ts";
 import { isPiError } from "../src/errors.ts";
+import { freePort } from "./fixtures/fake_oauth_issuer.ts";
 
 Deno.test("buildCodeExchangeRequest: form POST with exactly the five fields", async () => {
   const r = buildCodeExchangeRequest({
@@ -53,9 +54,7 @@ Deno.test("processTokenResponse: validates, and never echoes a token", async () 
 });
 
 Deno.test("exchangeCode: an unreachable issuer is a clear login failure", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
+  const port = freePort(); // nothing listens there
   await assert.rejects(
     exchangeCode({
       tokenEndpoint: `http://127.0.0.1:${port}/oauth/token`,

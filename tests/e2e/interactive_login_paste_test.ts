@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { startFakeCodex } from "../fixtures/fake_codex_backend.ts";
-import { startFakeIssuer } from "../fixtures/fake_oauth_issuer.ts";
+import { freePort, startFakeIssuer } from "../fixtures/fake_oauth_issuer.ts";
 import { stoppedAt } from "../fixtures/browser_follow.ts";
 import { REPO } from "./run_pi.ts";
 import { HAS_TMUX, HOST_ENV, TmuxPane } from "./tmux.ts";
@@ -29,9 +29,9 @@ async function withLogin(portBusy: boolean, fn: (login: Login) => Promise<void>)
   const agentDir = `${dir}/agent`;
   const issuer = startFakeIssuer();
   const fake = startFakeCodex([]);
-  const holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (holder.addr as Deno.NetAddr).port;
-  if (!portBusy) holder.close();
+  // Busy: held here. Free: one below the ephemeral range, so no other test is given it.
+  const holder = portBusy ? Deno.listen({ hostname: "127.0.0.1", port: 0 }) : undefined;
+  const port = holder ? (holder.addr as Deno.NetAddr).port : freePort();
   let pane: TmuxPane | undefined;
   try {
     pane = await TmuxPane.start(
@@ -54,7 +54,7 @@ async function withLogin(portBusy: boolean, fn: (login: Login) => Promise<void>)
     await pane.keys("Enter");
     await fn({ pane, agentDir, issuer, callback: () => stoppedAt(`${dir}/browser.log`) });
   } finally {
-    if (portBusy) holder.close();
+    holder?.close();
     await pane?.kill();
     await fake.close();
     await issuer.close();
