@@ -591,7 +591,8 @@ function extendWith(previous: SessionSummary, lines: Lines): SessionSummary | un
 
 /** The list cache's file name in the agent dir. */
 export const SESSION_LIST_CACHE_FILE = "session-list-cache.json";
-const CACHE_VERSION = 1;
+// 2: summaries made by earlier code could count lines appended while the file was read.
+const CACHE_VERSION = 2;
 
 interface CacheEntry {
   size: number;

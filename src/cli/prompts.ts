@@ -116,12 +116,6 @@ function interrupted(): PiError {
 /** What a key did: `undefined` while still asking, else the answer. */
 type Step<T> = { value: T; summary?: string } | undefined;
 
-/**
- * Runs one prompt in raw mode: draws `view` on the output, feeds keys to `onKey` (which
- * throws to fail the prompt) until it returns an answer. At the end the prompt is erased
- * (or replaced by the answer's `summary` line) and the terminal restored; when `signal`
- * aborts, that happens at once, before anything else is printed.
- */
 /** Draws a line above the prompt open now (if any), which is drawn again below it. */
 let printAbove: ((line: string) => void) | undefined;
 
@@ -137,6 +131,12 @@ export function printAbovePrompt(line: string): boolean {
   return true;
 }
 
+/**
+ * Runs one prompt in raw mode: draws `view` on the output, feeds keys to `onKey` (which
+ * throws to fail the prompt) until it returns an answer. At the end the prompt is erased
+ * (or replaced by the answer's `summary` line) and the terminal restored; when `signal`
+ * aborts, that happens at once, before anything else is printed.
+ */
 async function interact<T>(
   term: PromptTerminal,
   signal: AbortSignal | undefined,
