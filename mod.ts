@@ -56,6 +56,7 @@ export type {
   KeySource,
   LoginCallbacks,
   LoginOptions,
+  NextAccountOptions,
   OAuthCredential,
   OAuthProvider,
 } from "./src/auth/types.ts";

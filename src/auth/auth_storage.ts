@@ -57,6 +57,7 @@ import type {
   KeySource,
   LoginCallbacks,
   LoginOptions,
+  NextAccountOptions,
   OAuthCredential,
   OAuthProvider,
 } from "./types.ts";
@@ -635,12 +636,7 @@ export class AuthStorage implements KeySource {
    */
   async nextAccount(
     provider: string,
-    options: {
-      reason: string;
-      key?: string;
-      exclude?: ReadonlySet<string>;
-      signal?: AbortSignal;
-    },
+    options: NextAccountOptions,
   ): Promise<AccountSwitch | undefined> {
     if (provider !== ACCOUNT_PROVIDER || !this.#rotate || this.#runtime.has(provider)) {
       return undefined;

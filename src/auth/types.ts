@@ -130,13 +130,17 @@ export interface KeySource {
    * undefined when rotation is off or no account is left. `exclude` names accounts already
    * tried for this request.
    */
-  nextAccount?(
-    provider: string,
-    options: {
-      reason: string;
-      key?: string;
-      exclude?: ReadonlySet<string>;
-      signal?: AbortSignal;
-    },
-  ): Promise<AccountSwitch | undefined>;
+  nextAccount?(provider: string, options: NextAccountOptions): Promise<AccountSwitch | undefined>;
+}
+
+/** What {@link KeySource.nextAccount} is asked with. */
+export interface NextAccountOptions {
+  /** Why the account is left (e.g. `usage_limit_reached`). */
+  reason: string;
+  /** The key that hit the limit (its account is the one left). */
+  key?: string;
+  /** Accounts already tried for this request. */
+  exclude?: ReadonlySet<string>;
+  /** Aborts a refresh of the next account's key. */
+  signal?: AbortSignal;
 }

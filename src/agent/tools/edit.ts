@@ -7,15 +7,15 @@
 import {
   describeFsError,
   errorResult,
-  resolvePath,
   saveCheckpoint,
   stringArg,
   textResult,
   type Tool,
   type ToolContext,
+  toolPath,
   type ToolResult,
 } from "./types.ts";
-import { checkToolPath } from "../sandbox.ts";
+import { looksBinary } from "./read.ts";
 import { writeFileAtomic } from "../../atomic_file.ts";
 
 /** Every index at which `needle` occurs in `haystack` (non-overlapping), up to `max`. */
@@ -83,26 +83,17 @@ export function replaceUnique(
 }
 
 async function execute(args: Record<string, unknown>, context: ToolContext): Promise<ToolResult> {
-  const pathArg = stringArg(args, "path", true);
-  if (typeof pathArg !== "string") return errorResult(pathArg!.error);
+  const target = await toolPath(args, context, "write");
+  if ("error" in target) return target.error;
+  const { path, shown: pathArg } = target;
   const oldText = stringArg(args, "oldText", true);
   if (typeof oldText !== "string") return errorResult(oldText!.error);
   const newText = stringArg(args, "newText", true);
   if (typeof newText !== "string") return errorResult(newText!.error);
-  const path = resolvePath(pathArg, context.cwd);
-  if (context.sandbox) {
-    const refusal = await checkToolPath(context.sandbox, {
-      path,
-      shown: pathArg,
-      cwd: context.cwd,
-      access: "write",
-    });
-    if (refusal) return errorResult(refusal);
-  }
   let text: string;
   try {
     const bytes = await Deno.readFile(path);
-    if (bytes.subarray(0, 8192).includes(0)) {
+    if (looksBinary(bytes)) {
       return errorResult(`${pathArg} is a binary file; edit only changes text files`);
     }
     text = new TextDecoder().decode(bytes);

@@ -8,14 +8,12 @@ import {
   describeFsError,
   errorResult,
   intArg,
-  resolvePath,
-  stringArg,
   textResult,
   type Tool,
   type ToolContext,
+  toolPath,
   type ToolResult,
 } from "./types.ts";
-import { checkToolPath } from "../sandbox.ts";
 
 /** Lines returned when no limit is given. */
 export const DEFAULT_READ_LINES = 2000;
@@ -139,24 +137,15 @@ export async function numberLines(
 }
 
 async function execute(args: Record<string, unknown>, context: ToolContext): Promise<ToolResult> {
-  const pathArg = stringArg(args, "path", true);
-  if (typeof pathArg !== "string") return errorResult(pathArg!.error);
+  const target = await toolPath(args, context, "read");
+  if ("error" in target) return target.error;
+  const { path, shown: pathArg } = target;
   const offsetArg = intArg(args, "offset");
   if (typeof offsetArg === "object") return errorResult(offsetArg.error);
   const limitArg = intArg(args, "limit");
   if (typeof limitArg === "object") return errorResult(limitArg.error);
   const offset = Math.max(1, offsetArg ?? 1);
   const limit = limitArg === undefined || limitArg === 0 ? DEFAULT_READ_LINES : limitArg;
-  const path = resolvePath(pathArg, context.cwd);
-  if (context.sandbox) {
-    const refusal = await checkToolPath(context.sandbox, {
-      path,
-      shown: pathArg,
-      cwd: context.cwd,
-      access: "read",
-    });
-    if (refusal) return errorResult(refusal);
-  }
 
   let info: Deno.FileInfo;
   let head: Uint8Array;

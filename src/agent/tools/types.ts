@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { SandboxSettings } from "../sandbox.ts";
+import { checkToolPath, type SandboxSettings } from "../sandbox.ts";
 
 /** A JSON Schema object describing a tool's arguments. */
 export interface JsonSchema {
@@ -143,6 +143,31 @@ export function resolvePath(path: string, cwd: string): string {
     else out.push(segment);
   }
   return "/" + out.join("/");
+}
+
+/**
+ * The `path` argument of a file tool: the path as the model gave it (`shown`, for messages)
+ * and resolved against the cwd; or the error the model reads (a missing argument, or the
+ * sandbox's refusal to `access` it).
+ */
+export async function toolPath(
+  args: Record<string, unknown>,
+  context: ToolContext,
+  access: "read" | "write",
+): Promise<{ path: string; shown: string } | { error: ToolResult }> {
+  const shown = stringArg(args, "path", true);
+  if (typeof shown !== "string") return { error: errorResult(shown!.error) };
+  const path = resolvePath(shown, context.cwd);
+  if (context.sandbox) {
+    const refusal = await checkToolPath(context.sandbox, {
+      path,
+      shown,
+      cwd: context.cwd,
+      access,
+    });
+    if (refusal) return { error: errorResult(refusal) };
+  }
+  return { path, shown };
 }
 
 /** A short description of a filesystem error for the model. */

@@ -7,32 +7,22 @@
 import {
   describeFsError,
   errorResult,
-  resolvePath,
   saveCheckpoint,
   stringArg,
   textResult,
   type Tool,
   type ToolContext,
+  toolPath,
   type ToolResult,
 } from "./types.ts";
-import { checkToolPath } from "../sandbox.ts";
 import { dirname, writeFileAtomic } from "../../atomic_file.ts";
 
 async function execute(args: Record<string, unknown>, context: ToolContext): Promise<ToolResult> {
-  const pathArg = stringArg(args, "path", true);
-  if (typeof pathArg !== "string") return errorResult(pathArg!.error);
+  const target = await toolPath(args, context, "write");
+  if ("error" in target) return target.error;
+  const { path, shown: pathArg } = target;
   const content = stringArg(args, "content", true);
   if (typeof content !== "string") return errorResult(content!.error);
-  const path = resolvePath(pathArg, context.cwd);
-  if (context.sandbox) {
-    const refusal = await checkToolPath(context.sandbox, {
-      path,
-      shown: pathArg,
-      cwd: context.cwd,
-      access: "write",
-    });
-    if (refusal) return errorResult(refusal);
-  }
   const unsaved = await saveCheckpoint(context, path, pathArg);
   if (unsaved) return unsaved;
   try {
