@@ -30,6 +30,7 @@ import { BUILTIN_MODELS } from "../src/models/builtin_models.ts";
 import type { Model } from "../src/models/types.ts";
 import { codexToken, fakeKeys, sse } from "../tests/ai_fakes.ts";
 import { generateMessages } from "./generated_session.ts";
+import { median } from "./stats.ts";
 
 const SESSION = "0b7c5f6e-1111-4222-8333-944445555666";
 const MESSAGES = 1_000;
@@ -183,11 +184,6 @@ async function send(context: Context): Promise<{ received: number; firstToken: n
     if (ev.type === "error") throw ev.error;
   }
   return { received: backend.received[backend.received.length - 1] - start, firstToken };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 if (import.meta.main) {

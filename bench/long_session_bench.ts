@@ -17,6 +17,7 @@ import { sessionDir } from "../src/agent/session_store.ts";
 import { BUILTIN_MODELS } from "../src/models/builtin_models.ts";
 import type { Model } from "../src/models/types.ts";
 import { generateMessages, writeGeneratedSession } from "./generated_session.ts";
+import { median } from "./stats.ts";
 
 function option(name: string, fallback: number): number {
   const i = Deno.args.indexOf(name);
@@ -31,11 +32,6 @@ const COMPACT_EVERY = 500;
 const mainIndex = Deno.args.indexOf("--main");
 const OTHER = mainIndex === -1 ? undefined : `${Deno.args[mainIndex + 1]}/main.ts`;
 const model: Model = BUILTIN_MODELS.find((m) => m.id === "gpt-5.2-codex")!;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 const hasGnuTime = (() => {
   try {

@@ -6,6 +6,7 @@
  */
 
 import { codexJwt } from "../tests/fixtures/jwt.ts";
+import { median } from "./stats.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const emptyDir = await Deno.makeTempDir({ prefix: "pi-bench-" });
@@ -64,12 +65,6 @@ async function pi(
   const list = into.get(label) ?? [];
   list.push(performance.now() - start);
   into.set(label, list);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const empty = { PI_CODING_AGENT_DIR: emptyDir };

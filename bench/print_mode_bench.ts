@@ -9,6 +9,7 @@
  */
 
 import { startFakeCodex, writeFakeAuth } from "../tests/fixtures/fake_codex_backend.ts";
+import { median } from "./stats.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const RUNS = 20;
@@ -82,12 +83,6 @@ Deno.bench({
     b.end();
   },
 });
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 if (import.meta.main) {
   try {

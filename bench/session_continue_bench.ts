@@ -32,6 +32,7 @@
 
 import { DENO_DIR, MAIN } from "../tests/e2e/run_pi.ts";
 import {
+  isSummaryRequest,
   type RecordedRequest,
   startFakeCodex,
   writeFakeAuth,
@@ -44,6 +45,7 @@ import { sessionDir } from "../src/agent/session_store.ts";
 import { BUILTIN_MODELS } from "../src/models/builtin_models.ts";
 import type { Model } from "../src/models/types.ts";
 import { generateMessages, writeGeneratedSession } from "./generated_session.ts";
+import { median } from "./stats.ts";
 
 const MESSAGES = 1_000;
 const PROMPT = "Now run the whole test suite and fix what fails.";
@@ -61,11 +63,6 @@ function runsFromArgs(): number {
   const n = i === -1 ? 9 : Number(Deno.args[i + 1]);
   if (!Number.isInteger(n) || n < 1) throw new Error("--runs takes a positive integer");
   return n;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 /** One run's figures (ms from spawning pi; bytes). */
@@ -101,7 +98,7 @@ async function main(): Promise<void> {
     const inputTokens = Math.ceil(
       (String(request.body.instructions).length + JSON.stringify(request.body.input).length) / 4,
     );
-    const summary = Array.isArray(request.body.tools) && request.body.tools.length === 0;
+    const summary = isSummaryRequest(request);
     return { text: summary ? SUMMARY : "Running the whole test suite now.", inputTokens };
   }, { token });
   let runNumber = 0;
@@ -158,9 +155,8 @@ async function main(): Promise<void> {
     }
     await stderr;
     const mine = fake.requests.slice(first).map((r, i) => ({ r, at: arrivals[first + i] }));
-    const isSummary = (r: RecordedRequest) => (r.body.tools as unknown[]).length === 0;
-    const summaries = mine.filter((x) => isSummary(x.r));
-    const prompts = mine.filter((x) => !isSummary(x.r));
+    const summaries = mine.filter((x) => isSummaryRequest(x.r));
+    const prompts = mine.filter((x) => !isSummaryRequest(x.r));
     if (prompts.length !== 1 || summaries.length !== (c.compacts ? 1 : 0)) {
       throw new Error(
         `${c.name}: ${prompts.length} prompt and ${summaries.length} summary requests`,

@@ -28,6 +28,7 @@
 import { parseArgs } from "node:util";
 import { writeFakeAuth } from "../tests/fixtures/fake_codex_backend.ts";
 import { type SyntheticStream, syntheticStream } from "./synthetic_stream.ts";
+import { median } from "./stats.ts";
 
 const OWN_MAIN = new URL("../main.ts", import.meta.url).pathname;
 const READER = new URL("./stream_reader_child.ts", import.meta.url).pathname;
@@ -211,12 +212,6 @@ export class StreamBench {
     await this.#server.shutdown();
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 const mb = (bytes: number) => (bytes / MIB).toFixed(1);

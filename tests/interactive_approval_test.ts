@@ -15,10 +15,9 @@ import { WAITING } from "../src/cli/interactive/approvals.ts";
 import { stripAnsi } from "../src/cli/render.ts";
 import { SelectMenu } from "../src/cli/tui/select_menu.ts";
 import {
+  callOutputs,
   type FakeBackend,
   type FakeCall,
-  functionCalls,
-  functionOutputs,
   turnEvents,
 } from "./fixtures/fake_codex_backend.ts";
 import { type AppHarness, withApp, withFakeCodexApp } from "./fixtures/interactive_app.ts";
@@ -82,11 +81,7 @@ function frame(h: AppHarness): string {
 
 /** What the model read for each call of the turn before request `i`. */
 function outputs(fake: FakeBackend, i: number): string[] {
-  const request = fake.requests[i];
-  const outs = functionOutputs(request);
-  return functionCalls(request).map((c) =>
-    String(outs.find((o) => o.call_id === c.call_id)?.output)
-  );
+  return callOutputs(fake.requests[i]);
 }
 
 const editTwo = (dir: string): FakeCall => ({

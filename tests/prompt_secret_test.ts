@@ -1,38 +1,7 @@
 import assert from "node:assert/strict";
 import { PiError } from "../src/errors.ts";
-import { promptSecret, type PromptTerminal, secretMask, SharedInput } from "../src/cli/prompts.ts";
-
-const enc = new TextEncoder();
-
-function fakeTerminal(options: { terminal?: boolean } = {}) {
-  let push!: (s: string) => void;
-  const stream = new ReadableStream<Uint8Array>({
-    start(c) {
-      push = (s) => c.enqueue(enc.encode(s));
-    },
-  });
-  const written: string[] = [];
-  const raw: boolean[] = [];
-  const term: PromptTerminal = {
-    isTerminal: () => options.terminal ?? true,
-    input: new SharedInput(() => stream),
-    output: { write: (t) => void written.push(t), isTerminal: () => false },
-    host: {
-      setRaw: (on) => void raw.push(on),
-      size: () => ({ columns: 80, rows: 24 }),
-      onSignal: () => () => {},
-    },
-    color: false,
-  };
-  return { term, push: (s: string) => push(s), written, raw };
-}
-
-async function drawn(written: string[], text: string): Promise<void> {
-  for (let i = 0; i < 200 && !written.join("").includes(text); i++) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  assert.ok(written.join("").includes(text), `never drew ${text}: ${JSON.stringify(written)}`);
-}
+import { promptSecret, secretMask } from "../src/cli/prompts.ts";
+import { drawn, fakeTerminal } from "./fixtures/prompt_terminal.ts";
 
 Deno.test("promptSecret: typed and pasted text is never drawn, only its length; Backspace, Ctrl+U; Enter answers trimmed", async () => {
   const f = fakeTerminal();

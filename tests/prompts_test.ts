@@ -3,14 +3,8 @@ import { PiError } from "../src/errors.ts";
 import { stripAnsi } from "../src/cli/render.ts";
 import { freePort } from "./fixtures/fake_oauth_issuer.ts";
 import { HAS_TMUX, TmuxPane } from "./e2e/tmux.ts";
-import {
-  printAbovePrompt,
-  promptSelect,
-  type PromptTerminal,
-  promptText,
-  SharedInput,
-  StdinLines,
-} from "../src/cli/prompts.ts";
+import { printAbovePrompt, promptSelect, promptText, StdinLines } from "../src/cli/prompts.ts";
+import { drawn, fakeTerminal } from "./fixtures/prompt_terminal.ts";
 
 function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();
@@ -46,42 +40,7 @@ Deno.test("StdinLines: an aborted wait keeps the line for the next prompt", asyn
   assert.equal(await lines.next(), "code#state");
 });
 
-// ---- the prompts, in-process on a fake terminal ----
-
-const enc = new TextEncoder();
-
-function fakeTerminal(options: { terminal?: boolean } = {}) {
-  let push!: (s: string) => void;
-  let close!: () => void;
-  const stream = new ReadableStream<Uint8Array>({
-    start(c) {
-      push = (s) => c.enqueue(enc.encode(s));
-      close = () => c.close();
-    },
-  });
-  const written: string[] = [];
-  const raw: boolean[] = [];
-  const term: PromptTerminal = {
-    isTerminal: () => options.terminal ?? true,
-    input: new SharedInput(() => stream),
-    output: { write: (t) => void written.push(t), isTerminal: () => false },
-    host: {
-      setRaw: (on) => void raw.push(on),
-      size: () => ({ columns: 80, rows: 24 }),
-      onSignal: () => () => {},
-    },
-    color: false,
-  };
-  return { term, push: (s: string) => push(s), close: () => close(), written, raw };
-}
-
-/** Waits until the prompt has drawn something containing `text`. */
-async function drawn(written: string[], text: string): Promise<void> {
-  for (let i = 0; i < 200 && !written.join("").includes(text); i++) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  assert.ok(written.join("").includes(text), `never drew ${text}: ${JSON.stringify(written)}`);
-}
+// ---- the prompts, in-process on a fake terminal (tests/fixtures/prompt_terminal.ts) ----
 
 const SHOW_CURSOR = "\x1b[?25h";
 const choices = [

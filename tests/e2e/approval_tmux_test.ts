@@ -12,11 +12,10 @@
 
 import assert from "node:assert/strict";
 import {
+  callOutputs,
   type FakeBackend,
   type FakeCall,
   type FakeTurn,
-  functionCalls,
-  functionOutputs,
   type RecordedRequest,
   startFakeCodex,
   writeFakeAuth,
@@ -100,12 +99,7 @@ async function send(pane: TmuxPane, text: string): Promise<void> {
 }
 
 /** What the model read for each call, in the request after them. */
-function outputs(request: RecordedRequest): string[] {
-  const outs = functionOutputs(request);
-  return functionCalls(request).map((c) =>
-    String(outs.find((o) => o.call_id === c.call_id)?.output)
-  );
-}
+const outputs = callOutputs;
 
 const edit = (oldText: string, newText: string): FakeCall => ({
   name: "edit",

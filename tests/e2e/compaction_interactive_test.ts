@@ -5,15 +5,15 @@
  */
 
 import assert from "node:assert/strict";
-import type { FakeTurn, RecordedRequest } from "../fixtures/fake_codex_backend.ts";
+import {
+  type FakeTurn,
+  isSummaryRequest,
+  type RecordedRequest,
+} from "../fixtures/fake_codex_backend.ts";
 import { contextWindow, inputShape, withFakePanes } from "./session_env.ts";
 import { HAS_TMUX } from "./tmux.ts";
 
 const SUMMARY = "## Goal\nSUMMARY-MARKER";
-
-function isSummaryRequest(request: RecordedRequest): boolean {
-  return Array.isArray(request.body.tools) && request.body.tools.length === 0;
-}
 
 function summaryRequestText(request: RecordedRequest): string {
   return JSON.stringify(request.body.input);

@@ -6,14 +6,10 @@
  */
 
 import assert from "node:assert/strict";
-import type { RecordedRequest } from "../fixtures/fake_codex_backend.ts";
+import { isSummaryRequest } from "../fixtures/fake_codex_backend.ts";
 import { contextWindow, inputShape, lines, pi, sessionFiles, withFake } from "./session_env.ts";
 
 const SUMMARY = "## Goal\nSUMMARY-MARKER: the old questions.";
-
-function isSummaryRequest(request: RecordedRequest): boolean {
-  return Array.isArray(request.body.tools) && request.body.tools.length === 0;
-}
 
 Deno.test("a version-1 session compacted on continue: the compaction names a kept entry, and pi -c sends the summary and what was kept", async () => {
   await withFake((request) => {

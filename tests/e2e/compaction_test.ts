@@ -7,7 +7,11 @@
  */
 
 import assert from "node:assert/strict";
-import type { FakeTurn, RecordedRequest } from "../fixtures/fake_codex_backend.ts";
+import {
+  type FakeTurn,
+  isSummaryRequest,
+  type RecordedRequest,
+} from "../fixtures/fake_codex_backend.ts";
 import { contextWindow, inputShape, lines, pi, sessionFiles, withFake } from "./session_env.ts";
 
 const WINDOW = 6000;
@@ -19,10 +23,6 @@ function tokensOf(request: RecordedRequest): number {
   return Math.ceil(
     (String(request.body.instructions).length + JSON.stringify(request.body.input).length) / 4,
   );
-}
-
-function isSummaryRequest(request: RecordedRequest): boolean {
-  return Array.isArray(request.body.tools) && request.body.tools.length === 0;
 }
 
 const overflow400 = (): FakeTurn => ({

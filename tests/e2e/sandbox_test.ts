@@ -9,10 +9,9 @@
 
 import assert from "node:assert/strict";
 import {
+  callOutputs,
   type FakeBackend,
   type FakeCall,
-  functionCalls,
-  functionOutputs,
   type RecordedRequest,
   startFakeCodex,
   writeFakeAuth,
@@ -75,9 +74,7 @@ function pi(env: Env, args: string[], extraEnv: Record<string, string> = {}): Pr
 function outputs(env: Env): string[] {
   const last: RecordedRequest | undefined = env.fake.requests.at(-1);
   assert.ok(last, "the model was asked again after the tool calls");
-  const calls = functionCalls(last);
-  const outs = functionOutputs(last);
-  return calls.map((c) => String(outs.find((o) => o.call_id === c.call_id)?.output));
+  return callOutputs(last);
 }
 
 const bash = (command: string): FakeCall => ({ name: "bash", arguments: { command } });

@@ -1,0 +1,11 @@
+/**
+ * Small statistics for the benchmarks that print their own figures (`deno run -A bench/…`).
+ * @module
+ */
+
+/** The median of `values` (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
