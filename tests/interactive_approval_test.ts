@@ -23,6 +23,7 @@ import {
 import { type AppHarness, withApp, withFakeCodexApp } from "./fixtures/interactive_app.ts";
 import type { ToolModes } from "../src/cli/tool_control.ts";
 import type { SandboxStatus } from "../src/agent/sandbox.ts";
+import { until } from "./fixtures/processes.ts";
 
 const ESC = "\x1b";
 const CTRL_C = "\x03";
@@ -60,14 +61,6 @@ function withCalls(
 }
 
 /** Waits (10 s at most) until `ready` holds. */
-async function until(ready: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** The open approval question (waits for it). */
 async function question(h: AppHarness): Promise<ApprovalPrompt> {
   await until(() => h.app.host.top instanceof ApprovalPrompt, "the approval question");

@@ -19,6 +19,7 @@ import {
 } from "./fixtures/fake_codex_backend.ts";
 import { type AppHarness, withFakeCodexApp } from "./fixtures/interactive_app.ts";
 import { inputShape } from "./e2e/session_env.ts";
+import { until } from "./fixtures/processes.ts";
 
 const ESC = "\x1b";
 const CTRL_C = "\x03";
@@ -45,14 +46,6 @@ function script(request: RecordedRequest): FakeTurn {
 }
 
 /** Waits (with a deadline) until `ready` holds. */
-async function until(ready: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** The menu open on top (waits for it). */
 async function menu(h: AppHarness): Promise<SelectMenu<unknown>> {
   await until(() => h.app.host.top instanceof SelectMenu, "a menu");
