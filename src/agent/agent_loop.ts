@@ -302,7 +302,8 @@ export function messageText(message: AssistantMessage): string {
   return message.content.filter((c) => c.type === "text").map((c) => c.text).join("");
 }
 
-function toModelTools(tools: readonly Tool[]): ModelTool[] {
+/** The tools as the model sees them: name, description and the JSON schema of the arguments. */
+export function toModelTools(tools: readonly Tool[]): ModelTool[] {
   return tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
 }
 
