@@ -128,7 +128,7 @@ function join(dir: string, name: string): string {
 }
 
 /** Normalises an absolute path: no `.`, `..` or empty segments. */
-function normalize(path: string): string {
+export function normalize(path: string): string {
   const out: string[] = [];
   for (const segment of path.split("/")) {
     if (segment === "" || segment === ".") continue;
