@@ -209,13 +209,13 @@ export class CheckpointStore {
 
   /**
    * Gives each file of `states` its saved content back (writes it, or deletes a file that did
-   * not exist then), first saving what it holds now under `turn` so that a later rewind
-   * stays exact. Files that already hold that content are left alone and not listed. A file
-   * that cannot be restored is listed with its `error`; the others are still restored.
+   * not exist then), first saving what it holds now under `turn` (when given) so that a later
+   * rewind stays exact. Files that already hold that content are left alone and not listed.
+   * A file that cannot be restored is listed with its `error`; the others are still restored.
    */
   async restore(
     states: ReadonlyMap<string, CheckpointRecord>,
-    turn: CheckpointTurn,
+    turn: CheckpointTurn | undefined,
   ): Promise<RestoredFile[]> {
     const out: RestoredFile[] = [];
     for (const path of [...states.keys()].sort()) {
@@ -232,7 +232,7 @@ export class CheckpointStore {
         ) {
           continue;
         }
-        await this.save(path, turn);
+        if (turn) await this.save(path, turn);
         if (wanted === null) {
           await Deno.remove(path);
         } else {
