@@ -81,10 +81,14 @@ function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
   return true;
 }
 
+/** A regular file's content and permission bits. */
+interface FileState {
+  bytes: Uint8Array;
+  mode: number | null;
+}
+
 /** A file's content and mode now; null when it does not exist; undefined when not a file. */
-async function currentState(
-  path: string,
-): Promise<{ bytes: Uint8Array; mode: number | null } | null | undefined> {
+async function currentState(path: string): Promise<FileState | null | undefined> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
@@ -143,10 +147,15 @@ export class CheckpointStore {
    * directory) is left alone: no tool changes it. Throws when the state cannot be saved.
    */
   async save(path: string, turn: CheckpointTurn): Promise<void> {
+    if (this.#saved.has(`${turn.entryId}\0${path}`)) return;
+    const state = await currentState(path);
+    if (state !== undefined) await this.#save(path, turn, state);
+  }
+
+  /** Saves `state` (null: the file does not exist) as `path`'s state before a change in `turn`. */
+  async #save(path: string, turn: CheckpointTurn, state: FileState | null): Promise<void> {
     const key = `${turn.entryId}\0${path}`;
     if (this.#saved.has(key)) return;
-    const state = await currentState(path);
-    if (state === undefined) return;
     await ensurePrivateDir(`${this.dir}/blobs`);
     let blob: string | null = null;
     if (state !== null) {
@@ -232,7 +241,7 @@ export class CheckpointStore {
         ) {
           continue;
         }
-        if (turn) await this.save(path, turn);
+        if (turn) await this.#save(path, turn, now);
         if (wanted === null) {
           await Deno.remove(path);
         } else {
