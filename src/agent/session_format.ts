@@ -523,15 +523,18 @@ export function buildSessionContext(
 }
 
 /**
- * The session's name: the last `session_info` in the file (an empty name clears it, as in
- * pi-mono; the session list reads it the same way).
+ * A `session_info` entry's name: trimmed, null when empty (it clears the name, as in
+ * pi-mono). {@link sessionName} and the session list read names through it.
  */
+export function entryName(entry: Record<string, unknown>): string | null {
+  return typeof entry.name === "string" && entry.name.trim() !== "" ? entry.name.trim() : null;
+}
+
+/** The session's name: the last `session_info` in the file ({@link entryName}). */
 export function sessionName(session: ParsedSession): string | undefined {
   let name: string | undefined;
   for (const { entry } of session.lines) {
-    if (entry.type === "session_info") {
-      name = typeof entry.name === "string" && entry.name.trim() ? entry.name.trim() : undefined;
-    }
+    if (entry.type === "session_info") name = entryName(entry) ?? undefined;
   }
   return name;
 }
