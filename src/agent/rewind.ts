@@ -43,7 +43,7 @@ export interface RewindResult {
  * The user message `n` of `session` and all its user messages on the path, or a `usage`
  * PiError saying which numbers there are.
  */
-export function rewindTarget(
+function rewindTarget(
   session: ParsedSession,
   n: number,
 ): { target: UserMessageRef; users: UserMessageRef[] } {

@@ -168,7 +168,7 @@ export async function realTarget(path: string, links = 0): Promise<string> {
 }
 
 /** The hidden paths that exist, by real path (for {@link bwrapArgs}). */
-export async function resolveHidden(candidates: readonly string[]): Promise<HiddenPath[]> {
+async function resolveHidden(candidates: readonly string[]): Promise<HiddenPath[]> {
   const out: HiddenPath[] = [];
   const seen = new Set<string>();
   for (const candidate of candidates) {

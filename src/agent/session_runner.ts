@@ -177,7 +177,7 @@ export interface SessionTotals {
 }
 
 /** Input-side tokens of a usage: what the model read. */
-export function contextTokensOf(usage: Usage): number {
+function contextTokensOf(usage: Usage): number {
   return usage.input + usage.cacheRead + usage.cacheWrite;
 }
 
