@@ -29,8 +29,7 @@ import {
   estimateOverheadTokens,
   estimateTokens,
   IMAGE_TOKENS,
-  onRequestFailure,
-  OVERFLOW_RECOVERY_START,
+  overflowAfterCompaction,
   planCompaction,
   shouldCompact,
 } from "../src/agent/compaction.ts";
@@ -647,19 +646,10 @@ Deno.test("autoCompact: nothing below 80 %, a compaction above", async () => {
   );
 });
 
-Deno.test("overflow recovery: compact and resend once, a second overflow is one clear error", () => {
+Deno.test("overflow recovery: a second overflow is one clear error", () => {
   const overflow = new PiError("api.context_overflow", "too long");
-  const first = onRequestFailure(OVERFLOW_RECOVERY_START, overflow);
-  assert.deepEqual(first, { action: "compact", state: { compacted: true } });
-  assert.equal(OVERFLOW_RECOVERY_START.compacted, false);
-  const second = onRequestFailure({ compacted: true }, overflow);
-  assert.equal(second.action, "fail");
-  const err = (second as { error: PiError }).error;
+  const err = overflowAfterCompaction(overflow);
   assert.ok(isPiError(err, "api.context_overflow"));
   assert.equal(err.message, "Context window exceeded even after compaction");
-  const other = new PiError("api.http", "500");
-  assert.deepEqual(onRequestFailure(OVERFLOW_RECOVERY_START, other), {
-    action: "fail",
-    error: other,
-  });
+  assert.equal(err.cause, overflow);
 });

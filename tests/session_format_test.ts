@@ -96,6 +96,7 @@ Deno.test("the conversation is the path from the newest entry; settings come fro
   assert.deepEqual(context.model, { provider: "openai-codex", modelId: "gpt-5.2-codex" });
   assert.equal(context.thinkingLevel, "high");
   assert.equal(context.leafId, "u3");
+  assert.equal(context.userMessages, 2, "u1 and u3: the abandoned branch is not counted");
   assert.equal(context.usages.length, 1);
   assert.equal(context.lastUsage?.input, 100);
   // Another leaf: the abandoned branch, with the model of its assistant message.
@@ -218,6 +219,7 @@ Deno.test("the last compaction on the path wins; none after the last answer: no 
   assert.deepEqual(shape(context.messages), ["user:SUMMARY", "user:c"]);
   assert.equal(context.compaction?.summary, "S2");
   assert.equal(context.lastUsage, undefined);
+  assert.equal(context.userMessages, 2, "the compacted ones count too");
 });
 
 Deno.test("pi's version-1 file opens in file order, and its appended version-3 entries follow", () => {

@@ -11,6 +11,7 @@ import {
 } from "../src/agent/session_runner.ts";
 import { CheckpointStore } from "../src/agent/checkpoints.ts";
 import { listSessions } from "../src/agent/session_list.ts";
+import { rewindSession } from "../src/agent/rewind.ts";
 import { writeTool } from "../src/agent/tools/write.ts";
 import type { AssistantMessage } from "../src/ai/types.ts";
 import { codexModel } from "./ai_fakes.ts";
@@ -86,6 +87,31 @@ Deno.test("the runner saves a file's state before write changes it, under the us
       [users[1].id, 2, `${dir}/f.txt`],
     ]);
     assert.equal(await Deno.readTextFile(`${dir}/f.txt`), "write 3");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a rewind saves the states it replaces under the newest user message and its number", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pi_runner17_" }));
+  try {
+    await Deno.writeTextFile(`${dir}/f.txt`, "before");
+    const runner = SessionRunner.create(options(dir, writer("f.txt")));
+    await drain(runner, "first");
+    await drain(runner, "second");
+    runner.close();
+    const deps = { now: () => 0, randomBytes: (n: number) => new Uint8Array(n).fill(7) };
+    const result = await rewindSession(`${dir}/agent`, runner.path!, { n: 1 }, deps);
+    assert.deepEqual(result.files, [{ path: `${dir}/f.txt`, action: "restored" }]);
+    assert.equal(await Deno.readTextFile(`${dir}/f.txt`), "before");
+    const lines = (await Deno.readTextFile(runner.path!)).trimEnd().split("\n").map((l) =>
+      JSON.parse(l)
+    );
+    const users = lines.filter((l) => l.type === "message" && l.message.role === "user");
+    const records = await new CheckpointStore(`${dir}/agent`, runner.id, { now: () => 0 })
+      .records();
+    // The content the rewind replaced ("write 3") belongs to the turn of message 2, not 1.
+    assert.deepEqual(records.map((r) => [r.turn, r.n]).at(-1), [users[1].id, 2]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

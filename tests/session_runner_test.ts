@@ -297,6 +297,12 @@ Deno.test("a context overflow is answered by the seam once and sent again", asyn
     const bad = await run(runner.prompt("bigger", { model }));
     const badEnd = bad.at(-1);
     assert.equal(badEnd?.type === "end" && badEnd.reason, "error");
+    // The contract's message, also when the overflow is recognised by the injected predicate.
+    assert.equal(
+      badEnd?.type === "end" && badEnd.error,
+      "Context window exceeded even after compaction",
+    );
+    assert.equal(badEnd?.type === "end" && badEnd.errorCode, "api.context_overflow");
     assert.equal(fake.requests.length, 4);
     assert.equal(runner.path, undefined, "--no-session: no file");
   });

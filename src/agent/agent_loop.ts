@@ -22,7 +22,7 @@ import type {
 } from "../ai/types.ts";
 import { PiError } from "../errors.ts";
 import { ApprovalGate, type Approver } from "./approval.ts";
-import { onRequestFailure } from "./compaction.ts";
+import { overflowAfterCompaction } from "./compaction.ts";
 import type { Tool, ToolResult } from "./tools/types.ts";
 
 /** Turns per prompt when none is configured. */
@@ -302,7 +302,8 @@ export function messageText(message: AssistantMessage): string {
   return message.content.filter((c) => c.type === "text").map((c) => c.text).join("");
 }
 
-function toModelTools(tools: readonly Tool[]): ModelTool[] {
+/** The tools as the model sees them: name, description and the JSON schema of the arguments. */
+export function toModelTools(tools: readonly Tool[]): ModelTool[] {
   return tools.map((t) => ({ name: t.name, description: t.description, parameters: t.parameters }));
 }
 
@@ -703,11 +704,8 @@ export async function* runAgent(
         outcome = yield* streamTurn(state, options);
         const again = outcome.failure;
         if (again && !isAbort(again, signal) && options.isContextOverflow(again)) {
-          // Compacted and sent once more, refused again: the recovery gives up (compaction.ts).
-          const decision = onRequestFailure({ compacted: true }, again);
-          if (decision.action === "fail") {
-            outcome = { ...outcome, failure: decision.error as Error };
-          }
+          // Compacted and sent once more, refused again: the recovery gives up.
+          outcome = { ...outcome, failure: overflowAfterCompaction(again) };
         }
       }
     } catch (err) {

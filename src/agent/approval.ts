@@ -61,7 +61,7 @@ export type Approver = (
 ) => Promise<ApprovalDecision>;
 
 /** The decision for every call that needs no asking. */
-export const ALLOW: ApprovalDecision = { decision: "allow" };
+const ALLOW: ApprovalDecision = { decision: "allow" };
 
 /**
  * The approver without a terminal (print mode, `--mode json`): a call that would need

@@ -28,7 +28,7 @@ export interface ApprovalQuestion {
 const MAX_DIFF_BYTES = 4 * 1024 * 1024;
 
 /** Lines of a question body shown at most; the rest is summed up in the note. */
-export const MAX_BODY_LINES = 200;
+const MAX_BODY_LINES = 200;
 
 function str(args: Record<string, unknown>, name: string): string | undefined {
   const value = args[name];

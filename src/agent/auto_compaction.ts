@@ -9,6 +9,7 @@
  */
 
 import type { Message } from "../ai/types.ts";
+import { toModelTools } from "./agent_loop.ts";
 import {
   autoCompact,
   compact,
@@ -62,11 +63,7 @@ function compactOptions(
     usableFrom: input.lastUsage ? 0 : input.messages.length,
     overheadTokens: estimateOverheadTokens({
       systemPrompt: input.systemPrompt,
-      tools: input.tools.map((t) => ({
-        name: t.name,
-        description: t.description,
-        parameters: t.parameters,
-      })),
+      tools: toModelTools(input.tools),
     }),
   };
 }

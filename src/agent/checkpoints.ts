@@ -81,10 +81,14 @@ function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
   return true;
 }
 
+/** A regular file's content and permission bits. */
+interface FileState {
+  bytes: Uint8Array;
+  mode: number | null;
+}
+
 /** A file's content and mode now; null when it does not exist; undefined when not a file. */
-async function currentState(
-  path: string,
-): Promise<{ bytes: Uint8Array; mode: number | null } | null | undefined> {
+async function currentState(path: string): Promise<FileState | null | undefined> {
   let info: Deno.FileInfo;
   try {
     info = await Deno.stat(path);
@@ -143,10 +147,15 @@ export class CheckpointStore {
    * directory) is left alone: no tool changes it. Throws when the state cannot be saved.
    */
   async save(path: string, turn: CheckpointTurn): Promise<void> {
+    if (this.#saved.has(`${turn.entryId}\0${path}`)) return;
+    const state = await currentState(path);
+    if (state !== undefined) await this.#save(path, turn, state);
+  }
+
+  /** Saves `state` (null: the file does not exist) as `path`'s state before a change in `turn`. */
+  async #save(path: string, turn: CheckpointTurn, state: FileState | null): Promise<void> {
     const key = `${turn.entryId}\0${path}`;
     if (this.#saved.has(key)) return;
-    const state = await currentState(path);
-    if (state === undefined) return;
     await ensurePrivateDir(`${this.dir}/blobs`);
     let blob: string | null = null;
     if (state !== null) {
@@ -209,13 +218,13 @@ export class CheckpointStore {
 
   /**
    * Gives each file of `states` its saved content back (writes it, or deletes a file that did
-   * not exist then), first saving what it holds now under `turn` so that a later rewind
-   * stays exact. Files that already hold that content are left alone and not listed. A file
-   * that cannot be restored is listed with its `error`; the others are still restored.
+   * not exist then), first saving what it holds now under `turn` (when given) so that a later
+   * rewind stays exact. Files that already hold that content are left alone and not listed.
+   * A file that cannot be restored is listed with its `error`; the others are still restored.
    */
   async restore(
     states: ReadonlyMap<string, CheckpointRecord>,
-    turn: CheckpointTurn,
+    turn: CheckpointTurn | undefined,
   ): Promise<RestoredFile[]> {
     const out: RestoredFile[] = [];
     for (const path of [...states.keys()].sort()) {
@@ -232,7 +241,7 @@ export class CheckpointStore {
         ) {
           continue;
         }
-        await this.save(path, turn);
+        if (turn) await this.#save(path, turn, now);
         if (wanted === null) {
           await Deno.remove(path);
         } else {

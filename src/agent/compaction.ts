@@ -10,8 +10,8 @@
  * The session runner owns the rest (auto_compaction.ts): it maps
  * {@link CompactionResult.firstKeptIndex} to the session entry id (`firstKeptEntryId`),
  * appends the `compaction` entry and emits the `compaction` event. On a context overflow
- * from the backend the agent loop compacts and sends once more, and gives up as
- * {@link onRequestFailure} says.
+ * from the backend the agent loop compacts and sends once more, and a second overflow fails
+ * with {@link overflowAfterCompaction}.
  * @module
  */
 
@@ -591,64 +591,28 @@ export function autoCompact(
 // Overflow recovery
 // ---------------------------------------------------------------------------------------------
 
-/** Where one request stands in the overflow recovery. */
-export interface OverflowRecoveryState {
-  /** The request was already compacted after an overflow and sent once more. */
-  readonly compacted: boolean;
-}
-
-/** The state of a request not yet sent (use it again for every new request). */
-export const OVERFLOW_RECOVERY_START: OverflowRecoveryState = Object.freeze({ compacted: false });
-
-/** What to do after a failed request. */
-export type OverflowDecision =
-  | {
-    /** Compact ({@link compact}), then send the request once more with `state`. */
-    action: "compact";
-    /** The state for the resent request. */
-    state: OverflowRecoveryState;
-  }
-  | {
-    /** Give up with `error`. */
-    action: "fail";
-    /** The error to report. */
-    error: unknown;
-  };
-
 /** Whether `error` is the backend saying the input is over the context window. */
 export function isContextOverflowError(error: unknown): boolean {
   return isPiError(error, "api.context_overflow");
 }
 
 /**
- * The overflow recovery (CONTRACT.md "Context overflow"): a request that fails with
- * `api.context_overflow` is compacted and sent once more; a second overflow of the same
- * request fails with `Context window exceeded even after compaction`; any other error fails
- * as it is.
+ * The error of a request that overflowed the context window again after it was compacted and
+ * sent once more (CONTRACT.md "Context overflow"): `Context window exceeded even after
+ * compaction`, with the second overflow as its cause.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { PiError } from "../errors.ts";
- * import { OVERFLOW_RECOVERY_START, onRequestFailure } from "./compaction.ts";
- * const overflow = new PiError("api.context_overflow", "too long");
- * const first = onRequestFailure(OVERFLOW_RECOVERY_START, overflow);
- * assert.equal(first.action, "compact");
- * const second = first.action === "compact" ? onRequestFailure(first.state, overflow) : first;
- * assert.equal(second.action, "fail");
+ * import { overflowAfterCompaction } from "./compaction.ts";
+ * const error = overflowAfterCompaction(new PiError("api.context_overflow", "too long"));
+ * assert.equal(error.message, "Context window exceeded even after compaction");
  * ```
  */
-export function onRequestFailure(
-  state: OverflowRecoveryState,
-  error: unknown,
-): OverflowDecision {
-  if (!isContextOverflowError(error)) return { action: "fail", error };
-  if (!state.compacted) return { action: "compact", state: { compacted: true } };
-  return {
-    action: "fail",
-    error: new PiError("api.context_overflow", "Context window exceeded even after compaction", {
-      cause: error,
-      hint: "start a new session, or send a shorter message",
-    }),
-  };
+export function overflowAfterCompaction(cause: unknown): PiError {
+  return new PiError("api.context_overflow", "Context window exceeded even after compaction", {
+    cause,
+    hint: "start a new session, or send a shorter message",
+  });
 }

@@ -14,7 +14,7 @@ export interface DiffOp {
 }
 
 /** Lines of `text`, each keeping its `\n` (the last one may lack it). */
-export function splitLines(text: string): string[] {
+function splitLines(text: string): string[] {
   const lines: string[] = [];
   let start = 0;
   for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", start)) {

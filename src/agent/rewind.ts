@@ -40,9 +40,13 @@ export interface RewindResult {
 }
 
 /**
- * The user message `n` of `session`, or a `usage` PiError saying which numbers there are.
+ * The user message `n` of `session` and all its user messages on the path, or a `usage`
+ * PiError saying which numbers there are.
  */
-export function rewindTarget(session: ParsedSession, n: number): UserMessageRef {
+function rewindTarget(
+  session: ParsedSession,
+  n: number,
+): { target: UserMessageRef; users: UserMessageRef[] } {
   const users = userMessages(session);
   if (!Number.isInteger(n) || n < 1 || n > users.length) {
     const range = users.length === 0
@@ -54,7 +58,7 @@ export function rewindTarget(session: ParsedSession, n: number): UserMessageRef 
       hint: "pi export <session> --format md shows them",
     });
   }
-  return users[n - 1];
+  return { target: users[n - 1], users };
 }
 
 /**
@@ -68,7 +72,7 @@ export async function rewindSession(
   deps: SessionFileDeps,
 ): Promise<RewindResult> {
   const session = await readSessionFile(path);
-  const target = rewindTarget(session, options.n);
+  const { target, users } = rewindTarget(session, options.n);
   const wantFiles = options.files ?? true;
   const wantConversation = options.conversation ?? true;
   if (wantConversation && target.entryId === undefined) {
@@ -88,23 +92,21 @@ export async function rewindSession(
     // Entries are in time order in the file: a change recorded under a user message at or
     // after the target's line happened after the target was sent.
     const lineOf = new Map<string, number>();
-    let newest: { entryId: string; line: number } | undefined;
     for (const { line, entry } of session.lines) {
-      if (typeof entry.id !== "string") continue;
-      lineOf.set(entry.id, line);
-      const message = entry.message as { role?: unknown } | undefined;
-      if (entry.type === "message" && message?.role === "user") {
-        newest = { entryId: entry.id, line };
-      }
+      if (typeof entry.id === "string") lineOf.set(entry.id, line);
     }
     const store = new CheckpointStore(agentDir, session.header.id, deps);
     const states = statesAt(
       await store.records(),
       (turn) => (lineOf.get(turn) ?? -1) >= target.line,
     );
-    if (states.size > 0 && newest) {
-      result.files = await store.restore(states, { entryId: newest.entryId, n: options.n });
-    }
+    // The states the rewind replaces belong to the turn of the newest user message; one of
+    // the earlier format has no entry id to save them under, and they are not saved then.
+    const newest = users.at(-1)!;
+    const turn = newest.entryId === undefined
+      ? undefined
+      : { entryId: newest.entryId, n: newest.n };
+    if (states.size > 0) result.files = await store.restore(states, turn);
   }
   if (wantConversation) {
     using file = await SessionFile.open(session, deps);

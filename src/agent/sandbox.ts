@@ -128,7 +128,7 @@ function join(dir: string, name: string): string {
 }
 
 /** Normalises an absolute path: no `.`, `..` or empty segments. */
-function normalize(path: string): string {
+export function normalize(path: string): string {
   const out: string[] = [];
   for (const segment of path.split("/")) {
     if (segment === "" || segment === ".") continue;
@@ -168,7 +168,7 @@ export async function realTarget(path: string, links = 0): Promise<string> {
 }
 
 /** The hidden paths that exist, by real path (for {@link bwrapArgs}). */
-export async function resolveHidden(candidates: readonly string[]): Promise<HiddenPath[]> {
+async function resolveHidden(candidates: readonly string[]): Promise<HiddenPath[]> {
   const out: HiddenPath[] = [];
   const seen = new Set<string>();
   for (const candidate of candidates) {

@@ -354,6 +354,8 @@ export interface SessionContext {
   toolCallIds: Map<string, string>;
   /** The id of the entry the next one follows (`parentId`), or null. */
   leafId: string | null;
+  /** How many user messages are on the path (compacted ones included). */
+  userMessages: number;
   /**
    * The conversation needs messages the session was read without (a lean read, see
    * {@link sessionParser}): it is incomplete, read the file in full.
@@ -450,9 +452,12 @@ export function buildSessionContext(
   let model = splitModel(session.header.model);
   let thinkingLevel: string | undefined;
   let compactionAt = -1;
+  let userMessages = 0;
   for (let i = 0; i < path.length; i++) {
     const e = path[i].entry;
-    if (e.type === "thinking_level_change" && typeof e.thinkingLevel === "string") {
+    if (e.type === "message" && isObject(e.message) && e.message.role === "user") {
+      userMessages++;
+    } else if (e.type === "thinking_level_change" && typeof e.thinkingLevel === "string") {
       thinkingLevel = e.thinkingLevel;
     } else if (
       e.type === "model_change" && typeof e.provider === "string" &&
@@ -513,7 +518,7 @@ export function buildSessionContext(
   }
   const toolCallIds = new Map<string, string>();
   for (const { message } of messages) rememberToolCalls(toolCallIds, message);
-  const context: SessionContext = { messages, usages, toolCallIds, leafId };
+  const context: SessionContext = { messages, usages, toolCallIds, leafId, userMessages };
   if (model) context.model = model;
   if (thinkingLevel !== undefined) context.thinkingLevel = thinkingLevel;
   if (compaction) context.compaction = compaction;
@@ -523,15 +528,18 @@ export function buildSessionContext(
 }
 
 /**
- * The session's name: the last `session_info` in the file (an empty name clears it, as in
- * pi-mono; the session list reads it the same way).
+ * A `session_info` entry's name: trimmed, null when empty (it clears the name, as in
+ * pi-mono). {@link sessionName} and the session list read names through it.
  */
+export function entryName(entry: Record<string, unknown>): string | null {
+  return typeof entry.name === "string" && entry.name.trim() !== "" ? entry.name.trim() : null;
+}
+
+/** The session's name: the last `session_info` in the file ({@link entryName}). */
 export function sessionName(session: ParsedSession): string | undefined {
   let name: string | undefined;
   for (const { entry } of session.lines) {
-    if (entry.type === "session_info") {
-      name = typeof entry.name === "string" && entry.name.trim() ? entry.name.trim() : undefined;
-    }
+    if (entry.type === "session_info") name = entryName(entry) ?? undefined;
   }
   return name;
 }

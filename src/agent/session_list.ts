@@ -24,6 +24,7 @@
  */
 
 import { PiError } from "../errors.ts";
+import { entryName } from "./session_format.ts";
 import { contentText, isObject } from "./session_messages.ts";
 import { readSessionHeader, sessionDirs } from "./session_store.ts";
 
@@ -297,11 +298,6 @@ function scanLine(text: string, start: number, end: number, cut: boolean): Scann
     line.model = entryModel(value);
   }
   return line;
-}
-
-/** A `session_info` entry's name: trimmed, null when empty (it clears the name). */
-function entryName(entry: Record<string, unknown>): string | null {
-  return typeof entry.name === "string" && entry.name.trim() !== "" ? entry.name.trim() : null;
 }
 
 /** The model a `model_change` (or the earlier format's `model`) entry sets: `provider/id`. */

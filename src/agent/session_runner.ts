@@ -56,7 +56,7 @@ import {
 } from "./session_store.ts";
 import { type CompactionDone, compactionTransformer, compactSession } from "./auto_compaction.ts";
 import { CheckpointStore, type CheckpointTurn } from "./checkpoints.ts";
-import { forkEntries, forkHeader, userMessages } from "./sessions.ts";
+import { forkEntries, forkHeader } from "./sessions.ts";
 import { isContextOverflowError } from "./compaction.ts";
 import { buildSystemPrompt, loadContextFiles } from "./system_prompt.ts";
 import { BUILTIN_TOOLS } from "./tools/mod.ts";
@@ -177,7 +177,7 @@ export interface SessionTotals {
 }
 
 /** Input-side tokens of a usage: what the model read. */
-export function contextTokensOf(usage: Usage): number {
+function contextTokensOf(usage: Usage): number {
   return usage.input + usage.cacheRead + usage.cacheWrite;
 }
 
@@ -234,7 +234,7 @@ export class SessionRunner {
     this.#fork = init.fork;
     this.parentSession = init.fork?.parentSession ?? init.parsed?.header.parentSession;
     this.#parsed = init.fork ? undefined : init.parsed;
-    this.#userMessages = init.parsed ? userMessages(init.parsed).length : 0;
+    this.#userMessages = init.context?.userMessages ?? 0;
     const persist = options.persist ?? true;
     this.path = !persist ? undefined : this.#parsed?.path ??
       sessionFilePath(options.deps.agentDir, options.cwd, this.#createdAt, init.id);

@@ -18,7 +18,7 @@ import { contentText, isObject, toSessionMessage } from "./session_messages.ts";
 import { resolvePath } from "./tools/types.ts";
 
 /** Whether a `--session` argument names a file rather than an id. */
-export function looksLikePath(query: string): boolean {
+function looksLikePath(query: string): boolean {
   return query.includes("/") || query.includes("\\") || query.endsWith(".jsonl");
 }
 

@@ -97,7 +97,7 @@ export class HeadTailBuffer {
 }
 
 /** `argv` run in a new process group (session) on this platform. */
-export function groupArgv(argv: readonly string[], os: string = Deno.build.os): string[] {
+function groupArgv(argv: readonly string[], os: string = Deno.build.os): string[] {
   if (os === "linux") return ["setsid", ...argv];
   if (os === "darwin") {
     // macOS has no setsid(1); perl's setpgrp gives the same own process group.

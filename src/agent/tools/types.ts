@@ -5,7 +5,7 @@
  * @module
  */
 
-import { checkToolPath, type SandboxSettings } from "../sandbox.ts";
+import { checkToolPath, normalize, type SandboxSettings } from "../sandbox.ts";
 
 /** A JSON Schema object describing a tool's arguments. */
 export interface JsonSchema {
@@ -133,16 +133,7 @@ export function intArg(
 export function resolvePath(path: string, cwd: string): string {
   if (path.startsWith("/")) return path;
   if (/^[A-Za-z]:[\\/]/.test(path)) return path;
-  const base = cwd.endsWith("/") ? cwd.slice(0, -1) : cwd;
-  const joined = `${base}/${path}`;
-  // Normalise `.` and `..` segments so messages show a clean path.
-  const out: string[] = [];
-  for (const segment of joined.split("/")) {
-    if (segment === "" || segment === ".") continue;
-    if (segment === "..") out.pop();
-    else out.push(segment);
-  }
-  return "/" + out.join("/");
+  return normalize(`${cwd}/${path}`);
 }
 
 /**
