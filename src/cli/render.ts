@@ -546,6 +546,11 @@ export function formatTokens(n: number): string {
   return `${(n / 1_000_000).toFixed(1).replace(/\.0$/, "")}M`;
 }
 
+/** `Compacted: 212k → 31k tokens` (the screen and print mode both say it). */
+export function compactedLine(before: number, after: number): string {
+  return `Compacted: ${formatTokens(before)} → ${formatTokens(after)} tokens`;
+}
+
 /** Dollars with a precision that suits small amounts. */
 export function formatCost(usd: number): string {
   if (usd === 0) return "$0";

@@ -13,6 +13,7 @@ import { PiError } from "../../errors.ts";
 import { oneLine } from "../../one_line.ts";
 import { redact } from "../../redact.ts";
 import {
+  compactedLine,
   formatThinking,
   formatToolLine,
   LiveLines,
@@ -23,7 +24,7 @@ import {
   truncate,
 } from "../render.ts";
 import type { App } from "./app.ts";
-import { compactedLine, errorLine } from "./lines.ts";
+import { errorLine } from "./lines.ts";
 
 /** A running prompt: its abort controller and what is streaming. */
 export interface Turn {
