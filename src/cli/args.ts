@@ -10,7 +10,7 @@ import { closest } from "../did_you_mean.ts";
 import { ASK_MODES, SANDBOX_MODES } from "../agent/tool_modes.ts";
 import { THINKING_ORDER } from "../models/thinking.ts";
 
-export { closest, editDistance } from "../did_you_mean.ts";
+export { closest } from "../did_you_mean.ts";
 
 /** One option of a command. */
 export interface OptionSpec {

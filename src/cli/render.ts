@@ -14,13 +14,11 @@ import { flowLine, sanitize, stringWidth, stripAnsi, truncate } from "./tui/text
 
 export { createStyle, osc8, type Style, supportsHyperlinks, wantsColor } from "./tui/style.ts";
 export {
-  charWidth,
   flowLine,
   rowCount,
   sanitize,
   stringWidth,
   stripAnsi,
-  terminalRows,
   truncate,
   wrapLine,
 } from "./tui/text.ts";
