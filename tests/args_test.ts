@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { closest, COMMANDS, helpText, parseArgs } from "../src/cli/args.ts";
+import { closest, COMMANDS, DEFAULT_SUBCOMMANDS, helpText, parseArgs } from "../src/cli/args.ts";
 import { SLASH_COMMANDS } from "../src/cli/interactive/commands.ts";
 import { PiError } from "../src/errors.ts";
 
@@ -71,6 +71,18 @@ Deno.test("pi auth alone is pi auth status (with its options)", () => {
   assert.deepEqual(parseArgs(["auth"]).command, ["auth", "status"]);
   const json = parseArgs(["auth", "--json"]);
   assert.deepEqual([json.command, json.options.json], [["auth", "status"], true]);
+  const help = parseArgs(["auth", "--help"]);
+  assert.deepEqual([help.command, help.options.help], [["auth", "status"], true]);
+});
+
+Deno.test("every command group has a default subcommand (a bare group runs it)", () => {
+  for (const group of new Set(COMMANDS.filter((c) => c.path.length > 1).map((c) => c.path[0]))) {
+    const fallback = DEFAULT_SUBCOMMANDS[group];
+    assert.ok(
+      COMMANDS.some((c) => c.path[0] === group && c.path[1] === fallback),
+      `pi ${group} alone runs one of its subcommands`,
+    );
+  }
 });
 
 Deno.test("help text is generated from the declarations", () => {

@@ -35,7 +35,7 @@ Deno.test("slash table: names are unique, lower case, and no alias shadows a nam
   });
 });
 
-Deno.test("/help lists every command of the table with its summary, then the keys", async () => {
+Deno.test("/help lists every command of the table (with its aliases) and its summary, then the keys", async () => {
   await withApp({}, async (h) => {
     h.type("/help\r");
     await h.idle();
@@ -45,8 +45,14 @@ Deno.test("/help lists every command of the table with its summary, then the key
     const rows = shown.slice(at + 1, at + 1 + SLASH_COMMANDS.length);
     assert.deepEqual(
       rows.map((r) => r.trim().split(/\s{2,}/)),
-      SLASH_COMMANDS.map((c) => [`/${c.name}`, c.summary]),
+      SLASH_COMMANDS.map((c) => [
+        c.aliases ? `/${c.name} (${c.aliases.map((a) => `/${a}`).join(", ")})` : `/${c.name}`,
+        c.summary,
+      ]),
     );
+    // The aliases are shown beside their command.
+    assert.ok(rows.some((r) => /^ {2}\/model \(\/models\) +pick a model/.test(r)), rows.join("\n"));
+    assert.ok(rows.some((r) => /^ {2}\/quit \(\/exit, \/q\) +exit/.test(r)), rows.join("\n"));
     assert.equal(shown[at + 1 + SLASH_COMMANDS.length], "Keys");
     assert.ok(shown.some((r) => /^ {2}Ctrl\+C \/ Esc +cancel the running turn/.test(r)));
   });

@@ -39,6 +39,7 @@ Deno.test("README: every environment variable in its Environment table", () => {
   assert.deepEqual(names.filter((n) => !table.includes(`\`${n}\``)), []);
 });
 
-Deno.test("README: every slash command", () => {
-  assert.deepEqual(missing(SLASH_COMMANDS.map((c) => `\`/${c.name}`)), []);
+Deno.test("README: every slash command and its aliases", () => {
+  const names = SLASH_COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
+  assert.deepEqual(missing(names.map((n) => `\`/${n}`)), []);
 });

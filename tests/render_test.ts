@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  compactedLine,
   createStyle,
   formatStatus,
   formatThinking,
@@ -90,6 +91,11 @@ Deno.test("render: status line shows model, thinking, tokens, subscription, cont
   // At 80 columns with a long conversation the context share stays; the cost goes first.
   const long = stripAnsi(formatStatus({ ...info, tokensIn: 5_400, tokensOut: 60 }, 72, plain));
   assert.equal(long, "openai-codex/gpt-5.2-codex · thinking high · ↑5.4k ↓60 · ctx 10%");
+});
+
+Deno.test("render: the compaction line says the context before and after (screen and print mode)", () => {
+  assert.equal(compactedLine(212_345, 31_000), "Compacted: 212k → 31k tokens");
+  assert.equal(compactedLine(9_500, 950), "Compacted: 9.5k → 950 tokens");
 });
 
 Deno.test("render: a tool call is one line with its result summarised", () => {

@@ -142,3 +142,39 @@ Deno.test("SessionRunner.fork writes nothing until the first prompt; setName nam
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("SessionRunner.name: the file's last session_info when opened (a fork's copied), then what setName set; none when not saved", async () => {
+  const dir = await Deno.realPath(await Deno.makeTempDir({ prefix: "pi_runner17_" }));
+  try {
+    const first = SessionRunner.create(options(dir, writer("n.txt")));
+    assert.equal(first.name, undefined);
+    await first.setName("Old name");
+    assert.equal(first.name, "Old name");
+    await drain(first, "work");
+    await first.setName("  Parser work ");
+    assert.equal(first.name, "Parser work");
+    first.close();
+
+    const opened = await SessionRunner.open(options(dir, writer("n.txt")), first.path!);
+    assert.equal(opened.name, "Parser work", "the last session_info names it");
+    const fork = await SessionRunner.fork(options(dir, writer("n.txt")), first.path!);
+    assert.equal(fork.name, "Parser work", "a fork carries its source's entries");
+    await opened.setName("  ");
+    assert.equal(opened.name, undefined, "an empty name clears it");
+    opened.close();
+    const reopened = await SessionRunner.open(options(dir, writer("n.txt")), first.path!);
+    assert.equal(reopened.name, undefined);
+    reopened.close();
+    assert.equal(
+      listSessions(`${dir}/agent`, { cwd: dir }).find((s) => s.id === first.id)?.name,
+      undefined,
+      "the session list reads the name the same way",
+    );
+
+    const unsaved = SessionRunner.create({ ...options(dir, writer("n.txt")), persist: false });
+    assert.equal(await unsaved.setName("Nowhere"), undefined);
+    assert.equal(unsaved.name, undefined, "a session not saved has no name");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

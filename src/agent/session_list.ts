@@ -771,12 +771,12 @@ function toInfo(path: string, s: SessionSummary, mtime: number): SessionInfo {
  * `read(path)` of one session file, or the error `--session <path>` reports: no such file,
  * not readable, or (`read` gives undefined) not a session file.
  */
-function readSessionAt<T>(path: string, read: (info: Deno.FileInfo) => T | undefined): T {
+function readSessionAt<T>(path: string, read: () => T | undefined): T {
   let value: T | undefined;
   try {
     const info = Deno.statSync(path);
     if (!info.isFile) throw new Deno.errors.IsADirectory(path);
-    value = read(info);
+    value = read();
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
       throw new PiError("session.not_found", `No session file at ${path}`, {
@@ -794,17 +794,10 @@ function readSessionAt<T>(path: string, read: (info: Deno.FileInfo) => T | undef
   return value;
 }
 
-/** The list entry of one session file (no cache); throws when it is not a session. */
-export function sessionInfo(path: string): SessionInfo {
-  return readSessionAt(path, (info) => {
-    const summary = summarize(fileLines(path, 0, info.size, new Uint8Array(CHUNK_BYTES)));
-    return summary && toInfo(path, summary, info.mtime?.getTime() ?? 0);
-  });
-}
-
 /**
  * The id of the session file at `path`, from its header alone (the file is read when it is
- * opened); throws as {@link sessionInfo} does.
+ * opened); throws a PiError when there is no such file, it cannot be read, or it is not a
+ * session file.
  */
 export function sessionAt(path: string): Pick<SessionInfo, "id" | "path"> {
   return readSessionAt(path, () => {

@@ -40,6 +40,7 @@ import {
   type ParsedSession,
   parseSession,
   type SessionContext,
+  sessionName,
 } from "./session_format.ts";
 import {
   compactionSummaryMessage,
@@ -218,6 +219,8 @@ export class SessionRunner {
   /** The user message whose turn runs now (checkpoints are saved under it). */
   #turn: CheckpointTurn | undefined;
   #checkpoints: CheckpointStore | undefined;
+  /** The session's name: its last `session_info` when read, then what {@link setName} set. */
+  #name: string | undefined;
 
   private constructor(
     options: SessionRunnerOptions,
@@ -240,6 +243,7 @@ export class SessionRunner {
       sessionFilePath(options.deps.agentDir, options.cwd, this.#createdAt, init.id);
     this.continued = init.parsed !== undefined;
     this.warning = init.parsed?.warning;
+    this.#name = this.path !== undefined && init.parsed ? sessionName(init.parsed) : undefined;
     const context = init.context;
     this.#messages = [];
     for (const { message, entryId } of context?.messages ?? []) {
@@ -327,6 +331,15 @@ export class SessionRunner {
     return this.#messages;
   }
 
+  /**
+   * The session's name (`/name`, `/session`): the last `session_info` of the file as it was
+   * read (a fork's copied from its source), then the one {@link setName} appended; undefined
+   * when it has none or is not saved. A name another process appends meanwhile is not seen.
+   */
+  get name(): string | undefined {
+    return this.#name;
+  }
+
   /** The session entry a message of {@link messages} came from. */
   entryId(message: Message): string | undefined {
     return this.#entryIds.get(message);
@@ -380,7 +393,10 @@ export class SessionRunner {
    */
   async setName(name: string): Promise<string | undefined> {
     const file = await this.#ensureFile();
-    return file?.append({ type: "session_info", name: name.trim() }).id;
+    if (!file) return undefined;
+    const id = file.append({ type: "session_info", name: name.trim() }).id;
+    this.#name = name.trim() || undefined;
+    return id;
   }
 
   /**

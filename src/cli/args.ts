@@ -10,7 +10,7 @@ import { closest } from "../did_you_mean.ts";
 import { ASK_MODES, SANDBOX_MODES } from "../agent/tool_modes.ts";
 import { THINKING_ORDER } from "../models/thinking.ts";
 
-export { closest, editDistance } from "../did_you_mean.ts";
+export { closest } from "../did_you_mean.ts";
 
 /** One option of a command. */
 export interface OptionSpec {
@@ -341,8 +341,11 @@ function usageError(message: string, path: readonly string[], suggestion?: strin
   return new PiError("usage", message, { hint });
 }
 
-/** Groups whose bare name runs one of their subcommands: `pi auth` is `pi auth status`. */
-const DEFAULT_SUBCOMMANDS: Readonly<Record<string, string>> = { auth: "status" };
+/**
+ * The subcommand a group's bare name runs: `pi auth` is `pi auth status`. Every group has one
+ * (tests/args_test.ts checks).
+ */
+export const DEFAULT_SUBCOMMANDS: Readonly<Record<string, string>> = { auth: "status" };
 
 /** Finds the command that argv names, and where its own arguments start. */
 function findCommand(argv: readonly string[]): { spec: CommandSpec; rest: string[] } {
@@ -351,23 +354,11 @@ function findCommand(argv: readonly string[]): { spec: CommandSpec; rest: string
   if (first !== undefined && groups.has(first)) {
     const subs = COMMANDS.filter((c) => c.path[0] === first).map((c) => c.path[1]);
     const second = argv[1];
-    const fallback = DEFAULT_SUBCOMMANDS[first];
-    if (fallback !== undefined && (second === undefined || second.startsWith("-"))) {
+    if (second === undefined || second.startsWith("-")) {
+      // Every group has a default (`pi auth`, `pi auth --json`, `pi auth --help`).
+      const fallback = DEFAULT_SUBCOMMANDS[first];
       const spec = COMMANDS.find((c) => c.path[0] === first && c.path[1] === fallback)!;
       return { spec, rest: argv.slice(1) };
-    }
-    if (second === undefined || second.startsWith("-")) {
-      if (second === "--help" || second === "-h") {
-        // `pi auth --help`: help of the first subcommand is the most useful answer.
-        return { spec: COMMANDS.find((c) => c.path[0] === first)!, rest: ["--help"] };
-      }
-      throw usageError(
-        `Missing subcommand for ${commandName([first])} (known: ${subs.join(", ")})`,
-        [
-          first,
-          subs[0],
-        ],
-      );
     }
     const spec = COMMANDS.find((c) => c.path[0] === first && c.path[1] === second);
     if (!spec) {

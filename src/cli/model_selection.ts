@@ -41,7 +41,8 @@ export function openModelRegistry(
   return { registry: new ModelRegistry(authStorage, { deps }), authStorage };
 }
 
-function stringOption(options: OptionValues, name: string): string | undefined {
+/** The value of a string option; undefined when it is absent (or a flag). */
+export function stringOption(options: OptionValues, name: string): string | undefined {
   const value = options[name];
   return typeof value === "string" ? value : undefined;
 }

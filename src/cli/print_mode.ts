@@ -23,7 +23,7 @@ import { openUsageStore } from "./usage_store.ts";
 import { openFlaggedSession, wantsEarlierSession } from "./session_flags.ts";
 import { secretRedactor } from "./secrets.ts";
 import { oneLine } from "../one_line.ts";
-import { createStyle, formatTokens, formatToolLine, wantsColor } from "./render.ts";
+import { compactedLine, createStyle, formatToolLine, wantsColor } from "./render.ts";
 import { ToolControl, toolModes } from "./tool_control.ts";
 
 /** Version of the `--mode json` line format (README: "JSON output"). */
@@ -68,13 +68,7 @@ function progressRenderer(deps: Deps): (event: RunnerEvent) => void {
         break;
       }
       case "compaction":
-        deps.stderr.write(
-          style.dim(
-            `Compacted: ${formatTokens(event.tokensBefore)} → ${
-              formatTokens(event.tokensAfter)
-            } tokens`,
-          ) + "\n",
-        );
+        deps.stderr.write(style.dim(compactedLine(event.tokensBefore, event.tokensAfter)) + "\n");
         break;
       case "retry":
         deps.stderr.write(

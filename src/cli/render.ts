@@ -14,13 +14,11 @@ import { flowLine, sanitize, stringWidth, stripAnsi, truncate } from "./tui/text
 
 export { createStyle, osc8, type Style, supportsHyperlinks, wantsColor } from "./tui/style.ts";
 export {
-  charWidth,
   flowLine,
   rowCount,
   sanitize,
   stringWidth,
   stripAnsi,
-  terminalRows,
   truncate,
   wrapLine,
 } from "./tui/text.ts";
@@ -544,6 +542,11 @@ export function formatTokens(n: number): string {
   if (n < 10_000) return `${(n / 1000).toFixed(1).replace(/\.0$/, "")}k`;
   if (n < 1_000_000) return `${Math.round(n / 1000)}k`;
   return `${(n / 1_000_000).toFixed(1).replace(/\.0$/, "")}M`;
+}
+
+/** `Compacted: 212k → 31k tokens` (the screen and print mode both say it). */
+export function compactedLine(before: number, after: number): string {
+  return `Compacted: ${formatTokens(before)} → ${formatTokens(after)} tokens`;
 }
 
 /** Dollars with a precision that suits small amounts. */

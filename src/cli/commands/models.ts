@@ -14,7 +14,7 @@ import { openModelRegistry } from "../model_selection.ts";
 import { oneLine } from "../../one_line.ts";
 import { createStyle, wantsColor } from "../render.ts";
 
-/** How long `pi models` waits for the live list. */
+/** How long `pi models` (and a model lookup of `pi serve`) waits for the live list. */
 export const LIVE_LIST_WAIT_MS = 3000;
 
 /** `272000` → `272K`, `1047576` → `1.05M`. */

@@ -21,7 +21,8 @@ import {
   startServer,
 } from "../../serve/server.ts";
 import type { ParsedArgs } from "../args.ts";
-import { openModelRegistry } from "../model_selection.ts";
+import { openModelRegistry, stringOption } from "../model_selection.ts";
+import { LIVE_LIST_WAIT_MS } from "./models.ts";
 import { openUsageStore } from "../usage_store.ts";
 
 /** The default port. */
@@ -29,14 +30,6 @@ const DEFAULT_SERVE_PORT = 8765;
 
 /** The provider pi serve serves. */
 const PROVIDER = "openai-codex";
-
-/** How long a model lookup waits for the live model list. */
-const LIVE_LIST_WAIT_MS = 3000;
-
-function stringOption(args: ParsedArgs, name: string): string | undefined {
-  const value = args.options[name];
-  return typeof value === "string" ? value : undefined;
-}
 
 /** `--port`: an integer 0–65535 (0: any free port). */
 function parsePort(value: string | undefined): number {
@@ -118,15 +111,15 @@ export async function runServe(args: ParsedArgs, deps: Deps, signal: AbortSignal
       hint: "see pi serve --help",
     });
   }
-  const hostname = stringOption(args, "host") ?? "127.0.0.1";
-  const port = parsePort(stringOption(args, "port"));
+  const hostname = stringOption(args.options, "host") ?? "127.0.0.1";
+  const port = parsePort(stringOption(args.options, "port"));
   const { registry, authStorage } = openModelRegistry(deps);
   // --account (or PI_ACCOUNT) picks the ChatGPT account served; an unknown name is a usage
   // error listing the known ones. PI_ROTATE_ACCOUNTS=1 moves on at a usage limit.
   applyAccountOptions(authStorage, args.options, deps);
   const usage = throttledUsageStore(deps);
   if (!authStorage.hasKey(PROVIDER)) throw missingKeyError(PROVIDER);
-  const key = resolveServeKey(stringOption(args, "key"), deps);
+  const key = resolveServeKey(stringOption(args.options, "key"), deps);
   let server;
   try {
     server = startServer({

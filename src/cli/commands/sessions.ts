@@ -13,8 +13,6 @@ import type { ParsedArgs } from "../args.ts";
 import { truncate } from "../render.ts";
 import { age } from "../age.ts";
 
-export { age };
-
 /** A session as `pi sessions --json` prints it: exactly the contract's fields. */
 export interface SessionJson {
   /** Session id. */

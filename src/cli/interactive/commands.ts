@@ -35,7 +35,7 @@ import { usage } from "./commands/usage.ts";
 export interface SlashCommand {
   /** The name typed after `/` (lower case): `model` is `/model`. */
   name: string;
-  /** Other names it answers to (`/models`); not listed in /help nor completed. */
+  /** Other names it answers to (`/models`): shown beside its name in /help, not completed. */
   aliases?: readonly string[];
   /** One line for /help. */
   summary: string;
@@ -90,9 +90,12 @@ export function unknownCommand(commands: readonly SlashCommand[], name: string):
   return `Unknown command /${name}${hint} (known: ${commands.map((c) => `/${c.name}`).join(", ")})`;
 }
 
-/** The rows of /help's command list: `/name` and its summary. */
+/** The rows of /help's command list: the name with its aliases (`/quit (/exit, /q)`), the summary. */
 export function helpRows(commands: readonly SlashCommand[]): [string, string][] {
-  return commands.map((c) => [`/${c.name}`, c.summary]);
+  return commands.map((c) => [
+    c.aliases?.length ? `/${c.name} (${c.aliases.map((a) => `/${a}`).join(", ")})` : `/${c.name}`,
+    c.summary,
+  ]);
 }
 
 /**

@@ -1,18 +1,19 @@
 /**
  * One prompt to the agent on the screen: the answer streamed as it arrives (complete
  * markdown lines go to the transcript, the partial line stays live), thinking collapsed to
- * one line, tool calls as one line each with their live output, the usage added to the
- * session's totals, and Ctrl+C, which gives the prompt back at once while the loop winds
- * down behind. The agent loop and the streaming clients are imported on the first prompt.
+ * one line, tool calls as one line each with their live output, the session's totals (the
+ * runner's) after each usage, and Ctrl+C, which gives the prompt back at once while the loop
+ * winds down behind. The agent loop and the streaming clients are imported on the first
+ * prompt.
  * @module
  */
 
-import type { RunnerEvent } from "../../agent/session_runner.ts";
-import type { Usage } from "../../ai/types.ts";
+import type { RunnerEvent, SessionRunner } from "../../agent/session_runner.ts";
 import { PiError } from "../../errors.ts";
 import { oneLine } from "../../one_line.ts";
 import { redact } from "../../redact.ts";
 import {
+  compactedLine,
   formatThinking,
   formatToolLine,
   LiveLines,
@@ -22,9 +23,8 @@ import {
   type Style,
   truncate,
 } from "../render.ts";
-import type { SessionTotals } from "../../agent/session_runner.ts";
 import type { App } from "./app.ts";
-import { compactedLine, errorLine } from "./lines.ts";
+import { errorLine } from "./lines.ts";
 
 /** A running prompt: its abort controller and what is streaming. */
 export interface Turn {
@@ -74,13 +74,15 @@ export async function runTurn(app: App, text: string): Promise<void> {
   app.render();
   try {
     const { SessionRunner } = await import("../../agent/session_runner.ts");
-    state.runner ??= SessionRunner.create(app.runnerOptions(), { id: state.sessionId });
-    const events = state.runner.prompt(text, {
+    const runner = state.runner ??= SessionRunner.create(app.runnerOptions(), {
+      id: state.sessionId,
+    });
+    const events = runner.prompt(text, {
       model: state.model,
       thinking: app.requestedThinking(),
       signal: turn.controller.signal,
     });
-    for await (const event of events) onAgentEvent(app, turn, event);
+    for await (const event of events) onAgentEvent(app, turn, runner, event);
   } catch (err) {
     if (!turn.detached) app.error(errorLine(err));
   } finally {
@@ -119,18 +121,11 @@ function flushThinking(app: App, turn: Turn): string[] {
   return lines;
 }
 
-function addUsage(totals: SessionTotals, usage: Usage): void {
-  totals.input += usage.input + usage.cacheRead + usage.cacheWrite;
-  totals.output += usage.output;
-  totals.cost += usage.cost.total;
-  totals.listCost += usage.listCost.total;
-  totals.contextTokens = usage.input + usage.cacheRead + usage.cacheWrite + usage.output;
-}
-
-function onAgentEvent(app: App, turn: Turn, event: RunnerEvent): void {
+function onAgentEvent(app: App, turn: Turn, runner: SessionRunner, event: RunnerEvent): void {
   // The runner keeps and saves the messages, even after the turn was cancelled on screen.
   if (event.type === "message") return;
-  if (event.type === "usage") addUsage(app.state.totals, event.usage);
+  // The runner counted the usage before yielding it (unless /new or /resume replaced it since).
+  if (event.type === "usage" && app.state.runner === runner) app.state.totals = runner.totals();
   if (turn.detached) return;
   const s = app.style;
   const width = app.width();

@@ -5,7 +5,8 @@
  */
 
 import type { SlashCommand } from "../commands.ts";
-import { compactedLine, errorLine } from "../lines.ts";
+import { compactedLine } from "../../render.ts";
+import { errorLine } from "../lines.ts";
 
 /** The /compact command. */
 export const compact: SlashCommand = {

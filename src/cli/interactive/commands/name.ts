@@ -7,17 +7,7 @@
  */
 
 import { oneLine } from "../../../one_line.ts";
-import type { App } from "../app.ts";
 import type { SlashCommand } from "../commands.ts";
-import { savedSessionPath } from "../sessions.ts";
-
-/** The name of the session running now (its file's last `session_info`), if any. */
-export async function sessionName(app: App): Promise<string | undefined> {
-  const path = savedSessionPath(app);
-  if (path === undefined) return undefined;
-  const { sessionInfo } = await import("../../../agent/session_list.ts");
-  return sessionInfo(path).name;
-}
 
 /** The /name command. */
 export const name: SlashCommand = {
@@ -29,7 +19,7 @@ export const name: SlashCommand = {
     }
     let title = oneLine(arg);
     if (title === "") {
-      const current = await sessionName(app);
+      const current = app.state.runner?.name;
       if (current !== undefined) {
         return app.print(
           `Session name: ${oneLine(current)}` + app.style.dim(" (/name <title> renames it)"),

@@ -7,15 +7,14 @@
 import { oneLine } from "../../../one_line.ts";
 import { formatCost, formatTokens } from "../../render.ts";
 import type { SlashCommand } from "../commands.ts";
-import { sessionName } from "./name.ts";
 
 /** The /session command. */
 export const session: SlashCommand = {
   name: "session",
   summary: "this session: file, id, messages, tokens",
-  async run(app) {
+  run(app) {
     const { model, runner, sessionId, totals: t } = app.state;
-    const name = await sessionName(app);
+    const name = runner?.name;
     app.print(
       app.style.bold("Session"),
       ...(name !== undefined ? [`  name: ${oneLine(name)}`] : []),
