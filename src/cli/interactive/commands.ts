@@ -90,11 +90,16 @@ export function unknownCommand(commands: readonly SlashCommand[], name: string):
   return `Unknown command /${name}${hint} (known: ${commands.map((c) => `/${c.name}`).join(", ")})`;
 }
 
-/** The rows of /help's command list: the name with its aliases (`/quit (/exit, /q)`), the summary. */
+/**
+ * The rows of /help's command list: the name, and the summary with the aliases after it
+ * (`exit pi (also /exit, /q)`), so the name column stays narrow enough for 80 columns.
+ */
 export function helpRows(commands: readonly SlashCommand[]): [string, string][] {
   return commands.map((c) => [
-    c.aliases?.length ? `/${c.name} (${c.aliases.map((a) => `/${a}`).join(", ")})` : `/${c.name}`,
-    c.summary,
+    `/${c.name}`,
+    c.aliases?.length
+      ? `${c.summary} (also ${c.aliases.map((a) => `/${a}`).join(", ")})`
+      : c.summary,
   ]);
 }
 
