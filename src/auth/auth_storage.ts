@@ -48,7 +48,12 @@ import {
   sortAccountNames,
   unknownAccountError,
 } from "./accounts.ts";
-import { recordRefreshRejection, type RefreshRejection, refreshRejection } from "./login_state.ts";
+import {
+  recordRefreshRejection,
+  type RefreshRejection,
+  refreshRejection,
+  refreshRejections,
+} from "./login_state.ts";
 import type { UsageSnapshot } from "../ai/types.ts";
 import type {
   AccountRef,
@@ -661,10 +666,11 @@ export class AuthStorage implements KeySource {
       // the cached contents still serve
     }
     const now = this.#deps.now();
+    const rejection = refreshRejections(this.path); // auth-state.json, read once for all
     for (const candidate of rotationOrder(this.accounts(), from, options.exclude)) {
       const usage = snapshotOfAccount(this.#usage?.(candidate.entry), candidate.accountId);
       if (!isBelowLimits(usage, now)) continue;
-      if (await this.refreshRejection(candidate.entry) !== undefined) continue;
+      if (await rejection(candidate.entry, candidate.credential.refresh) !== undefined) continue;
       let key: string | undefined;
       try {
         key = await this.#storedKey(candidate.entry, options.signal);
