@@ -215,12 +215,18 @@ export function parseJsonText(
   try {
     return { ok: true, value: JSON.parse(body) };
   } catch (err) {
-    const where = locateJsonError(body);
+    const message = (err as Error).message.replace(/,?\s*".*" is not valid JSON/s, "");
+    let where: JsonErrorLocation | undefined;
+    try {
+      where = locateJsonError(body);
+    } catch (deep) {
+      // The locator recurses once per level: nesting deep enough ends its stack.
+      if (!(deep instanceof RangeError)) throw deep;
+      return { ok: false, where: `a depth too deep to locate: ${message}`, cause: err };
+    }
     return {
       ok: false,
-      where: where
-        ? `line ${where.line}, column ${where.column}: ${where.reason}`
-        : (err as Error).message.replace(/,?\s*".*" is not valid JSON/s, ""),
+      where: where ? `line ${where.line}, column ${where.column}: ${where.reason}` : message,
       cause: err,
     };
   }

@@ -21,7 +21,7 @@ import {
   resolveServeKey,
   SERVE_KEY_FILE,
 } from "../src/serve/serve_key.ts";
-import { sessionIdFor, sharedKeys } from "../src/serve/server.ts";
+import { sessionIdFor } from "../src/serve/server.ts";
 
 const NOW = 1_800_000_000_000;
 
@@ -175,28 +175,6 @@ Deno.test("checkBearer: the scheme in any case, the key exactly", () => {
   assert.equal(checkBearer("Bearer K-123456", "k-123456"), "wrong");
   assert.equal(checkBearer("Basic k-123456", "k-123456"), "missing");
   assert.equal(checkBearer("", "k-123456"), "missing");
-});
-
-Deno.test("sharedKeys: a request that goes away stops waiting, the shared refresh goes on for the others", async () => {
-  let finish!: (key: string) => void;
-  const refresh = new Promise<string>((resolve) => finish = resolve);
-  let calls = 0;
-  const keys = sharedKeys({
-    getApiKey: (_provider, options) => {
-      calls++;
-      assert.equal(options?.signal, undefined); // never a request's signal
-      return refresh;
-    },
-    refresh: () => refresh,
-  });
-  const leaving = new AbortController();
-  const first = keys.getApiKey("openai-codex", { signal: leaving.signal });
-  const second = keys.getApiKey("openai-codex", { signal: new AbortController().signal });
-  leaving.abort(new PiError("api.aborted", "gone"));
-  await assert.rejects(first, /gone/);
-  finish("the-key");
-  assert.equal(await second, "the-key");
-  assert.equal(calls, 2);
 });
 
 Deno.test("sessionIdFor: the client's prompt_cache_key, else stable for one conversation", async () => {

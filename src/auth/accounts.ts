@@ -16,7 +16,7 @@ export const DEFAULT_ACCOUNT = "default";
 /** What every other account's entry starts with. */
 export const ACCOUNT_ENTRY_PREFIX = `${ACCOUNT_PROVIDER}:`;
 /** An account name: `[a-z0-9][a-z0-9._-]{0,31}`. */
-export const ACCOUNT_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,31}$/;
+const ACCOUNT_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,31}$/;
 
 /**
  * Whether `name` is a valid account name.

@@ -48,7 +48,12 @@ import {
   sortAccountNames,
   unknownAccountError,
 } from "./accounts.ts";
-import { recordRefreshRejection, type RefreshRejection, refreshRejection } from "./login_state.ts";
+import {
+  recordRefreshRejection,
+  type RefreshRejection,
+  refreshRejection,
+  refreshRejections,
+} from "./login_state.ts";
 import type { UsageSnapshot } from "../ai/types.ts";
 import type {
   AccountRef,
@@ -111,6 +116,16 @@ const inFlight = new Set<Promise<unknown>>();
  */
 export async function refreshesSettled(): Promise<void> {
   while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+}
+
+/** A refresh shared by the callers in one AuthStorage that need it (see #refreshShared). */
+interface SharedRefresh {
+  /** The refresh under the lock. */
+  readonly work: Promise<OAuthCredential>;
+  /** Stops its waits for the lock, once no caller waits for it. */
+  readonly stop: AbortController;
+  /** The callers still waiting for it. */
+  waiting: number;
 }
 
 function trackRefresh<T>(work: Promise<T>): Promise<T> {
@@ -384,7 +399,7 @@ export class AuthStorage implements KeySource {
   #onWarning: ((message: string) => void) | undefined;
   #data: Data | undefined;
   #runtime = new Map<string, string>();
-  #refreshing = new Map<string, Promise<OAuthCredential>>();
+  #refreshing = new Map<string, SharedRefresh>();
   /** The openai-codex account keys come from (`default`: the `openai-codex` entry). */
   #account = DEFAULT_ACCOUNT;
   #rotate = false;
@@ -463,8 +478,10 @@ export class AuthStorage implements KeySource {
    * The key for a provider: runtime key → stored OAuth credential (refreshed under the
    * lock when within 60 s of expiry) → stored API key → environment variable → undefined.
    * For openai-codex a runtime or environment key must be an access token (JWT).
-   * `signal` (Ctrl+C) stops a wait for the refresh lock; a refresh request already sent
-   * is let finish, so that a rotated refresh token is never lost.
+   * `signal` (Ctrl+C, a client gone) stops this caller's wait for a refresh; the refresh,
+   * shared with every caller in this process, stops waiting for the lock only once all of
+   * them have stopped. A refresh request already sent is let finish and saved, so that a
+   * rotated refresh token is never lost.
    */
   async getApiKey(
     provider: string,
@@ -510,7 +527,7 @@ export class AuthStorage implements KeySource {
    * Refreshes a provider's OAuth token and returns the new key. Without `force` only a
    * stale token is refreshed; with `force` (after a 401) the token is refreshed unless
    * another process already replaced it. Keys that are not stored OAuth credentials are
-   * returned as they are. `signal` stops a wait for the refresh lock (as in getApiKey).
+   * returned as they are. `signal` stops this caller's wait (as in getApiKey).
    * `key`, the key that was refused, picks the account to refresh (the one it belongs to,
    * even when another account has become the active one since); default the active one.
    */
@@ -649,10 +666,11 @@ export class AuthStorage implements KeySource {
       // the cached contents still serve
     }
     const now = this.#deps.now();
+    const rejection = refreshRejections(this.path); // auth-state.json, read once for all
     for (const candidate of rotationOrder(this.accounts(), from, options.exclude)) {
       const usage = snapshotOfAccount(this.#usage?.(candidate.entry), candidate.accountId);
       if (!isBelowLimits(usage, now)) continue;
-      if (await this.refreshRejection(candidate.entry) !== undefined) continue;
+      if (await rejection(candidate.entry, candidate.credential.refresh) !== undefined) continue;
       let key: string | undefined;
       try {
         key = await this.#storedKey(candidate.entry, options.signal);
@@ -925,8 +943,10 @@ export class AuthStorage implements KeySource {
 
   /**
    * One refresh per entry (provider or account) at a time in this process; callers share
-   * the promise. `seenAccess` (with `force`): the token that was refused; default the one
-   * read last.
+   * it. `seenAccess` (with `force`): the token that was refused; default the one read last.
+   * The shared refresh runs with no caller's signal: a caller whose `signal` aborts stops
+   * waiting for it, and only when every caller has stopped does it stop waiting for the
+   * lock (Ctrl+C aborts them all). A refresh request already sent is let finish and saved.
    */
   #refreshShared(
     provider: string,
@@ -934,26 +954,59 @@ export class AuthStorage implements KeySource {
     signal: AbortSignal | undefined,
     seenAccess?: string,
   ): Promise<OAuthCredential> {
-    const running = this.#refreshing.get(provider);
-    if (running) return running;
-    if (seenAccess === undefined) {
-      const seen = credentialIn(this.#load(), provider);
-      seenAccess = isOAuth(seen) ? seen.access : undefined;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    let shared = this.#refreshing.get(provider);
+    if (!shared) {
+      if (seenAccess === undefined) {
+        const seen = credentialIn(this.#load(), provider);
+        seenAccess = isOAuth(seen) ? seen.access : undefined;
+      }
+      const stop = new AbortController();
+      // Tracked until settled: a process ending on a signal waits for it (see refreshesSettled).
+      const work = trackRefresh(this.#refreshLocked(provider, force, seenAccess, stop.signal));
+      const started: SharedRefresh = { work, stop, waiting: 0 };
+      const forget = () => {
+        if (this.#refreshing.get(provider) === started) this.#refreshing.delete(provider);
+      };
+      work.then(forget, forget);
+      this.#refreshing.set(provider, started);
+      shared = started;
     }
-    // Tracked until settled: a process ending on a signal waits for it (see refreshesSettled).
-    const promise = trackRefresh(this.#refreshLocked(provider, force, seenAccess, signal))
-      .finally(() => {
-        this.#refreshing.delete(provider);
-      });
-    this.#refreshing.set(provider, promise);
-    return promise;
+    return this.#waitForRefresh(provider, shared, signal);
   }
 
+  /** Waits for a shared refresh until it settles or `signal` aborts (see #refreshShared). */
+  #waitForRefresh(
+    provider: string,
+    shared: SharedRefresh,
+    signal: AbortSignal | undefined,
+  ): Promise<OAuthCredential> {
+    shared.waiting++;
+    return new Promise<OAuthCredential>((resolve, reject) => {
+      const onAbort = () => {
+        reject(signal!.reason);
+        if (--shared.waiting > 0) return;
+        // No one waits any more: a caller that comes later starts a refresh of its own.
+        if (this.#refreshing.get(provider) === shared) this.#refreshing.delete(provider);
+        shared.stop.abort(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      shared.work.then(resolve, reject).finally(() => {
+        signal?.removeEventListener("abort", onAbort);
+      });
+    });
+  }
+
+  /**
+   * Refreshes the entry under the lock unless it is done already. `signal` stops the waits
+   * for the lock only: the refresh request, once sent, is never abandoned (the old refresh
+   * token is spent by then) and its answer is saved.
+   */
   async #refreshLocked(
     provider: string,
     force: boolean,
     seenAccess: string | undefined,
-    signal: AbortSignal | undefined,
+    signal: AbortSignal,
   ): Promise<OAuthCredential> {
     const oauth = await oauthProvider(providerOfEntry(provider));
     if (!oauth) throw await unknownProvider(provider);

@@ -32,14 +32,14 @@ interface StoredRejection extends RefreshRejection {
 type State = Record<string, Record<string, unknown>>;
 
 /** The state file of an auth.json: `auth-state.json` beside `auth.json`. */
-export function loginStatePath(authPath: string): string {
+function loginStatePath(authPath: string): string {
   const dir = dirname(authPath);
   const base = authPath.slice(dir.length + 1).replace(/\.json$/, "");
   return `${dir}/${base}-state.json`;
 }
 
 /** A short, one-way fingerprint of a refresh token. */
-export async function tokenFingerprint(token: string): Promise<string> {
+async function tokenFingerprint(token: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
   return new Uint8Array(digest).toHex().slice(0, 24);
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { readTextFileIfPresent } from "../atomic_file.ts";
 import { fsErrorReason, PiError } from "../errors.ts";
 
 /** The file that keeps a generated key, in the agent dir. */
@@ -43,13 +44,14 @@ function checkShape(key: string, from: string): string {
 }
 
 function readKeyFile(path: string): string | undefined {
-  let text: string;
+  let text: string | undefined;
   try {
-    text = Deno.readTextFileSync(path);
+    // Not a plain read: a FIFO put there would block the start forever.
+    text = readTextFileIfPresent(path);
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return undefined;
     throw new PiError("io", `Cannot read ${path}: ${fsErrorReason(err)}`, { cause: err });
   }
+  if (text === undefined) return undefined;
   const key = text.trim();
   if (!KEY_SHAPE.test(key)) {
     throw new PiError("config", `${path} does not hold a usable key`, {

@@ -57,7 +57,10 @@ export interface ServeOptions {
   port: number;
   /** The bearer key clients must send. */
   key: string;
-  /** Where upstream keys come from (an AuthStorage, see {@link sharedKeys}). */
+  /**
+   * Where upstream keys come from: an AuthStorage, whose refresh is shared by every request
+   * that needs it (a request that goes away only stops its own wait).
+   */
   keys: KeySource;
   /** The models served. */
   models: ServedModels;
@@ -93,43 +96,6 @@ export const DEFAULT_GRACE_MS = 10_000;
 
 /** The largest request body read (images come inline, base64). */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
-
-/**
- * A KeySource for many requests at once. The AuthStorage behind it already shares one
- * refresh among all who need one; this keeps a request that goes away from taking that
- * shared refresh (or an account switch) with it: the work runs without any request's
- * signal, and each request only stops waiting for it. Everything else is the AuthStorage's
- * own: the account a key belongs to (serve's usage snapshots are kept per account), the
- * other accounts, and the move to the next one at a usage limit (`PI_ROTATE_ACCOUNTS`).
- */
-export function sharedKeys(keys: KeySource): KeySource {
-  const waitFor = <T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> => {
-    if (!signal) return work;
-    if (signal.aborted) return Promise.reject(signal.reason);
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
-      work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-    });
-  };
-  const nextAccount = keys.nextAccount?.bind(keys);
-  return {
-    getApiKey: (provider, options) => waitFor(keys.getApiKey(provider), options?.signal),
-    refresh: (provider, options) =>
-      waitFor(
-        keys.refresh(provider, { force: options?.force, key: options?.key }),
-        options?.signal,
-      ),
-    hasKey: (provider) => keys.hasKey?.(provider) ?? false,
-    get accountRotation() {
-      return keys.accountRotation;
-    },
-    accountOf: keys.accountOf?.bind(keys),
-    otherAccounts: keys.otherAccounts?.bind(keys),
-    nextAccount: nextAccount &&
-      ((provider, { signal, ...options }) => waitFor(nextAccount(provider, options), signal)),
-  };
-}
 
 /** `http://host:port`, with an IPv6 address in brackets. */
 function serverUrl(hostname: string, port: number): string {

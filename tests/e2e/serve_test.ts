@@ -17,7 +17,13 @@ import {
   writeFakeAuth,
 } from "../fixtures/fake_codex_backend.ts";
 import { startFakeIssuer } from "../fixtures/auth_fake_issuer.ts";
-import { freshEntry, staleEntry, withDir, writeAuth } from "../fixtures/auth_process.ts";
+import {
+  assertOneLineError,
+  freshEntry,
+  staleEntry,
+  withDir,
+  writeAuth,
+} from "../fixtures/auth_process.ts";
 import { type RunningPi, spawnPi } from "./run_pi.ts";
 import { until } from "../fixtures/processes.ts";
 
@@ -803,6 +809,23 @@ Deno.test("pi serve --account <name> serves that ChatGPT account; an unknown nam
       await backend.close();
       assert.equal(result.code, 0, result.stderr);
     }
+  }, "pi_serve_");
+});
+
+Deno.test("pi serve: a serve-key that is a FIFO is one line saying so, no hang", async () => {
+  await withDir(async (dir) => {
+    const agent = `${dir}/agent`;
+    await writeFakeAuth(agent);
+    const fifo = new Deno.Command("mkfifo", { args: [`${agent}/serve-key`] }).outputSync();
+    assert.ok(fifo.success, "mkfifo");
+    const pi = spawnPi(["serve", "--port", "0"], { HOME: dir, PI_CODING_AGENT_DIR: agent });
+    const timer = setTimeout(() => pi.child.kill("SIGKILL"), 20_000);
+    const result = await pi.done.finally(() => clearTimeout(timer));
+    assertOneLineError(result, 1);
+    assert.ok(
+      result.stderr.includes(`Cannot read ${agent}/serve-key: it is not a regular file (a FIFO)`),
+      result.stderr,
+    );
   }, "pi_serve_");
 });
 

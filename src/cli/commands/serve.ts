@@ -14,12 +14,7 @@ import { PiError } from "../../errors.ts";
 import { applyAccountOptions } from "../account_options.ts";
 import type { ModelRegistry } from "../../models/model_registry.ts";
 import { resolveServeKey, type ServeKey } from "../../serve/serve_key.ts";
-import {
-  DEFAULT_GRACE_MS,
-  type ServedModels,
-  sharedKeys,
-  startServer,
-} from "../../serve/server.ts";
+import { DEFAULT_GRACE_MS, type ServedModels, startServer } from "../../serve/server.ts";
 import type { ParsedArgs } from "../args.ts";
 import { openModelRegistry, stringOption } from "../model_selection.ts";
 import { LIVE_LIST_WAIT_MS } from "./models.ts";
@@ -126,7 +121,7 @@ export async function runServe(args: ParsedArgs, deps: Deps, signal: AbortSignal
       hostname,
       port,
       key: key.key,
-      keys: sharedKeys(authStorage),
+      keys: authStorage,
       models: servedModels(registry),
       deps,
       usageStore: usage.store,
