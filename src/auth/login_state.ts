@@ -15,7 +15,7 @@
  * @module
  */
 
-import { dirname, writeFileAtomicSync } from "../atomic_file.ts";
+import { dirname, readTextFileIfPresent, writeFileAtomicSync } from "../atomic_file.ts";
 
 /** A refused refresh of one entry. */
 export interface RefreshRejection {
@@ -51,7 +51,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function readState(path: string): State {
   let json: unknown;
   try {
-    json = JSON.parse(Deno.readTextFileSync(path));
+    // Not a regular file (a FIFO would block pi forever), missing or corrupt: no state.
+    json = JSON.parse(readTextFileIfPresent(path) ?? "{}");
   } catch {
     return {};
   }
