@@ -490,12 +490,11 @@ async function* run(
       ) {
         refreshed = true;
         try {
-          // Another request may have refreshed since this key was sent (many requests at once
-          // with one revoked token): its key is the answer, and a second refresh is not.
-          const current = await options.keys.getApiKey(model.provider, { signal });
-          key = current !== undefined && current !== key
-            ? current
-            : await options.keys.refresh(model.provider, { force: true, signal, key });
+          // The refused key's own account is refreshed, even when another one has become the
+          // active account since. Another request may have refreshed it since this key was
+          // sent (many requests at once with one revoked token): refresh then answers with
+          // that token, and makes no second refresh.
+          key = await options.keys.refresh(model.provider, { force: true, signal, key });
         } catch (refreshError) {
           yield fail(isPiError(refreshError) ? refreshError : error);
           return;
