@@ -15,7 +15,7 @@
  * @module
  */
 
-import { getAccountId } from "../auth/jwt.ts";
+import { tryJwtClaims } from "../auth/jwt.ts";
 import type { KeySource } from "../auth/types.ts";
 import type { Deps } from "../deps.ts";
 import { isPiError, PiError } from "../errors.ts";
@@ -127,14 +127,7 @@ function labelSnapshot(
 ): UsageSnapshot {
   const owner = keys.accountOf?.(provider, key);
   if (owner) snapshot.account = owner.entry;
-  let accountId = owner?.accountId;
-  if (accountId === undefined) {
-    try {
-      accountId = getAccountId(key);
-    } catch {
-      // not a JWT: no account id to record
-    }
-  }
+  const accountId = owner?.accountId ?? tryJwtClaims(key).accountId; // none for a non-JWT key
   if (accountId !== undefined) snapshot.accountId = accountId;
   return snapshot;
 }
