@@ -10,6 +10,7 @@ import { baseUrl, CODEX_DEFAULT_BASE_URL } from "../ai/client.ts";
 import type { Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
 import { newModelDefaults } from "./models_file.ts";
+import { isObject } from "./models_check.ts";
 import type { Model, ReasoningLevel } from "./types.ts";
 import { readTextFileIfPresent } from "../atomic_file.ts";
 
@@ -76,10 +77,6 @@ const EFFORTS: Record<string, ReasoningLevel> = {
   high: "high",
   xhigh: "xhigh",
 };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /**
  * Parses a `/codex/models` response (`{models: [{slug, display_name,
