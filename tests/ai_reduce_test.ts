@@ -2,7 +2,13 @@
 import assert from "node:assert/strict";
 import { MessageBuilder, parseToolArguments, reduceEvents } from "../src/ai/reduce.ts";
 import { clampEffort } from "../src/ai/responses_shared.ts";
-import { parseRetryAfter, retryDelay, serverMessage, usageLimitError } from "../src/ai/retry.ts";
+import {
+  httpFailure,
+  parseRetryAfter,
+  retryDelay,
+  serverMessage,
+  UsageLimitError,
+} from "../src/ai/retry.ts";
 import type { StreamEvent } from "../src/ai/types.ts";
 import { makeUsage, parseCodexRateLimitHeaders } from "../src/ai/usage.ts";
 import { PiError } from "../src/errors.ts";
@@ -116,21 +122,25 @@ Deno.test("retry policy: backoff doubles with jitter and a cap; retry-after in s
   assert.equal(parseRetryAfter(new Headers({}), now), undefined);
 });
 
-Deno.test("usage limit message: resets_in_seconds, no plan; not a usage-limit body → undefined", () => {
+Deno.test("usage limit message: resets_in_seconds, no plan; a 429 that is not a usage limit → a retryable api.http", () => {
   const now = Date.parse("2026-01-01T10:00:00Z");
-  const err = usageLimitError(
+  const limit = (body: string) => httpFailure("openai-codex", 429, body, new Headers(), now);
+  const err = limit(
     JSON.stringify({ error: { type: "usage_limit_reached", resets_in_seconds: 3 * 86400 } }),
-    now,
   );
-  assert.equal(err?.code, "api.usage_limit");
+  assert.ok(err instanceof UsageLimitError);
+  assert.equal(err.code, "api.usage_limit");
   assert.match(
-    err!.message,
+    err.message,
     /^You have hit your ChatGPT usage limit; it resets at \d{4}-\d\d-\d\d \d\d:\d\d local time \(in 3 days\)$/,
   );
-  assert.equal(usageLimitError('{"error":{"type":"rate_limit_exceeded"}}', now), undefined);
-  assert.equal(usageLimitError("oops", now), undefined);
+  for (const body of ['{"error":{"type":"rate_limit_exceeded"}}', "oops"]) {
+    const other = limit(body);
+    assert.ok(!(other instanceof UsageLimitError), body);
+    assert.equal(other.code, "api.http", body);
+  }
   assert.equal(
-    usageLimitError('{"error":{"type":"usage_not_included","plan_type":"free"}}', now)?.message,
+    limit('{"error":{"type":"usage_not_included","plan_type":"free"}}').message,
     "Your ChatGPT plan (free plan) does not include Codex usage",
   );
 });

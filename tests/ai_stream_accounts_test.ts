@@ -178,3 +178,36 @@ Deno.test("stream: a KeySource without accounts (a library's) gets the usage-lim
     await fake.close();
   }
 });
+
+Deno.test("stream: a 401 after the active account changed retries on the refused key's account (refreshed), not the active one", async () => {
+  const renewed = codexToken("a-renewed");
+  const fake = codexFake((auth) =>
+    auth === `Bearer ${renewed}`
+      ? sseResponse(REPLY)
+      : Response.json({ error: { message: "token expired" } }, { status: 401 })
+  );
+  try {
+    let active = "default";
+    const refreshed: (string | undefined)[] = [];
+    const keys: KeySource = {
+      getApiKey: () => {
+        const key = TOKENS[active];
+        active = "work"; // /account work (or a rotation) while the request is in flight
+        return Promise.resolve(key);
+      },
+      refresh: (_p, options) => {
+        refreshed.push(options?.key);
+        return Promise.resolve(options?.key === TOKENS.default ? renewed : TOKENS[active]);
+      },
+    };
+    const events = await collect(stream(model, HI, options(fake, keys)));
+    assert.equal(events.at(-1)?.type, "done");
+    assert.deepEqual(refreshed, [TOKENS.default]);
+    assert.deepEqual(
+      fake.requests.map((r) => r.headers.get("authorization")),
+      [`Bearer ${TOKENS.default}`, `Bearer ${renewed}`],
+    );
+  } finally {
+    await fake.close();
+  }
+});

@@ -76,6 +76,11 @@ Deno.test("useAccount switches the key between requests; a 401 refresh of a key 
     assert.equal(storage.activeAccount(), "work", "the refresh does not switch");
     assert.equal(await storage.getApiKey("openai-codex"), keyB);
 
+    // Another request sent with keyA is refused after that refresh: it gets account
+    // default's new token, without a second refresh (and not the active account's key).
+    assert.equal(await storage.refresh("openai-codex", { force: true, key: keyA }), renewed);
+    assert.deepEqual(issuer.refreshes, { "acct-a": 1, "acct-b": 0, "acct-c": 0 });
+
     assert.throws(
       () => storage.useAccount("nope"),
       (e) => isPiError(e, "usage") && e.message === "Unknown account: nope (known: default, work)",

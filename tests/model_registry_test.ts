@@ -417,6 +417,28 @@ Deno.test("live list: a server that is down fails fast, the built-ins serve, the
   }
 });
 
+Deno.test("live list: a PI_OPENAI_CODEX_BASE_URL that is not a URL is the config error a request gives, with no request and no cache", async () => {
+  await withLive(async ({ dir, backend }) => {
+    const r = new ModelRegistry(keys({ "openai-codex": fakeJwt() }), {
+      deps: makeDeps(dir, { PI_OPENAI_CODEX_BASE_URL: "auth.example.com" }),
+    });
+    assert.equal(r.getAll().length, BUILTIN_MODELS.length, "the registry still opens");
+    const result = await r.refresh();
+    assert.equal(result.status, "failed");
+    assert.ok(isPiError(result.error, "config"));
+    assert.equal(
+      result.error.message,
+      'PI_OPENAI_CODEX_BASE_URL is not a valid http(s) URL: "auth.example.com"',
+    );
+    assert.equal(
+      result.error.hint,
+      "set it to a base URL such as https://chatgpt.com/backend-api, or unset it to use that",
+    );
+    assert.equal(backend.requests.length, 0);
+    await assert.rejects(Deno.stat(`${dir}/models-cache.json`), Deno.errors.NotFound);
+  });
+});
+
 Deno.test("live list: a hanging server is cut off by timeoutMs", async () => {
   let release: () => void;
   const released = new Promise<void>((resolve) => release = resolve);

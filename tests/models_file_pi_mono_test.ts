@@ -9,6 +9,7 @@ import { expectModelsError, openModelsFile } from "./fixtures/offline_registry.t
 import { BUILTIN_MODELS } from "../src/models/builtin_models.ts";
 import { codexBaseUrl } from "../src/models/live_models.ts";
 import { skippedNote } from "../src/cli/commands/models.ts";
+import { isPiError } from "../src/errors.ts";
 
 async function registryOf(content: unknown): Promise<ModelRegistry> {
   const { registry, err } = await openModelsFile(content);
@@ -238,6 +239,11 @@ Deno.test("pi-mono models.json: the provider baseUrl also points the live Codex 
   assert.equal(codexBaseUrl(none), "https://chatgpt.com/backend-api");
   const env = { env: (n: string) => n === "PI_OPENAI_CODEX_BASE_URL" ? "http://env/" : undefined };
   assert.equal(codexBaseUrl(env, "http://127.0.0.1:9/x"), "http://env", "the variable wins");
+  const bad = { env: (n: string) => n === "PI_OPENAI_CODEX_BASE_URL" ? "env" : undefined };
+  assert.throws(
+    () => codexBaseUrl(bad, "http://127.0.0.1:9/x"),
+    (e) => isPiError(e, "config") && /PI_OPENAI_CODEX_BASE_URL is not a valid/.test(e.message),
+  );
 });
 
 Deno.test("pi's own shape keeps its meaning: a provider baseUrl is for its listed models only", async () => {

@@ -4,7 +4,7 @@ import {
   ApiFailure,
   contextOverflowFailure,
   httpFailure,
-  usageLimitError,
+  UsageLimitError,
 } from "../src/ai/retry.ts";
 import { PiError } from "../src/errors.ts";
 import {
@@ -25,13 +25,17 @@ import { sessionIdFor } from "../src/serve/server.ts";
 
 const NOW = 1_800_000_000_000;
 
+/** The error of a 429 with this error object, as the client makes it. */
+function usageLimit(error: Record<string, unknown>): UsageLimitError {
+  const failure = httpFailure("openai-codex", 429, JSON.stringify({ error }), new Headers(), NOW);
+  assert.ok(failure instanceof UsageLimitError);
+  return failure;
+}
+
 Deno.test("upstream errors: usage limit → 429 with retry-after to the reset", async () => {
-  const limit = usageLimitError(
-    JSON.stringify({ error: { type: "usage_limit_reached", resets_in_seconds: 90 } }),
-    NOW,
-  );
-  assert.equal(limit?.resetsAt, NOW + 90_000);
-  assert.equal(limit?.kind, "usage_limit_reached");
+  const limit = usageLimit({ type: "usage_limit_reached", resets_in_seconds: 90 });
+  assert.equal(limit.resetsAt, NOW + 90_000);
+  assert.equal(limit.kind, "usage_limit_reached");
   const err = upstreamError(limit, NOW + 500);
   assert.equal(err.status, 429);
   assert.equal(err.code, "usage_limit_reached");
@@ -44,12 +48,9 @@ Deno.test("upstream errors: usage limit → 429 with retry-after to the reset", 
   assert.deepEqual(Object.keys(body.error).sort(), ["code", "message", "type"]);
   assert.match(body.error.message, /usage limit/);
   // resets_at (epoch seconds) works the same; a limit without a reset has no retry-after.
-  const at = usageLimitError(
-    JSON.stringify({ error: { type: "usage_limit_reached", resets_at: NOW / 1000 + 3600 } }),
-    NOW,
-  );
+  const at = usageLimit({ type: "usage_limit_reached", resets_at: NOW / 1000 + 3600 });
   assert.equal(upstreamError(at, NOW).headers["retry-after"], "3600");
-  const plan = usageLimitError(JSON.stringify({ error: { type: "usage_not_included" } }), NOW);
+  const plan = usageLimit({ type: "usage_not_included" });
   const planErr = upstreamError(plan, NOW);
   assert.equal(planErr.status, 429);
   assert.equal(planErr.code, "usage_not_included");

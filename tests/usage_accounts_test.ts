@@ -67,3 +67,18 @@ Deno.test("UsageSnapshotStore: an update keeps the snapshots another process wro
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("UsageSnapshotStore: the file is read when first needed, not when the store is made", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/usage.json`;
+    const store = new UsageSnapshotStore({ path }); // print mode makes one and may never ask
+    await Deno.writeTextFile(
+      path,
+      JSON.stringify({ "openai-codex": { capturedAt: 3, primary: { usedPercent: 30 } } }),
+    );
+    assert.equal(store.latest("openai-codex")?.primary?.usedPercent, 30);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

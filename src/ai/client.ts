@@ -66,6 +66,9 @@ export interface ProviderClient {
   codexRateLimits: boolean;
 }
 
+/** The default ChatGPT backend base URL (openai-codex requests and its live model list). */
+export const CODEX_DEFAULT_BASE_URL = "https://chatgpt.com/backend-api";
+
 /**
  * The base URL: `$<envName>` when set (CONTRACT.md: endpoints are built from these
  * bases), else the model's own `baseUrl`, else `fallback`; no trailing slash. A variable

@@ -6,11 +6,8 @@
 
 import { getAccountId } from "../auth/jwt.ts";
 import { PiError } from "../errors.ts";
-import { baseUrl, type ProviderClient } from "./client.ts";
+import { baseUrl, CODEX_DEFAULT_BASE_URL, type ProviderClient } from "./client.ts";
 import { responsesBody, ResponsesParser } from "./responses_shared.ts";
-
-/** The default ChatGPT backend base URL. */
-export const CODEX_DEFAULT_BASE_URL = "https://chatgpt.com/backend-api";
 
 /** The Codex Responses client. */
 export const openaiCodexResponses: ProviderClient = {

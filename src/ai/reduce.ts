@@ -53,10 +53,12 @@ const JOIN_EVERY = 512;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TextBuffer } from "./reduce.ts";
  * const b = new TextBuffer();
  * for (const piece of ["Hel", "lo"]) b.append(piece);
- * console.log(b.toString(), b.length); // Hello 5
+ * assert.equal(b.toString(), "Hello");
+ * assert.equal(b.length, 5);
  * ```
  */
 export class TextBuffer {

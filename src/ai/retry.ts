@@ -121,19 +121,32 @@ export function retryDelay(
 
 /** Pulls a human message out of an error body (`error.message`, `message`, `detail`). */
 export function serverMessage(body: string): string {
-  let text = body.trim();
+  return messageOf(body, parseBody(body));
+}
+
+/** An error body as JSON, or undefined when it is not JSON. */
+function parseBody(body: string): unknown {
   try {
-    const json = JSON.parse(text);
+    return JSON.parse(body.trim());
+  } catch {
+    return undefined;
+  }
+}
+
+/** {@link serverMessage} of `body`, whose JSON (if any) is `json`. */
+function messageOf(body: string, json: unknown): string {
+  let text = body.trim();
+  if (json !== null && typeof json === "object") {
+    const { error, message, detail } = json as Record<string, unknown>;
     const candidates = [
-      json?.error?.message,
-      typeof json?.error === "string" ? json.error : undefined,
-      json?.message,
-      json?.detail,
+      error !== null && typeof error === "object"
+        ? (error as Record<string, unknown>).message
+        : error,
+      message,
+      detail,
     ];
     const found = candidates.find((c) => typeof c === "string" && c.trim() !== "");
-    if (found) text = found.trim();
-  } catch {
-    // not JSON: use the text
+    if (typeof found === "string") text = found.trim();
   }
   text = text.replace(/\s+/g, " ");
   if (text.length > 300) text = text.slice(0, 297) + "...";
@@ -158,17 +171,10 @@ function formatDuration(ms: number): string {
 }
 
 /**
- * The Codex usage-limit error (`usage_limit_reached` / `usage_not_included`), or
- * undefined when `body` is not one. The reset time is shown in local time; the error
- * carries the kind and the reset time ({@link UsageLimitError}).
- */
-export function usageLimitError(body: string, now: number): UsageLimitError | undefined {
-  return usageLimitOf(errorObject(body), now);
-}
-
-/**
- * {@link usageLimitError} for an error object already parsed (a `response.failed` or
- * `error` event's).
+ * The Codex usage-limit error (`usage_limit_reached` / `usage_not_included`) of an error
+ * object (of an HTTP error body, or of a `response.failed` or `error` event), or undefined
+ * when it is not one. The reset time is shown in local time; the error carries the kind and
+ * the reset time ({@link UsageLimitError}).
  */
 export function usageLimitOf(
   err: Record<string, unknown> | undefined,
@@ -229,15 +235,12 @@ export function contextOverflowFailure(provider: string, detail: string): ApiFai
   );
 }
 
-/** The error object of an error body: its `error` object, else the body's own object. */
-function errorObject(body: string): Record<string, unknown> | undefined {
-  try {
-    const json = JSON.parse(body);
-    if (json?.error && typeof json.error === "object") return json.error;
-    return json && typeof json === "object" ? json : undefined;
-  } catch {
-    return undefined;
-  }
+/** The error object of a parsed error body: its `error` object, else the body's own object. */
+function errorObject(json: unknown): Record<string, unknown> | undefined {
+  if (json === null || typeof json !== "object") return undefined;
+  const { error } = json as Record<string, unknown>;
+  if (error && typeof error === "object") return error as Record<string, unknown>;
+  return json as Record<string, unknown>;
 }
 
 /** The failure for a non-2xx response (body already read). */
@@ -248,14 +251,15 @@ export function httpFailure(
   headers: Headers,
   now: number,
 ): ApiFailure | PiError {
+  const json = parseBody(body);
+  const error = errorObject(json);
   if (status === 429) {
-    const limit = usageLimitError(body, now);
+    const limit = usageLimitOf(error, now);
     if (limit) return limit;
   }
-  const message = serverMessage(body) || `HTTP ${status}`;
-  if (status === 400 || status === 413) {
-    const error = errorObject(body);
-    if (error && isContextOverflow(error)) return contextOverflowFailure(provider, message);
+  const message = messageOf(body, json) || `HTTP ${status}`;
+  if ((status === 400 || status === 413) && error && isContextOverflow(error)) {
+    return contextOverflowFailure(provider, message);
   }
   if (status === 401 || status === 403) {
     return new ApiFailure(

@@ -38,13 +38,13 @@ export const MAX_EVENT_LENGTH = 16 * 1024 * 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SSEDecoder, SSEEventTooLarge } from "./sse.ts";
  * const decoder = new SSEDecoder({ maxEventLength: 8 });
- * try {
- *   decoder.decode(new TextEncoder().encode("data: 0123456789"));
- * } catch (e) {
- *   console.log(e instanceof SSEEventTooLarge); // true
- * }
+ * assert.throws(
+ *   () => decoder.decode(new TextEncoder().encode("data: 0123456789")),
+ *   SSEEventTooLarge,
+ * );
  * ```
  */
 export class SSEEventTooLarge extends Error {

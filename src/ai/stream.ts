@@ -15,7 +15,7 @@
  * @module
  */
 
-import { getAccountId } from "../auth/jwt.ts";
+import { tryJwtClaims } from "../auth/jwt.ts";
 import type { KeySource } from "../auth/types.ts";
 import type { Deps } from "../deps.ts";
 import { isPiError, PiError } from "../errors.ts";
@@ -127,14 +127,7 @@ function labelSnapshot(
 ): UsageSnapshot {
   const owner = keys.accountOf?.(provider, key);
   if (owner) snapshot.account = owner.entry;
-  let accountId = owner?.accountId;
-  if (accountId === undefined) {
-    try {
-      accountId = getAccountId(key);
-    } catch {
-      // not a JWT: no account id to record
-    }
-  }
+  const accountId = owner?.accountId ?? tryJwtClaims(key).accountId; // none for a non-JWT key
   if (accountId !== undefined) snapshot.accountId = accountId;
   return snapshot;
 }
@@ -490,12 +483,11 @@ async function* run(
       ) {
         refreshed = true;
         try {
-          // Another request may have refreshed since this key was sent (many requests at once
-          // with one revoked token): its key is the answer, and a second refresh is not.
-          const current = await options.keys.getApiKey(model.provider, { signal });
-          key = current !== undefined && current !== key
-            ? current
-            : await options.keys.refresh(model.provider, { force: true, signal, key });
+          // The refused key's own account is refreshed, even when another one has become the
+          // active account since. Another request may have refreshed it since this key was
+          // sent (many requests at once with one revoked token): refresh then answers with
+          // that token, and makes no second refresh.
+          key = await options.keys.refresh(model.provider, { force: true, signal, key });
         } catch (refreshError) {
           yield fail(isPiError(refreshError) ? refreshError : error);
           return;

@@ -172,30 +172,30 @@ export interface UsageSnapshotStoreOptions {
  * ```
  */
 export class UsageSnapshotStore {
-  #latest: Map<string, UsageSnapshot>;
+  /** Undefined until first needed: the file is read then (print mode may never ask). */
+  #latest: Map<string, UsageSnapshot> | undefined;
   #listeners = new Set<(snapshot: UsageSnapshot) => void>();
   #path: string | undefined;
 
-  /** A store, optionally kept in a file across runs. */
+  /** A store, optionally kept in a file across runs. Does no I/O. */
   constructor(options: UsageSnapshotStoreOptions = {}) {
     this.#path = options.path;
-    this.#latest = this.#path ? readSnapshots(this.#path) : new Map();
   }
 
   /** Records a snapshot (replacing the previous one of its account, or provider). */
   update(snapshot: UsageSnapshot): void {
     const key = keyOf(snapshot);
+    const latest = this.#latest ??= new Map();
     if (this.#path) {
-      // Another process may have recorded other accounts since this one read the file.
-      const onDisk = readSnapshots(this.#path);
-      for (const [k, v] of onDisk) if (k !== key) this.#latest.set(k, v);
+      // The file as it is now: not read yet, or other processes recorded accounts since.
+      for (const [k, v] of readSnapshots(this.#path)) if (k !== key) latest.set(k, v);
     }
-    this.#latest.set(key, snapshot);
+    latest.set(key, snapshot);
     if (this.#path) {
       try {
         Deno.mkdirSync(dirname(this.#path), { recursive: true, mode: 0o700 });
         const data = Object.fromEntries(
-          [...this.#latest].map(([k, { provider: _, account: __, ...rest }]) => [k, rest]),
+          [...latest].map(([k, { provider: _, account: __, ...rest }]) => [k, rest]),
         );
         writeFileAtomicSync(this.#path, JSON.stringify(data, null, 2) + "\n", { mode: 0o600 });
       } catch {
@@ -210,6 +210,7 @@ export class UsageSnapshotStore {
    * `openai-codex` is the default account's.
    */
   latest(key = "openai-codex"): UsageSnapshot | undefined {
+    this.#latest ??= this.#path ? readSnapshots(this.#path) : new Map();
     return this.#latest.get(key);
   }
 

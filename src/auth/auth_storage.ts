@@ -400,6 +400,11 @@ export class AuthStorage implements KeySource {
   #data: Data | undefined;
   #runtime = new Map<string, string>();
   #refreshing = new Map<string, SharedRefresh>();
+  /**
+   * The access token each entry had before its latest refresh in this process: a request
+   * sent with it (and refused after the refresh) still belongs to that entry.
+   */
+  #replaced = new Map<string, string>();
   /** The openai-codex account keys come from (`default`: the `openai-codex` entry). */
   #account = DEFAULT_ACCOUNT;
   #rotate = false;
@@ -530,22 +535,37 @@ export class AuthStorage implements KeySource {
    * returned as they are. `signal` stops this caller's wait (as in getApiKey).
    * `key`, the key that was refused, picks the account to refresh (the one it belongs to,
    * even when another account has become the active one since); default the active one.
+   * When that account's token was refreshed after `key` was handed out, the new token is
+   * returned without another refresh.
    */
   async refresh(
     provider: string,
     options: { force?: boolean; signal?: AbortSignal; key?: string } = {},
   ): Promise<string | undefined> {
-    const owner = options.key === undefined ? undefined : this.accountOf(provider, options.key);
-    const entryName = owner?.entry ?? this.#entryFor(provider);
+    const entryName =
+      (options.key === undefined ? undefined : this.#entryOfKey(provider, options.key)) ??
+        this.#entryFor(provider);
     const entry = credentialIn(this.#load(), entryName);
     const oauth = await oauthProvider(providerOfEntry(entryName));
     if (!isOAuth(entry) || !oauth || this.#runtime.has(provider)) {
       return await this.getApiKey(provider, { signal: options.signal });
     }
-    const seen = owner === undefined ? entry.access : options.key;
+    // The refused key, not the stored token: when they differ the entry was refreshed since
+    // the key was handed out, and its current token is the answer (no second refresh).
+    const seen = options.key ?? entry.access;
     return oauth.getApiKey(
       await this.#refreshShared(entryName, options.force === true, options.signal, seen),
     );
+  }
+
+  /** The entry `key` is (or, before its latest refresh here, was) the access token of. */
+  #entryOfKey(provider: string, key: string): string | undefined {
+    const owner = this.accountOf(provider, key)?.entry;
+    if (owner !== undefined) return owner;
+    for (const [entry, access] of this.#replaced) {
+      if (access === key && providerOfEntry(entry) === provider) return entry;
+    }
+    return undefined;
   }
 
   // ---- accounts (openai-codex) ----
@@ -962,8 +982,15 @@ export class AuthStorage implements KeySource {
         seenAccess = isOAuth(seen) ? seen.access : undefined;
       }
       const stop = new AbortController();
+      const seen = seenAccess;
       // Tracked until settled: a process ending on a signal waits for it (see refreshesSettled).
-      const work = trackRefresh(this.#refreshLocked(provider, force, seenAccess, stop.signal));
+      const work = trackRefresh(
+        this.#refreshLocked(provider, force, seen, stop.signal).then((credential) => {
+          // A request still holding the replaced token keeps this entry (see refresh).
+          if (seen !== undefined && credential.access !== seen) this.#replaced.set(provider, seen);
+          return credential;
+        }),
+      );
       const started: SharedRefresh = { work, stop, waiting: 0 };
       const forget = () => {
         if (this.#refreshing.get(provider) === started) this.#refreshing.delete(provider);

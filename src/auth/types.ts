@@ -109,7 +109,8 @@ export interface KeySource {
   /**
    * Forces a refresh after a 401; returns the new key. `key` is the key that was refused:
    * the credential it belongs to is the one refreshed (the active account may have changed
-   * since it was handed out).
+   * since it was handed out). When that credential was refreshed after `key` was handed out
+   * (another request's 401), its current key is the answer, without a second refresh.
    */
   refresh(
     provider: string,

@@ -6,14 +6,14 @@
  * @module
  */
 
+import { baseUrl, CODEX_DEFAULT_BASE_URL } from "../ai/client.ts";
 import type { Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
 import { newModelDefaults } from "./models_file.ts";
+import { isObject } from "./models_check.ts";
 import type { Model, ReasoningLevel } from "./types.ts";
-import { readTextFileIfPresent, trimTrailingSlashes } from "../atomic_file.ts";
+import { readTextFileIfPresent } from "../atomic_file.ts";
 
-/** The default ChatGPT backend base URL. */
-export const OPENAI_CODEX_DEFAULT_BASE_URL = "https://chatgpt.com/backend-api";
 /** How long a fetched list is fresh. */
 export const LIVE_LIST_TTL_MS = 24 * 60 * 60 * 1000;
 /** After a failed attempt, how long pi waits before asking the backend again. */
@@ -54,13 +54,17 @@ export interface LiveCache {
 }
 
 /**
- * The ChatGPT backend base URL: `$PI_OPENAI_CODEX_BASE_URL`, else `fromFile` (the
- * `openai-codex` provider `baseUrl` of models.json, in pi-mono's shape), else the default; no
- * trailing slash.
+ * The ChatGPT backend base URL, as requests find it ({@link baseUrl}):
+ * `$PI_OPENAI_CODEX_BASE_URL`, else `fromFile` (the `openai-codex` provider `baseUrl` of
+ * models.json, in pi-mono's shape), else the default; no trailing slash. A variable that is
+ * not an http(s) URL is `PiError("config")` naming it.
  */
 export function codexBaseUrl(deps: Pick<Deps, "env">, fromFile?: string): string {
-  return trimTrailingSlashes(
-    deps.env("PI_OPENAI_CODEX_BASE_URL") || fromFile || OPENAI_CODEX_DEFAULT_BASE_URL,
+  return baseUrl(
+    { baseUrl: fromFile },
+    deps.env,
+    "PI_OPENAI_CODEX_BASE_URL",
+    CODEX_DEFAULT_BASE_URL,
   );
 }
 
@@ -73,10 +77,6 @@ const EFFORTS: Record<string, ReasoningLevel> = {
   high: "high",
   xhigh: "xhigh",
 };
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
-}
 
 /**
  * Parses a `/codex/models` response (`{models: [{slug, display_name,

@@ -142,13 +142,22 @@ export class ModelRegistry {
     this.#rebuild();
   }
 
-  /** The ChatGPT backend: `$PI_OPENAI_CODEX_BASE_URL`, else models.json's, else the default. */
+  /**
+   * The ChatGPT backend: `$PI_OPENAI_CODEX_BASE_URL`, else models.json's, else the default.
+   * Throws `PiError("config")` for a variable that is not an http(s) URL.
+   */
   #codexBaseUrl(): string {
     return codexBaseUrl(this.#deps, this.#file.baseUrls["openai-codex"]);
   }
 
   #rebuild(): void {
-    const live = this.#live && this.#live.baseUrl === this.#codexBaseUrl() ? this.#live.models : [];
+    let base: string | undefined;
+    try {
+      base = this.#codexBaseUrl();
+    } catch {
+      base = undefined; // a bad PI_OPENAI_CODEX_BASE_URL: no live list (refresh says why)
+    }
+    const live = this.#live && this.#live.baseUrl === base ? this.#live.models : [];
     this.#models = applyModelsFile(applyLiveModels(this.#builtins, live), this.#file);
   }
 
@@ -351,7 +360,12 @@ export class ModelRegistry {
    */
   refresh(options: RefreshOptions = {}): Promise<RefreshResult> {
     if (!this.#liveList) return Promise.resolve({ status: "disabled" });
-    const baseUrl = this.#codexBaseUrl();
+    let baseUrl: string;
+    try {
+      baseUrl = this.#codexBaseUrl();
+    } catch (error) {
+      return Promise.resolve({ status: "failed", error }); // the error a request would give
+    }
     if (!options.force && isCacheFresh(this.#live, this.#deps.now(), baseUrl, VERSION)) {
       return Promise.resolve({ status: "fresh" });
     }

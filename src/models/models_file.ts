@@ -27,7 +27,8 @@ export type ModelFields = Partial<Omit<Model, "cost">> & { cost?: Partial<ModelC
 
 /**
  * pi-mono's say on thinking: `reasoning` (a boolean) and `thinkingLevelMap` (a level mapped
- * to `null` is not supported; to a string, it is). See {@link thinkingLevels}.
+ * to `null` is not supported; to a string, it is), applied over a model's levels by
+ * {@link applyModelsFile}.
  */
 export interface Thinking {
   /** Whether the model reasons. */
@@ -79,7 +80,7 @@ export interface ModelsFile {
 }
 
 /** The reasoning levels `"reasoning": true` stands for. */
-export const DEFAULT_REASONING: readonly ReasoningLevel[] = ["low", "medium", "high"];
+const DEFAULT_REASONING: readonly ReasoningLevel[] = ["low", "medium", "high"];
 
 const MODEL_KEYS = [
   "api",
@@ -115,20 +116,10 @@ const ROOT_KEYS = ["$schema", "providers"];
 /**
  * The levels of a model after pi-mono's `reasoning`/`thinkingLevelMap`: off when `reasoning`
  * is false; else `base` (the model's levels, or {@link DEFAULT_REASONING} when it has none)
- * without the levels mapped to `null` and with those mapped to a string, in level order.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { thinkingLevels } from "./models_file.ts";
- * assert.deepEqual(thinkingLevels([], { reasoning: true }), ["low", "medium", "high"]);
- * assert.deepEqual(
- *   thinkingLevels(["low", "medium", "high"], { levelMap: { low: null, xhigh: "max" } }),
- *   ["medium", "high", "xhigh"],
- * );
- * ```
+ * without the levels mapped to `null` and with those mapped to a string, in level order
+ * (tests/models_file_pi_mono_test.ts: a new model's `reasoning: true`, an override's map).
  */
-export function thinkingLevels(
+function applyThinking(
   base: readonly ReasoningLevel[],
   thinking: Thinking,
 ): ReasoningLevel[] {
@@ -227,7 +218,7 @@ function parseModel(
  * `models` an object, or an array). `file` names the file in errors. Throws
  * `PiError("models.invalid_file")` naming the JSON path of the first bad field.
  */
-export function validateModelsFile(data: unknown, file: string): ModelsFile {
+function validateModelsFile(data: unknown, file: string): ModelsFile {
   const check = new Checker(file);
   const result: ModelsFile = { entries: [], baseUrls: {}, skipped: [] };
   const root = check.object([], data, ROOT_KEYS);
@@ -364,7 +355,7 @@ export function applyModelsFile(base: readonly Model[], file: ModelsFile): Model
       ...rest,
       cost: { ...previous.cost, ...cost },
     };
-    if (entry.thinking) merged.reasoning = thinkingLevels(previous.reasoning, entry.thinking);
+    if (entry.thinking) merged.reasoning = applyThinking(previous.reasoning, entry.thinking);
     if (index >= 0) out[index] = merged;
     else out.push(merged);
   }
