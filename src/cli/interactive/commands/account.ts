@@ -70,7 +70,7 @@ function switchTo(app: App, name: string, accounts: readonly AccountStatus[]): v
 /** The /account command. */
 export const account: SlashCommand = {
   name: "account",
-  summary: "switch the ChatGPT account (menu); /account <name> switches directly",
+  summary: "switch the ChatGPT account (menu); /account <name> picks it",
   args: names,
   async run(app, arg) {
     try {

@@ -11,7 +11,7 @@ import { errorLine } from "../lines.ts";
 /** The /compact command. */
 export const compact: SlashCommand = {
   name: "compact",
-  summary: "summarise the conversation now; /compact <instructions> steers the summary",
+  summary: "summarise the conversation now; /compact <instructions> steers it",
   async run(app, instructions) {
     const runner = app.state.runner;
     if (!runner || runner.messages.length === 0) {

@@ -11,7 +11,7 @@ import { setModel } from "../models.ts";
 export const model: SlashCommand = {
   name: "model",
   aliases: ["models"],
-  summary: "pick a model (type to filter); /model <id> picks directly",
+  summary: "pick a model (type to filter); /model <id> picks it",
   async run(app, arg) {
     const registry = app.registry;
     if (arg !== "") {

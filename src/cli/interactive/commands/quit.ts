@@ -9,7 +9,7 @@ import type { SlashCommand } from "../commands.ts";
 export const quit: SlashCommand = {
   name: "quit",
   aliases: ["exit", "q"],
-  summary: "exit (also Ctrl+D)",
+  summary: "exit pi, as Ctrl+D does",
   run(app) {
     app.exit(0);
   },
