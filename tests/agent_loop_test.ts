@@ -8,6 +8,7 @@ import {
 import { BUILTIN_TOOLS } from "../src/agent/tools/mod.ts";
 import type { AssistantMessage, Message, ToolCall, Usage } from "../src/ai/types.ts";
 import { scriptedModel, type Step } from "./fixtures/scripted_model.ts";
+import { withDir } from "./fixtures/auth_process.ts";
 
 function usage(input: number, output: number): Usage {
   const zero = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
@@ -22,15 +23,6 @@ function usage(input: number, output: number): Usage {
     listCost: zero,
     billed: false,
   };
-}
-
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "pi_loop_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 const user = (text: string) => ({ role: "user" as const, content: text });
