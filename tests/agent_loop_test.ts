@@ -4,18 +4,11 @@ import {
   batchCalls,
   closeDanglingToolCalls,
   runAgent,
-  type StreamFunction,
 } from "../src/agent/agent_loop.ts";
 import { BUILTIN_TOOLS } from "../src/agent/tools/mod.ts";
-import type {
-  AssistantMessage,
-  Context,
-  Message,
-  StreamEvent,
-  ToolCall,
-  Usage,
-} from "../src/ai/types.ts";
-import { PiError } from "../src/errors.ts";
+import type { AssistantMessage, Message, ToolCall, Usage } from "../src/ai/types.ts";
+import { scriptedModel, type Step } from "./fixtures/scripted_model.ts";
+import { withDir } from "./fixtures/auth_process.ts";
 
 function usage(input: number, output: number): Usage {
   const zero = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
@@ -32,98 +25,18 @@ function usage(input: number, output: number): Usage {
   };
 }
 
-type Step =
-  | { text: string }
-  | { calls: { name: string; args: Record<string, unknown> }[] }
-  | { hang: true }
-  | { fail: string };
-
-let nextCall = 0;
-
-/** A fake model: answers each turn from a script and records every context it was sent. */
-function scripted(steps: Step[]): { stream: StreamFunction; contexts: Context[] } {
-  const contexts: Context[] = [];
-  const stream: StreamFunction = async function* (context, { signal }) {
-    contexts.push(structuredClone(context));
-    const step = steps.shift() ?? { text: "(script ended)" };
-    const message: AssistantMessage = {
-      role: "assistant",
-      content: [],
-      api: "openai-codex-responses",
-      provider: "openai-codex",
-      model: "fake",
-      usage: usage(10, 5),
-      stopReason: "stop",
-    };
-    if ("hang" in step) {
-      yield { type: "text_start", index: 0 };
-      yield { type: "text_delta", index: 0, delta: "partial" };
-      message.content.push({ type: "text", text: "partial" });
-      if (!signal?.aborted) {
-        await new Promise((resolve) => signal?.addEventListener("abort", resolve));
-      }
-      message.stopReason = "aborted";
-      yield { type: "error", error: new PiError("api.aborted", "Aborted"), message };
-      return;
-    }
-    if ("fail" in step) {
-      message.stopReason = "error";
-      yield { type: "error", error: new PiError("api.http", step.fail), message };
-      return;
-    }
-    if ("text" in step) {
-      yield { type: "text_start", index: 0 };
-      yield { type: "text_delta", index: 0, delta: step.text };
-      yield { type: "text_end", index: 0, text: step.text };
-      message.content.push({ type: "text", text: step.text });
-    } else {
-      for (const [index, c] of step.calls.entries()) {
-        const call: ToolCall = {
-          type: "tool_call",
-          id: `fc_${nextCall}`,
-          callId: `call_${nextCall++}`,
-          name: c.name,
-          arguments: c.args,
-        };
-        yield { type: "tool_call_start", index, id: call.id, callId: call.callId, name: c.name };
-        yield { type: "tool_call_end", index, toolCall: call };
-        message.content.push(call);
-      }
-      message.stopReason = "tool_use";
-    }
-    yield { type: "usage", usage: message.usage } as StreamEvent;
-    yield { type: "done", stopReason: message.stopReason, message };
-  };
-  return { stream, contexts };
-}
-
-async function collect(gen: AsyncIterable<AgentEvent>): Promise<AgentEvent[]> {
-  const events: AgentEvent[] = [];
-  for await (const e of gen) events.push(e);
-  return events;
-}
-
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "pi_loop_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
 const user = (text: string) => ({ role: "user" as const, content: text });
 
 Deno.test("the loop runs tools until a turn has no tool calls, results matching call ids", async () => {
   await withDir(async (cwd) => {
-    const { stream, contexts } = scripted([
+    const { stream, contexts } = scriptedModel([
       { calls: [{ name: "write", args: { path: "a.txt", content: "x = 1\n" } }] },
       { calls: [{ name: "bash", args: { command: "echo $((6*7))" } }] },
       { calls: [{ name: "edit", args: { path: "a.txt", oldText: "x = 1", newText: "x = 42" } }] },
       { calls: [{ name: "read", args: { path: "a.txt" } }] },
       { text: "Done: x is 42." },
-    ]);
-    const events = await collect(
+    ], usage(10, 5));
+    const events = await Array.fromAsync(
       runAgent([], user("go"), { stream, systemPrompt: "SYS", tools: BUILTIN_TOOLS, cwd }),
     );
     const last = events.at(-1)!;
@@ -167,8 +80,8 @@ Deno.test("the turn limit ends a runaway loop with a message, conversation consi
     const steps: Step[] = Array.from({ length: 10 }, () => ({
       calls: [{ name: "bash", args: { command: "true" } }],
     }));
-    const { stream, contexts } = scripted(steps);
-    const events = await collect(
+    const { stream, contexts } = scriptedModel(steps);
+    const events = await Array.fromAsync(
       runAgent([], user("loop"), {
         stream,
         systemPrompt: "S",
@@ -188,7 +101,7 @@ Deno.test("the turn limit ends a runaway loop with a message, conversation consi
 
 Deno.test("abort during a long bash ends promptly; every call still gets a result", async () => {
   await withDir(async (cwd) => {
-    const { stream } = scripted([
+    const { stream } = scriptedModel([
       {
         calls: [
           { name: "bash", args: { command: "sleep 30" } },
@@ -222,7 +135,7 @@ Deno.test("abort during a long bash ends promptly; every call still gets a resul
 });
 
 Deno.test("abort during the stream keeps the partial text and no dangling tool calls", async () => {
-  const { stream } = scripted([{ hang: true }]);
+  const { stream } = scriptedModel([{ hang: true }]);
   const controller = new AbortController();
   const events: AgentEvent[] = [];
   for await (
@@ -245,7 +158,7 @@ Deno.test("abort during the stream keeps the partial text and no dangling tool c
 });
 
 Deno.test("a model error ends the run with its code; history goes to the model first", async () => {
-  const { stream, contexts } = scripted([{ fail: "server exploded" }]);
+  const { stream, contexts } = scriptedModel([{ fail: "server exploded" }]);
   const history: Message[] = [user("earlier"), {
     role: "assistant",
     content: [{ type: "text", text: "earlier answer" }],
@@ -255,7 +168,7 @@ Deno.test("a model error ends the run with its code; history goes to the model f
     usage: usage(0, 0),
     stopReason: "stop",
   }];
-  const events = await collect(
+  const events = await Array.fromAsync(
     runAgent(history, user("now"), { stream, systemPrompt: "S", tools: [], cwd: "/" }),
   );
   const last = events.at(-1)!;
@@ -266,11 +179,11 @@ Deno.test("a model error ends the run with its code; history goes to the model f
 });
 
 Deno.test("unknown tools and bad arguments are told to the model", async () => {
-  const { stream, contexts } = scripted([
+  const { stream, contexts } = scriptedModel([
     { calls: [{ name: "nope", args: {} }, { name: "read", args: {} }] },
     { text: "ok" },
   ]);
-  await collect(
+  await Array.fromAsync(
     runAgent([], user("x"), { stream, systemPrompt: "S", tools: BUILTIN_TOOLS, cwd: "/" }),
   );
   const results = contexts[1].messages.filter((m) => m.role === "tool_result");
@@ -307,11 +220,11 @@ Deno.test("read-only calls in one batch run in parallel", async () => {
       return { content: [{ type: "text" as const, text: "ok" }], isError: false };
     },
   };
-  const { stream } = scripted([
+  const { stream } = scriptedModel([
     { calls: [{ name: "read", args: {} }, { name: "read", args: {} }, { name: "read", args: {} }] },
     { text: "done" },
   ]);
-  await collect(
+  await Array.fromAsync(
     runAgent([], user("x"), { stream, systemPrompt: "S", tools: [slowRead], cwd: "/" }),
   );
   assert.equal(peak, 3);

@@ -203,10 +203,8 @@ export function scripted(
   });
 }
 
-export async function collect(s: AssistantStream): Promise<StreamEvent[]> {
-  const out: StreamEvent[] = [];
-  for await (const e of s) out.push(e);
-  return out;
+export function collect(s: AssistantStream): Promise<StreamEvent[]> {
+  return Array.fromAsync(s);
 }
 
 export function deps(env: Record<string, string>, now = 1_764_000_000_000): StreamOptions["deps"] {

@@ -17,10 +17,11 @@ import {
 } from "../src/agent/approval.ts";
 import { approvalQuestion, readApprovalQuestion } from "../src/agent/approval_question.ts";
 import { diffLines, unifiedDiff } from "../src/agent/line_diff.ts";
-import { type AgentEvent, runAgent, type StreamFunction } from "../src/agent/agent_loop.ts";
+import { runAgent } from "../src/agent/agent_loop.ts";
 import { BUILTIN_TOOLS } from "../src/agent/tools/mod.ts";
 import { resultText } from "../src/agent/tools/types.ts";
-import type { AssistantMessage, Context, StreamEvent, ToolCall } from "../src/ai/types.ts";
+import type { ToolCall } from "../src/ai/types.ts";
+import { scriptedModel } from "./fixtures/scripted_model.ts";
 
 const call = (name: string, args: Record<string, unknown> = {}, id = name): ToolCall => ({
   type: "tool_call",
@@ -94,69 +95,16 @@ Deno.test("ApprovalGate: one question at a time in call order; after a stop noth
   assert.equal(await new ApprovalGate(undefined).check(call("bash")), undefined);
 });
 
-/** A fake model: each turn's tool calls from a script, then a text answer. */
-function scripted(turns: { name: string; args: Record<string, unknown> }[][]): {
-  stream: StreamFunction;
-  contexts: Context[];
-} {
-  const contexts: Context[] = [];
-  let n = 0;
-  const stream: StreamFunction = async function* (context) {
-    contexts.push(structuredClone(context));
-    const calls = turns.shift();
-    const message: AssistantMessage = {
-      role: "assistant",
-      content: [],
-      api: "openai-codex-responses",
-      provider: "openai-codex",
-      model: "fake",
-      usage: {
-        input: 1,
-        cacheRead: 0,
-        cacheWrite: 0,
-        output: 1,
-        reasoning: 0,
-        totalTokens: 2,
-        cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
-        listCost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 },
-        billed: false,
-      },
-      stopReason: calls ? "tool_use" : "stop",
-    };
-    if (calls) {
-      for (const c of calls) {
-        const toolCall: ToolCall = {
-          type: "tool_call",
-          id: `fc_${n}`,
-          callId: `call_${n++}`,
-          name: c.name,
-          arguments: c.args,
-        };
-        yield { type: "tool_call_end", index: 0, toolCall } as StreamEvent;
-        message.content.push(toolCall);
-      }
-    } else {
-      message.content.push({ type: "text", text: "done" });
-    }
-    yield { type: "done", stopReason: message.stopReason, message } as StreamEvent;
-  };
-  return { stream, contexts };
-}
-
-async function collect(gen: AsyncIterable<AgentEvent>): Promise<AgentEvent[]> {
-  const events: AgentEvent[] = [];
-  for await (const e of gen) events.push(e);
-  return events;
-}
-
 Deno.test("agent loop: a declined call does not run; the model reads the decline; tool_declined", async () => {
   const cwd = await Deno.makeTempDir({ prefix: "pi_approve_" });
   try {
-    const { stream, contexts } = scripted([[
-      { name: "bash", args: { command: "touch made.txt" } },
-      { name: "read", args: { path: "nothing.txt" } },
-    ]]);
-    const events = await collect(runAgent([], { role: "user", content: "go" }, {
+    const { stream, contexts } = scriptedModel([{
+      calls: [
+        { name: "bash", args: { command: "touch made.txt" } },
+        { name: "read", args: { path: "nothing.txt" } },
+      ],
+    }]);
+    const events = await Array.fromAsync(runAgent([], { role: "user", content: "go" }, {
       stream,
       systemPrompt: "S",
       tools: BUILTIN_TOOLS,
@@ -198,12 +146,14 @@ Deno.test("agent loop: a declined call does not run; the model reads the decline
 Deno.test("agent loop: a stop (Esc) declines the call, skips the rest, ends the run", async () => {
   const cwd = await Deno.makeTempDir({ prefix: "pi_approve_" });
   try {
-    const { stream, contexts } = scripted([[
-      { name: "write", args: { path: "a.txt", content: "a" } },
-      { name: "write", args: { path: "b.txt", content: "b" } },
-    ]]);
+    const { stream, contexts } = scriptedModel([{
+      calls: [
+        { name: "write", args: { path: "a.txt", content: "a" } },
+        { name: "write", args: { path: "b.txt", content: "b" } },
+      ],
+    }]);
     const approve = createApprover(() => "all", () => Promise.resolve("stop"));
-    const events = await collect(runAgent([], { role: "user", content: "go" }, {
+    const events = await Array.fromAsync(runAgent([], { role: "user", content: "go" }, {
       stream,
       systemPrompt: "S",
       tools: BUILTIN_TOOLS,

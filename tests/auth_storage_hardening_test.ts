@@ -13,18 +13,10 @@ import { isPiEntry, parseAuthFile } from "../src/auth/auth_storage.ts";
 import type { OAuthCredential } from "../src/auth/types.ts";
 import { secretRedactor, WatchedSecrets } from "../src/cli/secrets.ts";
 import { PiError } from "../src/errors.ts";
+import { withDir } from "./fixtures/auth_process.ts";
 
 function testDeps(vars: Record<string, string> = {}, home = "/nonexistent"): Deps {
   return { ...createDeps(), env: (name) => vars[name], homeDir: home };
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "pi_auth_unit_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 Deno.test("which entries pi reads: the four of the contract and openai-codex accounts", () => {

@@ -35,6 +35,32 @@ Deno.test("slash table: names are unique, lower case, and no alias shadows a nam
   });
 });
 
+Deno.test("slash: slash commands parse into a name and an argument", () => {
+  assert.deepEqual(parseSlash("/thinking high"), { name: "thinking", arg: "high" });
+  assert.deepEqual(parseSlash("  /MODEL  openai-codex/gpt-5 "), {
+    name: "model",
+    arg: "openai-codex/gpt-5",
+  });
+  assert.deepEqual(parseSlash("/login"), { name: "login", arg: "" });
+  assert.equal(parseSlash("hello"), undefined);
+  const names = SLASH_COMMANDS.map((c) => `/${c.name}`);
+  for (
+    const c of [
+      "/login",
+      "/logout",
+      "/model",
+      "/thinking",
+      "/usage",
+      "/session",
+      "/new",
+      "/help",
+      "/quit",
+    ]
+  ) {
+    assert.ok(names.includes(c), c);
+  }
+});
+
 Deno.test("/help lists every command of the table (with its aliases) and its summary, then the keys", async () => {
   await withApp({}, async (h) => {
     h.type("/help\r");

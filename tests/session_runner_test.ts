@@ -11,6 +11,7 @@ import type { AssistantMessage, Context, Message, ToolCall, Usage } from "../src
 import { PiError } from "../src/errors.ts";
 import { codexModel } from "./ai_fakes.ts";
 import { runnerOptions } from "./fixtures/runner_options.ts";
+import { withDir } from "./fixtures/auth_process.ts";
 
 function usage(input: number): Usage {
   const zero = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, total: 0 };
@@ -89,15 +90,6 @@ const echoTool: Tool = {
   execute: (args) =>
     Promise.resolve({ content: [{ type: "text", text: String(args.text) }], isError: false }),
 };
-
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "pi_runner_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
 
 function options(dir: string, stream: ModelStream, over: Partial<SessionRunnerOptions> = {}) {
   return runnerOptions(dir, stream, [echoTool], over);

@@ -30,6 +30,19 @@ Deno.test("thinking: a level the model lacks becomes the nearest it has, a tie g
   assert.deepEqual(thinkingLevels(model(["high", "low"])), ["low", "high"], "in order");
 });
 
+Deno.test("thinking: the level is clamped to what the model offers", () => {
+  const codex = model(["low", "medium", "high", "xhigh"]);
+  assert.deepEqual(thinkingLevels(codex), ["low", "medium", "high", "xhigh"]);
+  assert.equal(resolveThinking(codex, undefined), "medium");
+  assert.equal(resolveThinking(codex, "high"), "high");
+  assert.equal(resolveThinking(codex, "minimal"), "low", "nothing at or below: the lowest");
+  const mini = model(["medium", "high"]);
+  assert.equal(resolveThinking(mini, "xhigh"), "high");
+  const none = model([]);
+  assert.deepEqual(thinkingLevels(none), ["off"]);
+  assert.equal(resolveThinking(none, "high"), "off");
+});
+
 Deno.test("thinking: every mode and the request builder use the one rule", () => {
   // Print mode sends its level through clampEffort; the interactive screen shows and sends
   // resolveThinking (App.level). They used to differ (medium on low/high: high vs low).

@@ -1,64 +1,7 @@
 import assert from "node:assert/strict";
 import { formatUsage } from "../src/cli/usage_report.ts";
 import { formatLocalTime, formatRelative } from "../src/cli/age.ts";
-import { resolveThinking, thinkingLevels } from "../src/models/thinking.ts";
-import { parseSlash, SLASH_COMMANDS } from "../src/cli/interactive/commands.ts";
-import type { Model } from "../src/models/types.ts";
 import { createStyle } from "../src/cli/render.ts";
-
-function model(reasoning: Model["reasoning"]): Model {
-  return {
-    id: "m",
-    name: "M",
-    provider: "p",
-    api: "openai-codex-responses",
-    contextWindow: 1000,
-    maxOutput: 100,
-    reasoning,
-    cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
-    billed: false,
-    inputs: ["text"],
-  };
-}
-
-Deno.test("slash: slash commands parse into a name and an argument", () => {
-  assert.deepEqual(parseSlash("/thinking high"), { name: "thinking", arg: "high" });
-  assert.deepEqual(parseSlash("  /MODEL  openai-codex/gpt-5 "), {
-    name: "model",
-    arg: "openai-codex/gpt-5",
-  });
-  assert.deepEqual(parseSlash("/login"), { name: "login", arg: "" });
-  assert.equal(parseSlash("hello"), undefined);
-  const names = SLASH_COMMANDS.map((c) => `/${c.name}`);
-  for (
-    const c of [
-      "/login",
-      "/logout",
-      "/model",
-      "/thinking",
-      "/usage",
-      "/session",
-      "/new",
-      "/help",
-      "/quit",
-    ]
-  ) {
-    assert.ok(names.includes(c), c);
-  }
-});
-
-Deno.test("slash: the thinking level is clamped to what the model offers", () => {
-  const codex = model(["low", "medium", "high", "xhigh"]);
-  assert.deepEqual(thinkingLevels(codex), ["low", "medium", "high", "xhigh"]);
-  assert.equal(resolveThinking(codex, undefined), "medium");
-  assert.equal(resolveThinking(codex, "high"), "high");
-  assert.equal(resolveThinking(codex, "minimal"), "low", "nothing at or below: the lowest");
-  const mini = model(["medium", "high"]);
-  assert.equal(resolveThinking(mini, "xhigh"), "high");
-  const none = model([]);
-  assert.deepEqual(thinkingLevels(none), ["off"]);
-  assert.equal(resolveThinking(none, "high"), "off");
-});
 
 Deno.test("slash: reset times read as relative and local times", () => {
   assert.equal(formatRelative(30_000), "30s");

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { runPi, spawnPi } from "./run_pi.ts";
 import { codexJwt, makeJwt } from "../fixtures/jwt.ts";
+import { withDir } from "../fixtures/auth_process.ts";
 
 /** What a hostile or broken source sends: a line break, a screen clear, a colour, a bell. */
 const EVIL = "line one\nline two\u001b[2J\u001b[31m\u0007!";
@@ -20,15 +21,6 @@ function assertPrintable(text: string, where: string): void {
   const bad = text.match(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   assert.equal(bad, null, `${where} holds ${JSON.stringify(bad?.[0])}:\n${JSON.stringify(text)}`);
   assert.ok(!text.includes("line one\nline two"), `${where} breaks the line:\n${text}`);
-}
-
-async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "pi_outside_text_" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
 }
 
 Deno.test("pi models: a models.json name with a newline and escape sequences is one clean line in the table, as it is in --json", async () => {
