@@ -1120,7 +1120,10 @@ export class AuthStorage implements KeySource {
         let refreshed: OAuthCredential;
         try {
           // A failure here throws before anything is written: the file stays as it was.
-          refreshed = await oauth.refresh(current, this.#deps);
+          // Its hint names this entry's login (`--account <name>` for a named account).
+          refreshed = await oauth.refresh(current, this.#deps, {
+            reloginHint: reloginHint(provider),
+          });
         } catch (err) {
           // Refused (invalid_grant: reused, expired, …): another tool may have rotated
           // the token outside pi's lock. Only an entry that did not change fails.
@@ -1155,11 +1158,7 @@ export class AuthStorage implements KeySource {
     if (!isPiError(err)) return err;
     const { TokenRefusal } = await import("./token_exchange.ts");
     if (!isPiError(err, "auth.refresh_failed") || !(err.cause instanceof TokenRefusal)) {
-      // The provider's hint says how to log in to the default account: name this one.
-      const hint = err.hint?.replace(reloginHint(ACCOUNT_PROVIDER), reloginHint(entry));
-      return hint === err.hint
-        ? err
-        : new PiError(err.code, err.message, { hint, cause: err.cause });
+      return err; // its hint names the entry's login already (passed to the provider)
     }
     await recordRefreshRejection(this.path, entry, sent.refresh, {
       at: this.#deps.now(),
