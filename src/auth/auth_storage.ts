@@ -1222,8 +1222,9 @@ export class AuthStorage implements KeySource {
     try {
       data = this.#readFile();
       data[provider] = refreshed;
-      writeFileAtomicSync(this.path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+      this.#write(data);
     } catch (err) {
+      // #readFile's and #write's errors: fsErrorReason reads the file system's error in them.
       throw new PiError(
         "auth.refresh_failed",
         `Refreshed the ${provider} login but could not save it to ${this.path} (${
