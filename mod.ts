@@ -59,6 +59,7 @@ export type {
   NextAccountOptions,
   OAuthCredential,
   OAuthProvider,
+  OAuthRefreshOptions,
 } from "./src/auth/types.ts";
 export type { Model, ModelApi, ModelCost, ReasoningLevel } from "./src/models/types.ts";
 export { ModelRegistry } from "./src/models/model_registry.ts";

@@ -54,6 +54,19 @@ Deno.test("accounts(): default first, then by name; OAuth entries only; accountO
   });
 });
 
+Deno.test("accountOf: a login saved under two names is the first of them in accounts() order", async () => {
+  const b = accountEntry(B, { expired: false });
+  await withStore({ "openai-codex:zeta": b, "openai-codex:beta": b }, (storage) => {
+    assert.deepEqual(storage.accountOf("openai-codex", b.access as string), {
+      name: "beta",
+      entry: "openai-codex:beta",
+      accountId: "acct-b",
+    });
+    assert.deepEqual(storage.otherAccounts("openai-codex", b.access as string), ["zeta"]);
+    assert.equal(storage.accountOf("openai-codex", "not-a-stored-token"), undefined);
+  });
+});
+
 Deno.test("useAccount switches the key between requests; a 401 refresh of a key handed out before refreshes that key's account", async () => {
   await withStore({
     "openai-codex": accountEntry(A, { expired: false }),

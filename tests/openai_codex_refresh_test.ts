@@ -167,3 +167,21 @@ Deno.test("no answer is auth.refresh_network, distinct from a rejected token", a
   );
   assert.ok(err.cause instanceof TypeError);
 });
+
+Deno.test("a failed refresh's hint: the provider's own login, or the reloginHint passed (an account's)", async () => {
+  const failingFetch: typeof fetch = () => Promise.reject(new TypeError("connection refused"));
+  const d = deps({ PI_OPENAI_CODEX_ISSUER: "http://127.0.0.1:9" }, { fetch: failingFetch });
+  await assert.rejects(openaiCodexProvider.refresh(stale("r-0007"), d), {
+    hint:
+      "check the network (and HTTPS_PROXY), then try again; if it keeps failing, run /login (or pi login openai-codex)",
+  });
+  await assert.rejects(
+    openaiCodexProvider.refresh(stale("r-0008"), d, {
+      reloginHint: "run pi login openai-codex --account work",
+    }),
+    {
+      hint:
+        "check the network (and HTTPS_PROXY), then try again; if it keeps failing, run pi login openai-codex --account work",
+    },
+  );
+});

@@ -102,10 +102,12 @@ export function providerOfEntry(entry: string): string {
 
 /** Account names in the order pi shows and rotates them: `default` first, then by name. */
 export function sortAccountNames(names: Iterable<string>): string[] {
-  const list = [...new Set(names)];
-  return list.sort((a, b) =>
-    a === DEFAULT_ACCOUNT ? -1 : b === DEFAULT_ACCOUNT ? 1 : a < b ? -1 : a > b ? 1 : 0
-  );
+  return [...new Set(names)].sort(compareAccountNames);
+}
+
+/** The order of {@link sortAccountNames}: `default` first, then by name. */
+export function compareAccountNames(a: string, b: string): number {
+  return a === b ? 0 : a === DEFAULT_ACCOUNT ? -1 : b === DEFAULT_ACCOUNT ? 1 : a < b ? -1 : 1;
 }
 
 /** `--account work` for a named account, nothing for the default one. */

@@ -36,6 +36,7 @@ import {
   accountEntry,
   accountFlag,
   accountOfEntry,
+  compareAccountNames,
   DEFAULT_ACCOUNT,
   isAccountName,
   isBelowLimits,
@@ -303,6 +304,14 @@ function withKeptFields(previous: unknown, credential: Credential): Credential {
 
 function isOAuth(entry: unknown): entry is OAuthCredential {
   return isObject(entry) && entry.type === "oauth";
+}
+
+/** The reference to a stored account (its ChatGPT account id when known). */
+function accountRef(name: string, entry: string, credential: OAuthCredential): AccountRef {
+  const ref: AccountRef = { name, entry };
+  const accountId = accountIdOf(credential);
+  if (accountId !== undefined) ref.accountId = accountId;
+  return ref;
 }
 
 /** The ChatGPT account id of a credential: its `accountId`, else its access token's claim. */
@@ -587,18 +596,41 @@ export class AuthStorage implements KeySource {
    * ```
    */
   accounts(): StoredAccount[] {
+    return this.#accountEntries().sort((a, b) => compareAccountNames(a.name, b.name)).map(
+      ({ name, entry, credential }) => ({
+        ...accountRef(name, entry, credential),
+        credential: structuredClone(credential),
+      }),
+    );
+  }
+
+  /** The stored accounts (unsorted), their credentials not copied: read them, never change them. */
+  #accountEntries(): { name: string; entry: string; credential: OAuthCredential }[] {
     const data = this.#load();
-    const byName = new Map<string, StoredAccount>();
+    const found = [];
     for (const entry of Object.keys(data)) {
       const name = accountOfEntry(entry);
       const credential = name === undefined ? undefined : credentialIn(data, entry);
-      if (name === undefined || !isOAuth(credential)) continue;
-      const account: StoredAccount = { name, entry, credential: structuredClone(credential) };
-      const accountId = accountIdOf(credential);
-      if (accountId !== undefined) account.accountId = accountId;
-      byName.set(name, account);
+      if (name !== undefined && isOAuth(credential)) found.push({ name, entry, credential });
     }
-    return sortAccountNames(byName.keys()).map((name) => byName.get(name)!);
+    return found;
+  }
+
+  /**
+   * The stored account whose access token is `key`, first in {@link AuthStorage.accounts}
+   * order (one login saved under two names shares its token), with its credential.
+   */
+  #accountWithKey(
+    key: string,
+  ): { name: string; entry: string; credential: OAuthCredential } | undefined {
+    let found: { name: string; entry: string; credential: OAuthCredential } | undefined;
+    for (const account of this.#accountEntries()) {
+      if (account.credential.access !== key) continue;
+      if (found === undefined || compareAccountNames(account.name, found.name) < 0) {
+        found = account;
+      }
+    }
+    return found;
   }
 
   /** The account openai-codex keys come from now: `default` unless switched. */
@@ -650,18 +682,21 @@ export class AuthStorage implements KeySource {
   /** The stored account whose access token `key` is (openai-codex only). */
   accountOf(provider: string, key: string): AccountRef | undefined {
     if (provider !== ACCOUNT_PROVIDER || this.#runtime.has(provider)) return undefined;
-    const found = this.accounts().find((a) => a.credential.access === key);
-    if (!found) return undefined;
-    const { credential: _, ...ref } = found;
-    return ref;
+    // Every answer asks this (its usage snapshot): no copies, one token decoded at most.
+    const found = this.#accountWithKey(key);
+    return found && accountRef(found.name, found.entry, found.credential);
   }
 
   /** The logged-in accounts other than the one of `key` (default: the active one). */
   otherAccounts(provider: string, key?: string): string[] {
     if (provider !== ACCOUNT_PROVIDER) return [];
-    const current = (key === undefined ? undefined : this.accountOf(provider, key)?.name) ??
-      this.#account;
-    return this.accounts().map((a) => a.name).filter((name) => name !== current);
+    const current =
+      (key === undefined || this.#runtime.has(provider)
+        ? undefined
+        : this.#accountWithKey(key)?.name) ?? this.#account;
+    return sortAccountNames(this.#accountEntries().map((a) => a.name)).filter((name) =>
+      name !== current
+    );
   }
 
   /**
@@ -1085,7 +1120,10 @@ export class AuthStorage implements KeySource {
         let refreshed: OAuthCredential;
         try {
           // A failure here throws before anything is written: the file stays as it was.
-          refreshed = await oauth.refresh(current, this.#deps);
+          // Its hint names this entry's login (`--account <name>` for a named account).
+          refreshed = await oauth.refresh(current, this.#deps, {
+            reloginHint: reloginHint(provider),
+          });
         } catch (err) {
           // Refused (invalid_grant: reused, expired, …): another tool may have rotated
           // the token outside pi's lock. Only an entry that did not change fails.
@@ -1120,11 +1158,7 @@ export class AuthStorage implements KeySource {
     if (!isPiError(err)) return err;
     const { TokenRefusal } = await import("./token_exchange.ts");
     if (!isPiError(err, "auth.refresh_failed") || !(err.cause instanceof TokenRefusal)) {
-      // The provider's hint says how to log in to the default account: name this one.
-      const hint = err.hint?.replace(reloginHint(ACCOUNT_PROVIDER), reloginHint(entry));
-      return hint === err.hint
-        ? err
-        : new PiError(err.code, err.message, { hint, cause: err.cause });
+      return err; // its hint names the entry's login already (passed to the provider)
     }
     await recordRefreshRejection(this.path, entry, sent.refresh, {
       at: this.#deps.now(),
@@ -1188,8 +1222,9 @@ export class AuthStorage implements KeySource {
     try {
       data = this.#readFile();
       data[provider] = refreshed;
-      writeFileAtomicSync(this.path, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
+      this.#write(data);
     } catch (err) {
+      // #readFile's and #write's errors: fsErrorReason reads the file system's error in them.
       throw new PiError(
         "auth.refresh_failed",
         `Refreshed the ${provider} login but could not save it to ${this.path} (${

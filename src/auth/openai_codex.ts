@@ -15,7 +15,13 @@ import {
   readTokenEndpointError,
   TokenRefusal,
 } from "./token_exchange.ts";
-import type { LoginCallbacks, LoginOptions, OAuthCredential, OAuthProvider } from "./types.ts";
+import type {
+  LoginCallbacks,
+  LoginOptions,
+  OAuthCredential,
+  OAuthProvider,
+  OAuthRefreshOptions,
+} from "./types.ts";
 
 /** The OAuth client id of the Codex CLI, which pi uses too. */
 export const OPENAI_CODEX_CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann";
@@ -146,10 +152,11 @@ export function credentialFromTokenResponse(
 export async function refreshOpenAICodexToken(
   credential: OAuthCredential,
   deps: Pick<Deps, "env" | "fetch" | "now">,
+  options: OAuthRefreshOptions = {},
 ): Promise<OAuthCredential> {
   const what = "Failed to refresh OAuth token for openai-codex";
-  // AuthStorage puts the hint of the account refreshed in its place (see reloginHint).
-  const loginHint = reloginHint(ACCOUNT_PROVIDER);
+  // AuthStorage passes the hint of the account refreshed (see reloginHint).
+  const loginHint = options.reloginHint ?? reloginHint(ACCOUNT_PROVIDER);
   const request = buildRefreshRequest(credential.refresh, deps, {
     signal: AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_MS),
   });
@@ -216,8 +223,12 @@ export const openaiCodexProvider: OAuthProvider = {
     const { loginOpenAICodex } = await import("./openai_codex_login.ts");
     return await loginOpenAICodex(callbacks, deps, options);
   },
-  refresh(credential: OAuthCredential, deps: Deps): Promise<OAuthCredential> {
-    return refreshOpenAICodexToken(credential, deps);
+  refresh(
+    credential: OAuthCredential,
+    deps: Deps,
+    options?: OAuthRefreshOptions,
+  ): Promise<OAuthCredential> {
+    return refreshOpenAICodexToken(credential, deps, options);
   },
   getApiKey(credential: OAuthCredential): string {
     return credential.access;

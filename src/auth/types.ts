@@ -66,6 +66,15 @@ export interface LoginOptions {
   noBrowser?: boolean;
 }
 
+/** Options of an OAuth refresh, beyond the credential. */
+export interface OAuthRefreshOptions {
+  /**
+   * How to log in again, for the hint of a failed refresh (e.g. `run pi login openai-codex
+   * --account work` for a named account); default: the provider's own login.
+   */
+  reloginHint?: string;
+}
+
 /** An OAuth provider: a second one is one more file (see oauth_providers.ts). */
 export interface OAuthProvider {
   /** Provider id, e.g. `openai-codex`. */
@@ -75,7 +84,11 @@ export interface OAuthProvider {
   /** Runs the login and returns the credential to store. */
   login(callbacks: LoginCallbacks, deps: Deps, options?: LoginOptions): Promise<OAuthCredential>;
   /** Exchanges the refresh token; throws PiError auth.refresh_failed / auth.refresh_network. */
-  refresh(credential: OAuthCredential, deps: Deps): Promise<OAuthCredential>;
+  refresh(
+    credential: OAuthCredential,
+    deps: Deps,
+    options?: OAuthRefreshOptions,
+  ): Promise<OAuthCredential>;
   /** The bearer key to send for a credential (usually `access`). */
   getApiKey(credential: OAuthCredential): string;
   /** Best-effort revocation at logout. */
