@@ -6,7 +6,7 @@
  */
 
 import type { Model, ReasoningLevel } from "../models/types.ts";
-import { resolveThinking } from "../models/thinking.ts";
+import { effortOfLevel, resolveThinking } from "../models/thinking.ts";
 import type { PiError } from "../errors.ts";
 import { type EventParser, parseEvents } from "./client.ts";
 import { ApiFailure, contextOverflowFailure, isContextOverflow, usageLimitOf } from "./retry.ts";
@@ -42,7 +42,7 @@ export function clampEffort(
 ): string | undefined {
   if (!model.reasoning.some((l) => l !== "off")) return undefined;
   const level = resolveThinking(model, requested);
-  return level === "off" ? "none" : level;
+  return effortOfLevel(level);
 }
 
 /** A function tool in the Responses shape. */
