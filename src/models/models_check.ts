@@ -5,7 +5,7 @@
  */
 
 import { PiError } from "../errors.ts";
-import { KNOWN_APIS } from "./builtin_models.ts";
+import { isKnownApi, KNOWN_APIS } from "./builtin_models.ts";
 import type { ModelApi } from "./types.ts";
 import { trimTrailingSlashes } from "../atomic_file.ts";
 
@@ -105,10 +105,10 @@ export class Checker {
 
   /** One of the wire APIs pi speaks. */
   api(path: JsonPath, value: unknown): ModelApi {
-    if (typeof value !== "string" || !(KNOWN_APIS as readonly string[]).includes(value)) {
+    if (!isKnownApi(value)) {
       this.expected(path, `one of ${KNOWN_APIS.map((a) => `"${a}"`).join(", ")}`, value);
     }
-    return value as ModelApi;
+    return value;
   }
 
   /** An http(s) URL, without trailing slashes. */
