@@ -61,15 +61,21 @@ export class Checker {
     this.fail(path, `expected ${expected}, got ${describe(value)}`);
   }
 
+  /** An object, any keys (a map keyed by id). */
+  record(path: JsonPath, value: unknown): Record<string, unknown> {
+    if (!isObject(value)) this.expected(path, "an object", value);
+    return value;
+  }
+
   /** An object whose keys are all in `keys`. */
   object(path: JsonPath, value: unknown, keys: readonly string[]): Record<string, unknown> {
-    if (!isObject(value)) this.expected(path, "an object", value);
-    for (const key of Object.keys(value)) {
+    const obj = this.record(path, value);
+    for (const key of Object.keys(obj)) {
       if (!keys.includes(key)) {
         this.fail([...path, key], `unknown field (known: ${keys.join(", ")})`);
       }
     }
-    return value;
+    return obj;
   }
 
   /** A string that is not blank. */
