@@ -115,6 +115,13 @@ Deno.test("input and request: 400s naming the field", () => {
     ),
     /^reasoning\.effort: must be one of/,
   );
+  for (const effort of ["off", "constructor", "toString"]) {
+    assert.match(
+      badField(() => parseResponsesRequest({ model: "m", input: "x", reasoning: { effort } })),
+      /^reasoning\.effort: must be one of none, minimal, low, medium, high, xhigh$/,
+      effort,
+    );
+  }
   assert.match(
     badField(() => parseResponsesRequest({ model: "m", input: "x", instructions: 3 })),
     /^instructions: must be a string/,

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
 import {
+  EFFORT_NAMES,
+  effortOfLevel,
+  levelOfEffort,
   resolveThinking,
   THINKING_ORDER,
   thinkingLevels,
@@ -80,4 +83,12 @@ Deno.test("thinking: the notice is one line, only for a level that was chosen an
     thinkingNotice(odd, "high"),
     "evil model does not support thinking level high; using low",
   );
+});
+
+Deno.test("thinking: Responses effort names and levels map both ways (none is off)", () => {
+  assert.deepEqual(EFFORT_NAMES, ["none", "minimal", "low", "medium", "high", "xhigh"]);
+  for (const level of THINKING_ORDER) assert.equal(levelOfEffort(effortOfLevel(level)), level);
+  assert.equal(levelOfEffort("none"), "off");
+  assert.equal(levelOfEffort("off"), undefined);
+  assert.equal(levelOfEffort("constructor"), undefined);
 });

@@ -16,6 +16,7 @@
  */
 
 import type { AssistantMessage, Context, Message } from "../ai/types.ts";
+import { inputTokens } from "../ai/usage.ts";
 import { isPiError, PiError } from "../errors.ts";
 import {
   COMPACTION_SUMMARY_PREFIX,
@@ -172,12 +173,6 @@ export interface EstimateOptions {
   overheadTokens?: number;
 }
 
-/** The input tokens an answer's request used: input + cacheRead + cacheWrite. */
-function reportedInput(message: AssistantMessage): number {
-  const u = message.usage;
-  return (u?.input ?? 0) + (u?.cacheRead ?? 0) + (u?.cacheWrite ?? 0);
-}
-
 /**
  * The input of the next request, as CONTRACT.md counts it: the input tokens reported for the
  * last answer (input + cacheRead + cacheWrite; failed, aborted and zero-usage answers
@@ -195,7 +190,7 @@ export function estimateContextTokens(
     if (m.role !== "assistant" || m.stopReason === "error" || m.stopReason === "aborted") {
       continue;
     }
-    const usageTokens = reportedInput(m);
+    const usageTokens = inputTokens(m.usage);
     if (usageTokens <= 0) continue;
     const trailingTokens = estimateMessagesTokens(messages.slice(i));
     return { tokens: usageTokens + trailingTokens, usageTokens, trailingTokens, lastUsageIndex: i };

@@ -22,7 +22,7 @@ import type {
   Usage,
   UserMessage,
 } from "../ai/types.ts";
-import type { UsageSnapshotStore } from "../ai/usage.ts";
+import { inputTokens, type UsageSnapshotStore } from "../ai/usage.ts";
 import type { Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
 import { resolveThinking, THINKING_ORDER } from "../models/thinking.ts";
@@ -175,11 +175,6 @@ export interface SessionTotals {
   listCost: number;
   /** The context the model last saw (input side plus its answer), in tokens. */
   contextTokens: number;
-}
-
-/** Input-side tokens of a usage: what the model read. */
-function contextTokensOf(usage: Usage): number {
-  return usage.input + usage.cacheRead + usage.cacheWrite;
 }
 
 function isLevel(value: string | undefined): value is ReasoningLevel {
@@ -354,13 +349,13 @@ export class SessionRunner {
   totals(): SessionTotals {
     const t: SessionTotals = { input: 0, output: 0, cost: 0, listCost: 0, contextTokens: 0 };
     for (const u of this.#usages) {
-      t.input += contextTokensOf(u);
+      t.input += inputTokens(u);
       t.output += u.output;
       t.cost += u.cost.total;
       t.listCost += u.listCost.total;
     }
     const last = this.#lastUsage;
-    if (last) t.contextTokens = contextTokensOf(last) + last.output;
+    if (last) t.contextTokens = inputTokens(last) + last.output;
     return t;
   }
 

@@ -8,7 +8,12 @@ import type { Model } from "../models/types.ts";
 import { baseUrl, type EventParser, type ProviderClient } from "./client.ts";
 import { parseToolArguments } from "./reduce.ts";
 import { clampEffort } from "./responses_shared.ts";
-import { ApiFailure, contextOverflowFailure, isContextOverflow } from "./retry.ts";
+import {
+  ApiFailure,
+  contextOverflowFailure,
+  incompleteStreamFailure,
+  isContextOverflow,
+} from "./retry.ts";
 import type { SSEEvent } from "./sse.ts";
 import type {
   Context,
@@ -317,11 +322,7 @@ export function anthropicParser(
     }
     return undefined;
   };
-  const incomplete = () =>
-    new ApiFailure("api.stream", "The anthropic stream ended before the answer was complete", {
-      retryable: true,
-      broken: true,
-    });
+  const incomplete = () => incompleteStreamFailure("anthropic");
   return { push, incomplete };
 }
 

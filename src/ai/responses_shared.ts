@@ -6,10 +6,16 @@
  */
 
 import type { Model, ReasoningLevel } from "../models/types.ts";
-import { resolveThinking } from "../models/thinking.ts";
+import { effortOfLevel, resolveThinking } from "../models/thinking.ts";
 import type { PiError } from "../errors.ts";
 import { type EventParser, parseEvents } from "./client.ts";
-import { ApiFailure, contextOverflowFailure, isContextOverflow, usageLimitOf } from "./retry.ts";
+import {
+  ApiFailure,
+  contextOverflowFailure,
+  incompleteStreamFailure,
+  isContextOverflow,
+  usageLimitOf,
+} from "./retry.ts";
 import { argumentsText, parseToolArguments, TextBuffer } from "./reduce.ts";
 import type { SSEEvent } from "./sse.ts";
 import type {
@@ -42,7 +48,7 @@ export function clampEffort(
 ): string | undefined {
   if (!model.reasoning.some((l) => l !== "off")) return undefined;
   const level = resolveThinking(model, requested);
-  return level === "off" ? "none" : level;
+  return effortOfLevel(level);
 }
 
 /** A function tool in the Responses shape. */
@@ -416,11 +422,7 @@ export class ResponsesParser implements EventParser {
 
   /** See {@link EventParser.incomplete}. */
   incomplete(): PiError {
-    return new ApiFailure(
-      "api.stream",
-      `The ${this.#model.provider} stream ended before the answer was complete`,
-      { retryable: true, broken: true },
-    );
+    return incompleteStreamFailure(this.#model.provider);
   }
 
   #delta(kind: BlockKind, ev: Json, out: StreamEvent[]): void {

@@ -235,6 +235,18 @@ export function contextOverflowFailure(provider: string, detail: string): ApiFai
   );
 }
 
+/**
+ * The failure for a stream that ended before its final event: retried while nothing was
+ * shown, else the partial answer is kept (`broken`).
+ */
+export function incompleteStreamFailure(provider: string): ApiFailure {
+  return new ApiFailure(
+    "api.stream",
+    `The ${provider} stream ended before the answer was complete`,
+    { retryable: true, broken: true },
+  );
+}
+
 /** The error object of a parsed error body: its `error` object, else the body's own object. */
 function errorObject(json: unknown): Record<string, unknown> | undefined {
   if (json === null || typeof json !== "object") return undefined;

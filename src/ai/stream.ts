@@ -502,10 +502,7 @@ async function* run(
         const rotating = limit?.kind === "usage_limit_reached" && !shown &&
           options.keys.accountRotation === true;
         if (rotating) {
-          const from = key === undefined
-            ? undefined
-            : options.keys.accountOf?.(model.provider, key)?.name;
-          if (from !== undefined) limited.add(from);
+          // `key`'s own account is left out by nextAccount; `limited` holds those left before.
           let next;
           try {
             next = await options.keys.nextAccount?.(model.provider, {

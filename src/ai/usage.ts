@@ -53,6 +53,16 @@ export function makeUsage(tokens: TokenCounts, model: Pick<Model, "cost" | "bill
   };
 }
 
+/**
+ * The input tokens a request used, as reported: input + cacheRead + cacheWrite. A usage read
+ * back from a session file may lack counters; a missing one counts as 0.
+ */
+export function inputTokens(
+  usage: Partial<Pick<Usage, "input" | "cacheRead" | "cacheWrite">> | undefined,
+): number {
+  return (usage?.input ?? 0) + (usage?.cacheRead ?? 0) + (usage?.cacheWrite ?? 0);
+}
+
 /** Zero usage for a model. */
 export function emptyUsage(model: Pick<Model, "cost" | "billed">): Usage {
   return makeUsage({ input: 0, cacheRead: 0, cacheWrite: 0, output: 0, reasoning: 0 }, model);

@@ -25,6 +25,11 @@ export const KNOWN_APIS: readonly ModelApi[] = [
   "anthropic-messages",
 ];
 
+/** Whether `value` names one of the {@link KNOWN_APIS}. */
+export function isKnownApi(value: unknown): value is ModelApi {
+  return typeof value === "string" && (KNOWN_APIS as readonly string[]).includes(value);
+}
+
 /**
  * The default model: the latest reasoning model of the ChatGPT subscription.
  *

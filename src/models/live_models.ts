@@ -11,6 +11,7 @@ import type { Deps } from "../deps.ts";
 import { PiError } from "../errors.ts";
 import { newModelDefaults } from "./models_file.ts";
 import { isObject } from "./models_check.ts";
+import { levelOfEffort } from "./thinking.ts";
 import type { Model, ReasoningLevel } from "./types.ts";
 import { readTextFileIfPresent } from "../atomic_file.ts";
 
@@ -68,16 +69,6 @@ export function codexBaseUrl(deps: Pick<Deps, "env">, fromFile?: string): string
   );
 }
 
-const EFFORTS: Record<string, ReasoningLevel> = {
-  none: "off",
-  off: "off",
-  minimal: "minimal",
-  low: "low",
-  medium: "medium",
-  high: "high",
-  xhigh: "xhigh",
-};
-
 /**
  * Parses a `/codex/models` response (`{models: [{slug, display_name,
  * supported_reasoning_levels: [{effort}], …}]}`). Malformed entries are skipped; a body
@@ -101,7 +92,9 @@ export function parseLiveModels(body: unknown): LiveModel[] {
     if (Array.isArray(raw.supported_reasoning_levels)) {
       for (const level of raw.supported_reasoning_levels) {
         const effort = isObject(level) ? level.effort : level;
-        const mapped = typeof effort === "string" ? EFFORTS[effort.toLowerCase()] : undefined;
+        const key = typeof effort === "string" ? effort.toLowerCase() : "";
+        // `off` (pi's own name for `none`) is taken as well.
+        const mapped = key === "off" ? "off" : levelOfEffort(key);
         if (mapped && !reasoning.includes(mapped)) reasoning.push(mapped);
       }
     }

@@ -5,7 +5,7 @@
  */
 
 import { PiError } from "../errors.ts";
-import { KNOWN_APIS } from "./builtin_models.ts";
+import { isKnownApi, KNOWN_APIS } from "./builtin_models.ts";
 import type { ModelApi } from "./types.ts";
 import { trimTrailingSlashes } from "../atomic_file.ts";
 
@@ -61,15 +61,21 @@ export class Checker {
     this.fail(path, `expected ${expected}, got ${describe(value)}`);
   }
 
+  /** An object, any keys (a map keyed by id). */
+  record(path: JsonPath, value: unknown): Record<string, unknown> {
+    if (!isObject(value)) this.expected(path, "an object", value);
+    return value;
+  }
+
   /** An object whose keys are all in `keys`. */
   object(path: JsonPath, value: unknown, keys: readonly string[]): Record<string, unknown> {
-    if (!isObject(value)) this.expected(path, "an object", value);
-    for (const key of Object.keys(value)) {
+    const obj = this.record(path, value);
+    for (const key of Object.keys(obj)) {
       if (!keys.includes(key)) {
         this.fail([...path, key], `unknown field (known: ${keys.join(", ")})`);
       }
     }
-    return value;
+    return obj;
   }
 
   /** A string that is not blank. */
@@ -105,10 +111,10 @@ export class Checker {
 
   /** One of the wire APIs pi speaks. */
   api(path: JsonPath, value: unknown): ModelApi {
-    if (typeof value !== "string" || !(KNOWN_APIS as readonly string[]).includes(value)) {
+    if (!isKnownApi(value)) {
       this.expected(path, `one of ${KNOWN_APIS.map((a) => `"${a}"`).join(", ")}`, value);
     }
-    return value as ModelApi;
+    return value;
   }
 
   /** An http(s) URL, without trailing slashes. */

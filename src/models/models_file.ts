@@ -223,7 +223,7 @@ function validateModelsFile(data: unknown, file: string): ModelsFile {
   const result: ModelsFile = { entries: [], baseUrls: {}, skipped: [] };
   const root = check.object([], data, ROOT_KEYS);
   if (root.providers === undefined) return result;
-  const providers = check.object(["providers"], root.providers, Object.keys(root.providers ?? {}));
+  const providers = check.record(["providers"], root.providers);
   for (const [provider, providerValue] of Object.entries(providers)) {
     const path = ["providers", provider];
     if (provider.trim() === "" || provider.includes("/")) {
@@ -243,11 +243,7 @@ function validateModelsFile(data: unknown, file: string): ModelsFile {
     }
     const baseUrl = obj.baseUrl !== undefined ? check.url(at("baseUrl"), obj.baseUrl) : undefined;
     if (obj.modelOverrides !== undefined) {
-      const overrides = check.object(
-        at("modelOverrides"),
-        obj.modelOverrides,
-        Object.keys(obj.modelOverrides ?? {}),
-      );
+      const overrides = check.record(at("modelOverrides"), obj.modelOverrides);
       for (const [id, value] of Object.entries(overrides)) {
         result.entries.push(
           parseOverride(check, [...path, "modelOverrides", id], value, { provider, id }),

@@ -8,11 +8,11 @@
  * @module
  */
 
-import { KNOWN_APIS, PROVIDER_APIS } from "./builtin_models.ts";
+import { isKnownApi, PROVIDER_APIS } from "./builtin_models.ts";
 import type { Checker, JsonPath } from "./models_check.ts";
 import type { ModelEntry, ModelFields, SkippedModel, Thinking } from "./models_file.ts";
 import { THINKING_ORDER } from "./thinking.ts";
-import type { ModelApi, ModelCost, ReasoningLevel } from "./types.ts";
+import type { ModelCost, ReasoningLevel } from "./types.ts";
 
 /** The fields of a `modelOverrides` entry (pi-mono 0.73). */
 const OVERRIDE_KEYS = [
@@ -117,10 +117,10 @@ export function parseItem(
     ? check.url([...path, "baseUrl"], obj.baseUrl)
     : provider.baseUrl;
   const { fields, thinking } = parseShared(check, path, obj);
-  if (api === undefined || !(KNOWN_APIS as readonly string[]).includes(api)) {
+  if (!isKnownApi(api)) {
     return api === undefined ? { provider: provider.id, id } : { provider: provider.id, id, api };
   }
-  fields.api = api as ModelApi;
+  fields.api = api;
   if (baseUrl !== undefined) fields.baseUrl = baseUrl;
   const entry: ModelEntry = { provider: provider.id, id, mode: "replace", fields };
   if (thinking) entry.thinking = thinking;

@@ -20,6 +20,41 @@ export const THINKING_ORDER: readonly ReasoningLevel[] = [
   "xhigh",
 ];
 
+/** The Responses API `reasoning.effort` names, as pi's levels (`none` is `off`). */
+const EFFORT_LEVELS: Readonly<Record<string, ReasoningLevel>> = {
+  none: "off",
+  minimal: "minimal",
+  low: "low",
+  medium: "medium",
+  high: "high",
+  xhigh: "xhigh",
+};
+
+/** Every Responses API `reasoning.effort` name, from none to the most. */
+export const EFFORT_NAMES: readonly string[] = Object.keys(EFFORT_LEVELS);
+
+/**
+ * The thinking level of a Responses API `reasoning.effort` name (`none` is `off`), else
+ * undefined. The inverse of {@link effortOfLevel}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { levelOfEffort } from "./thinking.ts";
+ * assert.equal(levelOfEffort("none"), "off");
+ * assert.equal(levelOfEffort("high"), "high");
+ * assert.equal(levelOfEffort("off"), undefined);
+ * ```
+ */
+export function levelOfEffort(name: string): ReasoningLevel | undefined {
+  return Object.hasOwn(EFFORT_LEVELS, name) ? EFFORT_LEVELS[name] : undefined;
+}
+
+/** The Responses API `reasoning.effort` name of a thinking level (`off` is `none`). */
+export function effortOfLevel(level: ReasoningLevel): string {
+  return level === "off" ? "none" : level;
+}
+
 /** The level used when none is chosen. */
 const DEFAULT_THINKING: ReasoningLevel = "medium";
 

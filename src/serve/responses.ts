@@ -24,6 +24,7 @@ import {
   responsesUsage,
 } from "../ai/responses_shared.ts";
 import type { AssistantMessage, StreamEvent } from "../ai/types.ts";
+import { EFFORT_NAMES, levelOfEffort } from "../models/thinking.ts";
 import type { ReasoningLevel } from "../models/types.ts";
 import { badRequest } from "./errors.ts";
 
@@ -50,21 +51,12 @@ export function isObject(value: unknown): value is Json {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-/** Efforts a client may ask for, as pi's levels (`none` is `off`). */
-const EFFORTS: Record<string, ReasoningLevel> = {
-  none: "off",
-  minimal: "minimal",
-  low: "low",
-  medium: "medium",
-  high: "high",
-  xhigh: "xhigh",
-};
-
 /** A reasoning effort (`reasoning_effort`, `reasoning.effort`) as pi's level; 400 if unknown. */
 export function parseEffort(value: unknown, field: string): ReasoningLevel | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value === "string" && value in EFFORTS) return EFFORTS[value];
-  throw badRequest(field, `must be one of ${Object.keys(EFFORTS).join(", ")}`, "invalid_value");
+  const level = typeof value === "string" ? levelOfEffort(value) : undefined;
+  if (level !== undefined) return level;
+  throw badRequest(field, `must be one of ${EFFORT_NAMES.join(", ")}`, "invalid_value");
 }
 
 /** An optional boolean field; 400 if it is something else. */
