@@ -95,8 +95,7 @@ Deno.test("stream: usage_limit_reached with rotation → account_switch, the sam
     ]);
     assert.ok(types.indexOf("account_switch") < types.indexOf("text_delta"));
     assert.equal(types.at(-1), "done");
-    // nextAccount leaves out the limited key's own account; `exclude` holds earlier ones.
-    assert.deepEqual(asked, [{ reason: "usage_limit_reached", exclude: [] }]);
+    assert.deepEqual(asked, [{ reason: "usage_limit_reached", exclude: ["default"] }]);
     assert.deepEqual(
       fake.requests.map((r) => r.headers.get("authorization")),
       [`Bearer ${TOKENS.default}`, `Bearer ${TOKENS.work}`],

@@ -502,7 +502,10 @@ async function* run(
         const rotating = limit?.kind === "usage_limit_reached" && !shown &&
           options.keys.accountRotation === true;
         if (rotating) {
-          // `key`'s own account is left out by nextAccount; `limited` holds those left before.
+          const from = key === undefined
+            ? undefined
+            : options.keys.accountOf?.(model.provider, key)?.name;
+          if (from !== undefined) limited.add(from);
           let next;
           try {
             next = await options.keys.nextAccount?.(model.provider, {

@@ -141,8 +141,8 @@ export interface KeySource {
   /**
    * After `key` hit its usage limit (`reason`, e.g. `usage_limit_reached`): the key of the
    * next account whose latest usage is below its limits, which becomes the active one; or
-   * undefined when rotation is off or no account is left. `exclude` names the accounts left
-   * earlier for this request; the account of `key` is never the next one either.
+   * undefined when rotation is off or no account is left. `exclude` names accounts already
+   * tried for this request.
    */
   nextAccount?(provider: string, options: NextAccountOptions): Promise<AccountSwitch | undefined>;
 }
@@ -153,7 +153,7 @@ export interface NextAccountOptions {
   reason: string;
   /** The key that hit the limit (its account is the one left). */
   key?: string;
-  /** Accounts left earlier for this request (the account of `key` is left out anyway). */
+  /** Accounts already tried for this request. */
   exclude?: ReadonlySet<string>;
   /** Aborts a refresh of the next account's key. */
   signal?: AbortSignal;
