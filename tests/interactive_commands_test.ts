@@ -17,6 +17,7 @@ import {
 import { SelectMenu } from "../src/cli/tui/select_menu.ts";
 import { TextPrompt } from "../src/cli/tui/text_prompt.ts";
 import { withApp } from "./fixtures/interactive_app.ts";
+import { THINKING_ORDER, thinkingLevels } from "../src/models/thinking.ts";
 
 const CTRL_C = "\x03";
 const ESC = "\x1b";
@@ -230,5 +231,34 @@ Deno.test("with no key, the offered /login is taken by Enter and replaced by typ
     h.type("hi");
     assert.equal(h.app.editor.text, "hi");
     assert.equal(h.app.state.suggested, false);
+  });
+});
+
+Deno.test("/thinking: a level by name, an unknown one said with the model's levels, else a menu of the model's levels with the current one", async () => {
+  await withApp({}, async (h) => {
+    const model = h.app.state.model;
+    const levels = thinkingLevels(model);
+    h.type("/thinking banana\r");
+    await h.idle();
+    assert.equal(
+      h.transcript().at(-1),
+      `✗ Unknown thinking level: banana (known: ${
+        THINKING_ORDER.join(", ")
+      }; ${model.id} supports ${levels.join(", ")})`,
+    );
+    const current = h.app.level();
+    h.type("/thinking\r");
+    await h.until(() => h.app.host.top instanceof SelectMenu);
+    const menu = h.app.host.top as SelectMenu<string>;
+    assert.equal(menu.title, `Thinking level for ${model.id}`);
+    assert.deepEqual(
+      menu.items.map((i) => [i.label, i.hint]),
+      levels.map((l) => [l, l === current ? "current" : undefined]),
+    );
+    assert.equal(menu.index, levels.indexOf(current), "the current level is highlighted");
+    h.type(ESC);
+    await h.idle();
+    assert.equal(h.app.host.top, undefined);
+    assert.equal(h.app.level(), current, "Esc changes nothing");
   });
 });

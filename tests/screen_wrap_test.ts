@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { Screen } from "../src/cli/tui/screen.ts";
+import { screenRows } from "../src/cli/tui/text.ts";
 import { createStyle, flowLine, osc8, rowCount } from "../src/cli/render.ts";
 import { emulate } from "./fixtures/vt100.ts";
 
@@ -84,4 +85,10 @@ Deno.test("screen: a live region taller than the screen keeps its bottom rows, c
   assert.equal(screen.height, 4);
   out += screen.frame([], ["› y", "s"], { row: 0, col: 3 }, columns, 4);
   assert.deepEqual(emulate(out, columns, 10).rows.slice(0, 3), ["› y", "s", ""]);
+});
+
+Deno.test("screenRows counts the terminal rows of lines flowed at spaces", () => {
+  assert.equal(screenRows([], 20), 0);
+  assert.equal(screenRows(["", "the quick brown fox"], 10), 3, "an empty line takes a row");
+  assert.equal(screenRows([`Open ${URL} now`], 30), 1 + Math.ceil(URL.length / 30) + 1);
 });

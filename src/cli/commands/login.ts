@@ -16,7 +16,7 @@ import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers
 import type { LoginCallbacks, OAuthCredential, OAuthProvider } from "../../auth/types.ts";
 import type { ParsedArgs } from "../args.ts";
 import { PROVIDER_ENV_KEYS } from "../../auth/auth_storage.ts";
-import { accountFlag, DEFAULT_ACCOUNT, loginEntry } from "../../auth/accounts.ts";
+import { accountFlag, accountOfEntry, DEFAULT_ACCOUNT, loginEntry } from "../../auth/accounts.ts";
 
 /**
  * Who a credential belongs to: `ada@example.com (plan pro)`, as far as the token says; one
@@ -49,6 +49,21 @@ export const API_KEY_PROVIDERS: Readonly<Record<string, string>> = {
   anthropic: "Anthropic API",
   openai: "OpenAI API",
 };
+
+/**
+ * The providers `pi status` lists and `pi logout` asks about: the OAuth ones, those with a key
+ * variable, and any other stored entry (`stored`, auth.json's; ChatGPT account entries are
+ * their provider's).
+ */
+export function knownProviders(stored: readonly string[]): string[] {
+  return [
+    ...new Set([
+      ...listOAuthProviders().map((p) => p.id),
+      ...Object.keys(PROVIDER_ENV_KEYS),
+      ...stored.filter((entry) => accountOfEntry(entry) === undefined),
+    ]),
+  ];
+}
 
 /** What `pi login <provider>` logs in to: an OAuth provider, or an API key to store. */
 export type LoginTarget =

@@ -19,18 +19,9 @@ import {
   unknownAccountError,
 } from "../../auth/accounts.ts";
 import { openAuthStorage } from "../open_auth.ts";
-import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers.ts";
+import { getOAuthProvider } from "../../auth/oauth_providers.ts";
 import type { ParsedArgs } from "../args.ts";
-
-function knownProviders(stored: readonly string[]): string[] {
-  return [
-    ...new Set([
-      ...listOAuthProviders().map((p) => p.id),
-      ...Object.keys(PROVIDER_ENV_KEYS),
-      ...stored.filter((entry) => accountOfEntry(entry) === undefined),
-    ]),
-  ];
-}
+import { knownProviders } from "./login.ts";
 
 /** How an entry is named to the user: the provider's name, and the account when not default. */
 function labelOf(entry: string): string {

@@ -17,16 +17,17 @@ import { oneLine } from "../../one_line.ts";
 import { formatLocalTime } from "../age.ts";
 import { formatRateLimits } from "../usage_report.ts";
 import { type JwtClaims, tryJwtClaims } from "../../auth/jwt.ts";
-import { getOAuthProvider, listOAuthProviders } from "../../auth/oauth_providers.ts";
+import { getOAuthProvider } from "../../auth/oauth_providers.ts";
 import type { ParsedArgs } from "../args.ts";
-import {
-  ACCOUNT_PROVIDER,
-  accountFlag,
-  accountOfEntry,
-  DEFAULT_ACCOUNT,
-} from "../../auth/accounts.ts";
+import { API_KEY_PROVIDERS, knownProviders } from "./login.ts";
+import { ACCOUNT_PROVIDER, accountFlag, DEFAULT_ACCOUNT } from "../../auth/accounts.ts";
 import type { RefreshRejection } from "../../auth/login_state.ts";
-import { type AccountStatus, collectAccounts, useReportedAccount } from "../account_status.ts";
+import {
+  type AccountStatus,
+  accountWho,
+  collectAccounts,
+  useReportedAccount,
+} from "../account_status.ts";
 import { requestedAccount } from "../account_options.ts";
 
 /** One provider's line of `pi auth status --json`. */
@@ -67,11 +68,6 @@ export interface ProviderStatus {
   accounts?: AccountStatus[];
 }
 
-const NAMES: Record<string, string> = {
-  openai: "OpenAI API",
-  anthropic: "Anthropic API",
-};
-
 /** `in 5 minutes`, `2 hours ago`, `in 3 days`: the coarsest unit that is at least 1. */
 export function relativeTime(when: number, now: number): string {
   const diff = when - now;
@@ -104,13 +100,7 @@ export async function collectStatus(
   deps: Deps,
   usage?: UsageSnapshotStore,
 ): Promise<ProviderStatus[]> {
-  const ids = [
-    ...new Set([
-      ...listOAuthProviders().map((p) => p.id),
-      ...Object.keys(PROVIDER_ENV_KEYS),
-      ...storage.list().filter((entry) => accountOfEntry(entry) === undefined),
-    ]),
-  ];
+  const ids = knownProviders(storage.list());
   const now = deps.now();
   const accounts = await collectAccounts(storage, usage);
   const out: ProviderStatus[] = [];
@@ -118,7 +108,7 @@ export async function collectStatus(
     const source = storage.keySource(id) ?? null;
     const status: ProviderStatus = {
       id,
-      name: getOAuthProvider(id)?.name ?? NAMES[id] ?? id,
+      name: getOAuthProvider(id)?.name ?? API_KEY_PROVIDERS[id] ?? id,
       loggedIn: source !== null,
       source,
     };
@@ -219,9 +209,7 @@ function line(s: ProviderStatus, now: number): string {
 }
 
 function accountLine(a: AccountStatus, now: number): string {
-  const parts: string[] = [];
-  if (a.email) parts.push(oneLine(a.email));
-  if (a.plan) parts.push(`plan ${oneLine(a.plan)}`);
+  const parts = accountWho(a);
   if (a.accountId) parts.push(`account ${oneLine(a.accountId)}`);
   if (a.source === "codex-cli") parts.push("imported from Codex CLI");
   let text = parts.length > 0 ? parts.join(", ") : "logged in (OAuth)";

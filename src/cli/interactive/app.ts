@@ -17,14 +17,12 @@ import type { ScopedModel } from "../../models/glob.ts";
 import type { ModelRegistry } from "../../models/model_registry.ts";
 import { resolveThinking } from "../../models/thinking.ts";
 import type { Model, ReasoningLevel } from "../../models/types.ts";
-import type { SessionRunner, SessionRunnerOptions } from "../../agent/session_runner.ts";
+import type { SessionRunnerOptions } from "../../agent/session_runner.ts";
 import type { UsageSnapshotStore } from "../../ai/usage.ts";
 import { oneLine } from "../../one_line.ts";
 import {
   createStyle,
-  flowLine,
   formatStatus,
-  rowCount,
   sanitize,
   SPINNER_FRAMES,
   type Style,
@@ -39,7 +37,8 @@ import { type CursorPosition, Screen } from "../tui/screen.ts";
 import { type MenuItem, SelectMenu } from "../tui/select_menu.ts";
 import type { Terminal } from "../tui/terminal.ts";
 import { TextPrompt } from "../tui/text_prompt.ts";
-import type { Widget } from "../tui/widget.ts";
+import { screenRows } from "../tui/text.ts";
+import type { Widget, WidgetView } from "../tui/widget.ts";
 import { AccountMeter } from "./account_meter.ts";
 import { ToolControl, unavailableLine } from "../tool_control.ts";
 import { Approvals } from "./approvals.ts";
@@ -73,8 +72,6 @@ export interface AppInit {
   noSession: boolean;
   /** Hides the user's secrets in tool output (see src/cli/secrets.ts). */
   redact?: (text: string) => string;
-  /** The continued session (--continue). */
-  runner?: SessionRunner;
   /**
    * The tools under the sandbox and ask modes (flags, settings.json); its `say` should reach
    * {@link App.sayOnce}. Default: `--sandbox off --ask never`.
@@ -151,8 +148,8 @@ export class App {
       model: init.model,
       thinking: init.thinking,
       modelThinking: init.modelThinking,
-      sessionId: init.runner?.id ?? crypto.randomUUID(),
-      runner: init.runner,
+      sessionId: crypto.randomUUID(),
+      runner: undefined,
       totals: emptyTotals(),
       turn: undefined,
       work: undefined,
@@ -214,14 +211,15 @@ export class App {
       rows.push(s.cyan(frame) + " " + s.dim(`${what} (Ctrl+C to cancel)`));
     }
     let cursor: CursorPosition | undefined;
-    // A widget that can cut itself (the approval question) gets the room left on screen.
-    const { columns, rows: height } = this.term.size();
-    const above = rows.reduce(
-      (n, line) => n + flowLine(line, columns).reduce((m, r) => m + rowCount(r, columns), 0),
-      0,
-    );
-    const below = (state.hint?.applies() ? 1 : 0) + 1;
-    const widget = this.host.render(width, s, Math.max(4, height - 1 - above - below));
+    // A widget that can cut itself (the approval question) gets the room left on screen
+    // (counted only when one is open: this runs on every delta and spinner frame).
+    let widget: WidgetView | undefined;
+    if (this.host.top) {
+      const { columns, rows: height } = this.term.size();
+      const above = screenRows(rows, columns);
+      const below = (state.hint?.applies() ? 1 : 0) + 1;
+      widget = this.host.render(width, s, Math.max(4, height - 1 - above - below));
+    }
     if (widget) {
       if (widget.cursor) cursor = { row: rows.length + widget.cursor.row, col: widget.cursor.col };
       rows.push(...widget.rows);
@@ -266,16 +264,13 @@ export class App {
     if (state.closed) return;
     const { columns, rows } = this.term.size();
     const live = this.#live();
-    const height = (lines: readonly string[]) =>
-      lines.flatMap((line) => flowLine(line, columns))
-        .reduce((sum, row) => sum + rowCount(row, columns), 0);
-    const room = Math.max(0, rows - 1 - height(live.rows));
+    const room = Math.max(0, rows - 1 - screenRows(live.rows, columns));
     // The newest lines that fit (counted in terminal rows; a line that wraps takes several).
     const shown: string[] = [];
     let used = 0;
     for (let i = state.transcript.length - 1; i >= 0 && used < room; i--) {
       shown.unshift(state.transcript[i]);
-      used += height([state.transcript[i]]);
+      used += screenRows([state.transcript[i]], columns);
     }
     this.term.write(
       this.screen.reset() + this.screen.frame(shown, live.rows, live.cursor, columns, rows - 1),

@@ -48,6 +48,62 @@ export interface SlashCommand {
   run(app: App, arg: string): void | Promise<void>;
 }
 
+/** Options of {@link pickChoice}. */
+export interface ChoiceOptions<T extends string> {
+  /** What the argument names, for the error: `Unknown ${what}: …`. */
+  what: string;
+  /** The values the argument may name (lower case), listed in the error as `known:`. */
+  known: readonly T[];
+  /** Said after the known values in the error (`; gpt-5 supports low, high`). */
+  knownNote?: string;
+  /** The menu's title. */
+  title: string;
+  /** The values the menu offers (default: {@link known}). */
+  choices?: readonly T[];
+  /** The value now: highlighted first, its hint says `current`. */
+  current: T;
+  /** What a value means, beside it in the menu. */
+  hint?: (value: T) => string;
+  /** Whether typing filters the menu (default: the menu's). */
+  filterable?: boolean;
+}
+
+/**
+ * The value a command's argument names (any case), or without an argument the one picked
+ * from a menu of the choices (the current one says `current`). Undefined when the argument
+ * names none of them (said as one `✗` line) or the menu was cancelled (redrawn): the
+ * command then does nothing.
+ */
+export async function pickChoice<T extends string>(
+  app: App,
+  arg: string,
+  options: ChoiceOptions<T>,
+): Promise<T | undefined> {
+  const { known, current, hint } = options;
+  if (arg !== "") {
+    const asked = arg.toLowerCase();
+    if ((known as readonly string[]).includes(asked)) return asked as T;
+    app.error(
+      `Unknown ${options.what}: ${arg} (known: ${known.join(", ")}${options.knownNote ?? ""})`,
+    );
+    return undefined;
+  }
+  const choices = options.choices ?? known;
+  const picked = await app.menu(
+    options.title,
+    choices.map((value) => {
+      const hints = [hint?.(value), value === current ? "current" : undefined];
+      return { label: value, value, hint: hints.filter((h) => h).join(", ") || undefined };
+    }),
+    {
+      initial: choices.indexOf(current),
+      ...(options.filterable !== undefined ? { filterable: options.filterable } : {}),
+    },
+  );
+  if (picked === undefined) app.render();
+  return picked;
+}
+
 /** The slash commands, in the order /help lists them. */
 export const SLASH_COMMANDS: readonly SlashCommand[] = [
   login,

@@ -246,3 +246,13 @@ export function rowCount(line: string, columns: number): number {
   }
   return rows;
 }
+
+/**
+ * The rows `lines` take on a terminal `columns` wide: each line flowed as
+ * {@link flowLine} does, then each row counted as {@link rowCount} does.
+ */
+export function screenRows(lines: readonly string[], columns: number): number {
+  let n = 0;
+  for (const line of lines) for (const row of flowLine(line, columns)) n += rowCount(row, columns);
+  return n;
+}

@@ -5,7 +5,7 @@
  */
 
 import { ASK_MODES, type AskMode, WRITE_TOOLS } from "../../../agent/approval.ts";
-import type { SlashCommand } from "../commands.ts";
+import { pickChoice, type SlashCommand } from "../commands.ts";
 
 /** What a mode means, short. */
 function askSummary(mode: AskMode): string {
@@ -26,25 +26,15 @@ export const ask: SlashCommand = {
   args: () => ASK_MODES,
   async run(app, arg) {
     const modes = app.tools.modes;
-    let mode: AskMode | undefined;
-    if (arg !== "") {
-      const asked = arg.toLowerCase();
-      if (!(ASK_MODES as readonly string[]).includes(asked)) {
-        return app.error(`Unknown ask: ${arg} (known: ${ASK_MODES.join(", ")})`);
-      }
-      mode = asked as AskMode;
-    } else {
-      mode = await app.menu(
-        "Ask before tools run, for this session",
-        ASK_MODES.map((m) => ({
-          label: m,
-          value: m,
-          hint: askSummary(m) + (m === modes.ask ? ", current" : ""),
-        })),
-        { initial: ASK_MODES.indexOf(modes.ask), filterable: false },
-      );
-      if (mode === undefined) return app.render();
-    }
+    const mode = await pickChoice(app, arg, {
+      what: "ask",
+      known: ASK_MODES,
+      title: "Ask before tools run, for this session",
+      current: modes.ask,
+      hint: askSummary,
+      filterable: false,
+    });
+    if (mode === undefined) return;
     const forgotten = mode === modes.ask ? [] : [...app.approvals.always];
     if (mode !== modes.ask) app.approvals.forget();
     modes.ask = mode;

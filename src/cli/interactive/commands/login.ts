@@ -64,15 +64,9 @@ export const login: SlashCommand = {
         },
         signal,
       });
-      const { tryJwtClaims } = await import("../../../auth/jwt.ts");
-      // An opaque token names no one: the stored account id, if any, does.
-      const claims = tryJwtClaims(credential.access);
-      const account = claims.email ?? credential.accountId;
-      const who = [
-        account ? ` as ${oneLine(account)}` : "",
-        claims.planType ? ` (plan: ${oneLine(claims.planType)})` : "",
-      ].join("");
-      app.print(s.green(`✓ Logged in to ${provider.name}${who}`));
+      // Who it is, as `pi login` says it.
+      const { describeAccount } = await import("../../commands/login.ts");
+      app.print(s.green(`✓ Logged in to ${provider.name} as ${describeAccount(credential)}`));
     } catch (err) {
       if (signal.aborted) app.info("Login cancelled");
       else app.error(errorLine(err));

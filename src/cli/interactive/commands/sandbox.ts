@@ -7,7 +7,7 @@
 
 import { SANDBOX_MODES, type SandboxMode } from "../../../agent/sandbox.ts";
 import { oneLine } from "../../../one_line.ts";
-import type { SlashCommand } from "../commands.ts";
+import { pickChoice, type SlashCommand } from "../commands.ts";
 
 /** What a mode means, short (the menu's hints, the line said after a switch). */
 function sandboxSummary(mode: SandboxMode, allowNetwork: boolean): string {
@@ -29,25 +29,15 @@ export const sandbox: SlashCommand = {
   args: () => SANDBOX_MODES,
   async run(app, arg) {
     const modes = app.tools.modes;
-    let mode: SandboxMode | undefined;
-    if (arg !== "") {
-      const asked = arg.toLowerCase();
-      if (!(SANDBOX_MODES as readonly string[]).includes(asked)) {
-        return app.error(`Unknown sandbox: ${arg} (known: ${SANDBOX_MODES.join(", ")})`);
-      }
-      mode = asked as SandboxMode;
-    } else {
-      mode = await app.menu(
-        "Sandbox for this session",
-        SANDBOX_MODES.map((m) => ({
-          label: m,
-          value: m,
-          hint: sandboxSummary(m, modes.allowNetwork) + (m === modes.sandbox ? ", current" : ""),
-        })),
-        { initial: SANDBOX_MODES.indexOf(modes.sandbox), filterable: false },
-      );
-      if (mode === undefined) return app.render();
-    }
+    const mode = await pickChoice(app, arg, {
+      what: "sandbox",
+      known: SANDBOX_MODES,
+      title: "Sandbox for this session",
+      current: modes.sandbox,
+      hint: (m) => sandboxSummary(m, modes.allowNetwork),
+      filterable: false,
+    });
+    if (mode === undefined) return;
     const status = await app.tools.canRun(mode);
     if (!status.ok) {
       return app.error(

@@ -8,7 +8,7 @@
 import { THINKING_ORDER, thinkingLevels, thinkingNotice } from "../../../models/thinking.ts";
 import type { ReasoningLevel } from "../../../models/types.ts";
 import { oneLine } from "../../../one_line.ts";
-import type { SlashCommand } from "../commands.ts";
+import { pickChoice, type SlashCommand } from "../commands.ts";
 import { noticeThinking, setThinking } from "../models.ts";
 
 /** The /thinking command. */
@@ -18,26 +18,15 @@ export const thinking: SlashCommand = {
   async run(app, arg) {
     const model = app.state.model;
     const levels = thinkingLevels(model);
-    let level: ReasoningLevel | undefined;
-    if (arg !== "") {
-      const asked = arg.toLowerCase();
-      if (!(THINKING_ORDER as readonly string[]).includes(asked)) {
-        return app.error(
-          `Unknown thinking level: ${arg} (known: ${THINKING_ORDER.join(", ")}; ${
-            oneLine(model.id)
-          } supports ${levels.join(", ")})`,
-        );
-      }
-      level = asked as ReasoningLevel;
-    } else {
-      const current = app.level();
-      level = await app.menu(
-        `Thinking level for ${model.id}`,
-        levels.map((l) => ({ label: l, value: l, hint: l === current ? "current" : undefined })),
-        { initial: levels.indexOf(current) },
-      );
-      if (level === undefined) return app.render();
-    }
+    const level = await pickChoice<ReasoningLevel>(app, arg, {
+      what: "thinking level",
+      known: THINKING_ORDER,
+      knownNote: `; ${oneLine(model.id)} supports ${levels.join(", ")}`,
+      title: `Thinking level for ${model.id}`,
+      choices: levels,
+      current: app.level(),
+    });
+    if (level === undefined) return;
     setThinking(app, level);
     if (thinkingNotice(app.state.model, level) !== undefined) noticeThinking(app);
     else app.print(app.style.dim(`Thinking: ${level}`));
