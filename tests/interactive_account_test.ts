@@ -88,7 +88,7 @@ appTest(
       await h.idle();
       assert.equal(
         h.transcript().at(-1),
-        "✓ Account: work (bravo@example.com, plan pro) · from the next request on",
+        "✓ Account: work (bravo@example.com, pro) · from the next request on",
       );
       assert.match(statusLine(h), /· account: work$/, "no usage seen on work yet");
 
@@ -157,7 +157,7 @@ appTest(
       await h.idle();
       assert.equal(h.app.auth.activeAccount(), "work");
       const shown = h.transcript();
-      assert.match(shown.at(-2)!, /^✓ Account: work \(bravo@example\.com, plan pro\)/);
+      assert.match(shown.at(-2)!, /^✓ Account: work \(bravo@example\.com, pro\)/);
       assert.equal(
         shown.at(-1),
         "! The login of work is no longer valid: run pi login openai-codex --account work (or /account to pick another)",
@@ -208,7 +208,7 @@ appTest("/account with one account says so and how to add one", async () => {
     await h.idle();
     assert.equal(
       h.transcript().at(-1),
-      "Only one ChatGPT account is logged in: default (test@example.com, plan plus). Add another with pi login openai-codex --account <name>",
+      "Only one ChatGPT account is logged in: default (test@example.com, plus). Add another with pi login openai-codex --account <name>",
     );
     assert.equal(h.app.host.top, undefined, "no menu");
     assert.doesNotMatch(statusLine(h), /account/, "one account: no name on the status line");
@@ -290,7 +290,7 @@ appTest("/usage shows the active account's windows and the other accounts briefl
     let shown = h.transcript();
     let at = shown.lastIndexOf("Usage");
     assert.deepEqual(shown.slice(at + 1, at + 5), [
-      "  account work (bravo@example.com, plan pro)",
+      "  account work (bravo@example.com, pro)",
       "  no rate-limit data yet (it comes with the first answer)",
       "  other accounts (/account switches):",
       "    default: alpha@example.com · plus · 5h 45% · 7d 12%",
@@ -301,7 +301,7 @@ appTest("/usage shows the active account's windows and the other accounts briefl
     await h.idle();
     shown = h.transcript();
     at = shown.lastIndexOf("Usage");
-    assert.equal(shown[at + 1], "  account work (bravo@example.com, plan pro)");
+    assert.equal(shown[at + 1], "  account work (bravo@example.com, pro)");
     assert.match(shown[at + 2], /^ {2}primary \(5h window\): 73% used, resets /);
     assert.match(shown[at + 3], /^ {2}secondary \(7-day window\): 20% used, resets /);
   });

@@ -9,7 +9,6 @@
 import type { AuthStorage } from "../auth/auth_storage.ts";
 import { snapshotOfAccount } from "../auth/accounts.ts";
 import { tryJwtClaims } from "../auth/jwt.ts";
-import { oneLine } from "../one_line.ts";
 import type { UsageSnapshot } from "../ai/types.ts";
 import type { UsageSnapshotStore } from "../ai/usage.ts";
 import { type RefreshRejection, refreshRejections } from "../auth/login_state.ts";
@@ -36,29 +35,6 @@ export interface AccountStatus {
   source?: string;
   /** The issuer refused its refresh token: the login is no longer valid. */
   invalid?: RefreshRejection;
-}
-
-/**
- * Who an account is, as the CLI says it (`pi status`, `pi usage`): its email and
- * `plan <plan>`, each one line, those known.
- */
-export function accountWho(account: Pick<AccountStatus, "email" | "plan">): string[] {
-  const who: string[] = [];
-  if (account.email) who.push(oneLine(account.email));
-  if (account.plan) who.push(`plan ${oneLine(account.plan)}`);
-  return who;
-}
-
-/**
- * An account by its name, with who it is: `work (bob@example.com, plan pro)`, or the name
- * alone when nothing is known of it.
- */
-export function describeAccountName(
-  account: Pick<AccountStatus, "email" | "plan"> | undefined,
-  name: string,
-): string {
-  const who = account ? accountWho(account) : [];
-  return who.length > 0 ? `${oneLine(name)} (${who.join(", ")})` : oneLine(name);
 }
 
 /**

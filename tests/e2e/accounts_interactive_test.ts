@@ -104,10 +104,7 @@ test("tmux: /account switches mid-conversation; the next request carries the oth
     // The menu: both accounts with their windows; Esc keeps the account.
     await send(pane, "/account");
     screen = await pane.waitFor("ChatGPT account (the next request uses it)");
-    assert.match(
-      screen,
-      /^❯ default {2}alpha@example\.com · plus · 5h 45% · 7d 20% \(active\)$/m,
-    );
+    assert.match(screen, /^❯ default {2}alpha@example\.com · plus · 5h 45% · 7d 20% \(active\)$/m);
     assert.match(screen, /^ {2}work {5}bravo@example\.com · pro · no usage seen yet$/m);
     await pane.keys("Escape");
     await pane.waitFor((s) => !s.includes("ChatGPT account (the next"));
@@ -124,7 +121,7 @@ test("tmux: /account switches mid-conversation; the next request carries the oth
     screen = await pane.waitFor(/^✓ Account: work/m);
     assert.match(
       screen,
-      /^✓ Account: work \(bravo@example\.com, plan pro\) · from the next request on$/m,
+      /^✓ Account: work \(bravo@example\.com, pro\) · from the next request on$/m,
     );
     assert.match(statusOf(screen), / · account: work$/);
 

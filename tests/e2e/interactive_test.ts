@@ -306,7 +306,7 @@ test("interactive: /login (offered when there is no key) with a browser that fol
     assert.match(
       done,
       new RegExp(
-        `✓ Logged in to ChatGPT Plus/Pro \\(Codex Subscription\\) as ${TEST_EMAIL} \\(plan ${TEST_PLAN}\\)`,
+        `✓ Logged in to ChatGPT Plus/Pro \\(Codex Subscription\\) as ${TEST_EMAIL} \\(plan: ${TEST_PLAN}\\)`,
       ),
     );
     assert.match(done, /Open this URL to log in:/);

@@ -22,12 +22,7 @@ import type { ParsedArgs } from "../args.ts";
 import { API_KEY_PROVIDERS, knownProviders } from "./login.ts";
 import { ACCOUNT_PROVIDER, accountFlag, DEFAULT_ACCOUNT } from "../../auth/accounts.ts";
 import type { RefreshRejection } from "../../auth/login_state.ts";
-import {
-  type AccountStatus,
-  accountWho,
-  collectAccounts,
-  useReportedAccount,
-} from "../account_status.ts";
+import { type AccountStatus, collectAccounts, useReportedAccount } from "../account_status.ts";
 import { requestedAccount } from "../account_options.ts";
 
 /** One provider's line of `pi auth status --json`. */
@@ -209,7 +204,9 @@ function line(s: ProviderStatus, now: number): string {
 }
 
 function accountLine(a: AccountStatus, now: number): string {
-  const parts = accountWho(a);
+  const parts: string[] = [];
+  if (a.email) parts.push(oneLine(a.email));
+  if (a.plan) parts.push(`plan ${oneLine(a.plan)}`);
   if (a.accountId) parts.push(`account ${oneLine(a.accountId)}`);
   if (a.source === "codex-cli") parts.push("imported from Codex CLI");
   let text = parts.length > 0 ? parts.join(", ") : "logged in (OAuth)";

@@ -11,12 +11,7 @@ import { oneLine } from "../../one_line.ts";
 import { createStyle } from "../render.ts";
 import { openAuthStorage } from "../open_auth.ts";
 import { openUsageStore } from "../usage_store.ts";
-import {
-  type AccountStatus,
-  accountWho,
-  collectAccounts,
-  useReportedAccount,
-} from "../account_status.ts";
+import { type AccountStatus, collectAccounts, useReportedAccount } from "../account_status.ts";
 import { requestedAccount } from "../account_options.ts";
 import { formatRateLimits } from "../usage_report.ts";
 import type { ParsedArgs } from "../args.ts";
@@ -93,7 +88,7 @@ export async function runUsage(args: ParsedArgs, deps: Deps): Promise<number> {
   const style = createStyle(false);
   deps.stdout.write("ChatGPT usage (the latest rate-limit windows of each account)\n");
   for (const a of accounts) {
-    const who = accountWho(a);
+    const who = [a.email, a.plan && `plan ${a.plan}`].filter((x) => x).map((x) => oneLine(x!));
     deps.stdout.write(
       `  ${a.name}${a.active ? " (active)" : ""}${who.length > 0 ? `  ${who.join(", ")}` : ""}\n`,
     );

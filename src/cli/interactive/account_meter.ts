@@ -98,8 +98,6 @@ export function limitWarning(
 
 /**
  * A line about one account for menus and lists: `bob@example.com · pro · 5h 45% · 7d 12%`.
- * The plan is bare here (not `plan pro`, as accountWho in account_status.ts says it elsewhere): a menu row
- * with its marks must fit 80 columns.
  */
 export function accountSummary(account: AccountStatus, now: number): string {
   const who = [account.email, account.plan].filter((x): x is string => !!x).map(oneLine);

@@ -11,7 +11,7 @@
 import { accountFlag, DEFAULT_ACCOUNT } from "../../../auth/accounts.ts";
 import { closest } from "../../../did_you_mean.ts";
 import { oneLine } from "../../../one_line.ts";
-import { type AccountStatus, collectAccounts, describeAccountName } from "../../account_status.ts";
+import { type AccountStatus, collectAccounts } from "../../account_status.ts";
 import type { MenuItem } from "../../tui/select_menu.ts";
 import { accountSummary } from "../account_meter.ts";
 import type { App } from "../app.ts";
@@ -25,6 +25,12 @@ function names(app: App): string[] {
   } catch {
     return [];
   }
+}
+
+/** `work (bob@example.com, pro)`. */
+function describe(account: AccountStatus | undefined, name: string): string {
+  const who = [account?.email, account?.plan].filter((x): x is string => !!x).map(oneLine);
+  return who.length > 0 ? `${oneLine(name)} (${who.join(", ")})` : oneLine(name);
 }
 
 /** Makes `name` the active account and says so (with a warning for a refused login). */
@@ -44,11 +50,10 @@ function switchTo(app: App, name: string, accounts: readonly AccountStatus[]): v
   app.meter.refresh();
   const account = accounts.find((a) => a.name === name);
   if (before === name) {
-    app.print(s.dim(`Already on account ${describeAccountName(account, name)}`));
+    app.print(s.dim(`Already on account ${describe(account, name)}`));
   } else {
     app.print(
-      s.green(`✓ Account: ${describeAccountName(account, name)}`) +
-        s.dim(" · from the next request on"),
+      s.green(`✓ Account: ${describe(account, name)}`) + s.dim(" · from the next request on"),
     );
   }
   if (account?.invalid) {
@@ -83,9 +88,7 @@ export const account: SlashCommand = {
     }
     if (accounts.length === 1) {
       return app.info(
-        `Only one ChatGPT account is logged in: ${
-          describeAccountName(accounts[0], accounts[0].name)
-        }. ` +
+        `Only one ChatGPT account is logged in: ${describe(accounts[0], accounts[0].name)}. ` +
           `Add another with ${ADD_ONE}`,
       );
     }

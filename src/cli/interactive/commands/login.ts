@@ -64,9 +64,15 @@ export const login: SlashCommand = {
         },
         signal,
       });
-      // Who it is, as `pi login` says it.
-      const { describeAccount } = await import("../../commands/login.ts");
-      app.print(s.green(`✓ Logged in to ${provider.name} as ${describeAccount(credential)}`));
+      const { tryJwtClaims } = await import("../../../auth/jwt.ts");
+      // An opaque token names no one: the stored account id, if any, does.
+      const claims = tryJwtClaims(credential.access);
+      const account = claims.email ?? credential.accountId;
+      const who = [
+        account ? ` as ${oneLine(account)}` : "",
+        claims.planType ? ` (plan: ${oneLine(claims.planType)})` : "",
+      ].join("");
+      app.print(s.green(`✓ Logged in to ${provider.name}${who}`));
     } catch (err) {
       if (signal.aborted) app.info("Login cancelled");
       else app.error(errorLine(err));

@@ -7,7 +7,7 @@
 
 import { accountEntry } from "../../../auth/accounts.ts";
 import { oneLine } from "../../../one_line.ts";
-import { collectAccounts, describeAccountName } from "../../account_status.ts";
+import { collectAccounts } from "../../account_status.ts";
 import { formatUsage } from "../../usage_report.ts";
 import { accountSummary } from "../account_meter.ts";
 import type { SlashCommand } from "../commands.ts";
@@ -28,7 +28,12 @@ export const usage: SlashCommand = {
     const snapshot = active ? active.usage ?? undefined : app.usageStore.latest(accountEntry(name));
     const lines = formatUsage(snapshot, totals, model.billed, now, s);
     if (accounts.length > 1) {
-      lines.splice(1, 0, `  account ${describeAccountName(active, name)}`);
+      const who = [active?.email, active?.plan].filter((x): x is string => !!x).map(oneLine);
+      lines.splice(
+        1,
+        0,
+        `  account ${oneLine(name)}${who.length > 0 ? ` (${who.join(", ")})` : ""}`,
+      );
       const others = accounts.filter((a) => a.name !== name).map((a) =>
         `    ${oneLine(a.name)}: ${accountSummary(a, now)}${
           a.invalid ? " · login no longer valid" : ""
