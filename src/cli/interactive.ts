@@ -14,9 +14,9 @@
  * hides thinking; Tab completes a slash command; Ctrl+L redraws; Escape cancels a turn or a
  * menu.
  *
- * This module is the entry: it builds the {@link App} (interactive/app.ts) on the terminal,
- * opens the session (--continue, --session, --fork; `-r` shows the picker of the directory's
- * sessions first) and runs it. The terminal widgets are
+ * This module is the entry: it opens the session (--continue, --session, --fork; `-r` shows
+ * the picker of the directory's sessions first), builds the
+ * {@link App} (interactive/app.ts) on the terminal and runs it. The terminal widgets are
  * in tui/, the app's keys, turn and slash commands in interactive/. The agent loop and the
  * streaming clients are imported only when the first prompt is sent, so the prompt is ready
  * fast; the tools are loaded at the start, under their modes, so that every session runner
@@ -29,8 +29,7 @@ import { exitCodeFor } from "../errors.ts";
 import type { ReasoningLevel } from "../models/types.ts";
 import type { SessionRunner } from "../agent/session_runner.ts";
 import type { ParsedArgs } from "./args.ts";
-import { openFlaggedSession, wantsEarlierSession } from "./session_flags.ts";
-import { explicitChoice, type RunContext } from "./model_selection.ts";
+import { continuedSelection, explicitChoice, type RunContext } from "./model_selection.ts";
 import { openUsageStore } from "./usage_store.ts";
 import { ToolControl, toolModes } from "./tool_control.ts";
 import { secretRedactor } from "./secrets.ts";
@@ -38,7 +37,7 @@ import { Terminal, type TerminalHost } from "./tui/terminal.ts";
 import { App } from "./interactive/app.ts";
 import { SLASH_COMMANDS } from "./interactive/commands.ts";
 import { errorLine } from "./interactive/lines.ts";
-import { adoptSession, resumeAtStart } from "./interactive/sessions.ts";
+import { resumeAtStart } from "./interactive/sessions.ts";
 
 /** Options of {@link runInteractive} (tests inject the terminal host). */
 export interface InteractiveOptions {
@@ -61,7 +60,8 @@ export async function runInteractive(
   const redactSecrets = secretRedactor(auth, deps, [args.options["api-key"] as string | undefined]);
   // `--thinking` is the session's level and wins over `:level` suffixes; without it, the
   // first model's suffix (of --models or --model) is for that model only.
-  const levels: { thinking?: ReasoningLevel; modelThinking?: ReasoningLevel; suffixes: boolean } =
+  let model = selection.model;
+  let levels: { thinking?: ReasoningLevel; modelThinking?: ReasoningLevel; suffixes: boolean } =
     typeof args.options.thinking === "string"
       ? { thinking: selection.thinking, suffixes: false }
       : { modelThinking: selection.thinking, suffixes: true };
@@ -71,34 +71,49 @@ export async function runInteractive(
   const tools = new ToolControl(deps, toolModes(args.options, options.context.settings), {
     say: (line) => app.sayOnce(line),
   });
+  let runner: SessionRunner | undefined;
+  let notice: string | undefined;
+  // --continue, --session <id> or --fork <id>: that session's conversation, model and level.
+  if (args.options.continue || args.options.session || args.options.fork) {
+    const { openFlaggedSession } = await import("./session_flags.ts");
+    runner = await openFlaggedSession(args.options, {
+      deps,
+      cwd: Deno.cwd(),
+      keys: auth,
+      usageStore,
+      persist: !noSession,
+      redact: redactSecrets,
+      tools: tools.tools,
+      approve: (call, o) => app.approvals.approve(call, o),
+    });
+    if (runner) {
+      // The session keeps its model and thinking level unless the flags chose them.
+      const chosen = continuedSelection(
+        registry,
+        selection,
+        explicitChoice(args.options, selection),
+        runner.restored,
+      );
+      model = chosen.model;
+      notice = chosen.notice;
+      if (chosen.thinkingFromSession) levels = { thinking: chosen.thinking, suffixes: true };
+    }
+  }
   const term = new Terminal(deps, options.host);
   const app = new App(deps, term, {
     auth,
     registry,
     usageStore,
     commands: SLASH_COMMANDS,
-    model: selection.model,
+    model,
     ...levels,
     scope: selection.scope,
     noSession,
     redact: redactSecrets,
     tools,
+    ...(runner ? { runner } : {}),
   });
-  // --continue, --session <id> or --fork <id>: that session's conversation, and its model and
-  // level unless the flags chose them (as `-r` does once its picker has chosen).
-  if (wantsEarlierSession(args.options)) {
-    let runner: SessionRunner | undefined;
-    try {
-      runner = await openFlaggedSession(args.options, app.runnerOptions());
-    } catch (err) {
-      app.meter.close();
-      throw err;
-    }
-    if (runner) {
-      const notice = adoptSession(app, runner, explicitChoice(args.options, selection));
-      if (notice !== undefined) app.state.notices.push(notice);
-    }
-  }
+  if (notice !== undefined) app.state.notices.push(notice);
   // Ctrl+C, SIGTERM and SIGHUP (main.ts) end the app in order: 130, 143, 129.
   const onAbort = () => app.exit(exitCodeFor(signal.reason));
   signal.addEventListener("abort", onAbort, { once: true });

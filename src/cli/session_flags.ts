@@ -2,12 +2,12 @@
  * The session a run continues, from its flags: `--continue` (the newest of the cwd),
  * `--session <id|prefix|path>` (that one), `--fork <id|prefix|path>` (a new session with a
  * copy of that one's conversation); `-r`/`--resume` is checked here (the screen shows its
- * picker). Print mode and the interactive screen both use it; the session code is imported
- * only when a session is opened, so that the screen starts fast.
+ * picker). Print mode and the interactive screen both use it.
  * @module
  */
 
-import type { SessionRunner, SessionRunnerOptions } from "../agent/session_runner.ts";
+import { SessionRunner, type SessionRunnerOptions } from "../agent/session_runner.ts";
+import { findSession } from "../agent/sessions.ts";
 import { PiError } from "../errors.ts";
 import type { OptionValues } from "./args.ts";
 
@@ -70,9 +70,6 @@ export async function openFlaggedSession(
   runnerOptions: SessionRunnerOptions,
 ): Promise<SessionRunner | undefined> {
   checkSessionFlags(options);
-  if (!wantsEarlierSession(options)) return undefined;
-  const { SessionRunner } = await import("../agent/session_runner.ts");
-  const { findSession } = await import("../agent/sessions.ts");
   const { agentDir } = runnerOptions.deps;
   if (typeof options.fork === "string") {
     const source = findSession(agentDir, runnerOptions.cwd, options.fork);

@@ -17,7 +17,7 @@ import type { ScopedModel } from "../../models/glob.ts";
 import type { ModelRegistry } from "../../models/model_registry.ts";
 import { resolveThinking } from "../../models/thinking.ts";
 import type { Model, ReasoningLevel } from "../../models/types.ts";
-import type { SessionRunnerOptions } from "../../agent/session_runner.ts";
+import type { SessionRunner, SessionRunnerOptions } from "../../agent/session_runner.ts";
 import type { UsageSnapshotStore } from "../../ai/usage.ts";
 import { oneLine } from "../../one_line.ts";
 import {
@@ -72,6 +72,8 @@ export interface AppInit {
   noSession: boolean;
   /** Hides the user's secrets in tool output (see src/cli/secrets.ts). */
   redact?: (text: string) => string;
+  /** The continued session (--continue). */
+  runner?: SessionRunner;
   /**
    * The tools under the sandbox and ask modes (flags, settings.json); its `say` should reach
    * {@link App.sayOnce}. Default: `--sandbox off --ask never`.
@@ -148,8 +150,8 @@ export class App {
       model: init.model,
       thinking: init.thinking,
       modelThinking: init.modelThinking,
-      sessionId: crypto.randomUUID(),
-      runner: undefined,
+      sessionId: init.runner?.id ?? crypto.randomUUID(),
+      runner: init.runner,
       totals: emptyTotals(),
       turn: undefined,
       work: undefined,
